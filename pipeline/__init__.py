@@ -1,0 +1,1 @@
+"""qualeval: reproducible qualitative evaluation pipeline."""

@@ -1,0 +1,86 @@
+"""The ``qualeval`` command line: one sub-command per stage, plus ``run`` for all of them."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+
+from pipeline.errors import QualevalError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Reproducible, private, explainable qualitative evaluation.",
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger(__name__)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Log to stderr; transcript text is never logged, only counts, files and reasons."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def run_typer(func: Callable[..., object]) -> None:
+    """Run a stage's ``main`` as a stand-alone typer command with clean error reporting."""
+    cmd = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    cmd.command()(_guarded(func))
+    cmd()
+
+
+def _guarded(func: Callable[..., object]) -> Callable[..., object]:
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        setup_logging()
+        try:
+            return func(*args, **kwargs)
+        except QualevalError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _register() -> None:
+    from pipeline import ingest
+
+    app.command("ingest", help="Parse transcripts and metadata into the turns table.")(
+        _guarded(ingest.main))
+
+
+@app.command("run")
+def run(
+    transcripts: Path = typer.Option(..., help="folder of transcripts"),
+    metadata: Path = typer.Option(..., help="metadata sheet (.csv or .xlsx)"),
+    codebook: Path = typer.Option(..., help="codebook YAML"),
+    out: Path = typer.Option(..., help="folder for the shareable outputs"),
+    private: Path = typer.Option(
+        None, help="folder for raw-derived data (default: 'private' beside --out)"),
+    params: Path = typer.Option(None, help="params.yaml (default: built-in defaults)"),
+) -> None:
+    """Run every implemented stage without DVC (same functions as the DVC stages)."""
+    from pipeline.run import run_all
+
+    setup_logging()
+    try:
+        run_all(transcripts, metadata, codebook, out, private, params)
+    except QualevalError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+_register()
+
+if __name__ == "__main__":
+    app()

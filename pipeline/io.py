@@ -1,0 +1,43 @@
+"""File helpers shared by the stages: all-or-nothing writes and JSON metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+@contextlib.contextmanager
+def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
+    """Yield temporary paths for ``targets``; move them into place only if the block succeeds.
+
+    Every temporary file sits in its target's folder (so the final rename is atomic) and is
+    deleted if the block raises, so a failed run never leaves a half-written output. A
+    target the block did not create is left as it was.
+    """
+    temps: list[Path] = []
+    try:
+        for target in targets:
+            target = Path(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            os.unlink(name)
+            temps.append(Path(name))
+        yield temps
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in zip(temps, targets):
+        if tmp.exists():
+            os.replace(tmp, target)
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write ``payload`` as stable, sorted, indented JSON (DVC metrics format)."""
+    Path(path).write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
