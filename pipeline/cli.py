@@ -56,7 +56,8 @@ def _register() -> None:
     from pipeline import ingest
 
     app.command("ingest", help="Parse transcripts and metadata into the turns table.")(
-        _guarded(ingest.main))
+        _guarded(ingest.main)
+    )
 
 
 @app.command("run")
@@ -66,7 +67,8 @@ def run(
     codebook: Path = typer.Option(..., help="codebook YAML"),
     out: Path = typer.Option(..., help="folder for the shareable outputs"),
     private: Path = typer.Option(
-        None, help="folder for raw-derived data (default: 'private' beside --out)"),
+        None, help="folder for raw-derived data (default: 'private' beside --out)"
+    ),
     params: Path = typer.Option(None, help="params.yaml (default: built-in defaults)"),
 ) -> None:
     """Run every implemented stage without DVC (same functions as the DVC stages)."""

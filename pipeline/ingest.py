@@ -33,31 +33,39 @@ from pipeline.params import IngestParams, load_params
 log = logging.getLogger(__name__)
 
 INTERVIEWER, RESPONDENT, OTHER = "interviewer", "respondent", "other"
-NAME_COLUMN_ROLES = {"interviewer": INTERVIEWER, "interviewee": RESPONDENT, "respondent": RESPONDENT}
+NAME_COLUMN_ROLES = {
+    "interviewer": INTERVIEWER,
+    "interviewee": RESPONDENT,
+    "respondent": RESPONDENT,
+}
 
-TURN_SCHEMA = pa.schema([
-    ("interview_id", pa.string()),
-    ("turn_index", pa.int32()),
-    ("speaker_label", pa.string()),
-    ("speaker_role", pa.string()),
-    ("role_rule", pa.string()),
-    ("text", pa.string()),
-    ("n_words", pa.int32()),
-    ("source_file", pa.string()),
-    ("source_unit", pa.string()),
-    ("source_start", pa.int32()),
-    ("source_end", pa.int32()),
-    ("start_s", pa.float64()),
-    ("end_s", pa.float64()),
-])
-PREAMBLE_SCHEMA = pa.schema([
-    ("interview_id", pa.string()),
-    ("text", pa.string()),
-    ("source_file", pa.string()),
-    ("source_unit", pa.string()),
-    ("source_start", pa.int32()),
-    ("source_end", pa.int32()),
-])
+TURN_SCHEMA = pa.schema(
+    [
+        ("interview_id", pa.string()),
+        ("turn_index", pa.int32()),
+        ("speaker_label", pa.string()),
+        ("speaker_role", pa.string()),
+        ("role_rule", pa.string()),
+        ("text", pa.string()),
+        ("n_words", pa.int32()),
+        ("source_file", pa.string()),
+        ("source_unit", pa.string()),
+        ("source_start", pa.int32()),
+        ("source_end", pa.int32()),
+        ("start_s", pa.float64()),
+        ("end_s", pa.float64()),
+    ]
+)
+PREAMBLE_SCHEMA = pa.schema(
+    [
+        ("interview_id", pa.string()),
+        ("text", pa.string()),
+        ("source_file", pa.string()),
+        ("source_unit", pa.string()),
+        ("source_start", pa.int32()),
+        ("source_end", pa.int32()),
+    ]
+)
 REJECT_COLUMNS = ["file", "interview_id", "reason", "message"]
 
 # ----------------------------------------------------------------------------- parsing
@@ -150,15 +158,20 @@ def decode(data: bytes, fallback: str) -> tuple[str, str, str | None]:
     """
     if not data.strip():
         raise Rejected("empty", "the file is empty; remove it or export the transcript again")
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(enc), enc, None
             except UnicodeDecodeError as exc:
                 raise Rejected("undecodable", f"byte {exc.start}: not valid {enc}") from None
     if b"\x00" in data[:8192]:
-        raise Rejected("binary", "the file looks binary, not text; export it as .txt, .docx or .vtt")
+        raise Rejected(
+            "binary", "the file looks binary, not text; export it as .txt, .docx or .vtt"
+        )
     try:
         return data.decode("utf-8"), "utf-8", None
     except UnicodeDecodeError as exc:
@@ -167,12 +180,17 @@ def decode(data: bytes, fallback: str) -> tuple[str, str, str | None]:
         text = data.decode(fallback)
     except UnicodeDecodeError as exc:
         raise Rejected(
-            "undecodable",
-            f"byte {exc.start}: neither UTF-8 nor {fallback}; save the file as UTF-8") from None
+            "undecodable", f"byte {exc.start}: neither UTF-8 nor {fallback}; save the file as UTF-8"
+        ) from None
     line = data[:first_bad].count(b"\n") + 1
-    return text, fallback, (
-        f"not valid UTF-8 (first at line {line}); decoded as {fallback}: check accented "
-        "characters and consider saving as UTF-8")
+    return (
+        text,
+        fallback,
+        (
+            f"not valid UTF-8 (first at line {line}); decoded as {fallback}: check accented "
+            "characters and consider saving as UTF-8"
+        ),
+    )
 
 
 def lines_from_text(text: str) -> list[Line]:
@@ -195,7 +213,8 @@ def lines_from_docx(data: bytes) -> list[Line]:
         raise Rejected(
             "unreadable_docx",
             f"not a readable Word .docx ({type(exc).__name__}); open and re-save it in Word, "
-            "or export it as .txt") from None
+            "or export it as .txt",
+        ) from None
     out: list[Line] = []
     for no, para in enumerate(doc.paragraphs, start=1):
         text = para.text
@@ -210,12 +229,12 @@ def lines_from_docx(data: bytes) -> list[Line]:
                 break
         bold_stripped = bold.strip()
         if bold_stripped.endswith(":") or (
-            bold_stripped and text[len(bold):].lstrip().startswith(":")
+            bold_stripped and text[len(bold) :].lstrip().startswith(":")
         ):
             cand = bold_stripped.rstrip(":").strip()
             if _label_shape_ok(cand):
                 label = cand
-                text = text[len(bold):].lstrip().removeprefix(":").lstrip()
+                text = text[len(bold) :].lstrip().removeprefix(":").lstrip()
         out.append(Line(no, text, label))
     return out
 
@@ -233,28 +252,38 @@ def lines_from_vtt(text: str) -> list[Line]:
     if not raw or not raw[0].lstrip("\ufeff").startswith("WEBVTT"):
         raise Rejected("malformed_vtt", "line 1: a WebVTT file must start with 'WEBVTT'")
     timing = re.compile(
-        r"^\s*(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}(?:\s+.*)?$")
+        r"^\s*(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}(?:\s+.*)?$"
+    )
     timing_lines = []
     for i, ln in enumerate(raw, start=1):
         if "-->" in ln:
             if not timing.match(ln):
                 raise Rejected(
                     "malformed_vtt",
-                    f"line {i}: malformed cue timing; expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm'")
+                    f"line {i}: malformed cue timing; expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm'",
+                )
             timing_lines.append(i)
     try:
         captions = webvtt.from_buffer(io.StringIO(text))
     except (MalformedFileError, MalformedCaptionError) as exc:
         raise Rejected("malformed_vtt", f"not valid WebVTT ({exc}); re-export the file") from None
     if len(captions) != len(timing_lines):
-        raise Rejected("malformed_vtt", "cue blocks could not be read consistently; "
-                                        "check blank lines between cues")
+        raise Rejected(
+            "malformed_vtt",
+            "cue blocks could not be read consistently; check blank lines between cues",
+        )
     out = []
     for cap, line_no in zip(captions, timing_lines):
         body = " ".join(cap.text.split())
-        out.append(Line(line_no, body, cap.voice.strip() if cap.voice else None,
-                        cap.start_time.in_milliseconds() / 1000,
-                        cap.end_time.in_milliseconds() / 1000))
+        out.append(
+            Line(
+                line_no,
+                body,
+                cap.voice.strip() if cap.voice else None,
+                cap.start_time.in_milliseconds() / 1000,
+                cap.end_time.in_milliseconds() / 1000,
+            )
+        )
     return out
 
 
@@ -270,12 +299,23 @@ def lines_from_srt(text: str) -> list[Line]:
         subs = list(srt.parse(text))
     except srt.SRTParseError as exc:
         line = text[: exc.expected_start].count("\n") + 1
-        raise Rejected("malformed_srt", f"line {line}: malformed subtitle block; "
-                                        "expected index, 'HH:MM:SS,mmm --> HH:MM:SS,mmm', text") from None
+        raise Rejected(
+            "malformed_srt",
+            f"line {line}: malformed subtitle block; "
+            "expected index, 'HH:MM:SS,mmm --> HH:MM:SS,mmm', text",
+        ) from None
     if not subs:
         raise Rejected("malformed_srt", "no subtitle blocks found")
-    return [Line(s.index, " ".join(s.content.split()), None, s.start.total_seconds(),
-                 s.end.total_seconds()) for s in subs]
+    return [
+        Line(
+            s.index,
+            " ".join(s.content.split()),
+            None,
+            s.start.total_seconds(),
+            s.end.total_seconds(),
+        )
+        for s in subs
+    ]
 
 
 def _match_label(line: Line) -> tuple[str, str, float | None] | None:
@@ -291,9 +331,15 @@ def _match_label(line: Line) -> tuple[str, str, float | None] | None:
 
 def _accepted_labels(lines: list[Line], params: IngestParams, known: set[str]) -> set[str]:
     """Decide which label-shaped prefixes really are speakers (keys)."""
-    pats = [re.compile(p, re.I) for ps in (params.speaker_patterns.interviewer,
-                                            params.speaker_patterns.respondent,
-                                            params.speaker_patterns.other) for p in ps]
+    pats = [
+        re.compile(p, re.I)
+        for ps in (
+            params.speaker_patterns.interviewer,
+            params.speaker_patterns.respondent,
+            params.speaker_patterns.other,
+        )
+        for p in ps
+    ]
     counts: Counter[str] = Counter()
     stamped: set[str] = set()
     for line in lines:
@@ -307,14 +353,19 @@ def _accepted_labels(lines: list[Line], params: IngestParams, known: set[str]) -
                 stamped.add(key)
     ok = set()
     for key, n in counts.items():
-        if (n >= params.min_label_repeats or key in known or key in stamped
-                or any(p.fullmatch(key) for p in pats)):
+        if (
+            n >= params.min_label_repeats
+            or key in known
+            or key in stamped
+            or any(p.fullmatch(key) for p in pats)
+        ):
             ok.add(key)
     return ok
 
 
-def _segments(lines: list[Line], unit: str, params: IngestParams,
-              known: set[str]) -> tuple[list[Line], list[_Seg]]:
+def _segments(
+    lines: list[Line], unit: str, params: IngestParams, known: set[str]
+) -> tuple[list[Line], list[_Seg]]:
     accepted = _accepted_labels(lines, params, known)
     preamble: list[Line] = []
     segs: list[_Seg] = []
@@ -335,8 +386,15 @@ def _segments(lines: list[Line], unit: str, params: IngestParams,
                     start = _ts_seconds(ts_only.group("ts")) if start is None else start
         text = text.strip()
         if label is not None:
-            cur = _Seg(speaker_key(label), " ".join(label.split()), [], line.no, line.no,
-                       start, line.end if line.end is not None else start)
+            cur = _Seg(
+                speaker_key(label),
+                " ".join(label.split()),
+                [],
+                line.no,
+                line.no,
+                start,
+                line.end if line.end is not None else start,
+            )
             segs.append(cur)
             if text:
                 cur.paras.append(text)
@@ -380,8 +438,9 @@ def _merge(segs: list[_Seg], unit: str) -> list[_Seg]:
     return turns
 
 
-def parse_transcript(name: str, data: bytes, params: IngestParams,
-                     known_names: Iterable[str] = ()) -> ParsedTranscript:
+def parse_transcript(
+    name: str, data: bytes, params: IngestParams, known_names: Iterable[str] = ()
+) -> ParsedTranscript:
     """Parse one transcript's bytes into speaker segments, merged into turns.
 
     Args:
@@ -396,9 +455,10 @@ def parse_transcript(name: str, data: bytes, params: IngestParams,
     """
     ext = Path(name).suffix.lower()
     if ext not in params.extensions:
-        raise Rejected("unknown_extension",
-                       f"unsupported file type {ext or '(none)'}; supported: "
-                       f"{', '.join(params.extensions)}")
+        raise Rejected(
+            "unknown_extension",
+            f"unsupported file type {ext or '(none)'}; supported: {', '.join(params.extensions)}",
+        )
     known = set()
     for n in known_names:
         if n and n.strip():
@@ -428,14 +488,17 @@ def parse_transcript(name: str, data: bytes, params: IngestParams,
         raise Rejected(
             "no_speaker_labels",
             "no speaker labels found; start each turn with a label such as 'Interviewer:' / "
-            "'Respondent:' (or add the label pattern to params.yaml ingest.speaker_patterns)")
+            "'Respondent:' (or add the label pattern to params.yaml ingest.speaker_patterns)",
+        )
     return ParsedTranscript(fmt, unit, encoding, turns, preamble, warnings)
 
 
 # ----------------------------------------------------------------------------- roles
 
-def assign_roles(turns: list[_Seg], params: IngestParams,
-                 names: dict[str, str]) -> dict[str, tuple[str, str]]:
+
+def assign_roles(
+    turns: list[_Seg], params: IngestParams, names: dict[str, str]
+) -> dict[str, tuple[str, str]]:
     """Map each speaker key to (role, rule): metadata names, then label patterns, then heuristic.
 
     Args:
@@ -458,8 +521,11 @@ def assign_roles(turns: list[_Seg], params: IngestParams,
         if key in name_keys:
             out[key] = (name_keys[key], "metadata")
             continue
-        for role, plist in ((INTERVIEWER, pats.interviewer), (RESPONDENT, pats.respondent),
-                            (OTHER, pats.other)):
+        for role, plist in (
+            (INTERVIEWER, pats.interviewer),
+            (RESPONDENT, pats.respondent),
+            (OTHER, pats.other),
+        ):
             if any(re.fullmatch(p, key, re.I) for p in plist):
                 out[key] = (role, "pattern")
                 break
@@ -489,6 +555,7 @@ def assign_roles(turns: list[_Seg], params: IngestParams,
 
 # ----------------------------------------------------------------------------- metadata
 
+
 def read_metadata(path: Path) -> pd.DataFrame:
     """Read the metadata sheet (.csv, UTF-8 or Windows-1252; or .xlsx) as strings.
 
@@ -508,8 +575,10 @@ def read_metadata(path: Path) -> pd.DataFrame:
                 df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise QualevalError(f"{path}: cannot read the metadata sheet ({first}); "
-                            "save it as a comma-separated CSV with a header row") from None
+        raise QualevalError(
+            f"{path}: cannot read the metadata sheet ({first}); "
+            "save it as a comma-separated CSV with a header row"
+        ) from None
     return df
 
 
@@ -524,8 +593,10 @@ def validate_metadata(df: pd.DataFrame, source: str) -> pd.DataFrame:
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in ("interview_id", "file") if c not in df.columns]
     if missing:
-        raise QualevalError(f"{source}: missing column(s) {', '.join(missing)}; the header must "
-                            "include interview_id and file")
+        raise QualevalError(
+            f"{source}: missing column(s) {', '.join(missing)}; the header must "
+            "include interview_id and file"
+        )
     for c in df.columns:
         df[c] = df[c].astype(str).str.strip()
     problems = []
@@ -536,19 +607,23 @@ def validate_metadata(df: pd.DataFrame, source: str) -> pd.DataFrame:
         dup = df[df[col].duplicated(keep=False) & (df[col] != "")]
         for value, grp in dup.groupby(col, sort=True):
             lines = ", ".join(str(i + 2) for i in grp.index)
-            problems.append(f"{source}: lines {lines}: duplicate {col} {value!r}; each interview "
-                            "needs its own id and file")
+            problems.append(
+                f"{source}: lines {lines}: duplicate {col} {value!r}; each interview "
+                "needs its own id and file"
+            )
     if "interview_date" in df.columns:
         for i, v in df["interview_date"].items():
             if v and pd.isna(pd.to_datetime(v, errors="coerce", format="ISO8601")):
-                problems.append(f"{source}: line {i + 2}: interview_date {v!r} is not a date; "
-                                "use YYYY-MM-DD")
+                problems.append(
+                    f"{source}: line {i + 2}: interview_date {v!r} is not a date; use YYYY-MM-DD"
+                )
     if problems:
         raise QualevalError("\n".join(problems))
     return df
 
 
 # ----------------------------------------------------------------------------- stage
+
 
 @dataclass
 class IngestResult:
@@ -572,7 +647,8 @@ class IngestResult:
             "words": int(t["n_words"].sum()) if len(t) else 0,
             "respondent_words": int(resp["n_words"].sum()) if len(resp) else 0,
             "decoding_fallbacks": int((self.interviews.get("encoding") == "cp1252").sum())
-            if len(self.interviews) else 0,
+            if len(self.interviews)
+            else 0,
         }
 
 
@@ -580,45 +656,67 @@ def _ignored(name: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def discover(transcripts_dir: Path, metadata: pd.DataFrame,
-             params: IngestParams) -> tuple[list[tuple[dict, Path]], list[dict]]:
+def discover(
+    transcripts_dir: Path, metadata: pd.DataFrame, params: IngestParams
+) -> tuple[list[tuple[dict, Path]], list[dict]]:
     """Pair metadata rows with files; files and rows that do not pair become rejects."""
     if not transcripts_dir.is_dir():
-        raise QualevalError(f"{transcripts_dir}: transcripts folder not found; "
-                            "set data.transcripts_dir in params.yaml")
-    on_disk = {p.relative_to(transcripts_dir).as_posix(): p
-               for p in sorted(transcripts_dir.rglob("*"))
-               if p.is_file() and not any(_ignored(part, params.ignore)
-                                          for part in p.relative_to(transcripts_dir).parts)}
+        raise QualevalError(
+            f"{transcripts_dir}: transcripts folder not found; "
+            "set data.transcripts_dir in params.yaml"
+        )
+    on_disk = {
+        p.relative_to(transcripts_dir).as_posix(): p
+        for p in sorted(transcripts_dir.rglob("*"))
+        if p.is_file()
+        and not any(_ignored(part, params.ignore) for part in p.relative_to(transcripts_dir).parts)
+    }
     pairs, rejects = [], []
     listed = set()
     for row in metadata.to_dict("records"):
         rel = Path(row["file"]).as_posix()
         listed.add(rel)
         if rel not in on_disk:
-            rejects.append({"file": rel, "interview_id": row["interview_id"],
-                            "reason": "file_missing",
-                            "message": f"listed in the metadata but not found in {transcripts_dir}; "
-                                       "fix the file name or add the transcript"})
+            rejects.append(
+                {
+                    "file": rel,
+                    "interview_id": row["interview_id"],
+                    "reason": "file_missing",
+                    "message": f"listed in the metadata but not found in {transcripts_dir}; "
+                    "fix the file name or add the transcript",
+                }
+            )
             continue
         pairs.append((row, on_disk[rel]))
     for rel in sorted(set(on_disk) - listed):
         ext = Path(rel).suffix.lower()
         if ext in params.extensions:
-            reason, msg = "no_metadata_row", ("no metadata row names this file; add a row "
-                                              "(interview_id, file, role, region, ...)")
+            reason, msg = (
+                "no_metadata_row",
+                (
+                    "no metadata row names this file; add a row "
+                    "(interview_id, file, role, region, ...)"
+                ),
+            )
         else:
-            reason, msg = "unknown_extension", (f"unsupported file type {ext or '(none)'}; "
-                                                f"supported: {', '.join(params.extensions)}")
+            reason, msg = (
+                "unknown_extension",
+                (
+                    f"unsupported file type {ext or '(none)'}; "
+                    f"supported: {', '.join(params.extensions)}"
+                ),
+            )
         rejects.append({"file": rel, "interview_id": "", "reason": reason, "message": msg})
     return pairs, rejects
 
 
-def ingest_one(row: dict, rel: str, data: bytes, params: IngestParams) -> tuple[
-        list[dict], list[dict], dict, list[str]]:
+def ingest_one(
+    row: dict, rel: str, data: bytes, params: IngestParams
+) -> tuple[list[dict], list[dict], dict, list[str]]:
     """Parse one transcript into turn rows, preamble rows and an interview summary row."""
-    names = {row.get(c, ""): NAME_COLUMN_ROLES.get(c, OTHER)
-             for c in params.name_columns if row.get(c)}
+    names = {
+        row.get(c, ""): NAME_COLUMN_ROLES.get(c, OTHER) for c in params.name_columns if row.get(c)
+    }
     parsed = parse_transcript(rel, data, params, known_names=names)
     roles = assign_roles(parsed.turns, params, names)
     iid = row["interview_id"]
@@ -626,21 +724,39 @@ def ingest_one(row: dict, rel: str, data: bytes, params: IngestParams) -> tuple[
     for idx, seg in enumerate(parsed.turns):
         text = "\n\n".join(seg.paras)
         role, rule = roles[seg.key]
-        turns.append({
-            "interview_id": iid, "turn_index": idx, "speaker_label": seg.label,
-            "speaker_role": role, "role_rule": rule, "text": text,
-            "n_words": len(_WORD.findall(text)), "source_file": rel,
-            "source_unit": parsed.unit, "source_start": seg.first, "source_end": seg.last,
-            "start_s": seg.start, "end_s": seg.end,
-        })
+        turns.append(
+            {
+                "interview_id": iid,
+                "turn_index": idx,
+                "speaker_label": seg.label,
+                "speaker_role": role,
+                "role_rule": rule,
+                "text": text,
+                "n_words": len(_WORD.findall(text)),
+                "source_file": rel,
+                "source_unit": parsed.unit,
+                "source_start": seg.first,
+                "source_end": seg.last,
+                "start_s": seg.start,
+                "end_s": seg.end,
+            }
+        )
     pre = []
     if parsed.preamble:
-        pre.append({"interview_id": iid,
-                    "text": "\n".join(ln.text.strip() for ln in parsed.preamble),
-                    "source_file": rel, "source_unit": parsed.unit,
-                    "source_start": parsed.preamble[0].no, "source_end": parsed.preamble[-1].no})
+        pre.append(
+            {
+                "interview_id": iid,
+                "text": "\n".join(ln.text.strip() for ln in parsed.preamble),
+                "source_file": rel,
+                "source_unit": parsed.unit,
+                "source_start": parsed.preamble[0].no,
+                "source_end": parsed.preamble[-1].no,
+            }
+        )
     summary = {
-        **row, "format": parsed.fmt, "encoding": parsed.encoding or "",
+        **row,
+        "format": parsed.fmt,
+        "encoding": parsed.encoding or "",
         "n_turns": len(turns),
         "n_respondent_turns": sum(t["speaker_role"] == RESPONDENT for t in turns),
         "n_words": sum(t["n_words"] for t in turns),
@@ -650,8 +766,9 @@ def ingest_one(row: dict, rel: str, data: bytes, params: IngestParams) -> tuple[
     return turns, pre, summary, parsed.warnings
 
 
-def iter_ingest(transcripts_dir: Path, metadata: pd.DataFrame, params: IngestParams,
-                progress: bool = False) -> Iterator[tuple[str, object]]:
+def iter_ingest(
+    transcripts_dir: Path, metadata: pd.DataFrame, params: IngestParams, progress: bool = False
+) -> Iterator[tuple[str, object]]:
     """Stream ``("turns"|"preamble"|"interview"|"reject"|"warning", payload)`` per file.
 
     Streaming keeps memory flat for large corpora; :func:`ingest` collects it.
@@ -665,12 +782,26 @@ def iter_ingest(transcripts_dir: Path, metadata: pd.DataFrame, params: IngestPar
             data = path.read_bytes()
             turns, pre, summary, warns = ingest_one(row, rel, data, params)
         except Rejected as exc:
-            yield "reject", {"file": rel, "interview_id": row["interview_id"],
-                             "reason": exc.reason, "message": exc.message}
+            yield (
+                "reject",
+                {
+                    "file": rel,
+                    "interview_id": row["interview_id"],
+                    "reason": exc.reason,
+                    "message": exc.message,
+                },
+            )
             continue
         except OSError as exc:
-            yield "reject", {"file": rel, "interview_id": row["interview_id"],
-                             "reason": "unreadable", "message": f"cannot read ({exc.strerror})"}
+            yield (
+                "reject",
+                {
+                    "file": rel,
+                    "interview_id": row["interview_id"],
+                    "reason": "unreadable",
+                    "message": f"cannot read ({exc.strerror})",
+                },
+            )
             continue
         for w in warns:
             yield "warning", f"{rel}: {w}"
@@ -680,8 +811,13 @@ def iter_ingest(transcripts_dir: Path, metadata: pd.DataFrame, params: IngestPar
         yield "interview", summary
 
 
-def ingest(transcripts_dir: Path, metadata: pd.DataFrame, params: IngestParams,
-           source: str = "metadata", progress: bool = False) -> IngestResult:
+def ingest(
+    transcripts_dir: Path,
+    metadata: pd.DataFrame,
+    params: IngestParams,
+    source: str = "metadata",
+    progress: bool = False,
+) -> IngestResult:
     """Run the stage in memory (for tests, notebooks and ``qualeval run``).
 
     Raises:
@@ -716,21 +852,31 @@ def ingest(transcripts_dir: Path, metadata: pd.DataFrame, params: IngestParams,
 def _handle_reject(rej: dict, params: IngestParams) -> None:
     msg = f"{rej['file']}: {rej['message']} [{rej['reason']}]"
     if params.strict:
-        raise QualevalError(msg + " (ingest.strict is true, so the run stops; "
-                                  "set it to false to skip rejected files)")
+        raise QualevalError(
+            msg + " (ingest.strict is true, so the run stops; "
+            "set it to false to skip rejected files)"
+        )
     log.warning("rejected %s", msg)
 
 
 def _nothing_ingested(rejects: list[dict], where: Path) -> str:
     head = "; ".join(f"{r['file']}: {r['reason']}" for r in rejects[:10])
     more = f" (and {len(rejects) - 10} more)" if len(rejects) > 10 else ""
-    return (f"{where}: no transcript could be ingested. {head}{more}. "
-            "Check data.transcripts_dir and data.metadata in params.yaml")
+    return (
+        f"{where}: no transcript could be ingested. {head}{more}. "
+        "Check data.transcripts_dir and data.metadata in params.yaml"
+    )
 
 
-def write_outputs(result: IngestResult, turns_path: Path, preamble_path: Path,
-                  interviews_path: Path, rejects_path: Path, metrics_path: Path | None,
-                  batch_size: int = 500) -> None:
+def write_outputs(
+    result: IngestResult,
+    turns_path: Path,
+    preamble_path: Path,
+    interviews_path: Path,
+    rejects_path: Path,
+    metrics_path: Path | None,
+    batch_size: int = 500,
+) -> None:
     """Write every table all-or-nothing (temporary files renamed at the end)."""
     targets = [turns_path, preamble_path, interviews_path, rejects_path]
     if metrics_path is not None:
@@ -740,16 +886,26 @@ def write_outputs(result: IngestResult, turns_path: Path, preamble_path: Path,
         with pq.ParquetWriter(tmp[0], TURN_SCHEMA) as w:
             for start in range(0, table.num_rows, max(1, batch_size * 50)):
                 w.write_table(table.slice(start, batch_size * 50))
-        pq.write_table(pa.Table.from_pandas(result.preamble, schema=PREAMBLE_SCHEMA,
-                                            preserve_index=False), tmp[1])
+        pq.write_table(
+            pa.Table.from_pandas(result.preamble, schema=PREAMBLE_SCHEMA, preserve_index=False),
+            tmp[1],
+        )
         result.interviews.to_parquet(tmp[2], index=False)
         result.rejects.to_csv(tmp[3], index=False, lineterminator="\n")
         if metrics_path is not None:
             write_json(tmp[4], result.metrics())
 
 
-def run_stage(params_path: Path | None, transcripts: Path, metadata_path: Path, turns: Path,
-              preamble: Path, interviews: Path, rejects: Path, metrics: Path | None) -> IngestResult:
+def run_stage(
+    params_path: Path | None,
+    transcripts: Path,
+    metadata_path: Path,
+    turns: Path,
+    preamble: Path,
+    interviews: Path,
+    rejects: Path,
+    metrics: Path | None,
+) -> IngestResult:
     """Load params and metadata, ingest, write outputs; shared by ``main`` and ``qualeval run``."""
     params = load_params(params_path)
     t0 = time.perf_counter()
@@ -757,9 +913,14 @@ def run_stage(params_path: Path | None, transcripts: Path, metadata_path: Path, 
     result = ingest(transcripts, meta, params.ingest, source=str(metadata_path), progress=True)
     write_outputs(result, turns, preamble, interviews, rejects, metrics, params.ingest.batch_size)
     m = result.metrics()
-    log.info("ingested %d interviews (%d turns, %d words), rejected %d file(s) in %.2f s",
-             m["interviews"], m["turns"], m["words"], m["rejected_files"],
-             time.perf_counter() - t0)
+    log.info(
+        "ingested %d interviews (%d turns, %d words), rejected %d file(s) in %.2f s",
+        m["interviews"],
+        m["turns"],
+        m["words"],
+        m["rejected_files"],
+        time.perf_counter() - t0,
+    )
     return result
 
 

@@ -35,14 +35,40 @@ class CodebookParams(_Block):
 class SpeakerPatterns(_Block):
     """Regular expressions (full match, case-insensitive) that map speaker labels to roles."""
 
-    interviewer: list[str] = Field(default_factory=lambda: [
-        r"interviewer\s*\d*", r"int", r"i", r"q", r"question", r"facilitator", r"moderator",
-        r"researcher", r"evaluator"])
-    respondent: list[str] = Field(default_factory=lambda: [
-        r"respondent\s*\d*", r"resp\s*\d*", r"r\s*\d*", r"a\s*\d*", r"answer", r"interviewee\s*\d*",
-        r"participant\s*\d*", r"p\s*\d+"])
-    other: list[str] = Field(default_factory=lambda: [
-        r"note[- ]?taker", r"observer", r"unknown( speaker)?", r"speaker\s*\d+", r"inaudible"])
+    interviewer: list[str] = Field(
+        default_factory=lambda: [
+            r"interviewer\s*\d*",
+            r"int",
+            r"i",
+            r"q",
+            r"question",
+            r"facilitator",
+            r"moderator",
+            r"researcher",
+            r"evaluator",
+        ]
+    )
+    respondent: list[str] = Field(
+        default_factory=lambda: [
+            r"respondent\s*\d*",
+            r"resp\s*\d*",
+            r"r\s*\d*",
+            r"a\s*\d*",
+            r"answer",
+            r"interviewee\s*\d*",
+            r"participant\s*\d*",
+            r"p\s*\d+",
+        ]
+    )
+    other: list[str] = Field(
+        default_factory=lambda: [
+            r"note[- ]?taker",
+            r"observer",
+            r"unknown( speaker)?",
+            r"speaker\s*\d+",
+            r"inaudible",
+        ]
+    )
 
     @field_validator("interviewer", "respondent", "other")
     @classmethod
@@ -66,16 +92,21 @@ class IngestParams(_Block):
     strict: bool = Field(False, description="stop the run on the first rejected file")
     speaker_patterns: SpeakerPatterns = Field(default_factory=SpeakerPatterns)
     min_label_repeats: int = Field(
-        2, ge=1, description="a label matching no pattern must occur this often to count")
+        2, ge=1, description="a label matching no pattern must occur this often to count"
+    )
     other_share: float = Field(
-        0.1, ge=0, le=1,
+        0.1,
+        ge=0,
+        le=1,
         description="heuristic: a non-interviewer speaker with less than this share of the "
-                    "non-interviewer words is 'other', not a respondent")
+        "non-interviewer words is 'other', not a respondent",
+    )
     fallback_encoding: str = "cp1252"
     name_columns: list[str] = Field(
         default_factory=lambda: ["interviewer", "interviewee", "respondent"],
         description="metadata columns that hold people's names (used to resolve speakers, "
-                    "never copied to shared outputs)")
+        "never copied to shared outputs)",
+    )
     batch_size: int = Field(500, ge=1, description="interviews per parquet row group")
 
     @field_validator("extensions")

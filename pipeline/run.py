@@ -26,8 +26,10 @@ def resolve_private(out: Path, private: Path | None) -> Path:
     out = Path(out).resolve()
     priv = (out.parent / "private") if private is None else Path(private).resolve()
     if priv == out or out in priv.parents:
-        raise QualevalError(f"--private {priv} lies inside --out {out}; raw-derived data must "
-                            "never sit with the shareable outputs: choose a folder outside it")
+        raise QualevalError(
+            f"--private {priv} lies inside --out {out}; raw-derived data must "
+            "never sit with the shareable outputs: choose a folder outside it"
+        )
     return priv
 
 
@@ -50,16 +52,26 @@ def check_codebook_file(path: Path) -> None:
         raise QualevalError(f"{path}: codes: expected a list of codes at the top level")
 
 
-def run_all(transcripts: Path, metadata: Path, codebook: Path, out: Path,
-            private: Path | None, params: Path | None) -> None:
+def run_all(
+    transcripts: Path,
+    metadata: Path,
+    codebook: Path,
+    out: Path,
+    private: Path | None,
+    params: Path | None,
+) -> None:
     """Run every implemented stage in order."""
     priv = resolve_private(out, private)
     check_codebook_file(codebook)
     out = Path(out)
     ingest.run_stage(
-        params, Path(transcripts), Path(metadata),
-        turns=priv / "turns.parquet", preamble=priv / "preamble.parquet",
-        interviews=priv / "interviews.parquet", rejects=priv / "ingest_rejects.csv",
+        params,
+        Path(transcripts),
+        Path(metadata),
+        turns=priv / "turns.parquet",
+        preamble=priv / "preamble.parquet",
+        interviews=priv / "interviews.parquet",
+        rejects=priv / "ingest_rejects.csv",
         metrics=out / "metrics" / "ingest.json",
     )
     log.info("shareable outputs in %s; raw-derived data in %s", out, priv)

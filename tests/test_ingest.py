@@ -62,77 +62,159 @@ And the data.
 """
 
 FORMAT_CASES = [
-    ("interviewer_respondent", "a.txt",
-     b"Interviewer: What worked?\nRespondent: The networks.\n",
-     [("Interviewer", "What worked?"), ("Respondent", "The networks.")]),
-    ("int_r", "a.txt", b"INT: What worked?\n\nR: The networks.\n",
-     [("INT", "What worked?"), ("R", "The networks.")]),
-    ("q_a", "a.txt", b"Q: What worked?\nA: The networks.\n",
-     [("Q", "What worked?"), ("A", "The networks.")]),
-    ("timestamps_before", "a.txt",
-     b"[00:03:12] Interviewer: What worked?\n[00:03:15] Respondent: The networks.\n",
-     [("Interviewer", "What worked?"), ("Respondent", "The networks.")]),
-    ("timestamps_after", "a.txt",
-     b"Interviewer (00:03:12): What worked?\nRespondent (00:03:15): The networks.\n",
-     [("Interviewer", "What worked?"), ("Respondent", "The networks.")]),
-    ("real_names", "a.txt",
-     b"Helen Marsh: What worked?\nMarcus Adeyemi: The networks.\nHelen Marsh: And?\n"
-     b"Marcus Adeyemi: Trust.\n",
-     [("Helen Marsh", "What worked?"), ("Marcus Adeyemi", "The networks."),
-      ("Helen Marsh", "And?"), ("Marcus Adeyemi", "Trust.")]),
-    ("upper_first_names", "a.txt",
-     b"HELEN: What worked?\nMARCUS: The networks.\nHELEN: And?\nMARCUS: Trust.\n",
-     [("HELEN", "What worked?"), ("MARCUS", "The networks."), ("HELEN", "And?"),
-      ("MARCUS", "Trust.")]),
-    ("markdown_bold_inside", "a.md", b"**Interviewer:** What worked?\n\n**Respondent:** The networks.\n",
-     [("Interviewer", "What worked?"), ("Respondent", "The networks.")]),
-    ("markdown_bold_outside", "a.md", b"**Interviewer**: What worked?\n\n**Respondent**: The networks.\n",
-     [("Interviewer", "What worked?"), ("Respondent", "The networks.")]),
-    ("label_on_own_line", "a.txt", b"Interviewer:\nWhat worked?\n\nRespondent:\nThe networks.\n",
-     [("Interviewer", "What worked?"), ("Respondent", "The networks.")]),
-    ("vtt_teams", "a.vtt", VTT_TEAMS.encode(),
-     [("Helen Marsh", "Thanks for joining. How has the programme gone?"),
-      ("Marcus Adeyemi", "It has gone well, broadly. Time is the problem.")]),
-    ("srt_labels_in_text", "a.srt", SRT.encode(),
-     [("Interviewer", "What worked?"), ("Respondent", "The networks. And the data.")]),
+    (
+        "interviewer_respondent",
+        "a.txt",
+        b"Interviewer: What worked?\nRespondent: The networks.\n",
+        [("Interviewer", "What worked?"), ("Respondent", "The networks.")],
+    ),
+    (
+        "int_r",
+        "a.txt",
+        b"INT: What worked?\n\nR: The networks.\n",
+        [("INT", "What worked?"), ("R", "The networks.")],
+    ),
+    (
+        "q_a",
+        "a.txt",
+        b"Q: What worked?\nA: The networks.\n",
+        [("Q", "What worked?"), ("A", "The networks.")],
+    ),
+    (
+        "timestamps_before",
+        "a.txt",
+        b"[00:03:12] Interviewer: What worked?\n[00:03:15] Respondent: The networks.\n",
+        [("Interviewer", "What worked?"), ("Respondent", "The networks.")],
+    ),
+    (
+        "timestamps_after",
+        "a.txt",
+        b"Interviewer (00:03:12): What worked?\nRespondent (00:03:15): The networks.\n",
+        [("Interviewer", "What worked?"), ("Respondent", "The networks.")],
+    ),
+    (
+        "real_names",
+        "a.txt",
+        b"Helen Marsh: What worked?\nMarcus Adeyemi: The networks.\nHelen Marsh: And?\n"
+        b"Marcus Adeyemi: Trust.\n",
+        [
+            ("Helen Marsh", "What worked?"),
+            ("Marcus Adeyemi", "The networks."),
+            ("Helen Marsh", "And?"),
+            ("Marcus Adeyemi", "Trust."),
+        ],
+    ),
+    (
+        "upper_first_names",
+        "a.txt",
+        b"HELEN: What worked?\nMARCUS: The networks.\nHELEN: And?\nMARCUS: Trust.\n",
+        [
+            ("HELEN", "What worked?"),
+            ("MARCUS", "The networks."),
+            ("HELEN", "And?"),
+            ("MARCUS", "Trust."),
+        ],
+    ),
+    (
+        "markdown_bold_inside",
+        "a.md",
+        b"**Interviewer:** What worked?\n\n**Respondent:** The networks.\n",
+        [("Interviewer", "What worked?"), ("Respondent", "The networks.")],
+    ),
+    (
+        "markdown_bold_outside",
+        "a.md",
+        b"**Interviewer**: What worked?\n\n**Respondent**: The networks.\n",
+        [("Interviewer", "What worked?"), ("Respondent", "The networks.")],
+    ),
+    (
+        "label_on_own_line",
+        "a.txt",
+        b"Interviewer:\nWhat worked?\n\nRespondent:\nThe networks.\n",
+        [("Interviewer", "What worked?"), ("Respondent", "The networks.")],
+    ),
+    (
+        "vtt_teams",
+        "a.vtt",
+        VTT_TEAMS.encode(),
+        [
+            ("Helen Marsh", "Thanks for joining. How has the programme gone?"),
+            ("Marcus Adeyemi", "It has gone well, broadly. Time is the problem."),
+        ],
+    ),
+    (
+        "srt_labels_in_text",
+        "a.srt",
+        SRT.encode(),
+        [("Interviewer", "What worked?"), ("Respondent", "The networks. And the data.")],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "name", "data", "expected"), FORMAT_CASES,
-                         ids=[c[0] for c in FORMAT_CASES])
+@pytest.mark.parametrize(
+    ("case", "name", "data", "expected"), FORMAT_CASES, ids=[c[0] for c in FORMAT_CASES]
+)
 def test_when_format_or_label_style_then_turns_parsed(case, name, data, expected):
     assert turns_of(name, data) == expected
 
 
 def test_when_docx_has_bold_labels_then_turns_and_continuation_paragraphs():
-    data = make_docx([(None, "Peer challenge evaluation, telephone interview"),
-                      ("Interviewer", "What worked?"),
-                      ("Respondent", "The networks."), (None, "And the honesty."),
-                      ("Interviewer", "Thanks.")])
+    data = make_docx(
+        [
+            (None, "Peer challenge evaluation, telephone interview"),
+            ("Interviewer", "What worked?"),
+            ("Respondent", "The networks."),
+            (None, "And the honesty."),
+            ("Interviewer", "Thanks."),
+        ]
+    )
     parsed = parse_transcript("a.docx", data, P)
     assert [(t.label, t.paras) for t in parsed.turns] == [
-        ("Interviewer", ["What worked?"]), ("Respondent", ["The networks.", "And the honesty."]),
-        ("Interviewer", ["Thanks."])]
+        ("Interviewer", ["What worked?"]),
+        ("Respondent", ["The networks.", "And the honesty."]),
+        ("Interviewer", ["Thanks."]),
+    ]
     assert [ln.text for ln in parsed.preamble] == ["Peer challenge evaluation, telephone interview"]
     assert (parsed.turns[1].first, parsed.turns[1].last) == (3, 4)
     assert parsed.unit == "paragraph"
 
 
 MERGE_CASES = [
-    ("same_speaker_labels_merge", b"I: Hi?\nR: One.\nR: Two.\nI: Bye?\n",
-     [("I", "Hi?"), ("R", "One.\n\nTwo."), ("I", "Bye?")]),
-    ("unlabelled_paragraph_continues", b"I: Hi?\n\nR: One.\n\nTwo.\n\nI: Bye?\n",
-     [("I", "Hi?"), ("R", "One.\n\nTwo."), ("I", "Bye?")]),
-    ("wrapped_lines_join_with_space", b"I: Hi\nthere?\nR: One\ntwo.\n",
-     [("I", "Hi there?"), ("R", "One two.")]),
-    ("colon_in_sentence_is_not_a_label", b"I: Hi?\nR: Well.\nThe thing is: time.\n",
-     [("I", "Hi?"), ("R", "Well. The thing is: time.")]),
-    ("lowercase_phrase_is_not_a_label", b"I: Hi?\nR: Yes\nand so on: time.\n",
-     [("I", "Hi?"), ("R", "Yes and so on: time.")]),
-    ("timestamp_only_continuation", b"[00:01] I: Hi?\n[00:02] R: One.\n[00:05] more words\n",
-     [("I", "Hi?"), ("R", "One. more words")]),
-    ("same_speaker_different_case", b"Interviewer: Hi?\nINTERVIEWER: Again?\nR: Yes.\n",
-     [("Interviewer", "Hi?\n\nAgain?"), ("R", "Yes.")]),
+    (
+        "same_speaker_labels_merge",
+        b"I: Hi?\nR: One.\nR: Two.\nI: Bye?\n",
+        [("I", "Hi?"), ("R", "One.\n\nTwo."), ("I", "Bye?")],
+    ),
+    (
+        "unlabelled_paragraph_continues",
+        b"I: Hi?\n\nR: One.\n\nTwo.\n\nI: Bye?\n",
+        [("I", "Hi?"), ("R", "One.\n\nTwo."), ("I", "Bye?")],
+    ),
+    (
+        "wrapped_lines_join_with_space",
+        b"I: Hi\nthere?\nR: One\ntwo.\n",
+        [("I", "Hi there?"), ("R", "One two.")],
+    ),
+    (
+        "colon_in_sentence_is_not_a_label",
+        b"I: Hi?\nR: Well.\nThe thing is: time.\n",
+        [("I", "Hi?"), ("R", "Well. The thing is: time.")],
+    ),
+    (
+        "lowercase_phrase_is_not_a_label",
+        b"I: Hi?\nR: Yes\nand so on: time.\n",
+        [("I", "Hi?"), ("R", "Yes and so on: time.")],
+    ),
+    (
+        "timestamp_only_continuation",
+        b"[00:01] I: Hi?\n[00:02] R: One.\n[00:05] more words\n",
+        [("I", "Hi?"), ("R", "One. more words")],
+    ),
+    (
+        "same_speaker_different_case",
+        b"Interviewer: Hi?\nINTERVIEWER: Again?\nR: Yes.\n",
+        [("Interviewer", "Hi?\n\nAgain?"), ("R", "Yes.")],
+    ),
 ]
 
 
@@ -142,11 +224,15 @@ def test_when_merging_rule_then_turns_follow_it(case, data, expected):
 
 
 def test_when_header_before_first_turn_then_it_is_preamble_not_a_turn():
-    data = (b"Evaluation of the peer challenge programme\nDate: 12 March 2013\n\n"
-            b"Interviewer: Hi?\nRespondent: Hello.\n")
+    data = (
+        b"Evaluation of the peer challenge programme\nDate: 12 March 2013\n\n"
+        b"Interviewer: Hi?\nRespondent: Hello.\n"
+    )
     parsed = parse_transcript("a.txt", data, P)
     assert [ln.text for ln in parsed.preamble] == [
-        "Evaluation of the peer challenge programme", "Date: 12 March 2013"]
+        "Evaluation of the peer challenge programme",
+        "Date: 12 March 2013",
+    ]
     assert [t.label for t in parsed.turns] == ["Interviewer", "Respondent"]
 
 
@@ -155,7 +241,11 @@ def test_when_single_name_label_matches_metadata_then_accepted():
     # seen once and unknown: not a label, so the line stays inside the respondent's turn
     assert [t for t, _ in turns_of("a.txt", data)] == ["Interviewer", "Respondent"]
     assert [t for t, _ in turns_of("a.txt", data, known=("Priya Shah",))] == [
-        "Interviewer", "Respondent", "Priya Shah", "Respondent"]
+        "Interviewer",
+        "Respondent",
+        "Priya Shah",
+        "Respondent",
+    ]
 
 
 ENCODING_CASES = [
@@ -167,8 +257,9 @@ ENCODING_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "data", "encoding", "warned"), ENCODING_CASES,
-                         ids=[c[0] for c in ENCODING_CASES])
+@pytest.mark.parametrize(
+    ("case", "data", "encoding", "warned"), ENCODING_CASES, ids=[c[0] for c in ENCODING_CASES]
+)
 def test_when_encoding_then_decoded_and_fallback_warned(case, data, encoding, warned):
     parsed = parse_transcript("a.txt", data, P)
     assert parsed.encoding == encoding
@@ -184,20 +275,43 @@ BAD_FILE_CASES = [
     ("whitespace_only", "a.txt", b"  \n\n", "empty", None),
     ("binary", "a.txt", b"\x00\x01\x02PK\x00garbage", "binary", None),
     ("unknown_extension", "a.pdf", b"%PDF-1.4", "unknown_extension", ".pdf"),
-    ("no_labels", "a.txt", b"Just some notes about the interview.\nNo speakers at all.\n",
-     "no_speaker_labels", "speaker_patterns"),
-    ("vtt_no_header", "a.vtt", b"00:00:01.000 --> 00:00:02.000\nhello\n", "malformed_vtt", "line 1"),
-    ("vtt_bad_timing", "a.vtt",
-     b"WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\n<v A>hi</v>\n\n2\n00:00:0x.000 --> 00:00:03.000\n"
-     b"<v B>yo</v>\n", "malformed_vtt", "line 8"),
+    (
+        "no_labels",
+        "a.txt",
+        b"Just some notes about the interview.\nNo speakers at all.\n",
+        "no_speaker_labels",
+        "speaker_patterns",
+    ),
+    (
+        "vtt_no_header",
+        "a.vtt",
+        b"00:00:01.000 --> 00:00:02.000\nhello\n",
+        "malformed_vtt",
+        "line 1",
+    ),
+    (
+        "vtt_bad_timing",
+        "a.vtt",
+        b"WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\n<v A>hi</v>\n\n"
+        b"2\n00:00:0x.000 --> 00:00:03.000\n<v B>yo</v>\n",
+        "malformed_vtt",
+        "line 8",
+    ),
     ("docx_not_a_zip", "a.docx", b"this is not a word file", "unreadable_docx", "re-save"),
     ("docx_empty", "a.docx", b"", "empty", None),
-    ("srt_bad_block", "a.srt", b"1\n00:00:01,000 -> 00:00:02,000\nhello\n", "malformed_srt", "line"),
+    (
+        "srt_bad_block",
+        "a.srt",
+        b"1\n00:00:01,000 -> 00:00:02,000\nhello\n",
+        "malformed_srt",
+        "line",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "name", "data", "reason", "hint"), BAD_FILE_CASES,
-                         ids=[c[0] for c in BAD_FILE_CASES])
+@pytest.mark.parametrize(
+    ("case", "name", "data", "reason", "hint"), BAD_FILE_CASES, ids=[c[0] for c in BAD_FILE_CASES]
+)
 def test_when_bad_file_then_rejected_with_reason(case, name, data, reason, hint):
     with pytest.raises(Rejected) as err:
         parse_transcript(name, data, P)
@@ -207,34 +321,68 @@ def test_when_bad_file_then_rejected_with_reason(case, name, data, reason, hint)
 
 
 ROLE_CASES = [
-    ("patterns", b"Q: Why?\nA: Because.\n", {}, {"q": ("interviewer", "pattern"),
-                                                  "a": ("respondent", "pattern")}),
-    ("metadata_first_name", b"HELEN: Why?\nMARCUS: Because.\nHELEN: So?\nMARCUS: Yes.\n",
-     {"Helen Marsh": "interviewer"},
-     {"helen": ("interviewer", "metadata"), "marcus": ("respondent", "heuristic")}),
-    ("heuristic_questions", b"Marcus Adeyemi: Hello.\nHelen Marsh: Why is that?\n"
-     b"Marcus Adeyemi: Because of the long list of reasons I gave.\nHelen Marsh: And then?\n", {},
-     {"helen marsh": ("interviewer", "heuristic"), "marcus adeyemi": ("respondent", "heuristic")}),
-    ("heuristic_other_small_share",
-     b"Helen Marsh: Why?\nMarcus Adeyemi: " + b"word " * 200 + b"\nPriya Shah: Sorry, wrong room.\n"
-     b"Marcus Adeyemi: " + b"word " * 100 + b"\nPriya Shah: Bye.\n", {"Helen Marsh": "interviewer"},
-     {"helen marsh": ("interviewer", "metadata"), "marcus adeyemi": ("respondent", "heuristic"),
-      "priya shah": ("other", "heuristic")}),
-    ("joint_interview_two_respondents",
-     b"Interviewer: Why?\nRespondent: " + b"word " * 100 + b"\nRespondent 2: " + b"word " * 80 + b"\n",
-     {}, {"interviewer": ("interviewer", "pattern"), "respondent": ("respondent", "pattern"),
-          "respondent 2": ("respondent", "pattern")}),
+    (
+        "patterns",
+        b"Q: Why?\nA: Because.\n",
+        {},
+        {"q": ("interviewer", "pattern"), "a": ("respondent", "pattern")},
+    ),
+    (
+        "metadata_first_name",
+        b"HELEN: Why?\nMARCUS: Because.\nHELEN: So?\nMARCUS: Yes.\n",
+        {"Helen Marsh": "interviewer"},
+        {"helen": ("interviewer", "metadata"), "marcus": ("respondent", "heuristic")},
+    ),
+    (
+        "heuristic_questions",
+        b"Marcus Adeyemi: Hello.\nHelen Marsh: Why is that?\n"
+        b"Marcus Adeyemi: Because of the long list of reasons I gave.\nHelen Marsh: And then?\n",
+        {},
+        {
+            "helen marsh": ("interviewer", "heuristic"),
+            "marcus adeyemi": ("respondent", "heuristic"),
+        },
+    ),
+    (
+        "heuristic_other_small_share",
+        b"Helen Marsh: Why?\nMarcus Adeyemi: "
+        + b"word " * 200
+        + b"\nPriya Shah: Sorry, wrong room.\n"
+        b"Marcus Adeyemi: " + b"word " * 100 + b"\nPriya Shah: Bye.\n",
+        {"Helen Marsh": "interviewer"},
+        {
+            "helen marsh": ("interviewer", "metadata"),
+            "marcus adeyemi": ("respondent", "heuristic"),
+            "priya shah": ("other", "heuristic"),
+        },
+    ),
+    (
+        "joint_interview_two_respondents",
+        b"Interviewer: Why?\nRespondent: "
+        + b"word " * 100
+        + b"\nRespondent 2: "
+        + b"word " * 80
+        + b"\n",
+        {},
+        {
+            "interviewer": ("interviewer", "pattern"),
+            "respondent": ("respondent", "pattern"),
+            "respondent 2": ("respondent", "pattern"),
+        },
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "data", "names", "expected"), ROLE_CASES,
-                         ids=[c[0] for c in ROLE_CASES])
+@pytest.mark.parametrize(
+    ("case", "data", "names", "expected"), ROLE_CASES, ids=[c[0] for c in ROLE_CASES]
+)
 def test_when_speaker_evidence_then_role_and_rule_recorded(case, data, names, expected):
     parsed = parse_transcript("a.txt", data, P, known_names=names)
     assert assign_roles(parsed.turns, P, names) == expected
 
 
 # ----------------------------------------------------------------------------- stage level
+
 
 def _corpus(tmp_path: Path, files: dict[str, bytes], meta_rows: list[dict]) -> tuple[Path, Path]:
     tdir = tmp_path / "transcripts"
@@ -250,18 +398,50 @@ GOOD = b"Interviewer: What worked?\nRespondent: The networks.\n"
 
 
 def test_when_corpus_ingested_then_contract_columns_and_order(tmp_path):
-    tdir, meta = _corpus(tmp_path, {"a.txt": GOOD, "b.vtt": VTT_TEAMS.encode()}, [
-        {"interview_id": "B", "file": "b.vtt", "role": "DCS", "region": "London",
-         "interviewer": "Helen Marsh"},
-        {"interview_id": "A", "file": "a.txt", "role": "Lead member", "region": "South West",
-         "interviewer": ""}])
+    tdir, meta = _corpus(
+        tmp_path,
+        {"a.txt": GOOD, "b.vtt": VTT_TEAMS.encode()},
+        [
+            {
+                "interview_id": "B",
+                "file": "b.vtt",
+                "role": "DCS",
+                "region": "London",
+                "interviewer": "Helen Marsh",
+            },
+            {
+                "interview_id": "A",
+                "file": "a.txt",
+                "role": "Lead member",
+                "region": "South West",
+                "interviewer": "",
+            },
+        ],
+    )
     res = ingest(tdir, read_metadata(meta), P)
     assert list(res.turns.columns) == [
-        "interview_id", "turn_index", "speaker_label", "speaker_role", "role_rule", "text",
-        "n_words", "source_file", "source_unit", "source_start", "source_end", "start_s", "end_s"]
-    assert res.turns[["interview_id", "turn_index", "speaker_role", "role_rule"]].values.tolist() == [
-        ["B", 0, "interviewer", "metadata"], ["B", 1, "respondent", "heuristic"],
-        ["A", 0, "interviewer", "pattern"], ["A", 1, "respondent", "pattern"]]
+        "interview_id",
+        "turn_index",
+        "speaker_label",
+        "speaker_role",
+        "role_rule",
+        "text",
+        "n_words",
+        "source_file",
+        "source_unit",
+        "source_start",
+        "source_end",
+        "start_s",
+        "end_s",
+    ]
+    assert res.turns[
+        ["interview_id", "turn_index", "speaker_role", "role_rule"]
+    ].values.tolist() == [
+        ["B", 0, "interviewer", "metadata"],
+        ["B", 1, "respondent", "heuristic"],
+        ["A", 0, "interviewer", "pattern"],
+        ["A", 1, "respondent", "pattern"],
+    ]
     b = res.turns[res.turns.interview_id == "B"]
     assert b.source_unit.tolist() == ["cue", "cue"]
     assert b.start_s.tolist() == [3.12, 9.8] and b.end_s.tolist() == [9.0, 16.0]
@@ -270,23 +450,44 @@ def test_when_corpus_ingested_then_contract_columns_and_order(tmp_path):
 
 
 STAGE_REJECT_CASES = [
-    ("metadata_row_without_file", {"a.txt": GOOD},
-     [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "B", "file": "missing.txt"}],
-     [("missing.txt", "file_missing")]),
-    ("file_without_metadata_row", {"a.txt": GOOD, "extra.txt": GOOD},
-     [{"interview_id": "A", "file": "a.txt"}], [("extra.txt", "no_metadata_row")]),
-    ("unknown_extension_in_folder", {"a.txt": GOOD, "notes.pdf": b"%PDF"},
-     [{"interview_id": "A", "file": "a.txt"}], [("notes.pdf", "unknown_extension")]),
-    ("ignored_files_are_not_rejects", {"a.txt": GOOD, "README.md": b"# about", ".DS_Store": b"x"},
-     [{"interview_id": "A", "file": "a.txt"}], []),
-    ("empty_transcript", {"a.txt": GOOD, "b.txt": b""},
-     [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "B", "file": "b.txt"}],
-     [("b.txt", "empty")]),
+    (
+        "metadata_row_without_file",
+        {"a.txt": GOOD},
+        [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "B", "file": "missing.txt"}],
+        [("missing.txt", "file_missing")],
+    ),
+    (
+        "file_without_metadata_row",
+        {"a.txt": GOOD, "extra.txt": GOOD},
+        [{"interview_id": "A", "file": "a.txt"}],
+        [("extra.txt", "no_metadata_row")],
+    ),
+    (
+        "unknown_extension_in_folder",
+        {"a.txt": GOOD, "notes.pdf": b"%PDF"},
+        [{"interview_id": "A", "file": "a.txt"}],
+        [("notes.pdf", "unknown_extension")],
+    ),
+    (
+        "ignored_files_are_not_rejects",
+        {"a.txt": GOOD, "README.md": b"# about", ".DS_Store": b"x"},
+        [{"interview_id": "A", "file": "a.txt"}],
+        [],
+    ),
+    (
+        "empty_transcript",
+        {"a.txt": GOOD, "b.txt": b""},
+        [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "B", "file": "b.txt"}],
+        [("b.txt", "empty")],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "files", "rows", "expected"), STAGE_REJECT_CASES,
-                         ids=[c[0] for c in STAGE_REJECT_CASES])
+@pytest.mark.parametrize(
+    ("case", "files", "rows", "expected"),
+    STAGE_REJECT_CASES,
+    ids=[c[0] for c in STAGE_REJECT_CASES],
+)
 def test_when_file_and_metadata_disagree_then_rejects_row(tmp_path, case, files, rows, expected):
     tdir, meta = _corpus(tmp_path, files, rows)
     res = ingest(tdir, read_metadata(meta), P)
@@ -295,21 +496,31 @@ def test_when_file_and_metadata_disagree_then_rejects_row(tmp_path, case, files,
 
 
 METADATA_ERROR_CASES = [
-    ("duplicate_ids", [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "A", "file": "b.txt"}],
-     "lines 2, 3: duplicate interview_id 'A'"),
-    ("duplicate_files", [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "B", "file": "a.txt"}],
-     "lines 2, 3: duplicate file 'a.txt'"),
+    (
+        "duplicate_ids",
+        [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "A", "file": "b.txt"}],
+        "lines 2, 3: duplicate interview_id 'A'",
+    ),
+    (
+        "duplicate_files",
+        [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "B", "file": "a.txt"}],
+        "lines 2, 3: duplicate file 'a.txt'",
+    ),
     ("empty_id", [{"interview_id": "", "file": "a.txt"}], "line 2: interview_id is empty"),
     ("missing_column", [{"id": "A", "file": "a.txt"}], "missing column(s) interview_id"),
-    ("bad_date", [{"interview_id": "A", "file": "a.txt", "interview_date": "12th March"}],
-     "line 2: interview_date '12th March' is not a date"),
+    (
+        "bad_date",
+        [{"interview_id": "A", "file": "a.txt", "interview_date": "12th March"}],
+        "line 2: interview_date '12th March' is not a date",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "rows", "message"), METADATA_ERROR_CASES,
-                         ids=[c[0] for c in METADATA_ERROR_CASES])
+@pytest.mark.parametrize(
+    ("case", "rows", "message"), METADATA_ERROR_CASES, ids=[c[0] for c in METADATA_ERROR_CASES]
+)
 def test_when_metadata_invalid_then_error_names_file_and_line(tmp_path, case, rows, message):
-    tdir, meta = _corpus(tmp_path, {"a.txt": GOOD, "b.txt": GOOD}, rows)
+    _, meta = _corpus(tmp_path, {"a.txt": GOOD, "b.txt": GOOD}, rows)
     with pytest.raises(QualevalError) as err:
         validate_metadata(read_metadata(meta), str(meta))
     assert message in str(err.value)
@@ -325,14 +536,21 @@ def test_when_metadata_not_csv_then_clear_error(tmp_path):
 
 def _outputs(tmp_path: Path) -> dict[str, Path]:
     priv = tmp_path / "private"
-    return {"turns": priv / "turns.parquet", "preamble": priv / "preamble.parquet",
-            "interviews": priv / "interviews.parquet", "rejects": priv / "rejects.csv",
-            "metrics": tmp_path / "outputs" / "ingest.json"}
+    return {
+        "turns": priv / "turns.parquet",
+        "preamble": priv / "preamble.parquet",
+        "interviews": priv / "interviews.parquet",
+        "rejects": priv / "rejects.csv",
+        "metrics": tmp_path / "outputs" / "ingest.json",
+    }
 
 
 def test_when_strict_and_a_file_is_rejected_then_run_stops_and_writes_nothing(tmp_path):
-    tdir, meta = _corpus(tmp_path, {"a.txt": GOOD, "b.txt": b""},
-                         [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "B", "file": "b.txt"}])
+    tdir, meta = _corpus(
+        tmp_path,
+        {"a.txt": GOOD, "b.txt": b""},
+        [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "B", "file": "b.txt"}],
+    )
     params = tmp_path / "params.yaml"
     params.write_text("ingest:\n  strict: true\n")
     out = _outputs(tmp_path)
@@ -343,16 +561,21 @@ def test_when_strict_and_a_file_is_rejected_then_run_stops_and_writes_nothing(tm
 
 
 def test_when_every_file_rejected_then_error_not_empty_tables(tmp_path):
-    tdir, meta = _corpus(tmp_path, {"a.txt": b"no labels here\n"}, [{"interview_id": "A", "file": "a.txt"}])
+    tdir, meta = _corpus(
+        tmp_path, {"a.txt": b"no labels here\n"}, [{"interview_id": "A", "file": "a.txt"}]
+    )
     out = _outputs(tmp_path)
-    with pytest.raises(QualevalError, match="no transcript could be ingested.*no_speaker_labels"):
+    with pytest.raises(QualevalError, match=r"no transcript could be ingested.*no_speaker_labels"):
         run_stage(None, tdir, meta, **out)
     assert not any(p.exists() for p in out.values())
 
 
 def test_when_stage_runs_then_all_tables_written_and_metrics_hold_no_text(tmp_path):
-    tdir, meta = _corpus(tmp_path, {"a.txt": b"Intro line\n\n" + GOOD, "x.txt": GOOD},
-                         [{"interview_id": "A", "file": "a.txt", "interviewer": "Helen Marsh"}])
+    tdir, meta = _corpus(
+        tmp_path,
+        {"a.txt": b"Intro line\n\n" + GOOD, "x.txt": GOOD},
+        [{"interview_id": "A", "file": "a.txt", "interviewer": "Helen Marsh"}],
+    )
     out = _outputs(tmp_path)
     run_stage(None, tdir, meta, **out)
     turns = pd.read_parquet(out["turns"])
@@ -374,6 +597,7 @@ def test_when_subfolders_then_relative_paths_used(tmp_path):
 
 
 # ----------------------------------------------------------------------------- the sample
+
 
 @pytest.fixture(scope="module")
 def sample_result(sample_dir):

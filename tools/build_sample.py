@@ -137,15 +137,21 @@ class Renderer:
             self.labels_used.add(name)
             words = " ".join(_paragraphs(turn["text"])).split()
             size = 9 + (seed + i) % 7
-            chunks = [words[k:k + size] for k in range(0, len(words), size)]
+            chunks = [words[k : k + size] for k in range(0, len(words), size)]
             start, end = times[i]
             step = (end - start) / len(chunks)
             for k, chunk in enumerate(chunks):
                 a, b = start + k * step, start + (k + 1) * step - 0.05
-                cue_id = f"{hashlib.sha256(f'{self.iid}-{n}'.encode()).hexdigest()[:8]}-" \
-                         f"{hashlib.sha256(f'{self.iid}'.encode()).hexdigest()[8:12]}/{n + 11}-0"
-                out += [cue_id, f"{_vtt_time(a)} --> {_vtt_time(b)}",
-                        f"<v {name}>{' '.join(chunk)}</v>", ""]
+                cue_id = (
+                    f"{hashlib.sha256(f'{self.iid}-{n}'.encode()).hexdigest()[:8]}-"
+                    f"{hashlib.sha256(f'{self.iid}'.encode()).hexdigest()[8:12]}/{n + 11}-0"
+                )
+                out += [
+                    cue_id,
+                    f"{_vtt_time(a)} --> {_vtt_time(b)}",
+                    f"<v {name}>{' '.join(chunk)}</v>",
+                    "",
+                ]
                 n += 1
         return "\n".join(out)
 
@@ -232,31 +238,44 @@ def main() -> int:
             newline = "\r\n" if iid in CRLF else "\n"
             (tdir / name).write_bytes(text.replace("\n", newline).encode(enc))
         fix = _cp1252_text if ENCODING.get(iid) == "cp1252" else (lambda s: s)
-        meta_rows.append({
-            "interview_id": iid, "file": name, "role": p["role"], "region": p["region"],
-            "council_type": p["council_type"], "interview_date": p["interview_date"],
-            "interviewer": p["interviewer"],
-        })
+        meta_rows.append(
+            {
+                "interview_id": iid,
+                "file": name,
+                "role": p["role"],
+                "region": p["region"],
+                "council_type": p["council_type"],
+                "interview_date": p["interview_date"],
+                "interviewer": p["interviewer"],
+            }
+        )
         for idx, turn in enumerate(doc["turns"]):
             if doc["speakers"][turn["s"]]["role"] != "respondent":
                 continue
-            gold_codes.append({
-                "interview_id": iid, "turn_index": idx, "codes": sorted(turn.get("codes") or []),
-                "starts_with": fix(" ".join(turn["text"].split()[:6])),
-            })
+            gold_codes.append(
+                {
+                    "interview_id": iid,
+                    "turn_index": idx,
+                    "codes": sorted(turn.get("codes") or []),
+                    "starts_with": fix(" ".join(turn["text"].split()[:6])),
+                }
+            )
         remove = list(dict.fromkeys([*doc["pii"]["must_remove"], *sorted(r.labels_used)]))
-        gold_pii.append({
-            "interview_id": iid,
-            "must_remove": [fix(s) for s in remove],
-            "must_keep": [fix(s) for s in doc["pii"]["must_keep"]],
-        })
+        gold_pii.append(
+            {
+                "interview_id": iid,
+                "must_remove": [fix(s) for s in remove],
+                "must_keep": [fix(s) for s in doc["pii"]["must_keep"]],
+            }
+        )
     with (OUT / "metadata.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(meta_rows[0]), lineterminator="\n")
         w.writeheader()
         w.writerows(meta_rows)
     for name, rows in (("gold_codes.jsonl", gold_codes), ("gold_pii.jsonl", gold_pii)):
         (gdir / name).write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
     print(f"rendered {len(sources)} interviews into {tdir}")
     return 0
 

@@ -38,8 +38,11 @@ def check(path: Path, plan: dict[str, dict], codes: set[str]) -> list[str]:
     if "I" not in spk or "R" not in spk:
         errs.append("speakers must define I and R")
     for key, s in spk.items():
-        if not isinstance(s, dict) or not s.get("name") or s.get("role") not in {
-            "interviewer", "respondent", "other"}:
+        if (
+            not isinstance(s, dict)
+            or not s.get("name")
+            or s.get("role") not in {"interviewer", "respondent", "other"}
+        ):
             errs.append(f"speakers.{key} needs name and role (interviewer/respondent/other)")
     turns = doc.get("turns") or []
     if len(turns) < 8:
@@ -96,7 +99,9 @@ def check(path: Path, plan: dict[str, dict], codes: set[str]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Check files and print a report."""
-    plan = {p["interview_id"]: p for p in json.loads((HERE / "sample_source/plan.json").read_text())}
+    plan = {
+        p["interview_id"]: p for p in json.loads((HERE / "sample_source/plan.json").read_text())
+    }
     codes = code_ids()
     paths = [Path(a) for a in argv] or sorted((HERE / "sample_source").glob("INT*.yaml"))
     bad = 0
