@@ -61,6 +61,29 @@ Respondent: The networks.
 And the data.
 """
 
+VTT_ZOOM = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:03.000
+Helen Marsh: What worked?
+
+2
+00:00:03.500 --> 00:00:06.000
+Marcus Adeyemi: The networks,
+
+3
+00:00:06.100 --> 00:00:08.000
+and the trust.
+
+4
+00:00:08.500 --> 00:00:09.000
+Helen Marsh: Thanks.
+
+5
+00:00:09.500 --> 00:00:10.000
+Marcus Adeyemi: Pleasure.
+"""
+
 FORMAT_CASES = [
     (
         "interviewer_respondent",
@@ -140,6 +163,17 @@ FORMAT_CASES = [
         [
             ("Helen Marsh", "Thanks for joining. How has the programme gone?"),
             ("Marcus Adeyemi", "It has gone well, broadly. Time is the problem."),
+        ],
+    ),
+    (
+        "vtt_zoom_labels_in_text",
+        "a.vtt",
+        VTT_ZOOM.encode(),
+        [
+            ("Helen Marsh", "What worked?"),
+            ("Marcus Adeyemi", "The networks, and the trust."),
+            ("Helen Marsh", "Thanks."),
+            ("Marcus Adeyemi", "Pleasure."),
         ],
     ),
     (
@@ -629,3 +663,14 @@ def test_when_sample_ingested_then_turn_indices_match_gold(sample_result, sample
 def test_when_sample_ingested_then_every_interview_has_both_roles(sample_result):
     roles = sample_result.turns.groupby("interview_id").speaker_role.agg(set)
     assert all({"interviewer", "respondent"} <= r for r in roles)
+
+
+def test_when_metadata_is_xlsx_then_read_like_csv(tmp_path):
+    path = tmp_path / "metadata.xlsx"
+    pd.DataFrame([{"interview_id": "A", "file": "a.txt", "interview_date": "2013-03-01"}]).to_excel(
+        path, index=False
+    )
+    meta = validate_metadata(read_metadata(path), str(path))
+    assert meta.to_dict("records") == [
+        {"interview_id": "A", "file": "a.txt", "interview_date": "2013-03-01"}
+    ]
