@@ -206,15 +206,20 @@ def _cp1252_text(s: str) -> str:
     return s.replace("'", "\u2019")
 
 
-def main() -> int:
-    """Render every authored interview."""
+def main(argv: list[str] | None = None) -> int:
+    """Render every authored interview (``--out DIR`` renders elsewhere, for checks)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=OUT)
+    out_root = ap.parse_args(argv).out
     plan = {p["interview_id"]: p for p in json.loads((SRC / "plan.json").read_text())}
     sources = sorted(SRC.glob("INT*.yaml"))
     if not sources:
         print("no sources in", SRC, file=sys.stderr)
         return 1
-    tdir = OUT / "transcripts"
-    gdir = OUT / "gold"
+    tdir = out_root / "transcripts"
+    gdir = out_root / "gold"
     tdir.mkdir(parents=True, exist_ok=True)
     gdir.mkdir(parents=True, exist_ok=True)
     for old in tdir.iterdir():
@@ -268,7 +273,7 @@ def main() -> int:
                 "must_keep": [fix(s) for s in doc["pii"]["must_keep"]],
             }
         )
-    with (OUT / "metadata.csv").open("w", encoding="utf-8", newline="") as fh:
+    with (out_root / "metadata.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(meta_rows[0]), lineterminator="\n")
         w.writeheader()
         w.writerows(meta_rows)
