@@ -674,3 +674,35 @@ def test_when_metadata_is_xlsx_then_read_like_csv(tmp_path):
     assert meta.to_dict("records") == [
         {"interview_id": "A", "file": "a.txt", "interview_date": "2013-03-01"}
     ]
+
+
+def test_when_vtt_has_note_style_and_multiline_cues_then_text_joined():
+    data = (
+        "WEBVTT\n\nNOTE exported from Teams\n\nSTYLE\n::cue { color: white }\n\n"
+        "00:00:01.000 --> 00:00:03.000\n<v Helen Marsh>What worked\nfor you?\n\n"
+        "00:00:03.500 --> 00:00:06.000 align:start\n<v Marcus Adeyemi>The networks\n\n"
+        "00:00:06.500 --> 00:00:07.000\n<v Helen Marsh>Thanks.\n"
+    ).encode()
+    assert turns_of("a.vtt", data) == [
+        ("Helen Marsh", "What worked for you?"),
+        ("Marcus Adeyemi", "The networks"),
+        ("Helen Marsh", "Thanks."),
+    ]
+
+
+def test_when_docx_label_is_its_own_bold_paragraph_or_plain_text_then_recognised():
+    data = make_docx(
+        [
+            ("Interviewer", ""),
+            (None, "What worked?"),
+            (None, "Respondent: The networks."),
+            (None, "Interviewer: Thanks."),
+            (None, "Respondent: Pleasure."),
+        ]
+    )
+    assert turns_of("a.docx", data) == [
+        ("Interviewer", "What worked?"),
+        ("Respondent", "The networks."),
+        ("Interviewer", "Thanks."),
+        ("Respondent", "Pleasure."),
+    ]

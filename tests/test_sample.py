@@ -41,3 +41,17 @@ def test_when_gold_pii_listed_then_every_string_occurs_in_its_transcript(sample_
         body = text[g["interview_id"]] + " " + labels[g["interview_id"]]
         for s in g["must_remove"] + g["must_keep"]:
             assert s in body, (g["interview_id"], s)
+
+
+def test_when_gold_codes_read_then_every_id_is_a_child_code_of_the_sample_codebook(sample_dir):
+    import json
+
+    import yaml
+
+    book = yaml.safe_load((ROOT / "codebook" / "codebook.yaml").read_text(encoding="utf-8"))
+    children = {c["id"] for c in book["codes"] if c.get("parent")}
+    used = set()
+    for line in (sample_dir / "gold" / "gold_codes.jsonl").read_text(encoding="utf-8").splitlines():
+        used.update(json.loads(line)["codes"])
+    assert used <= children, used - children
+    assert len(used) >= 25  # the sample exercises most of the codebook

@@ -71,8 +71,8 @@ class Renderer:
             lab = ROLE_LABELS[self.style][key]
         else:
             lab = name  # a third person is labelled by name in every style
-        if lab == name or lab.upper() == name.split()[0].upper():
-            self.labels_used.add(lab if lab == name else name.split()[0])
+        if lab not in ROLE_LABELS.get(self.style, {}).values():
+            self.labels_used.add(lab)  # a label that is a name is an identifier too
         return lab
 
     def preamble(self) -> list[str]:
