@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import yaml
-
 from pipeline import ingest
+from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 
 log = logging.getLogger(__name__)
@@ -33,25 +32,6 @@ def resolve_private(out: Path, private: Path | None) -> Path:
     return priv
 
 
-def check_codebook_file(path: Path) -> None:
-    """Fail early, with the file named, if the codebook cannot be read as YAML.
-
-    Raises:
-        QualevalError: when the file is missing, not YAML, or has no ``codes`` list.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise QualevalError(f"{path}: codebook not found; pass --codebook or set codebook.path")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}:" if mark is not None else ""
-        raise QualevalError(f"{path}:{where} not valid YAML; fix the syntax") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("codes"), list):
-        raise QualevalError(f"{path}: codes: expected a list of codes at the top level")
-
-
 def run_all(
     transcripts: Path,
     metadata: Path,
@@ -62,7 +42,8 @@ def run_all(
 ) -> None:
     """Run every implemented stage in order."""
     priv = resolve_private(out, private)
-    check_codebook_file(codebook)
+    book = load_codebook(codebook)
+    log.info("codebook %s: %d codes", Path(codebook).name, len(book.codes))
     out = Path(out)
     ingest.run_stage(
         params,
