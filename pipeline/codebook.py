@@ -26,10 +26,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import QualevalError
+from pipeline.io import read_yaml
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -205,14 +205,5 @@ def load_codebook(path: Path) -> Codebook:
         QualevalError: when the file is missing, not YAML, or invalid.
     """
     path = Path(path)
-    if not path.is_file():
-        raise QualevalError(f"{path}: codebook not found; pass --codebook or set codebook.path")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}:" if mark is not None else ""
-        raise QualevalError(f"{path}:{where} not valid YAML; fix the syntax") from None
-    except UnicodeDecodeError:
-        raise QualevalError(f"{path}: not UTF-8 text; save the codebook as UTF-8") from None
+    raw = read_yaml(path, "codebook", "pass --codebook or set codebook.path")
     return parse_codebook(raw, path.name)

@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from pipeline.errors import QualevalError
+
 
 @contextlib.contextmanager
 def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
@@ -41,3 +45,27 @@ def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` as stable, sorted, indented JSON (DVC metrics format)."""
     Path(path).write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_yaml(path: Path, what: str, missing_hint: str) -> Any:
+    """Load a YAML file, turning every failure into a message that names the file and line.
+
+    Args:
+        path: the file.
+        what: what the file is, for messages (e.g. "codebook").
+        missing_hint: what to do when it does not exist (e.g. "pass --codebook").
+
+    Raises:
+        QualevalError: when the file is missing, not UTF-8, or not valid YAML.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise QualevalError(f"{path}: {what} not found; {missing_hint}")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}:" if mark is not None else ""
+        raise QualevalError(f"{path}:{where} not valid YAML; fix the syntax") from None
+    except UnicodeDecodeError:
+        raise QualevalError(f"{path}: not UTF-8 text; save it as UTF-8") from None

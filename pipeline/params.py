@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import QualevalError
+from pipeline.io import read_yaml
 
 
 class _Block(BaseModel):
@@ -157,14 +157,8 @@ def load_params(path: Path | None) -> Params:
     if path is None:
         return Params()
     path = Path(path)
-    if not path.is_file():
-        raise QualevalError(f"{path}: parameters file not found; pass --params or create it")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise QualevalError(f"{path}:{where}: not valid YAML; fix the syntax") from None
+    raw = read_yaml(path, "parameters file", "pass --params or create it")
+    raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise QualevalError(f"{path}: expected a mapping of stage blocks at the top level")
     try:
