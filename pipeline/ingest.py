@@ -646,9 +646,7 @@ class IngestResult:
             "respondent_turns": int(resp.shape[0]),
             "words": int(t["n_words"].sum()) if len(t) else 0,
             "respondent_words": int(resp["n_words"].sum()) if len(resp) else 0,
-            "decoding_fallbacks": int((self.interviews.get("encoding") == "cp1252").sum())
-            if len(self.interviews)
-            else 0,
+            "warnings": len(self.warnings),
         }
 
 
@@ -875,7 +873,7 @@ def write_outputs(
     interviews_path: Path,
     rejects_path: Path,
     metrics_path: Path | None,
-    batch_size: int = 500,
+    row_group_size: int = 100_000,
 ) -> None:
     """Write every table all-or-nothing (temporary files renamed at the end)."""
     targets = [turns_path, preamble_path, interviews_path, rejects_path]
@@ -883,9 +881,7 @@ def write_outputs(
         targets.append(metrics_path)
     with atomic_outputs(*targets) as tmp:
         table = pa.Table.from_pandas(result.turns, schema=TURN_SCHEMA, preserve_index=False)
-        with pq.ParquetWriter(tmp[0], TURN_SCHEMA) as w:
-            for start in range(0, table.num_rows, max(1, batch_size * 50)):
-                w.write_table(table.slice(start, batch_size * 50))
+        pq.write_table(table, tmp[0], row_group_size=row_group_size)
         pq.write_table(
             pa.Table.from_pandas(result.preamble, schema=PREAMBLE_SCHEMA, preserve_index=False),
             tmp[1],
@@ -911,7 +907,9 @@ def run_stage(
     t0 = time.perf_counter()
     meta = read_metadata(metadata_path)
     result = ingest(transcripts, meta, params.ingest, source=str(metadata_path), progress=True)
-    write_outputs(result, turns, preamble, interviews, rejects, metrics, params.ingest.batch_size)
+    write_outputs(
+        result, turns, preamble, interviews, rejects, metrics, params.ingest.row_group_size
+    )
     m = result.metrics()
     log.info(
         "ingested %d interviews (%d turns, %d words), rejected %d file(s) in %.2f s",

@@ -107,7 +107,7 @@ class IngestParams(_Block):
         description="metadata columns that hold people's names (used to resolve speakers, "
         "never copied to shared outputs)",
     )
-    batch_size: int = Field(500, ge=1, description="interviews per parquet row group")
+    row_group_size: int = Field(100_000, ge=1, description="turn rows per parquet row group")
 
     @field_validator("extensions")
     @classmethod
