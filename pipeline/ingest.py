@@ -16,7 +16,7 @@ import re
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +148,20 @@ def _label_shape_ok(label: str) -> bool:
 def speaker_key(label: str) -> str:
     """Normalise a speaker label for comparison ("INTERVIEWER " == "Interviewer")."""
     return " ".join(label.replace("\u2019", "'").split()).strip(" .-").casefold()
+
+
+def name_keys(names: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
+    """Speaker keys for people's names from metadata: full name and first name -> role.
+
+    A plain iterable of names (no roles) maps each to ``other``; the first mapping wins.
+    """
+    items = names.items() if isinstance(names, Mapping) else ((n, OTHER) for n in names)
+    out: dict[str, str] = {}
+    for name, role in items:
+        if name and name.strip():
+            out.setdefault(speaker_key(name), role)
+            out.setdefault(speaker_key(name.split()[0]), role)
+    return out
 
 
 def decode(data: bytes, fallback: str) -> tuple[str, str, str | None]:
@@ -331,15 +345,6 @@ def _match_label(line: Line) -> tuple[str, str, float | None] | None:
 
 def _accepted_labels(lines: list[Line], params: IngestParams, known: set[str]) -> set[str]:
     """Decide which label-shaped prefixes really are speakers (keys)."""
-    pats = [
-        re.compile(p, re.I)
-        for ps in (
-            params.speaker_patterns.interviewer,
-            params.speaker_patterns.respondent,
-            params.speaker_patterns.other,
-        )
-        for p in ps
-    ]
     counts: Counter[str] = Counter()
     stamped: set[str] = set()
     for line in lines:
@@ -357,7 +362,7 @@ def _accepted_labels(lines: list[Line], params: IngestParams, known: set[str]) -
             n >= params.min_label_repeats
             or key in known
             or key in stamped
-            or any(p.fullmatch(key) for p in pats)
+            or params.speaker_patterns.role_of(key) is not None
         ):
             ok.add(key)
     return ok
@@ -381,7 +386,7 @@ def _segments(
                 start = ts if ts is not None else start
             else:
                 ts_only = _TS_ONLY.match(text)
-                if ts_only and ts_only.group("ts") and re.match(r"^\s*[\[(]?\d", text):
+                if ts_only:  # "[00:03:15] more words": a timestamped continuation
                     text = ts_only.group("rest")
                     start = _ts_seconds(ts_only.group("ts")) if start is None else start
         text = text.strip()
@@ -459,11 +464,7 @@ def parse_transcript(
             "unknown_extension",
             f"unsupported file type {ext or '(none)'}; supported: {', '.join(params.extensions)}",
         )
-    known = set()
-    for n in known_names:
-        if n and n.strip():
-            known.add(speaker_key(n))
-            known.add(speaker_key(n.split()[0]))
+    known = set(name_keys(known_names))
     encoding = None
     warnings: list[str] = []
     if ext == ".docx":
@@ -510,25 +511,13 @@ def assign_roles(
         ``{speaker_key: (role, rule)}`` with rule ``metadata``, ``pattern`` or ``heuristic``.
     """
     keys = list(dict.fromkeys(t.key for t in turns))
-    name_keys: dict[str, str] = {}
-    for name, role in names.items():
-        if name and name.strip():
-            name_keys.setdefault(speaker_key(name), role)
-            name_keys.setdefault(speaker_key(name.split()[0]), role)
-    pats = params.speaker_patterns
+    by_name = name_keys(names)
     out: dict[str, tuple[str, str]] = {}
     for key in keys:
-        if key in name_keys:
-            out[key] = (name_keys[key], "metadata")
-            continue
-        for role, plist in (
-            (INTERVIEWER, pats.interviewer),
-            (RESPONDENT, pats.respondent),
-            (OTHER, pats.other),
-        ):
-            if any(re.fullmatch(p, key, re.I) for p in plist):
-                out[key] = (role, "pattern")
-                break
+        if key in by_name:
+            out[key] = (by_name[key], "metadata")
+        elif (role := params.speaker_patterns.role_of(key)) is not None:
+            out[key] = (role, "pattern")
     rest = [k for k in keys if k not in out]
     if not rest:
         return out

@@ -70,6 +70,13 @@ class SpeakerPatterns(_Block):
         ]
     )
 
+    def role_of(self, key: str) -> str | None:
+        """The role whose patterns fully match ``key`` (interviewer first), or None."""
+        for role in ("interviewer", "respondent", "other"):
+            if any(re.fullmatch(p, key, re.I) for p in getattr(self, role)):
+                return role
+        return None
+
     @field_validator("interviewer", "respondent", "other")
     @classmethod
     def _compiles(cls, value: list[str]) -> list[str]:

@@ -26,23 +26,15 @@ def _corpus(tmp_path):
     return tdir, meta, cb
 
 
+def _run(tdir, meta, cb, out, *extra):
+    args = ["run", "--transcripts", str(tdir), "--metadata", str(meta), "--codebook", str(cb)]
+    return runner.invoke(app, [*args, "--out", str(out), *extra])
+
+
 def test_when_run_then_safe_files_in_out_and_raw_derived_in_private(tmp_path):
     tdir, meta, cb = _corpus(tmp_path)
     out = tmp_path / "share"
-    res = runner.invoke(
-        app,
-        [
-            "run",
-            "--transcripts",
-            str(tdir),
-            "--metadata",
-            str(meta),
-            "--codebook",
-            str(cb),
-            "--out",
-            str(out),
-        ],
-    )
+    res = _run(tdir, meta, cb, out)
     assert res.exit_code == 0, res.output
     assert json.loads((out / "metrics" / "ingest.json").read_text())["turns"] == 2
     priv = tmp_path / "private"
@@ -55,22 +47,7 @@ def test_when_run_then_safe_files_in_out_and_raw_derived_in_private(tmp_path):
 def test_when_private_inside_out_then_refused(tmp_path):
     tdir, meta, cb = _corpus(tmp_path)
     out = tmp_path / "share"
-    res = runner.invoke(
-        app,
-        [
-            "run",
-            "--transcripts",
-            str(tdir),
-            "--metadata",
-            str(meta),
-            "--codebook",
-            str(cb),
-            "--out",
-            str(out),
-            "--private",
-            str(out / "p"),
-        ],
-    )
+    res = _run(tdir, meta, cb, out, "--private", str(out / "p"))
     assert res.exit_code == 2
     assert "lies inside --out" in res.output
     assert not out.exists()
@@ -78,20 +55,7 @@ def test_when_private_inside_out_then_refused(tmp_path):
 
 def test_when_codebook_missing_then_refused_before_any_output(tmp_path):
     tdir, meta, _ = _corpus(tmp_path)
-    res = runner.invoke(
-        app,
-        [
-            "run",
-            "--transcripts",
-            str(tdir),
-            "--metadata",
-            str(meta),
-            "--codebook",
-            str(tmp_path / "none.yaml"),
-            "--out",
-            str(tmp_path / "o"),
-        ],
-    )
+    res = _run(tdir, meta, tmp_path / "none.yaml", tmp_path / "o")
     assert res.exit_code == 2 and "codebook not found" in res.output
     assert not (tmp_path / "o").exists() and not (tmp_path / "private").exists()
 
