@@ -13,13 +13,14 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup repro test lint sample clean-private help
+.PHONY: setup repro test lint sample clean-private help train-ner
 
 help:
 	@echo "make repro   set up, then run the pipeline on the sample (dvc repro)"
 	@echo "make test    set up, then run the whole test suite"
 	@echo "make lint    ruff"
 	@echo "make sample  re-render transcripts_sample/ from tools/sample_source/"
+	@echo "make train-ner  retrain + evaluate models/ner_en_qualeval (needs ../shared/data/ner; ~30 min CPU)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,3 +43,8 @@ lint: setup
 
 sample: setup
 	python tools/build_sample.py
+
+# Not part of `dvc repro`: retrains the shipped NER model from ../shared/data/ner, then scores it.
+train-ner: setup
+	python tools/train_ner.py
+	python tools/eval_ner.py

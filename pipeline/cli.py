@@ -68,10 +68,16 @@ def _guarded(func: Callable[..., object]) -> Callable[..., object]:
 
 
 def _register() -> None:
-    from pipeline import ingest
+    from pipeline import anonymise, ingest, verify
 
     app.command("ingest", help="Parse transcripts and metadata into the turns table.")(
         _guarded(ingest.main)
+    )
+    app.command("anonymise", help="Replace identifiers with consistent pseudonyms.")(
+        _guarded(anonymise.main)
+    )
+    app.command("verify", help="Leak gate: fail if a known identifier is under outputs/.")(
+        _guarded(verify.main)
     )
 
 

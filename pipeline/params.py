@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -24,6 +25,18 @@ class DataParams(_Block):
 
     transcripts_dir: Path = Path("transcripts_sample/transcripts")
     metadata: Path = Path("transcripts_sample/metadata.csv")
+    register_file: Path | None = Field(
+        None, description="anonymisation register of known people, councils, places (YAML)"
+    )
+    review_decisions: Path | None = Field(
+        None, description="reviewed anonymisation decisions (CSV) applied on the next run"
+    )
+    allow_list: Path | None = Field(
+        None, description="terms never to replace, one per line (national bodies, regions...)"
+    )
+    gold_pii: Path | None = Field(
+        None, description="sample gold (JSONL: must_remove / must_keep) for leak metrics"
+    )
 
 
 class CodebookParams(_Block):
@@ -133,12 +146,126 @@ class IngestParams(_Block):
         return value
 
 
+DEFAULT_RECOGNISERS = [
+    "register",
+    "speakers",
+    "review",
+    "email",
+    "url",
+    "phone",
+    "spoken_phone",
+    "postcode",
+    "nino",
+    "date",
+    "titled_names",
+    "councils",
+    "facilities",
+    "places",
+    "first_names",
+    "ner",
+]
+
+
+class AnonymiseParams(_Block):
+    """Settings of the anonymise stage (see ``docs/adr/0006-anonymisation.md``)."""
+
+    recognisers: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_RECOGNISERS),
+        description="recognisers to run, by registered name; earlier ones win overlaps",
+    )
+    ner_model: str = Field(
+        "models/ner_en_qualeval",
+        description="spaCy pipeline for the 'ner' recogniser: a folder or an installed "
+        "package name such as en_core_web_lg",
+    )
+    ner_labels: dict[str, str] = Field(
+        default_factory=lambda: {
+            "PERSON": "person",
+            "PER": "person",
+            "ORG": "organisation",
+            "LOC": "place",
+            "GPE": "place",
+            "FAC": "place",
+        },
+        description="model label -> entity type; labels not listed are ignored",
+    )
+    batch_size: int = Field(64, ge=1, description="texts per spaCy batch")
+    n_process: int = Field(1, ge=1, description="spaCy worker processes")
+    ner_all_sentences: bool = Field(
+        False,
+        description="run NER on every sentence, not only those with a capitalised word "
+        "that is not a function word (slower, same names in practice)",
+    )
+    min_score: float = Field(0.5, ge=0, le=1, description="detections scoring less are dropped")
+    options: dict[str, dict[str, object]] = Field(
+        default_factory=dict, description="per-recogniser options, by recogniser name"
+    )
+    allow: list[str] = Field(
+        default_factory=list, description="extra terms never to replace (added to allow_list)"
+    )
+    dates: Literal["redact", "coarsen"] = Field(
+        "redact", description="redact specific dates, or coarsen them to month (and year)"
+    )
+    pseudonyms: dict[str, str] = Field(
+        default_factory=lambda: {
+            "person": "[Person {n}]",
+            "council": "[Council {letter}]",
+            "place": "[Place {n}]",
+            "organisation": "[Organisation {n}]",
+            "email": "[email]",
+            "phone": "[phone]",
+            "postcode": "[postcode]",
+            "nino": "[NI number]",
+            "url": "[url]",
+            "date": "[date]",
+            "reference": "[reference]",
+        },
+        description="replacement templates per entity type ({n}: number, {letter}: A, B...)",
+    )
+    link_names: bool = Field(
+        True, description="link 'Marcus', 'Mr Adeyemi' to 'Marcus Adeyemi' where unambiguous"
+    )
+    propagate: bool = Field(
+        True, description="replace every occurrence of a detected name, not only those detected"
+    )
+    metadata_columns: list[str] = Field(
+        default_factory=lambda: ["role", "region", "council_type"],
+        description="metadata columns copied to the shareable interviews table",
+    )
+    context_chars: int = Field(60, ge=0, description="context shown in the review file")
+
+    @field_validator("pseudonyms")
+    @classmethod
+    def _known_types(cls, value: dict[str, str]) -> dict[str, str]:
+        from pipeline.recognisers.base import ENTITY_TYPES
+
+        unknown = sorted(set(value) - set(ENTITY_TYPES))
+        if unknown:
+            raise ValueError(f"unknown entity type(s) {unknown}; use {list(ENTITY_TYPES)}")
+        missing = sorted(set(ENTITY_TYPES) - set(value))
+        if missing:
+            raise ValueError(f"missing template(s) for {missing}")
+        return value
+
+
+class VerifyParams(_Block):
+    """Settings of the leak gate."""
+
+    skip_extensions: list[str] = Field(
+        default_factory=list,
+        description="file types under outputs/ not to scan (default: none; an unreadable "
+        "file fails the gate)",
+    )
+
+
 class Params(_Block):
     """The whole ``params.yaml``."""
 
     data: DataParams = Field(default_factory=DataParams)
     codebook: CodebookParams = Field(default_factory=CodebookParams)
     ingest: IngestParams = Field(default_factory=IngestParams)
+    anonymise: AnonymiseParams = Field(default_factory=AnonymiseParams)
+    verify: VerifyParams = Field(default_factory=VerifyParams)
 
 
 def format_validation_error(source: str, exc: ValidationError) -> str:

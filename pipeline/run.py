@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline import ingest
+from pipeline import anonymise, ingest, verify
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
+from pipeline.params import load_params
 
 log = logging.getLogger(__name__)
 
@@ -54,5 +55,32 @@ def run_all(
         interviews=priv / "interviews.parquet",
         rejects=priv / "ingest_rejects.csv",
         metrics=out / "metrics" / "ingest.json",
+    )
+    data = load_params(params).data
+    anonymise.run_stage(
+        params,
+        priv / "turns.parquet",
+        priv / "interviews.parquet",
+        register_path=data.register_file,
+        decisions_path=data.review_decisions,
+        allow_path=data.allow_list,
+        gold_path=data.gold_pii,
+        out_turns=out / "anonymised" / "turns.parquet",
+        out_interviews=out / "anonymised" / "interviews.parquet",
+        key_path=priv / "anonymisation_key.json",
+        review_path=priv / "anonymisation_review.csv",
+        mentions_path=priv / "anonymisation_mentions.parquet",
+        metrics_path=out / "metrics" / "anonymise.json",
+        gold_report=priv / "anonymisation_gold_leaks.csv",
+    )
+    verify.run_stage(
+        params,
+        out,
+        priv / "anonymisation_key.json",
+        register_path=data.register_file,
+        decisions_path=data.review_decisions,
+        allow_path=data.allow_list,
+        report=priv / "verify_report.csv",
+        metrics=out / "metrics" / "verify.json",
     )
     log.info("shareable outputs in %s; raw-derived data in %s", out, priv)

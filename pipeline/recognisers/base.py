@@ -1,0 +1,296 @@
+"""The recogniser interface (after Presidio): small classes that find identifiers in text.
+
+A recogniser reads one text (and, if it asks for one, the spaCy ``Doc`` of that text) and
+returns :class:`Detection` objects, each carrying the recogniser's name and a score. The
+anonymise stage runs every enabled recogniser, resolves overlaps and links detections to
+entities. Recognisers are registered in :mod:`pipeline.recognisers.registry`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # spaCy is imported only where a model is actually loaded
+    from spacy.tokens import Doc
+
+# Entity types (the pseudonym families). Keep in sync with AnonymiseParams.pseudonyms.
+PERSON = "person"
+COUNCIL = "council"
+PLACE = "place"
+ORGANISATION = "organisation"
+EMAIL = "email"
+PHONE = "phone"
+POSTCODE = "postcode"
+NINO = "nino"
+URL = "url"
+DATE = "date"
+REFERENCE = "reference"  # case, application and reference numbers
+ENTITY_TYPES: tuple[str, ...] = (
+    PERSON,
+    COUNCIL,
+    PLACE,
+    ORGANISATION,
+    EMAIL,
+    PHONE,
+    POSTCODE,
+    NINO,
+    URL,
+    DATE,
+    REFERENCE,
+)
+# Types whose pseudonyms are numbered per entity ("[Person 3]"); the others are generic ("[email]").
+NAMED_TYPES: tuple[str, ...] = (PERSON, COUNCIL, PLACE, ORGANISATION)
+
+
+@dataclass(frozen=True, order=True)
+class Detection:
+    """One identifier found in one text.
+
+    Attributes:
+        start: character offset of the first character (into the text analysed).
+        end: character offset after the last character.
+        entity_type: one of :data:`ENTITY_TYPES`.
+        recogniser: the name of the recogniser that found it.
+        score: confidence in [0, 1].
+        text: the covered text (``text[start:end]``).
+        canonical: an optional key that identifies the entity beyond its surface form
+            (a council's code, a register entry's id); detections with the same
+            ``(entity_type, canonical)`` become one entity.
+    """
+
+    start: int
+    end: int
+    entity_type: str
+    recogniser: str
+    score: float
+    text: str
+    canonical: str | None = None
+
+
+@dataclass
+class RecogniserContext:
+    """What recognisers may need beyond their own class-level patterns.
+
+    Attributes:
+        register: entries of the project register (see :mod:`pipeline.recognisers.register`).
+        people: names of people known from speaker labels, voice tags and metadata.
+        options: per-recogniser options from params (``anonymise.options``), by name.
+        nlp: the loaded spaCy pipeline, if any recogniser needs a ``Doc``.
+    """
+
+    register: list[Any] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nlp: Any = None
+
+
+class Recogniser(ABC):
+    """Base class: subclasses set ``name``, ``entity_types``, ``score`` and write ``analyse``.
+
+    Subclasses that need nothing beyond their class-level patterns keep the default
+    :meth:`from_context`; others override it to read the register, known people or options.
+    """
+
+    name: ClassVar[str]
+    entity_types: ClassVar[tuple[str, ...]]
+    score: ClassVar[float] = 0.8
+    needs_doc: ClassVar[bool] = False
+
+    @classmethod
+    def from_context(cls, context: RecogniserContext) -> Recogniser:
+        """Build the recogniser for one run (default: no configuration)."""
+        return cls()
+
+    @abstractmethod
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Return the detections in ``text`` (``doc`` is its spaCy Doc when ``needs_doc``)."""
+
+    def detection(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        entity_type: str,
+        score: float | None = None,
+        canonical: str | None = None,
+    ) -> Detection:
+        """Build a :class:`Detection` of ``text[start:end]`` by this recogniser."""
+        return Detection(
+            start=start,
+            end=end,
+            entity_type=entity_type,
+            recogniser=self.name,
+            score=self.score if score is None else score,
+            text=text[start:end],
+            canonical=canonical,
+        )
+
+
+class PatternRecogniser(Recogniser):
+    """A recogniser defined by class-level regular expressions (Presidio's PatternRecognizer).
+
+    Subclasses set ``patterns`` to ``(regex, score)`` pairs and may override :meth:`validate`
+    to reject matches (checksums, context). Group ``"id"`` narrows a match to that group.
+    """
+
+    patterns: ClassVar[tuple[tuple[str, float], ...]] = ()
+    flags: ClassVar[int] = 0
+    _compiled: ClassVar[list[tuple[re.Pattern[str], float]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Compile the subclass's patterns once, when the class is defined."""
+        super().__init_subclass__(**kwargs)
+        cls._compiled = [(re.compile(p, cls.flags), s) for p, s in cls.patterns]
+
+    def validate(self, match: re.Match[str], text: str, score: float) -> float | None:
+        """Return the score to keep ``match`` with, or None to drop it (default: keep as is)."""
+        return score
+
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Run every pattern over ``text`` (one detection per span: the best-scoring)."""
+        found: list[Detection] = []
+        for regex, score in self._compiled:
+            for m in regex.finditer(text):
+                kept = self.validate(m, text, score)
+                if kept is None:
+                    continue
+                grp = "id" if "id" in regex.groupindex and m.group("id") else 0
+                start, end = m.span(grp)
+                if start == end:
+                    continue
+                found.append(self.detection(text, start, end, self.entity_types[0], kept))
+        best: dict[tuple[int, int], Detection] = {}
+        for d in found:
+            if (d.start, d.end) not in best or d.score > best[(d.start, d.end)].score:
+                best[(d.start, d.end)] = d
+        return sorted(best.values())
+
+
+# --- phrase lookup shared by the register, gazetteers and review decisions ------------------
+
+_TOKEN = re.compile(r"[^\W_](?:[\w'’.&-]*[^\W_])?")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+
+
+def _norm_token(token: str) -> str:
+    if not token.isascii():
+        token = unicodedata.normalize("NFKC", token)
+    return token.translate(_APOSTROPHES).casefold()
+
+
+def normalise_phrase(phrase: str) -> str:
+    """The lookup key of a phrase: NFKC, straight apostrophes, one space, case-folded."""
+    return " ".join(_norm_token(t) for t in _TOKEN.findall(phrase))
+
+
+@dataclass(frozen=True)
+class PhraseEntry:
+    """What a phrase stands for in a :class:`PhraseIndex`."""
+
+    entity_type: str
+    canonical: str | None
+    score: float
+    case_sensitive: bool = False
+
+
+class PhraseIndex:
+    """Find known multi-word phrases fast: a dict of normalised n-grams, longest match first.
+
+    Matching is token based (no regex alternation over thousands of names), so it scales to
+    large gazetteers. A phrase written with a capital initial only matches text with a
+    capital initial ("Reading" the town, not "reading"); all-capitals text ("DARREN") matches
+    too. Entries marked ``case_sensitive`` match only the exact spelling. A possessive "'s"
+    after a phrase is left outside the match ("Barnet's" finds "Barnet").
+    """
+
+    def __init__(self) -> None:
+        """Create an empty index."""
+        self._entries: dict[str, tuple[str, PhraseEntry]] = {}
+        self._firsts: set[str] = set()
+        self.max_tokens = 1
+
+    def __len__(self) -> int:
+        """The number of distinct phrases."""
+        return len(self._entries)
+
+    def add(self, phrase: str, entry: PhraseEntry, overwrite: bool = False) -> None:
+        """Index ``phrase``; an existing phrase keeps its first entry unless ``overwrite``."""
+        key = normalise_phrase(phrase)
+        if not key or (key in self._entries and not overwrite):
+            return
+        self._entries[key] = (phrase.strip(), entry)
+        self._firsts.add(key.split(" ", 1)[0])
+        self.max_tokens = max(self.max_tokens, key.count(" ") + 1)
+
+    def get(self, phrase: str) -> PhraseEntry | None:
+        """The entry of ``phrase`` if indexed."""
+        hit = self._entries.get(normalise_phrase(phrase))
+        return hit[1] if hit else None
+
+    def phrases(self) -> Iterator[tuple[str, PhraseEntry]]:
+        """Every indexed phrase (as added) with its entry, in insertion order."""
+        yield from self._entries.values()
+
+    def finditer(self, text: str) -> Iterator[tuple[int, int, PhraseEntry]]:
+        """Yield ``(start, end, entry)`` for the longest indexed phrase at each position."""
+        if not self._entries:
+            return
+        spans = [m.span() for m in _TOKEN.finditer(text)]
+        norm = [_norm_token(text[s:e]) for s, e in spans]
+        entries, firsts = self._entries, self._firsts
+        n = len(spans)
+        i = 0
+        while i < n:
+            first = norm[i]
+            if first not in firsts and not (first.endswith("'s") and first[:-2] in firsts):
+                i += 1
+                continue
+            matched = 0
+            for k in range(min(self.max_tokens, n - i), 0, -1):
+                key = " ".join(norm[i : i + k])
+                start, end = spans[i][0], spans[i + k - 1][1]
+                hit = entries.get(key)
+                if hit is None and key.endswith("'s"):
+                    hit = entries.get(key[:-2])
+                    end -= 2
+                if hit and _case_ok(hit[0], text[start:end], hit[1].case_sensitive):
+                    yield start, end, hit[1]
+                    matched = k
+                    break
+            i += matched or 1
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Word token spans of ``text``, a trailing possessive "'s" left outside the token."""
+    spans = []
+    for m in _TOKEN.finditer(text):
+        start, end = m.span()
+        if end - start > 2 and text[end - 2] in "'’" and text[end - 1] in "sS":
+            end -= 2
+        spans.append((start, end))
+    return spans
+
+
+def _case_ok(phrase: str, surface: str, case_sensitive: bool) -> bool:
+    if case_sensitive:
+        return _TOKEN.findall(phrase) == _TOKEN.findall(surface)
+    if phrase[:1].isupper() and not surface[:1].isupper():
+        return False
+    return True
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Split ``items`` into lists of at most ``size``."""
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

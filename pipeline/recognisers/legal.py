@@ -1,0 +1,311 @@
+"""Opt-in recognisers for quasi-identifiers that legal and formal texts are full of.
+
+Written for the Text Anonymization Benchmark (court judgments) but not tied to it: years in
+date context, nationalities and ages, and country names. None is in the default
+``anonymise.recognisers`` (interview transcripts do not need them, and they cost
+precision); enable them by name in params (``years``, ``demographics``, ``countries``).
+
+* :class:`YearRecogniser` (``years``, :data:`~pipeline.recognisers.base.DATE`): "in 1994",
+  "since 2003", "between 1995 and 1997", "July 2000", "1995-97".
+* :class:`DemographicRecogniser` (``demographics``): nationality adjectives ("a Swedish
+  national", "Polish") and "national of Ghana" as
+  :data:`~pipeline.recognisers.base.PLACE`; ages ("aged 45", "at the age of 39", "a
+  45-year-old") and birth years ("born in 1962") as
+  :data:`~pipeline.recognisers.base.DATE`.
+* :class:`CountryRecogniser` (``countries``, :data:`~pipeline.recognisers.base.PLACE`):
+  country names (ISO 3166 through ``pycountry`` plus common short forms), which the GB-only
+  ``places`` gazetteer leaves out on purpose.
+
+Case and application numbers ("no. 12345/06") and money amounts are not recognised here:
+no entity type in :mod:`pipeline.recognisers.base` fits them (see
+:data:`CASE_NUMBER_PATTERNS`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING, ClassVar
+
+from pipeline.recognisers.base import (
+    DATE,
+    PLACE,
+    REFERENCE,
+    Detection,
+    PatternRecogniser,
+    PhraseEntry,
+    PhraseIndex,
+    Recogniser,
+)
+from pipeline.recognisers.patterns import MONTHS
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+_SP = r"[^\S\r\n]"
+_YEAR = r"(?:19|20)\d\d"
+_MONTH = "(?:%s)" % "|".join([*MONTHS, *(m[:3] for m in MONTHS if m != "May"), "Sept"])
+_DASH = r"(?:-|\u2013|\u2014)"
+_NUM_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety"
+).split()
+_TENS = "(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+_AGE_NUM = (
+    rf"(?:1[01]\d|[1-9]?\d|{_TENS}(?:[-{_SP[1:-1]}](?:one|two|three|four|five|six|seven|eight|"
+    rf"nine))?|{'|'.join(_NUM_WORDS[:19])})"
+)
+
+# Case, application and reference numbers, kept here for the recogniser that needs a new
+# entity type (a "reference" family, pseudonym "[reference]") before it can be registered:
+# "application no. 12345/06", "nos. 123/97 and 4567/98", "case no. C-123/04".
+CASE_NUMBER_PATTERNS: tuple[tuple[str, float], ...] = (
+    (r"(?<![\w/.-])(?P<id>\d{3,6}/(?:\d{2}|\d{4}))(?![\w/]|[.,]\d)", 0.7),
+    (
+        r"(?<![\w-])(?i:nos?\.?|numbers?|ref(?:erence)?\.?|case)(?i::|"
+        + _SP
+        + r"+no\.?)?"
+        + _SP
+        + r"*(?P<id>[A-Z]{0,3}-?\d+(?:[/.-]\d+)+|\d{4,})(?!\w|[/.-]\d)",
+        0.8,
+    ),
+)
+
+
+class CaseNumberRecogniser(PatternRecogniser):
+    """Case, application and reference numbers ("no. 12345/02", "36909/97", "ref AB-123/4")."""
+
+    name: ClassVar[str] = "case_numbers"
+    entity_types: ClassVar[tuple[str, ...]] = (REFERENCE,)
+    score: ClassVar[float] = 0.8
+    patterns: ClassVar[tuple[tuple[str, float], ...]] = CASE_NUMBER_PATTERNS
+
+
+class YearRecogniser(PatternRecogniser):
+    """Years 1900-2099 where the words around them make them a date.
+
+    A year counts after a time preposition or a month ("in 1994", "since 2003", "by 2010",
+    "between 1995 and 1997", "July 2000", "the end of 1999", "born 1962"), and year ranges
+    count as one span ("1995-97", "1995 to 1997"). A year after a capitalised word ("the
+    Housing Act 1996", "Regulations 2009") is a title, not a date, and is left alone; so are
+    numbers that run on ("1994/95 season" is kept, "1994.5" and "19945" are not years).
+    Month-and-year spans ("July 2000") score higher than years after a preposition.
+    """
+
+    name: ClassVar[str] = "years"
+    entity_types: ClassVar[tuple[str, ...]] = (DATE,)
+    score: ClassVar[float] = 0.7
+    _END: ClassVar[str] = r"(?![\d,.]\d|\w)"
+    _RANGE: ClassVar[str] = (
+        rf"(?:{_SP}*{_DASH}{_SP}*(?:{_YEAR}|\d\d)|{_SP}+(?:to|and|until){_SP}+{_YEAR})?"
+    )
+    patterns: ClassVar[tuple[tuple[str, float], ...]] = (
+        (rf"(?<![\w-])(?P<id>{_MONTH}\.?{_SP}+{_YEAR}{_RANGE}){_END}", 0.8),
+        (
+            r"(?<![\w-])(?i:in|since|until|till|from|to|by|between|during|before|after|around|"
+            r"circa|c\.|early|late|mid|spring|summer|autumn|fall|winter|year|born|of|and|or)"
+            rf"(?:{_SP}+|{_DASH})(?:the{_SP}+(?:year|end|beginning){_SP}+(?:of{_SP}+)?)?"
+            rf"(?P<id>{_YEAR}{_RANGE}){_END}",
+            0.7,
+        ),
+        (rf"^(?P<id>{_YEAR}){_END}(?=,?{_SP})", 0.6),
+    )
+
+    def validate(self, match: re.Match[str], text: str, score: float) -> float | None:
+        """Drop "and/or/of 1996" when the word before is capitalised ("Act and 1996" is rare)."""
+        if match.re.pattern.startswith("^"):
+            return score
+        word = match.group(0).split(None, 1)[0].lower()
+        if word in ("of", "and", "or"):
+            before = text[: match.start()].rstrip().rsplit(None, 1)
+            prev = before[-1] if before else ""
+            if word == "of" and not re.fullmatch(
+                r"(?i:end|beginning|middle|spring|summer|"
+                r"autumn|winter|year|start|part|half)",
+                prev,
+            ):
+                return None
+            if word in ("and", "or") and not re.search(rf"{_YEAR}s?$", prev.rstrip(",")):
+                return None
+        return score
+
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Find years in date context; overlapping matches keep the longest."""
+        found = sorted(super().analyse(text, doc), key=lambda d: (d.start, d.start - d.end))
+        kept: list[Detection] = []
+        for d in found:
+            if kept and d.start < kept[-1].end:
+                continue
+            kept.append(d)
+        return kept
+
+
+# Nationality adjectives (demonyms): a short hand list of the common ones.
+DEMONYMS: tuple[str, ...] = (
+    *"""
+    Afghan Albanian Algerian American Angolan Argentine Argentinian Armenian Australian
+    Austrian Azerbaijani Bangladeshi Belarusian Belgian Bolivian Bosnian Brazilian British
+    Bulgarian Cameroonian Canadian Chechen Chilean Chinese Colombian Congolese Croatian Cuban
+    Cypriot Czech Danish Dutch Ecuadorian Egyptian Emirati English Eritrean Estonian
+    Ethiopian Filipino Finnish French Gambian Georgian German Ghanaian Greek Guinean Haitian
+    Hungarian Icelandic Indian Indonesian Iranian Iraqi Irish Israeli Italian Ivorian
+    Jamaican Japanese Jordanian Kazakh Kenyan Korean Kosovan Kurdish Kuwaiti Latvian
+    Lebanese Liberian Libyan Lithuanian Macedonian Malaysian Maltese Moldovan Mongolian
+    Montenegrin Moroccan Nepalese Nepali Nigerian Norwegian Pakistani Palestinian Peruvian
+    Polish Portuguese Romanian Russian Rwandan Saudi Scottish Senegalese Serbian Slovak
+    Slovakian Slovenian Somali Somalian Sudanese Swedish Swiss Syrian Taiwanese Tajik Tamil
+    Tanzanian Thai Tunisian Turkish Turkmen Ugandan Ukrainian Uzbek Venezuelan Vietnamese
+    Welsh Yemeni Zambian Zimbabwean Roma Romani
+    """.split(),
+    "Sierra Leonean",
+    "South African",
+    "Sri Lankan",
+    "Northern Irish",
+    "New Zealander",
+)
+
+# Short forms that ISO 3166 (pycountry) does not give, and the nations of the UK.
+EXTRA_COUNTRIES: tuple[str, ...] = (
+    "Turkey", "Russia", "Britain", "Great Britain", "Czech Republic", "Holland", "Kosovo",
+    "Moldova", "Bolivia", "Iran", "Syria", "Venezuela", "Tanzania", "Vietnam", "Laos",
+    "South Korea", "North Korea", "Ivory Coast", "Macedonia", "North Macedonia", "Palestine",
+    "England", "Scotland", "Wales", "Northern Ireland", "the Netherlands", "USA", "UK",
+)  # fmt: skip
+# Country names that are also common first names or words: never matched.
+AMBIGUOUS_COUNTRIES: frozenset[str] = frozenset({"Jordan", "Chad", "Georgia", "Guinea", "Niger"})
+
+
+@functools.lru_cache(maxsize=1)
+def country_names() -> tuple[str, ...]:
+    """Country names: ISO 3166 short and common names (pycountry) and :data:`EXTRA_COUNTRIES`.
+
+    Names written with a comma ("Korea, Republic of") and :data:`AMBIGUOUS_COUNTRIES` are
+    left out.
+    """
+    import pycountry
+
+    names = set(EXTRA_COUNTRIES)
+    for c in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(c, attr, None)
+            if value and "," not in value and "(" not in value:
+                names.add(value)
+    return tuple(sorted(names - AMBIGUOUS_COUNTRIES, key=lambda n: (-len(n), n)))
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "(?:%s)" % "|".join(
+        re.escape(w).replace(r"\ ", rf"{_SP}+") for w in sorted(words, key=len, reverse=True)
+    )
+
+
+_DEMONYM = _alternation(DEMONYMS)
+_NOT_BEFORE_NAME = rf"(?![\w'’-])(?!{_SP}+[A-Z])"
+
+
+@functools.lru_cache(maxsize=1)
+def _country_rx() -> str:
+    return _alternation(country_names())
+
+
+class DemographicRecogniser(Recogniser):
+    """Nationality and age: "a Swedish national", "national of Ghana", "aged 45", "born 1962".
+
+    * Nationality adjectives (:data:`DEMONYMS`), with a following "national(s)",
+      "citizen(s)", "nationality", "origin" or "descent" in the span, and "national of
+      <country>", "<country> national" (:func:`country_names`), as
+      :data:`~pipeline.recognisers.base.PLACE` (a nationality names a country). A demonym
+      right before a capitalised word ("the Turkish Government", "British Airways") is part
+      of a name and left to the other recognisers.
+    * Ages ("aged 45", "age of 39", "at the age of sixty", "a 45-year-old", "45 years old",
+      "45 years of age") and birth years ("born in 1962", "born 1962": the year only) as
+      :data:`~pipeline.recognisers.base.DATE` (an age is a birth year in other words).
+    """
+
+    name: ClassVar[str] = "demographics"
+    entity_types: ClassVar[tuple[str, ...]] = (PLACE, DATE)
+    score: ClassVar[float] = 0.7
+    _AGE: ClassVar[re.Pattern[str]] = re.compile(
+        rf"(?<![\w-])(?:(?i:aged|age{_SP}+of|age)){_SP}+(?:about{_SP}+|around{_SP}+)?"
+        rf"{_AGE_NUM}(?![\w,.]\w)"
+        rf"|(?<![\w-]){_AGE_NUM}(?:{_SP}*-{_SP}*|{_SP}+)years?(?:{_SP}*-{_SP}*|{_SP}+)old\b"
+        rf"|(?<![\w-]){_AGE_NUM}{_SP}+years{_SP}+of{_SP}+age\b"
+    )
+    _BORN: ClassVar[re.Pattern[str]] = re.compile(
+        rf"(?<![\w-])(?i:born)(?:{_SP}+in)?{_SP}+(?P<id>{_YEAR})(?![\d,.]\d|\w)"
+    )
+    _DEMONYM_RX: ClassVar[re.Pattern[str]] = re.compile(
+        rf"(?<![\w'’-]){_DEMONYM}(?:{_SP}+(?:nationals?|citizens?|nationality|origin|descent)"
+        rf"(?![\w'’-])|{_NOT_BEFORE_NAME})"
+    )
+
+    def __init__(self) -> None:
+        """Compile the country-based patterns (built once per process)."""
+        countries = _country_rx()
+        self._of_country = re.compile(
+            rf"(?<![\w-])(?i:nationals?|citizens?|nationality){_SP}+of{_SP}+"
+            rf"(?:the{_SP}+)?{countries}(?![\w'’-])"
+        )
+        self._country_national = re.compile(
+            rf"(?<![\w'’-]){countries}{_SP}+(?:nationals?|citizens?)(?![\w'’-])"
+        )
+
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Find nationalities (PLACE) and ages and birth years (DATE) in ``text``."""
+        cands: list[Detection] = []
+        for rx in (self._of_country, self._country_national, self._DEMONYM_RX):
+            cands += [self.detection(text, *m.span(), PLACE) for m in rx.finditer(text)]
+        cands += [self.detection(text, *m.span(), DATE) for m in self._AGE.finditer(text)]
+        cands += [self.detection(text, *m.span("id"), DATE) for m in self._BORN.finditer(text)]
+        kept: list[Detection] = []
+        for d in sorted(cands, key=lambda d: (d.start - d.end, d.start)):
+            if all(d.end <= k.start or d.start >= k.end for k in kept):
+                kept.append(d)
+        return sorted(kept)
+
+
+class CountryRecogniser(Recogniser):
+    """Country names (:func:`country_names`): "Sweden", "the Netherlands", "Sierra Leone".
+
+    The ``places`` gazetteer finds GB places only and never the nations; this finds
+    countries, the UK nations included. Names must be capitalised as written, and a country
+    right before another capitalised word ("United Kingdom Government", "Sweden Democrats")
+    is part of a name and left to the other recognisers.
+    """
+
+    name: ClassVar[str] = "countries"
+    entity_types: ClassVar[tuple[str, ...]] = (PLACE,)
+    score: ClassVar[float] = 0.7
+
+    def __init__(self) -> None:
+        """Index the country names (case-sensitive)."""
+        self.index = _country_index()
+
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Find country names in ``text``."""
+        found = []
+        for start, end, _ in self.index.finditer(text):
+            if text[start:end].lower().startswith("the "):
+                start += 4
+            if re.match(rf"{_SP}+[A-Z]", text[end:]):
+                continue
+            found.append(self.detection(text, start, end, PLACE))
+        return found
+
+
+@functools.lru_cache(maxsize=1)
+def _country_index() -> PhraseIndex:
+    index = PhraseIndex()
+    for name in country_names():
+        index.add(name, PhraseEntry(PLACE, None, CountryRecogniser.score, case_sensitive=True))
+    return index
+
+
+# The recognisers of this module, for the registry.
+LEGAL_RECOGNISERS: tuple[type[Recogniser], ...] = (
+    CaseNumberRecogniser,
+    YearRecogniser,
+    DemographicRecogniser,
+    CountryRecogniser,
+)

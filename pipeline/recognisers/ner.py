@@ -1,0 +1,106 @@
+"""Statistical NER: a spaCy pipeline (ours, shipped in ``models/``, or any installed one).
+
+The model is loaded once per process (:func:`load_pipeline` caches it); the stage runs
+``nlp.pipe`` over all texts in batches and hands each ``Doc`` to :class:`SpacyNerRecogniser`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pipeline.errors import QualevalError
+from pipeline.recognisers.base import (
+    ORGANISATION,
+    PERSON,
+    PLACE,
+    Detection,
+    Recogniser,
+    RecogniserContext,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LABELS = {"PERSON": PERSON, "PER": PERSON, "ORG": ORGANISATION, "LOC": PLACE}
+_UNUSED = (
+    "tagger",
+    "parser",
+    "attribute_ruler",
+    "lemmatizer",
+    "senter",
+    "textcat",
+    "morphologizer",
+)
+
+
+@functools.lru_cache(maxsize=4)
+def load_pipeline(name_or_path: str) -> Any:
+    """Load a spaCy pipeline by folder or installed package name, keeping only what NER needs.
+
+    Raises:
+        QualevalError: when the folder or package does not exist or is not a spaCy pipeline.
+    """
+    import spacy
+
+    path = Path(name_or_path)
+    looks_like_path = path.exists() or "/" in name_or_path or name_or_path.startswith(".")
+    if looks_like_path and not (path / "meta.json").is_file():
+        raise QualevalError(
+            f"anonymise.ner_model: {name_or_path}: no spaCy pipeline there (no meta.json); "
+            "run `make train-ner`, or name an installed pipeline such as en_core_web_lg"
+        )
+    try:
+        nlp = spacy.load(path if looks_like_path else name_or_path, exclude=list(_UNUSED))
+    except OSError:
+        raise QualevalError(
+            f"anonymise.ner_model: {name_or_path}: not an installed spaCy pipeline or a "
+            "folder; install it (pip install ...) or point to models/ner_en_qualeval"
+        ) from None
+    if "ner" not in nlp.pipe_names:
+        raise QualevalError(f"anonymise.ner_model: {name_or_path}: the pipeline has no 'ner'")
+    log.info("NER model %s (%s)", nlp.meta.get("name"), ", ".join(nlp.pipe_names))
+    return nlp
+
+
+class SpacyNerRecogniser(Recogniser):
+    """Entities from a spaCy NER component, mapped to qualeval's types by ``ner_labels``.
+
+    spaCy's greedy NER gives no per-entity probability, so every entity gets the class score
+    (as Presidio's spaCy recogniser does); precision is managed by the allow-list, the review
+    loop and the type-specific recognisers that run before it.
+    """
+
+    name: ClassVar[str] = "ner"
+    entity_types: ClassVar[tuple[str, ...]] = (PERSON, ORGANISATION, PLACE)
+    score: ClassVar[float] = 0.85
+    needs_doc: ClassVar[bool] = True
+
+    def __init__(self, labels: dict[str, str] | None = None) -> None:
+        """Map model labels to entity types (labels not listed are ignored)."""
+        self.labels = dict(DEFAULT_LABELS if labels is None else labels)
+
+    @classmethod
+    def from_context(cls, context: RecogniserContext) -> SpacyNerRecogniser:
+        """Build with the label map from ``options['ner']['labels']``."""
+        return cls(context.options.get(cls.name, {}).get("labels"))
+
+    def analyse(self, text: str, doc: Any = None) -> list[Detection]:
+        """Entities of ``doc`` (the stage's ``nlp.pipe`` output for ``text``)."""
+        if doc is None:
+            return []
+        found = []
+        for ent in doc.ents:
+            etype = self.labels.get(ent.label_)
+            if etype is None:
+                continue
+            start, end = ent.start_char, ent.end_char
+            # trailing possessive and leading "the" are not part of the name
+            if text[end - 2 : end] in ("'s", "’s"):
+                end -= 2
+            if text[start:end].lower().startswith("the "):
+                start += 4
+            if end > start:
+                found.append(self.detection(text, start, end, etype))
+        return found

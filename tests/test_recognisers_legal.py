@@ -1,0 +1,160 @@
+"""Opt-in legal recognisers: years, demographics, countries (and the case-number patterns)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.recognisers.base import DATE, ENTITY_TYPES, PLACE
+from pipeline.recognisers.legal import (
+    CASE_NUMBER_PATTERNS,
+    LEGAL_RECOGNISERS,
+    CountryRecogniser,
+    DemographicRecogniser,
+    YearRecogniser,
+)
+
+
+def found(recogniser, text: str) -> list[tuple[str, str]]:
+    return [(d.text, d.entity_type) for d in recogniser.analyse(text)]
+
+
+def test_when_listing_legal_recognisers_then_names_are_unique_and_types_are_known():
+    names = [cls.name for cls in LEGAL_RECOGNISERS]
+    assert names == ["case_numbers", "years", "demographics", "countries"]
+    for cls in LEGAL_RECOGNISERS:
+        assert set(cls.entity_types) <= set(ENTITY_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She moved to Hull in 1987.", ["1987"]),
+        ("In 2011, the centre closed.", ["2011"]),
+        ("2011 was a hard year.", ["2011"]),
+        ("We have worked together since 2004", ["2004"]),
+        ("the scheme ran between 1998 and 2002", ["1998 and 2002"]),
+        ("from 1995-97 he was a governor", ["1995-97"]),
+        ("the flood of October 2007 and the drought", ["October 2007"]),
+        ("they met at the end of 1979", ["1979"]),
+    ],
+)
+def test_when_year_is_in_date_context_then_years_finds_it(text, expected):
+    assert [t for t, _ in found(YearRecogniser(), text)] == expected
+    assert all(e == DATE for _, e in found(YearRecogniser(), text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "under the Children Act 1989 the duty is clear",
+        "the Licensing Regulations 2005 apply",
+        "there were 2012 responses to the survey",
+        "a budget of 1999.50 pounds",
+        "room 1984 is on the second floor",
+        "in 1850 the mill opened",
+        "the estate was built in the 1960s",
+        "reference 20041 was filed",
+    ],
+)
+def test_when_number_is_not_a_year_in_context_then_years_finds_nothing(text):
+    assert found(YearRecogniser(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("he is a Polish national living in Leeds", [("Polish national", PLACE)]),
+        ("my neighbours are Somali", [("Somali", PLACE)]),
+        ("a citizen of Ghana who", [("citizen of Ghana", PLACE)]),
+        ("two Sri Lankan citizens", [("Sri Lankan citizens", PLACE)]),
+        ("a Czech Republic national", [("Czech Republic national", PLACE)]),
+        ("she was aged 52 at the time", [("aged 52", DATE)]),
+        ("at the age of sixty-two he retired", [("age of sixty-two", DATE)]),
+        ("a 38-year-old carer", [("38-year-old", DATE)]),
+        ("he is 71 years old", [("71 years old", DATE)]),
+        ("she was born in 1958 in Derby", [("1958", DATE)]),
+        ("born 1971, she", [("1971", DATE)]),
+    ],
+)
+def test_when_text_has_nationality_or_age_then_demographics_finds_it(text, expected):
+    assert found(DemographicRecogniser(), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Italian Embassy wrote back",
+        "we flew British Airways",
+        "the meeting lasted 45 minutes",
+        "the page was 12 years out of date",
+        "nobody said where they were from",
+    ],
+)
+def test_when_demonym_is_part_of_a_name_or_no_age_then_demographics_finds_nothing(text):
+    assert found(DemographicRecogniser(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("she grew up in Portugal and Norway", ["Portugal", "Norway"]),
+        ("he moved from the Netherlands to Wales", ["Netherlands", "Wales"]),
+        ("relatives in Sierra Leone", ["Sierra Leone"]),
+        ("a holiday in Turkey", ["Turkey"]),
+    ],
+)
+def test_when_text_has_a_country_then_countries_finds_it(text, expected):
+    assert [t for t, _ in found(CountryRecogniser(), text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we had turkey for lunch",
+        "Jordan said he would come",
+        "the France Television crew",
+        "a chat with Chad about it",
+    ],
+)
+def test_when_country_word_is_a_name_or_lower_case_then_countries_finds_nothing(text):
+    assert found(CountryRecogniser(), text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the complaint (no. 40112/09) was lodged", ["40112/09"]),
+        ("applications nos. 512/98 and 7731/99", ["512/98", "7731/99"]),
+        ("case no. C-77/05, later", ["C-77/05"]),
+        ("our reference 88123456", ["88123456"]),
+    ],
+)
+def test_when_text_has_a_case_number_then_case_patterns_find_it(text, expected):
+    hits = {m.group("id") for rx, _ in CASE_NUMBER_PATTERNS for m in re.finditer(rx, text)}
+    assert sorted(hits) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["open 24/7", "on 03/04/2021", "Protocol No. 12 applies", "see No. 7 in the list"],
+)
+def test_when_text_has_no_case_number_then_case_patterns_find_nothing(text):
+    assert not [m for rx, _ in CASE_NUMBER_PATTERNS for m in re.finditer(rx, text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The application (no. 12345/02) was lodged.", ["12345/02"]),
+        ("under case number 4471/2019 the court", ["4471/2019"]),
+        ("It cost 2,500/month and 3/4 of staff agreed.", []),
+    ],
+)
+def test_when_case_number_present_then_reference_detected(text, expected):
+    from pipeline.recognisers.legal import CaseNumberRecogniser
+
+    dets = CaseNumberRecogniser().analyse(text)
+    assert [d.text for d in dets] == expected
+    assert all(d.entity_type == "reference" for d in dets)
