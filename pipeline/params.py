@@ -219,6 +219,8 @@ class AnonymiseParams(_Block):
             "url": "[url]",
             "date": "[date]",
             "reference": "[reference]",
+            "demographic": "[demographic]",
+            "amount": "[amount]",
         },
         description="replacement templates per entity type ({n}: number, {letter}: A, B...)",
     )

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pipeline.recognisers.base import DATE, ENTITY_TYPES, PLACE
+from pipeline.recognisers.base import DATE, DEMOGRAPHIC, ENTITY_TYPES
 from pipeline.recognisers.legal import (
     CASE_NUMBER_PATTERNS,
     LEGAL_RECOGNISERS,
@@ -22,7 +22,16 @@ def found(recogniser, text: str) -> list[tuple[str, str]]:
 
 def test_when_listing_legal_recognisers_then_names_are_unique_and_types_are_known():
     names = [cls.name for cls in LEGAL_RECOGNISERS]
-    assert names == ["case_numbers", "years", "demographics", "countries"]
+    assert names == [
+        "case_numbers",
+        "years",
+        "demographics",
+        "countries",
+        "world_places",
+        "amounts",
+        "institutions",
+        "durations",
+    ]
     for cls in LEGAL_RECOGNISERS:
         assert set(cls.entity_types) <= set(ENTITY_TYPES)
 
@@ -65,15 +74,16 @@ def test_when_number_is_not_a_year_in_context_then_years_finds_nothing(text):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("he is a Polish national living in Leeds", [("Polish national", PLACE)]),
-        ("my neighbours are Somali", [("Somali", PLACE)]),
-        ("a citizen of Ghana who", [("citizen of Ghana", PLACE)]),
-        ("two Sri Lankan citizens", [("Sri Lankan citizens", PLACE)]),
-        ("a Czech Republic national", [("Czech Republic national", PLACE)]),
-        ("she was aged 52 at the time", [("aged 52", DATE)]),
-        ("at the age of sixty-two he retired", [("age of sixty-two", DATE)]),
-        ("a 38-year-old carer", [("38-year-old", DATE)]),
-        ("he is 71 years old", [("71 years old", DATE)]),
+        ("he is a Polish national living in Leeds", [("Polish national", DEMOGRAPHIC)]),
+        ("my neighbours are Somali", [("Somali", DEMOGRAPHIC)]),
+        ("a citizen of Ghana who", [("citizen of Ghana", DEMOGRAPHIC)]),
+        ("two Sri Lankan citizens", [("Sri Lankan citizens", DEMOGRAPHIC)]),
+        ("a Czech Republic national", [("Czech Republic national", DEMOGRAPHIC)]),
+        ("she was aged 52 at the time", [("aged 52", DEMOGRAPHIC)]),
+        ("at the age of sixty-two he retired", [("age of sixty-two", DEMOGRAPHIC)]),
+        ("a 38-year-old carer", [("38-year-old", DEMOGRAPHIC)]),
+        ("he is 71 years old", [("71 years old", DEMOGRAPHIC)]),
+        ("he worked as a journalist in", [("journalist", DEMOGRAPHIC)]),
         ("she was born in 1958 in Derby", [("1958", DATE)]),
         ("born 1971, she", [("1971", DATE)]),
     ],
@@ -158,3 +168,55 @@ def test_when_case_number_present_then_reference_detected(text, expected):
     dets = CaseNumberRecogniser().analyse(text)
     assert [d.text for d in dets] == expected
     assert all(d.entity_type == "reference" for d in dets)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the grant was £250,000 a year", ["£250,000"]),
+        ("awarded EUR 1,800 in damages", ["EUR 1,800"]),
+        ("paid 4,393 pounds sterling and 292 euros", ["4,393 pounds sterling", "292 euros"]),
+        ("about 40 families and 3 councils", []),
+    ],
+)
+def test_when_sum_of_money_then_amount_detected(text, expected):
+    from pipeline.recognisers.legal import AmountRecogniser
+
+    assert [d.text for d in AmountRecogniser().analyse(text)] == expected
+
+
+def test_when_world_city_named_then_place_detected():
+    from pipeline.recognisers.legal import WorldPlaceRecogniser
+
+    dets = WorldPlaceRecogniser().analyse("She moved from Ankara to Rotterdam in the spring.")
+    assert [d.text for d in dets] == ["Ankara", "Rotterdam"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("appealed to the Stockholm District Court last year", ["Stockholm District Court"]),
+        ("the Ministry of the Interior replied", ["Ministry of the Interior"]),
+        ("a contract with Northgate Media Ltd was signed", ["Northgate Media Ltd"]),
+        ("The Court said no.", []),
+    ],
+)
+def test_when_named_institution_then_organisation_detected(text, expected):
+    from pipeline.recognisers.legal import InstitutionRecogniser
+
+    assert [d.text for d in InstitutionRecogniser().analyse(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sentenced to 14 years’ imprisonment", ["14 years"]),
+        ("held for eight days without charge", ["eight days"]),
+        ("a 12 year sentence", ["12 year"]),
+        ("in 2014 the team met", []),
+    ],
+)
+def test_when_length_of_time_then_duration_detected(text, expected):
+    from pipeline.recognisers.legal import DurationRecogniser
+
+    assert [d.text for d in DurationRecogniser().analyse(text)] == expected

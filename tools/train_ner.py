@@ -230,7 +230,6 @@ FIRST_NAMES = (
     "Sue",
 )
 LAST_NAMES = (
-    "Holroyd",
     "Smith",
     "Jones",
     "Williams",
@@ -302,7 +301,6 @@ LAST_NAMES = (
     "Penrose",
     "Trelawney",
     "Cartwright",
-    "Haworth",
     "Ramsbottom",
     "Illingworth",
 )

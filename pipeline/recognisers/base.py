@@ -30,6 +30,8 @@ NINO = "nino"
 URL = "url"
 DATE = "date"
 REFERENCE = "reference"  # case, application and reference numbers
+DEMOGRAPHIC = "demographic"  # nationality, age, occupation (quasi-identifiers)
+AMOUNT = "amount"  # sums of money
 ENTITY_TYPES: tuple[str, ...] = (
     PERSON,
     COUNCIL,
@@ -42,6 +44,8 @@ ENTITY_TYPES: tuple[str, ...] = (
     URL,
     DATE,
     REFERENCE,
+    DEMOGRAPHIC,
+    AMOUNT,
 )
 # Types whose pseudonyms are numbered per entity ("[Person 3]"); the others are generic ("[email]").
 NAMED_TYPES: tuple[str, ...] = (PERSON, COUNCIL, PLACE, ORGANISATION)

@@ -654,10 +654,14 @@ class PlaceRecogniser(Recogniser):
 
 # --- titled names -----------------------------------------------------------------------------
 
-_UP = "A-ZÀ-ÖØ-Þ"
-_LOW = "a-zß-öø-ÿ"
+# Latin capitals and small letters, Latin Extended-A included (Turkish, Polish, Czech names)
+_EXT_UP = "".join(chr(c) for c in range(0x100, 0x17F) if chr(c).isupper())
+_EXT_LOW = "".join(chr(c) for c in range(0x100, 0x180) if chr(c).islower())
+_UP = "A-ZÀ-ÖØ-Þ" + _EXT_UP
+_LOW = "a-zß-öø-ÿ" + _EXT_LOW
 _NAME = (
     rf"(?:(?:Mc|Mac|O['’]|D['’]|Fitz)?[{_UP}][{_LOW}]+(?:[-'’][{_UP}][{_LOW}]+)*"
+    rf"|(?:[{_UP}]\.){{2,3}}(?=[ \t]*[{_UP}])"  # initials: "C.A. Whomersley"
     rf"|[{_UP}]\.?(?=[ \t]+[{_UP}]))"
 )
 

