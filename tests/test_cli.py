@@ -93,3 +93,71 @@ def test_when_stage_module_gets_bad_metadata_then_one_line_error_no_traceback(tm
     assert "Traceback" not in proc.stderr
     assert "error:" in proc.stderr and "duplicate interview_id 'A'" in proc.stderr
     assert not (tmp_path / "p").exists()
+
+
+def test_when_run_then_anonymised_turns_and_gate_metrics_in_out(tmp_path):
+    tdir, meta, cb = _corpus(tmp_path)
+    out = tmp_path / "share"
+    res = _run(tdir, meta, cb, out)
+    assert res.exit_code == 0, res.output
+    safe = pd.read_parquet(out / "anonymised" / "turns.parquet")
+    assert safe.text.tolist()[0] == "What worked for [Person 1]?"
+    assert json.loads((out / "metrics" / "verify.json").read_text())["passed"] is True
+    assert (tmp_path / "private" / "anonymisation_key.json").is_file()
+
+
+def test_when_verify_has_no_key_then_one_line_error(tmp_path):
+    (tmp_path / "outputs").mkdir()
+    res = runner.invoke(
+        app,
+        [
+            "verify",
+            "--outputs",
+            str(tmp_path / "outputs"),
+            "--key",
+            str(tmp_path / "k.json"),
+            "--report",
+            str(tmp_path / "r.csv"),
+            "--metrics",
+            str(tmp_path / "m.json"),
+        ],
+    )
+    assert res.exit_code == 2
+    assert "pseudonym key not found; run the anonymise stage first" in res.output
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_when_anonymise_gets_bad_decisions_then_error_and_nothing_written(tmp_path):
+    tdir, meta, cb = _corpus(tmp_path)
+    assert _run(tdir, meta, cb, tmp_path / "share").exit_code == 0
+    priv = tmp_path / "private"
+    bad = tmp_path / "decisions.csv"
+    bad.write_text("text,entity_type,decision\nMarcus,person,maybe\n", encoding="utf-8")
+    out = tmp_path / "again"
+    res = runner.invoke(
+        app,
+        [
+            "anonymise",
+            "--turns",
+            str(priv / "turns.parquet"),
+            "--interviews",
+            str(priv / "interviews.parquet"),
+            "--decisions",
+            str(bad),
+            "--out-turns",
+            str(out / "t.parquet"),
+            "--out-interviews",
+            str(out / "i.parquet"),
+            "--key",
+            str(out / "k.json"),
+            "--review",
+            str(out / "r.csv"),
+            "--mentions",
+            str(out / "m.parquet"),
+            "--metrics",
+            str(out / "x.json"),
+        ],
+    )
+    assert res.exit_code == 2
+    assert "decisions.csv: line 2: decision: 'maybe'" in res.output
+    assert not out.exists()
