@@ -49,6 +49,7 @@ TEXT_EXTENSIONS = {
     ".log",
 }
 _WORD = re.compile(r"\w+")
+_BRACKETED = re.compile(r"\[[^\[\]\n]{1,80}\]")
 
 
 class IdentifierFinder:
@@ -73,6 +74,16 @@ class IdentifierFinder:
                 self.by_first[m.group()].append(ident)
             else:
                 self.other.append(ident)
+
+    def find_outside_pseudonyms(
+        self, text: str, pseudonyms: set[str], allowed: Any = None
+    ) -> list[str]:
+        """Like :meth:`find`, ignoring the key's own pseudonyms ("DI" in "[Council DI]")."""
+        if pseudonyms:
+            spans = [m.span() for m in _BRACKETED.finditer(text) if m.group() in pseudonyms]
+            if spans:
+                text = _blank(text, spans)
+        return self.find(text, allowed)
 
     def find(self, text: str, allowed: Any = None) -> list[str]:
         """Identifiers that occur in ``text`` as whole words (each listed once).
@@ -289,6 +300,7 @@ def verify(
     identifiers: dict[str, str],
     skip_extensions: Iterable[str] = (),
     allow: Iterable[str] = (),
+    pseudonyms: Iterable[str] = (),
 ) -> VerifyResult:
     """Scan every file under ``outputs`` for the identifiers (not counting allowed phrases)."""
     from pipeline.recognisers.base import PhraseEntry, PhraseIndex, normalise_phrase
@@ -301,6 +313,7 @@ def verify(
         raise QualevalError(f"{outputs}: outputs folder not found; run the pipeline first")
     skip = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in skip_extensions}
     finder = IdentifierFinder(identifiers)
+    pseudo_set = set(pseudonyms)
     result = VerifyResult(identifiers=finder.count)
     for path in sorted(p for p in outputs.rglob("*") if p.is_file()):
         rel = path.as_posix()
@@ -313,7 +326,11 @@ def verify(
         found: set[str] = set()
         try:
             for text in extract_texts(path):
-                found.update(finder.find(text, allowed if len(allowed) else None))
+                found.update(
+                    finder.find_outside_pseudonyms(
+                        text, pseudo_set, allowed if len(allowed) else None
+                    )
+                )
         except Unreadable as exc:
             result.unreadable.append({"file": rel, "reason": str(exc)})
             continue
@@ -350,7 +367,8 @@ def run_stage(
     decisions = read_decisions(decisions_path)
     allow = [*read_allow_list(allow_path), *params.anonymise.allow, *decisions.reject]
     idents = identifiers_from(key, register, decisions.add, allow)
-    result = verify(outputs, idents, params.verify.skip_extensions, allow)
+    pseudonyms = {e.get("pseudonym", "") for e in key.get("entities", [])}
+    result = verify(outputs, idents, params.verify.skip_extensions, allow, pseudonyms)
     rows = [{**leak, "problem": "leak"} for leak in result.leaks] + [
         {"file": u["file"], "identifier": "", "entity_type": "", "problem": u["reason"]}
         for u in result.unreadable

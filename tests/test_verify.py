@@ -164,3 +164,11 @@ def test_when_identifier_only_inside_allowed_phrase_then_no_leak(tmp_path):
     assert len(leaks) == 1  # the bare "West" line still counts
     (tmp_path / "a.csv").write_text("region\nNorth West\n", encoding="utf-8")
     assert V.verify(tmp_path, idents, allow=["North West"]).passed
+
+
+def test_when_identifier_is_part_of_a_pseudonym_then_no_leak(tmp_path):
+    idents = V.identifiers_from({"entities": [{"entity_type": "organisation", "variants": ["DI"]}]})
+    (tmp_path / "a.md").write_text("In [Council DI] it worked.", encoding="utf-8")
+    assert V.verify(tmp_path, idents, pseudonyms=["[Council DI]"]).passed
+    (tmp_path / "a.md").write_text("In [Council DI] the DI helped.", encoding="utf-8")
+    assert not V.verify(tmp_path, idents, pseudonyms=["[Council DI]"]).passed
