@@ -12,7 +12,8 @@ the document, so the stage's mention offsets map back to document offsets. The s
 the project's ``params.yaml`` (no register, no review decisions, the project allow-list):
 
 * ``--profile interview`` (default): ``anonymise.recognisers`` exactly as in params.yaml;
-* ``--profile legal``: the same, with no allow-list, plus the opt-in recognisers of
+* ``--profile legal``: the same, with ``anonymisation/allow_list_legal.txt`` as allow-list,
+  plus the opt-in recognisers of
   :mod:`pipeline.recognisers.legal` (case numbers, years, demographics, countries), params.yaml
   left unchanged.
 
@@ -147,10 +148,13 @@ def main() -> None:
     turns, interviews, offsets = turns_from_docs(docs)
     # the interview allow-list keeps regions and nations ("London", "England"); in a legal
     # judgment the country and city of the case are quasi-identifiers, so --profile legal
-    # uses none
-    allow = []
-    if params.data.allow_list and args.profile == "interview":
+    # uses the legal one (procedural vocabulary: "Court", "Convention", "Rule")
+    if args.profile == "legal":
+        allow = A.read_allow_list(ROOT / "anonymisation" / "allow_list_legal.txt")
+    elif params.data.allow_list:
         allow = A.read_allow_list(ROOT / params.data.allow_list)
+    else:
+        allow = []
     t0 = time.perf_counter()
     res = A.anonymise(
         turns,
