@@ -358,6 +358,31 @@ _GENERIC_WORDS = frozenset(
 )
 
 
+def _lowercase_words(texts: Sequence[str]) -> set[str]:
+    """Every word the corpus also writes in lower case ("broadly", "mark", "uncertain")."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(_LOWER_WORD.findall(text))
+    return words
+
+
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
+
+
+def _common_word_at_sentence_start(text: str, det: Detection, common: set[str]) -> bool:
+    """An untrusted one-word name at a sentence start that the corpus uses as a common word.
+
+    "Broadly positive." is not a person: the speakers say "broadly" elsewhere. Names are
+    rarely written in lower case, so this costs almost no recall.
+    """
+    if det.recogniser not in _UNTRUSTED or " " in det.text.strip():
+        return False
+    before = text[: det.start].rstrip(" \t\"'“‘(")
+    if before and before[-1] not in ".!?\n:…":
+        return False
+    return det.text.lower() in common
+
+
 def _plausible(det: Detection) -> bool:
     """Whether a detection can be an identifier at all.
 
@@ -823,6 +848,7 @@ def anonymise(
         ]
         for row, dets in enumerate(raw)
     ]
+    common = _lowercase_words(texts)
     kept_by_row: list[list[Detection]] = []
     dropped: Counter = Counter()
     dropped_examples: dict[tuple[str, str], tuple[Detection, int]] = {}
@@ -834,7 +860,7 @@ def anonymise(
                 reason = "allowed"
             elif d.score < params.min_score:
                 reason = "below_min_score"
-            elif not _plausible(d):
+            elif not _plausible(d) or _common_word_at_sentence_start(texts[row], d, common):
                 reason = "implausible"
             if reason:
                 dropped[reason] += 1
@@ -850,12 +876,27 @@ def anonymise(
     if params.propagate:
         # lone first names everywhere, each occurrence its interview's own (linked below)
         mentions += _propagate_lone_names(
-            texts, interview_of, chosen_by_row, mentions, allow_keys, protected
+            texts,
+            interview_of,
+            chosen_by_row,
+            mentions,
+            allow_keys,
+            protected,
+            params.propagate_min_score,
         )
     uf = link_mentions(mentions, kept_by_row, interview_of, params.link_names, decisions.link)
 
     if params.propagate:
-        added = _propagate(texts, interview_of, chosen_by_row, mentions, uf, allow_keys, protected)
+        added = _propagate(
+            texts,
+            interview_of,
+            chosen_by_row,
+            mentions,
+            uf,
+            allow_keys,
+            protected,
+            params.propagate_min_score,
+        )
         mentions.extend(added)  # their keys are entity roots already
 
     entities = build_entities(mentions, uf, interview_of, turn_of, priority)
@@ -957,6 +998,7 @@ def _propagate_lone_names(
     mentions: list[Mention],
     allow_keys: set[str],
     protected: list[list[Detection]],
+    min_score: float = 0.0,
 ) -> list[Mention]:
     """Every occurrence of a lone detected first name or surname, in every interview.
 
@@ -966,7 +1008,7 @@ def _propagate_lone_names(
     """
     index = PhraseIndex()
     for m in sorted(mentions, key=lambda m: (m.det.text, m.det.start)):
-        if _is_lone_name(m, interview_of[m.row]):
+        if _is_lone_name(m, interview_of[m.row]) and m.det.score >= min_score:
             if normalise_phrase(m.det.text) not in allow_keys:
                 index.add(m.det.text, PhraseEntry(PERSON, None, m.det.score))
     added = []
@@ -992,6 +1034,7 @@ def _propagate(
     uf: _UnionFind,
     allow_keys: set[str],
     protected: list[list[Detection]],
+    min_score: float = 0.0,
 ) -> list[Mention]:
     """Find every further occurrence of each detected name (lone names: done before linking)."""
     corpus = PhraseIndex()
@@ -999,6 +1042,8 @@ def _propagate(
     for m in sorted(mentions, key=lambda m: (m.key, m.det.text)):
         d = m.det
         if d.entity_type not in NAMED_TYPES or normalise_phrase(d.text) in allow_keys:
+            continue
+        if d.score < min_score:
             continue
         if (m.key, d.text) in seen:
             continue

@@ -230,6 +230,13 @@ class AnonymiseParams(_Block):
     propagate: bool = Field(
         True, description="replace every occurrence of a detected name, not only those detected"
     )
+    propagate_min_score: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="only names detected at least this confidently are propagated (an "
+        "ambiguous place found by context, 'in Reading', is not spread to 'Reading the...')",
+    )
     metadata_columns: list[str] = Field(
         default_factory=lambda: ["role", "region", "council_type"],
         description="metadata columns copied to the shareable interviews table",

@@ -362,3 +362,26 @@ def test_when_ner_model_path_missing_then_clear_error(tmp_path):
 
     with pytest.raises(QualevalError, match="no spaCy pipeline there"):
         load_pipeline(str(tmp_path / "nope"))
+
+
+def test_when_untrusted_name_is_a_common_word_at_sentence_start_then_dropped():
+    from pipeline.recognisers.base import Detection
+
+    text = "Broadly positive. We broadly agree."
+    det = Detection(0, 7, "person", "ner", 0.85, "Broadly")
+    assert A._common_word_at_sentence_start(text, det, A._lowercase_words([text]))
+    trusted = Detection(0, 7, "person", "register", 1.0, "Broadly")
+    assert not A._common_word_at_sentence_start(text, trusted, A._lowercase_words([text]))
+
+
+@pytest.mark.parametrize(("min_score", "spread"), [(0.7, 0), (0.5, 1)])
+def test_when_detection_less_confident_than_propagate_min_score_then_not_spread(min_score, spread):
+    from pipeline.recognisers.base import Detection
+
+    texts_ = ["Ask Rowan about it.", "Rowan agreed."]
+    det = Detection(4, 9, "person", "ner", 0.6, "Rowan")
+    chosen = [[det], []]
+    added = A._propagate_lone_names(
+        texts_, ["INT01", "INT02"], chosen, [A.Mention(0, det)], set(), [[], []], min_score
+    )
+    assert len(added) == spread

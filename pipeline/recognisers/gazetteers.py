@@ -645,11 +645,19 @@ class PlaceRecogniser(Recogniser):
 
     @staticmethod
     def _in_place_context(text: str, start: int, end: int) -> bool:
-        prev = previous_word(text, start)
-        if prev and prev[0].casefold() in LOCATIVES:
-            return True
         nxt = next_word(text, end)
-        return bool(nxt and nxt.casefold() in PLACE_HEADS)
+        if nxt and nxt.casefold() in PLACE_HEADS:
+            return True
+        if text[start:end].casefold() in _CALENDAR_WORDS:
+            return False  # "in March" is a month; only "March Road" is the town
+        prev = previous_word(text, start)
+        return bool(prev and prev[0].casefold() in LOCATIVES)
+
+
+_CALENDAR_WORDS = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday easter christmas".split()
+)
 
 
 # --- titled names -----------------------------------------------------------------------------
