@@ -68,13 +68,16 @@ def _guarded(func: Callable[..., object]) -> Callable[..., object]:
 
 
 def _register() -> None:
-    from pipeline import anonymise, ingest, verify
+    from pipeline import anonymise, embed, ingest, verify
 
     app.command("ingest", help="Parse transcripts and metadata into the turns table.")(
         _guarded(ingest.main)
     )
     app.command("anonymise", help="Replace identifiers with consistent pseudonyms.")(
         _guarded(anonymise.main)
+    )
+    app.command("embed", help="Split respondent turns into segments and embed them.")(
+        _guarded(embed.main)
     )
     app.command("verify", help="Leak gate: fail if a known identifier is under outputs/.")(
         _guarded(verify.main)

@@ -257,6 +257,21 @@ class AnonymiseParams(_Block):
         return value
 
 
+class EmbedParams(_Block):
+    """Settings of the embed stage (segments and their embeddings)."""
+
+    model: str | None = Field(
+        None,
+        description="sentence-transformers folder; empty: the packaged all-MiniLM-L6-v2",
+    )
+    batch_size: int = Field(64, ge=1)
+    roles: list[str] = Field(
+        default_factory=lambda: ["respondent"], description="speaker roles whose turns are coded"
+    )
+    min_words: int = Field(8, ge=1, description="shorter sentences join their neighbour")
+    max_words: int = Field(80, ge=1, description="a merged segment stays under this length")
+
+
 class VerifyParams(_Block):
     """Settings of the leak gate."""
 
@@ -274,6 +289,7 @@ class Params(_Block):
     codebook: CodebookParams = Field(default_factory=CodebookParams)
     ingest: IngestParams = Field(default_factory=IngestParams)
     anonymise: AnonymiseParams = Field(default_factory=AnonymiseParams)
+    embed: EmbedParams = Field(default_factory=EmbedParams)
     verify: VerifyParams = Field(default_factory=VerifyParams)
 
 

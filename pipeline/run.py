@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline import anonymise, ingest, verify
+from pipeline import anonymise, embed, ingest, verify
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.params import load_params
@@ -72,6 +72,14 @@ def run_all(
         mentions_path=priv / "anonymisation_mentions.parquet",
         metrics_path=out / "metrics" / "anonymise.json",
         gold_report=priv / "anonymisation_gold_leaks.csv",
+    )
+    embed.run_stage(
+        params,
+        out / "anonymised" / "turns.parquet",
+        segments_path=out / "segments" / "segments.parquet",
+        embeddings_path=out / "segments" / "embeddings.npy",
+        dropped_path=out / "segments" / "dropped_turns.parquet",
+        metrics_path=out / "metrics" / "embed.json",
     )
     verify.run_stage(
         params,

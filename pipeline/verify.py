@@ -177,6 +177,16 @@ def extract_texts(path: Path) -> Iterator[str]:
         for col in df.columns:
             yield "\n".join(df[col].dropna().astype(str))
         return
+    if ext == ".npy":
+        import numpy as np
+
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (ValueError, OSError):
+            raise Unreadable("not a plain numpy array (pickled objects are refused)") from None
+        if array.dtype.kind in "US":
+            yield "\n".join(map(str, array.ravel()))
+        return  # numbers (embeddings) hold no text
     if ext in (".docx", ".xlsx", ".pptx"):
         yield from _office_texts(path, ext)
         return

@@ -128,7 +128,7 @@ def test_when_identifier_planted_in_outputs_then_verify_stage_fails(repro):
     assert _dvc(work, "repro", "verify").returncode == 0
 
 
-def test_when_anonymise_rerun_then_outputs_are_byte_identical(repro):
+def test_when_anonymise_and_embed_rerun_then_outputs_are_byte_identical(repro):
     work, _ = repro
     files = [
         work / "outputs" / "anonymised" / "turns.parquet",
@@ -137,9 +137,14 @@ def test_when_anonymise_rerun_then_outputs_are_byte_identical(repro):
         work / "private" / "anonymisation_review.csv",
         work / "private" / "anonymisation_mentions.parquet",
     ]
+    files += [
+        work / "outputs" / "segments" / "segments.parquet",
+        work / "outputs" / "segments" / "embeddings.npy",
+    ]
     before = [f.read_bytes() for f in files]
-    proc = _dvc(work, "repro", "-f", "-s", "anonymise")
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    for stage in ("anonymise", "embed"):
+        proc = _dvc(work, "repro", "-f", "-s", stage)
+        assert proc.returncode == 0, proc.stderr[-2000:]
     assert [f.read_bytes() for f in files] == before
 
 

@@ -172,3 +172,12 @@ def test_when_identifier_is_part_of_a_pseudonym_then_no_leak(tmp_path):
     assert V.verify(tmp_path, idents, pseudonyms=["[Council DI]"]).passed
     (tmp_path / "a.md").write_text("In [Council DI] the DI helped.", encoding="utf-8")
     assert not V.verify(tmp_path, idents, pseudonyms=["[Council DI]"]).passed
+
+
+def test_when_numeric_array_then_scanned_as_having_no_text(tmp_path):
+    import numpy as np
+
+    np.save(tmp_path / "embeddings.npy", np.zeros((3, 4), dtype=np.float32))
+    assert V.verify(tmp_path, IDENTS).passed
+    np.save(tmp_path / "labels.npy", np.array(["Ann Lee said"]))
+    assert not V.verify(tmp_path, IDENTS).passed

