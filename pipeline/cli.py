@@ -68,7 +68,7 @@ def _guarded(func: Callable[..., object]) -> Callable[..., object]:
 
 
 def _register() -> None:
-    from pipeline import anonymise, embed, ingest, verify
+    from pipeline import anonymise, code, compare, embed, ingest, verify
 
     app.command("ingest", help="Parse transcripts and metadata into the turns table.")(
         _guarded(ingest.main)
@@ -78,6 +78,10 @@ def _register() -> None:
     )
     app.command("embed", help="Split respondent turns into segments and embed them.")(
         _guarded(embed.main)
+    )
+    app.command("code", help="Apply the codebook to the segments.")(_guarded(code.main))
+    app.command("compare", help="Coding comparison with human codes; review sheet.")(
+        _guarded(compare.main)
     )
     app.command("verify", help="Leak gate: fail if a known identifier is under outputs/.")(
         _guarded(verify.main)

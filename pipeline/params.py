@@ -34,6 +34,11 @@ class DataParams(_Block):
     allow_list: Path | None = Field(
         None, description="terms never to replace, one per line (national bodies, regions...)"
     )
+    human_codes: Path | None = Field(
+        None,
+        description="human codes per turn (JSONL, CSV or a filled review sheet): calibrate "
+        "the coders by cross-fitting and measure agreement",
+    )
     gold_pii: Path | None = Field(
         None, description="sample gold (JSONL: must_remove / must_keep) for leak metrics"
     )
@@ -272,6 +277,35 @@ class EmbedParams(_Block):
     max_words: int = Field(80, ge=1, description="a merged segment stays under this length")
 
 
+class CodeParams(_Block):
+    """Settings of the code stage (see ``docs/adr/0008-deductive-coding.md``)."""
+
+    coders: list[Literal["keyword", "semantic", "supervised"]] = Field(
+        default_factory=lambda: ["keyword", "semantic"],
+        description="coders to combine; 'supervised' needs human codes for training",
+    )
+    default_threshold: float = Field(
+        2.0, description="semantic threshold when no human codes calibrate it"
+    )
+    keyword_margin: float = Field(
+        0.5, ge=0, description="a keyword hit lowers the semantic threshold by this"
+    )
+    standardise: bool = Field(
+        True, description="semantic scores as per-code z-scores over the corpus's segments"
+    )
+    relative: float | None = Field(
+        0.2, ge=0, description="a code must score within this of the segment's best code"
+    )
+    folds: int = Field(5, ge=2, description="cross-fitting folds over interviews")
+    min_positives: int = Field(
+        5, ge=1, description="a code needs this many positive turns for its own threshold"
+    )
+    grid_min: float = Field(0.5)
+    grid_max: float = Field(4.0)
+    grid_step: float = Field(0.05, gt=0)
+    seed: int = 0
+
+
 class VerifyParams(_Block):
     """Settings of the leak gate."""
 
@@ -290,6 +324,7 @@ class Params(_Block):
     ingest: IngestParams = Field(default_factory=IngestParams)
     anonymise: AnonymiseParams = Field(default_factory=AnonymiseParams)
     embed: EmbedParams = Field(default_factory=EmbedParams)
+    code: CodeParams = Field(default_factory=CodeParams)
     verify: VerifyParams = Field(default_factory=VerifyParams)
 
 

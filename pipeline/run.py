@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline import anonymise, embed, ingest, verify
+from pipeline import anonymise, code, compare, embed, ingest, verify
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.params import load_params
@@ -80,6 +80,27 @@ def run_all(
         embeddings_path=out / "segments" / "embeddings.npy",
         dropped_path=out / "segments" / "dropped_turns.parquet",
         metrics_path=out / "metrics" / "embed.json",
+    )
+    code.run_stage(
+        params,
+        out / "segments" / "segments.parquet",
+        out / "segments" / "embeddings.npy",
+        codebook,
+        human_path=data.human_codes,
+        segment_codes_path=out / "coding" / "segment_codes.parquet",
+        turn_codes_path=out / "coding" / "turn_codes.parquet",
+        thresholds_path=out / "coding" / "thresholds.csv",
+        metrics_path=out / "metrics" / "coding.json",
+    )
+    compare.run_stage(
+        out / "coding" / "turn_codes.parquet",
+        data.human_codes,
+        codebook,
+        out / "segments" / "segments.parquet",
+        out / "coding" / "segment_codes.parquet",
+        table_path=out / "coding" / "comparison.csv",
+        metrics_path=out / "metrics" / "coding_agreement.json",
+        review_sheet_path=out / "coding" / "review_sheet.xlsx",
     )
     verify.run_stage(
         params,

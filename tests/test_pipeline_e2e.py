@@ -148,6 +148,17 @@ def test_when_anonymise_and_embed_rerun_then_outputs_are_byte_identical(repro):
     assert [f.read_bytes() for f in files] == before
 
 
+def test_when_dvc_repro_then_coding_outputs_and_agreement_metrics(repro):
+    work, _ = repro
+    seg_codes = pd.read_parquet(work / "outputs" / "coding" / "segment_codes.parquet")
+    assert {"segment_id", "code_id", "score", "method", "evidence"} <= set(seg_codes.columns)
+    assert len(seg_codes) > 100
+    agreement = json.loads((work / "outputs" / "metrics" / "coding_agreement.json").read_text())
+    assert agreement["human_codes"] is True and agreement["n_turns"] == 604
+    assert 0 < agreement["micro_f1"] <= 1
+    assert (work / "outputs" / "coding" / "review_sheet.xlsx").stat().st_size > 0
+
+
 def test_when_repro_again_then_nothing_reruns_but_the_gate(repro):
     work, _ = repro
     proc = _dvc(work, "status")

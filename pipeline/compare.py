@@ -1,0 +1,680 @@
+"""Compare stage: automatic codes against human codes, and the sheet a human reviews.
+
+Like NVivo's coding comparison query: for each code, the two codings are binary vectors over
+the same turns (1 where the coding applied that code to that turn) and we report Cohen's
+kappa, precision, recall and F1 (automatic = predicted, human = reference), per code and
+pooled. Human codes come from a gold JSONL file, a CSV, or the review sheet written here
+after a human filled in its ``decision`` column (:func:`read_human_codes`).
+
+:func:`compare` and :func:`review_sheet` are pure (DataFrames in, DataFrames out);
+:func:`main` does the file I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from pipeline.errors import QualevalError
+from pipeline.io import atomic_outputs, write_json
+
+log = logging.getLogger(__name__)
+
+CODING_COLUMNS = ("interview_id", "turn_index", "code_id")
+TURN_COLUMNS = ("interview_id", "turn_index")
+PER_CODE_COLUMNS = (
+    "code_id",
+    "support",
+    "predicted",
+    "true_positives",
+    "precision",
+    "recall",
+    "f1",
+    "kappa",
+    "agreement",
+)
+REVIEW_COLUMNS = (
+    "interview_id",
+    "turn_index",
+    "code_id",
+    "score",
+    "methods",
+    "evidence",
+    "excerpt",
+    "decision",
+    "note",
+)
+DECISIONS = ("accept", "reject")
+REVIEW_SHEET = "review"
+INSTRUCTIONS_SHEET = "instructions"
+NO_HUMAN = {"", "none", "null"}
+
+INSTRUCTIONS = (
+    "How to review the automatic codes",
+    "",
+    "Each row of the 'review' sheet is one code the pipeline applied to one interview turn.",
+    "score, methods and evidence say why it was applied; excerpt is the segment of the turn "
+    "that scored best for that code.",
+    "",
+    "In the 'decision' column write:",
+    "  accept - the code applies to this turn;",
+    "  reject - the code does not apply to this turn;",
+    "  (leave blank) - not reviewed: the row is ignored.",
+    "Use 'note' for anything you want to remember; it is not read back.",
+    "",
+    "A turn counts as reviewed once any of its rows has a decision. For a reviewed turn, every "
+    "code you did not accept (or add) counts as 'does not apply', so review all rows of a turn "
+    "together.",
+    "",
+    "To add a code the pipeline missed, add a row at the bottom with interview_id, turn_index "
+    "and code_id (a code id from the codebook) and decision 'accept'.",
+    "",
+    "Do not rename, reorder or delete the columns. Save as .xlsx.",
+    "",
+    "The saved file re-imports as human codes (pipeline.compare.read_human_codes): pass it as "
+    "--human to the compare stage to measure agreement, or use it for calibration.",
+)
+
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_WIDTHS = {
+    "interview_id": 14,
+    "turn_index": 11,
+    "code_id": 32,
+    "score": 8,
+    "methods": 18,
+    "evidence": 40,
+    "excerpt": 80,
+    "decision": 11,
+    "note": 40,
+}
+_WRAPPED = ("evidence", "excerpt", "note")
+
+
+# --- reading human codes ---------------------------------------------------------------------
+
+
+def _coding_frame(rows: Iterable[tuple[str, int, str]]) -> pd.DataFrame:
+    df = pd.DataFrame(sorted(set(rows)), columns=list(CODING_COLUMNS))
+    return df.astype({"interview_id": str, "turn_index": "int64", "code_id": str})
+
+
+def _turn_frame(turns: Iterable[tuple[str, int]]) -> pd.DataFrame:
+    df = pd.DataFrame(sorted(set(turns)), columns=list(TURN_COLUMNS))
+    return df.astype({"interview_id": str, "turn_index": "int64"})
+
+
+def _as_turn_index(value: Any, where: str) -> int:
+    """An integer turn index from a JSON, CSV or spreadsheet value, or a clear error."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+        return int(value)
+    shown = "empty" if value is None or value == "" else f"{value!r} is not an integer"
+    raise QualevalError(f"{where}: turn_index: {shown}; write the turn's number (0, 1, 2, ...)")
+
+
+def _as_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _read_jsonl(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows, turns = [], []
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        raise QualevalError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}: line {n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise QualevalError(
+                f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); write one object "
+                'per line, e.g. {"interview_id": "INT01", "turn_index": 5, "codes": ["a.b"]}'
+            ) from None
+        if not isinstance(obj, dict):
+            raise QualevalError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+        for key in ("interview_id", "turn_index", "codes"):
+            if key not in obj:
+                raise QualevalError(f"{where}: {key}: missing; add it (codes may be [])")
+        raw_iv = obj["interview_id"]
+        ok = isinstance(raw_iv, (str, int)) and not isinstance(raw_iv, bool)
+        iv = _as_text(raw_iv) if ok else ""
+        if not iv:
+            raise QualevalError(f"{where}: interview_id: empty or not text; write the interview id")
+        ti = _as_turn_index(obj["turn_index"], where)
+        codes = obj["codes"]
+        if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
+            raise QualevalError(
+                f"{where}: codes: expected a list of code ids (strings), e.g. "
+                '["benefit.sharing_practice"], or [] for a turn with no code'
+            )
+        turns.append((iv, ti))
+        rows.extend((iv, ti, c.strip()) for c in codes)
+    return _coding_frame(rows), _turn_frame(turns)
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise QualevalError(
+            f"{path}: empty; write a header interview_id,turn_index,code_id and one row per code"
+        ) from None
+    except UnicodeDecodeError:
+        raise QualevalError(f"{path}: not UTF-8 text; save it as UTF-8 CSV") from None
+    except pd.errors.ParserError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise QualevalError(f"{path}: cannot read the CSV ({first}); check the quoting") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in CODING_COLUMNS if c not in df.columns]
+    if missing:
+        raise QualevalError(
+            f"{path}: missing column(s) {', '.join(missing)}; the header must be "
+            "interview_id,turn_index,code_id"
+        )
+    rows, turns = [], []
+    for i, rec in enumerate(df[list(CODING_COLUMNS)].to_dict("records")):
+        where = f"{path}: line {i + 2}"
+        iv, code = rec["interview_id"].strip(), rec["code_id"].strip()
+        if not iv:
+            if not code and not rec["turn_index"].strip():
+                continue
+            raise QualevalError(f"{where}: interview_id: empty; fill it in or delete the row")
+        ti = _as_turn_index(rec["turn_index"], where)
+        turns.append((iv, ti))
+        if code:
+            rows.append((iv, ti, code))
+    return _coding_frame(rows), _turn_frame(turns)
+
+
+def _read_review_xlsx(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise QualevalError(
+            f"{path}: cannot open the spreadsheet ({type(exc).__name__}); save it as .xlsx "
+            "(Excel workbook)"
+        ) from None
+    try:
+        ws = wb[REVIEW_SHEET] if REVIEW_SHEET in wb.sheetnames else wb.worksheets[0]
+        sheet = f"{path} (sheet {ws.title!r})"
+        it = ws.iter_rows(values_only=True)
+        header = next(it, None)
+        if header is None:
+            raise QualevalError(f"{sheet}: empty; start from the review sheet the pipeline wrote")
+        names = [_as_text(h) for h in header]
+        missing = [c for c in (*CODING_COLUMNS, "decision") if c not in names]
+        if missing:
+            raise QualevalError(
+                f"{sheet}: missing column(s) {', '.join(missing)}; keep the header of the "
+                "review sheet the pipeline wrote"
+            )
+        col = {c: names.index(c) for c in (*CODING_COLUMNS, "decision")}
+        rows, turns = [], []
+        n_blank = 0
+        for line, values in enumerate(it, start=2):
+            values = tuple(values) + (None,) * (len(names) - len(values))
+            cell = {c: values[j] for c, j in col.items()}
+            decision = _as_text(cell["decision"]).lower()
+            where = f"{sheet}: line {line}"
+            if not decision:
+                n_blank += any(_as_text(v) for v in values)
+                continue
+            if decision not in DECISIONS:
+                raise QualevalError(
+                    f"{where}: decision: {_as_text(cell['decision'])!r} is not one of "
+                    f"{', '.join(DECISIONS)} (or blank for not reviewed)"
+                )
+            iv = _as_text(cell["interview_id"])
+            if not iv:
+                raise QualevalError(f"{where}: interview_id: empty; fill it in or delete the row")
+            ti = _as_turn_index(cell["turn_index"], where)
+            code = _as_text(cell["code_id"])
+            if not code:
+                raise QualevalError(f"{where}: code_id: empty; write a code id from the codebook")
+            turns.append((iv, ti))
+            if decision == "accept":
+                rows.append((iv, ti, code))
+    finally:
+        wb.close()
+    if n_blank:
+        log.info("%s: %d row(s) without a decision ignored (not reviewed)", path, n_blank)
+    return _coding_frame(rows), _turn_frame(turns)
+
+
+def read_human_codes(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read human codes from a gold JSONL file, a CSV, or a filled-in review sheet.
+
+    Formats, by extension:
+
+    - ``.jsonl``: one object per turn, ``{"interview_id", "turn_index", "codes": [...]}``
+      (other keys ignored); ``"codes": []`` is a turn coded with nothing. Every listed
+      turn is in the universe.
+    - ``.csv``: columns ``interview_id,turn_index,code_id``, one row per code; a row with
+      an empty ``code_id`` lists a turn coded with nothing. Every listed turn is in the
+      universe.
+    - ``.xlsx``: the review sheet (:func:`write_review_xlsx`) after review: ``decision``
+      ``accept`` is a human code, ``reject`` is not, blank rows are ignored (not reviewed),
+      including rows a reviewer added at the bottom. The universe is the turns with at
+      least one decision.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The coding (``CODING_COLUMNS``, one row per turn and code, sorted, no duplicates)
+        and the universe of turns it covers (``TURN_COLUMNS``, sorted).
+
+    Raises:
+        QualevalError: naming the file, line and field: missing file or columns, bad JSON,
+            non-integer ``turn_index``, a ``decision`` other than accept, reject or blank.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise QualevalError(
+            f"{path}: human codes not found; pass a .jsonl, .csv or filled-in review .xlsx, "
+            "or 'none' for an evaluation without human codes"
+        )
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json"):
+        coding, universe = _read_jsonl(path)
+    elif suffix == ".csv":
+        coding, universe = _read_csv(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        coding, universe = _read_review_xlsx(path)
+    else:
+        raise QualevalError(
+            f"{path}: unknown format {suffix or '(no extension)'!r}; use .jsonl (one object "
+            "per turn), .csv (interview_id,turn_index,code_id) or the review sheet .xlsx"
+        )
+    log.info("%s: %d human code(s) over %d turn(s)", path.name, len(coding), len(universe))
+    return coding, universe
+
+
+# --- comparison ------------------------------------------------------------------------------
+
+
+def _kappa(pred: np.ndarray, ref: np.ndarray) -> float:
+    """Cohen's kappa, defined as 1.0 / 0.0 when both vectors are constant (equal / unequal).
+
+    sklearn returns NaN when both raters used one category only (expected agreement 1);
+    for a code neither coding applied anywhere (or both applied everywhere) that is
+    perfect agreement, so we report 1.0; if both are constant but different, 0.0.
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    if len(np.unique(pred)) <= 1 and len(np.unique(ref)) <= 1:
+        return 1.0 if np.array_equal(pred, ref) else 0.0
+    return float(cohen_kappa_score(ref, pred, labels=[0, 1]))
+
+
+def _matrix(
+    coding: pd.DataFrame, turn_pos: dict[tuple[str, int], int], code_pos: dict[str, int]
+) -> np.ndarray:
+    m = np.zeros((len(turn_pos), len(code_pos)), dtype=np.int8)
+    for iv, ti, code in zip(coding["interview_id"], coding["turn_index"], coding["code_id"]):
+        t = turn_pos.get((str(iv), int(ti)))
+        if t is not None:
+            m[t, code_pos[str(code)]] = 1
+    return m
+
+
+def _check_codes(coding: pd.DataFrame, codes: Sequence[str], name: str) -> None:
+    missing = [c for c in CODING_COLUMNS if c not in coding.columns]
+    if missing:
+        raise QualevalError(f"{name}: missing column(s) {', '.join(missing)}")
+    known = set(codes)
+    unknown = sorted({str(c) for c in coding["code_id"]} - known)
+    if unknown:
+        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        raise QualevalError(
+            f"unknown code {unknown[0]!r}{more} in {name}; is the codebook the one they used? "
+            "Codes must be leaf code ids of the codebook"
+        )
+
+
+def compare(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    universe: pd.DataFrame,
+    codes: Sequence[str],
+    *,
+    a_name: str = "automatic codes",
+    b_name: str = "human codes",
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Compare two codings of the same turns, code by code (pure).
+
+    For each code, each coding is a 0/1 vector over the ``universe`` turns. ``a`` is the
+    prediction and ``b`` the reference. Rows of either coding outside the universe are
+    ignored.
+
+    - ``kappa``: Cohen's kappa (``sklearn.metrics.cohen_kappa_score``). When both vectors
+      are constant kappa is undefined (0/0); we define it as 1.0 if they are equal (e.g.
+      neither coding used the code) and 0.0 if not.
+    - ``precision``, ``recall``, ``f1``: sklearn, positive class 1, ``zero_division=0``.
+    - ``support``: turns ``b`` coded with the code; ``predicted``: turns ``a`` coded;
+      ``true_positives``: both; ``agreement``: share of universe turns where they agree.
+
+    Summary: ``micro_*`` pool every (turn, code) cell; ``macro_*`` and ``macro_kappa``
+    average over the *active* codes, those with ``support > 0`` or ``predicted > 0``
+    (codes neither coding used would only add trivial 1.0 kappas and 0.0 F1s); they are
+    ``None`` when no code is active. Also ``n_turns``, ``n_codes``, ``n_codes_active``
+    and ``agreement`` (share of all cells that agree).
+
+    Args:
+        a: the predicted coding (``interview_id, turn_index, code_id``).
+        b: the reference coding, same columns.
+        universe: the turns both codings cover (``interview_id, turn_index``).
+        codes: the code ids to compare (the codebook's leaves), in report order.
+        a_name: what ``a`` is, for messages.
+        b_name: what ``b`` is, for messages.
+
+    Returns:
+        The per-code table (``PER_CODE_COLUMNS``, in ``codes`` order) and the summary.
+
+    Raises:
+        QualevalError: when a coding uses a code not in ``codes``, or the universe is empty.
+    """
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    _check_codes(a, codes, a_name)
+    _check_codes(b, codes, b_name)
+    codes = list(dict.fromkeys(str(c) for c in codes))
+    turns = sorted(
+        {(str(iv), int(ti)) for iv, ti in zip(universe["interview_id"], universe["turn_index"])}
+    )
+    if not turns:
+        raise QualevalError(
+            f"no turns to compare: {b_name} cover no turn; list the coded turns (or fill in "
+            "the decision column of the review sheet)"
+        )
+    turn_pos = {t: i for i, t in enumerate(turns)}
+    code_pos = {c: j for j, c in enumerate(codes)}
+    pred = _matrix(a, turn_pos, code_pos)
+    ref = _matrix(b, turn_pos, code_pos)
+    outside = sum(
+        (str(iv), int(ti)) not in turn_pos for iv, ti in zip(a["interview_id"], a["turn_index"])
+    )
+    if outside:
+        log.info("%d row(s) of %s are outside the compared turns; ignored", outside, a_name)
+
+    rows = []
+    for j, code in enumerate(codes):
+        p, r = pred[:, j], ref[:, j]
+        rows.append(
+            {
+                "code_id": code,
+                "support": int(r.sum()),
+                "predicted": int(p.sum()),
+                "true_positives": int((p & r).sum()),
+                "precision": float(precision_score(r, p, labels=[0, 1], zero_division=0)),
+                "recall": float(recall_score(r, p, labels=[0, 1], zero_division=0)),
+                "f1": float(f1_score(r, p, labels=[0, 1], zero_division=0)),
+                "kappa": _kappa(p, r),
+                "agreement": float((p == r).mean()),
+            }
+        )
+    per_code = pd.DataFrame(rows, columns=list(PER_CODE_COLUMNS))
+    per_code = per_code.astype(
+        {"support": "int64", "predicted": "int64", "true_positives": "int64"}
+    )
+
+    flat_p, flat_r = pred.ravel(), ref.ravel()
+    active = per_code[(per_code["support"] > 0) | (per_code["predicted"] > 0)]
+
+    def macro(column: str) -> float | None:
+        return float(active[column].mean()) if len(active) else None
+
+    summary: dict[str, Any] = {
+        "n_turns": len(turns),
+        "n_codes": len(codes),
+        "n_codes_active": len(active),
+        "agreement": float((flat_p == flat_r).mean()) if flat_p.size else 1.0,
+        "micro_precision": float(precision_score(flat_r, flat_p, labels=[0, 1], zero_division=0)),
+        "micro_recall": float(recall_score(flat_r, flat_p, labels=[0, 1], zero_division=0)),
+        "micro_f1": float(f1_score(flat_r, flat_p, labels=[0, 1], zero_division=0)),
+        "macro_precision": macro("precision"),
+        "macro_recall": macro("recall"),
+        "macro_f1": macro("f1"),
+        "macro_kappa": macro("kappa"),
+    }
+    return per_code, summary
+
+
+# --- review sheet ----------------------------------------------------------------------------
+
+
+def review_sheet(
+    segment_codes: pd.DataFrame, turn_codes: pd.DataFrame, segments: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per automatic (turn, code) for a human to accept or reject (pure).
+
+    ``excerpt`` is the text of the segment that scored best for that code in that turn
+    (ties: the lowest ``segment_id``); empty if the segment is not in ``segments``.
+    ``decision`` and ``note`` are empty for the reviewer. Rows are sorted by
+    ``interview_id, turn_index, code_id``.
+
+    Args:
+        segment_codes: per-segment codes (``interview_id, turn_index, segment_id, start,
+            end, code_id, score, method, evidence``).
+        turn_codes: the per-turn roll-up (``interview_id, turn_index, code_id, score,
+            n_segments, methods, evidence``).
+        segments: the segments table (``segment_id, ..., text, ...``).
+
+    Returns:
+        The sheet (``REVIEW_COLUMNS``).
+    """
+    keys = list(CODING_COLUMNS)
+    if turn_codes.empty:
+        return pd.DataFrame(columns=list(REVIEW_COLUMNS))
+    best = (
+        segment_codes.sort_values(
+            [*keys, "score", "segment_id"],
+            ascending=[True, True, True, False, True],
+            kind="mergesort",
+        )
+        .drop_duplicates(keys)[[*keys, "segment_id"]]
+        .merge(segments[["segment_id", "text"]], on="segment_id", how="left")
+    )
+    out = turn_codes[[*keys, "score", "methods", "evidence"]].merge(
+        best[[*keys, "text"]], on=keys, how="left"
+    )
+    n_missing = int(out["text"].isna().sum())
+    if n_missing:
+        log.warning("%d reviewed code(s) have no segment text; excerpt left empty", n_missing)
+    out = out.rename(columns={"text": "excerpt"})
+    out["excerpt"] = out["excerpt"].fillna("").astype(str)
+    out["methods"] = out["methods"].fillna("").astype(str)
+    out["evidence"] = out["evidence"].fillna("").astype(str)
+    out["decision"] = ""
+    out["note"] = ""
+    out = out.sort_values(keys, kind="mergesort").reset_index(drop=True)
+    return out[list(REVIEW_COLUMNS)]
+
+
+def write_review_xlsx(df: pd.DataFrame, path: Path) -> None:
+    """Write the review sheet as .xlsx: header frozen, widths set, decision as a drop-down.
+
+    A second sheet, ``instructions``, says how to fill it in. Text is written as text
+    (never a formula) and control characters Excel cannot store are removed.
+
+    Args:
+        df: the sheet (:func:`review_sheet`).
+        path: the .xlsx file to write.
+    """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    df = df[list(REVIEW_COLUMNS)].copy()
+    for c in ("interview_id", "code_id", "methods", "evidence", "excerpt", "decision", "note"):
+        df[c] = df[c].fillna("").astype(str).map(lambda s: _ILLEGAL_XLSX.sub("", s))
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        df.to_excel(writer, sheet_name=REVIEW_SHEET, index=False)
+        pd.DataFrame({"instructions": list(INSTRUCTIONS)}).to_excel(
+            writer, sheet_name=INSTRUCTIONS_SHEET, index=False, header=False
+        )
+        ws = writer.sheets[REVIEW_SHEET]
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+        for j, name in enumerate(REVIEW_COLUMNS, start=1):
+            letter = get_column_letter(j)
+            ws.column_dimensions[letter].width = _WIDTHS[name]
+            ws.cell(row=1, column=j).font = Font(bold=True)
+            if name in _WRAPPED:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        col = get_column_letter(REVIEW_COLUMNS.index("decision") + 1)
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(DECISIONS) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="decision",
+            error="Write accept, reject, or leave blank (not reviewed).",
+        )
+        dv.add(f"{col}2:{col}{len(df) + 1001}")
+        ws.add_data_validation(dv)
+        instructions = writer.sheets[INSTRUCTIONS_SHEET]
+        instructions.column_dimensions["A"].width = 120
+        instructions.cell(row=1, column=1).font = Font(bold=True)
+
+
+# --- stage -----------------------------------------------------------------------------------
+
+
+def _read_parquet(path: Path, what: str, columns: Sequence[str]) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise QualevalError(f"{path}: {what} not found; run the code and embed stages first")
+    df = pd.read_parquet(path)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise QualevalError(
+            f"{path}: missing column(s) {', '.join(missing)}; is it the {what} "
+            "written by this version of the pipeline?"
+        )
+    return df
+
+
+def _rounded(value: Any) -> Any:
+    return round(value, 6) if isinstance(value, float) else value
+
+
+def run_stage(
+    auto_path: Path,
+    human_path: Path | None,
+    codebook_path: Path,
+    segments_path: Path,
+    segment_codes_path: Path,
+    *,
+    table_path: Path,
+    metrics_path: Path,
+    review_sheet_path: Path,
+) -> dict[str, Any]:
+    """Write the review sheet and, with human codes, the comparison table and metrics.
+
+    Returns:
+        The metrics written (``{"human_codes": false}`` without human codes).
+    """
+    from pipeline.codebook import load_codebook
+
+    codes = [c.id for c in load_codebook(codebook_path).leaves()]
+    turn_codes = _read_parquet(
+        auto_path, "automatic codes (turn_codes)", (*CODING_COLUMNS, "score", "methods", "evidence")
+    )
+    segment_codes = _read_parquet(
+        segment_codes_path, "segment codes", (*CODING_COLUMNS, "segment_id", "score")
+    )
+    segments = _read_parquet(segments_path, "segments table", ("segment_id", "text"))
+    sheet = review_sheet(segment_codes, turn_codes, segments)
+
+    if human_path is None:
+        per_code = pd.DataFrame(columns=list(PER_CODE_COLUMNS))
+        metrics: dict[str, Any] = {"human_codes": False}
+    else:
+        human, universe = read_human_codes(human_path)
+        per_code, summary = compare(
+            turn_codes[list(CODING_COLUMNS)],
+            human,
+            universe,
+            codes,
+            a_name=f"automatic codes ({Path(auto_path).name})",
+            b_name=f"human codes ({Path(human_path).name})",
+        )
+        per_code = per_code.round(6)
+        metrics = {"human_codes": True, **{k: _rounded(v) for k, v in summary.items()}}
+
+    with atomic_outputs(table_path, metrics_path, review_sheet_path) as tmp:
+        per_code.to_csv(tmp[0], index=False, lineterminator="\n")
+        write_json(tmp[1], metrics)
+        write_review_xlsx(sheet, tmp[2])
+    if metrics["human_codes"]:
+        log.info(
+            "%d turns x %d codes: micro F1 %.3f, macro kappa %s",
+            metrics["n_turns"],
+            metrics["n_codes"],
+            metrics["micro_f1"],
+            "n/a" if metrics["macro_kappa"] is None else f"{metrics['macro_kappa']:.3f}",
+        )
+    else:
+        log.info("no human codes: wrote the review sheet (%d rows) only", len(sheet))
+    return metrics
+
+
+def main(
+    auto: Path = typer.Option(..., help="automatic per-turn codes (turn_codes.parquet)"),
+    human: str = typer.Option(
+        None, help="human codes (.jsonl, .csv or reviewed .xlsx); empty or 'none': no gold"
+    ),
+    codebook: Path = typer.Option(..., help="codebook YAML (its leaf codes are compared)"),
+    segments: Path = typer.Option(..., help="segments table (parquet), for review excerpts"),
+    segment_codes: Path = typer.Option(..., help="per-segment codes (parquet)"),
+    table: Path = typer.Option(..., help="per-code comparison table to write (CSV)"),
+    metrics: Path = typer.Option(..., help="agreement metrics JSON"),
+    review_sheet: Path = typer.Option(..., help="review sheet to write (.xlsx)"),
+) -> None:
+    """Compare automatic codes with human codes and write the human review sheet."""
+    human_path = None if human is None or human.strip().lower() in NO_HUMAN else Path(human)
+    run_stage(
+        auto,
+        human_path,
+        codebook,
+        segments,
+        segment_codes,
+        table_path=table,
+        metrics_path=metrics,
+        review_sheet_path=review_sheet,
+    )
+
+
+if __name__ == "__main__":
+    from pipeline.cli import run_typer
+
+    run_typer(main)

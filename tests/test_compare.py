@@ -1,0 +1,501 @@
+"""Compare stage: agreement metrics, human-code readers, the review sheet and its round trip."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from pipeline import compare as C
+from pipeline.cli import _guarded
+from pipeline.errors import QualevalError
+
+CODES = ["a", "b", "c"]
+
+
+def coding(rows):
+    return pd.DataFrame(rows, columns=list(C.CODING_COLUMNS))
+
+
+def universe(n, interview="I1"):
+    return pd.DataFrame({"interview_id": [interview] * n, "turn_index": list(range(n))})
+
+
+def from_vector(code, vector, interview="I1"):
+    return [(interview, i, code) for i, v in enumerate(vector) if v]
+
+
+# --- compare ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pred", "ref", "expected"),
+    [
+        # identical, both used: perfect
+        (
+            [1, 0, 1, 0],
+            [1, 0, 1, 0],
+            {"kappa": 1.0, "precision": 1.0, "recall": 1.0, "f1": 1.0, "agreement": 1.0},
+        ),
+        # tp=2 fp=1 fn=1 tn=2: p=r=f1=2/3; po=4/6, pe=.5*.5+.5*.5=.5 -> kappa=(2/3-.5)/.5=1/3
+        (
+            [1, 1, 1, 0, 0, 0],
+            [1, 1, 0, 1, 0, 0],
+            {"kappa": 1 / 3, "precision": 2 / 3, "recall": 2 / 3, "f1": 2 / 3, "agreement": 4 / 6},
+        ),
+        # tp=1 fp=0 fn=1 tn=2: p=1, r=1/2, f1=2/3; po=3/4, pe=1/4*2/4+3/4*2/4=1/2 -> kappa=1/2
+        (
+            [1, 0, 0, 0],
+            [1, 1, 0, 0],
+            {"kappa": 0.5, "precision": 1.0, "recall": 0.5, "f1": 2 / 3, "agreement": 0.75},
+        ),
+        # one false positive, no reference positive: po=5/6=pe -> kappa 0; p=r=f1=0 (zero_division)
+        (
+            [0, 0, 0, 0, 0, 1],
+            [0, 0, 0, 0, 0, 0],
+            {"kappa": 0.0, "precision": 0.0, "recall": 0.0, "f1": 0.0, "agreement": 5 / 6},
+        ),
+        # neither used the code: both constant and equal -> kappa defined as 1
+        (
+            [0, 0, 0],
+            [0, 0, 0],
+            {"kappa": 1.0, "precision": 0.0, "recall": 0.0, "f1": 0.0, "agreement": 1.0},
+        ),
+        # both applied it everywhere: constant and equal -> kappa 1
+        (
+            [1, 1],
+            [1, 1],
+            {"kappa": 1.0, "precision": 1.0, "recall": 1.0, "f1": 1.0, "agreement": 1.0},
+        ),
+        # constant and different -> kappa defined as 0
+        (
+            [1, 1, 1],
+            [0, 0, 0],
+            {"kappa": 0.0, "precision": 0.0, "recall": 0.0, "f1": 0.0, "agreement": 0.0},
+        ),
+    ],
+)
+def test_when_vectors_compared_then_per_code_metrics_match_hand_computed(pred, ref, expected):
+    per_code, _ = C.compare(
+        coding(from_vector("a", pred)), coding(from_vector("a", ref)), universe(len(pred)), ["a"]
+    )
+    row = per_code.iloc[0]
+    for key, value in expected.items():
+        assert row[key] == pytest.approx(value), key
+    assert row["support"] == sum(ref)
+    assert row["predicted"] == sum(pred)
+    assert row["true_positives"] == sum(p and r for p, r in zip(pred, ref))
+
+
+def test_when_codings_identical_then_kappa_and_f1_are_one():
+    rows = [("I1", 0, "a"), ("I1", 1, "b"), ("I2", 3, "a"), ("I2", 3, "c")]
+    turns = pd.DataFrame({"interview_id": ["I1", "I1", "I2", "I2"], "turn_index": [0, 1, 2, 3]})
+    per_code, summary = C.compare(coding(rows), coding(rows), turns, CODES)
+    assert per_code["kappa"].tolist() == [1.0, 1.0, 1.0]
+    assert per_code["f1"].tolist() == [1.0, 1.0, 1.0]
+    for key in ("micro_f1", "macro_f1", "macro_kappa", "agreement"):
+        assert summary[key] == 1.0, key
+    assert (summary["n_turns"], summary["n_codes"]) == (4, 3)
+
+
+def test_when_known_example_then_summary_is_micro_pooled_and_macro_over_active_codes():
+    # a: tp=2 fp=1 fn=1 tn=2 (kappa 1/3); b: one false positive (kappa 0); c: unused (inactive)
+    pred = coding(from_vector("a", [1, 1, 1, 0, 0, 0]) + from_vector("b", [0, 0, 0, 0, 0, 1]))
+    ref = coding(from_vector("a", [1, 1, 0, 1, 0, 0]))
+    per_code, summary = C.compare(pred, ref, universe(6), CODES)
+    assert per_code["code_id"].tolist() == CODES
+    assert list(per_code.columns) == list(C.PER_CODE_COLUMNS)
+    expected = {
+        "n_turns": 6,
+        "n_codes": 3,
+        "n_codes_active": 2,
+        # pooled over 18 cells: tp=2 fp=2 fn=1; 15 cells agree
+        "micro_precision": 2 / 4,
+        "micro_recall": 2 / 3,
+        "micro_f1": 2 * (1 / 2) * (2 / 3) / (1 / 2 + 2 / 3),
+        "agreement": 15 / 18,
+        # means over codes a and b only
+        "macro_precision": (2 / 3 + 0) / 2,
+        "macro_recall": (2 / 3 + 0) / 2,
+        "macro_f1": (2 / 3 + 0) / 2,
+        "macro_kappa": (1 / 3 + 0) / 2,
+    }
+    for key, value in expected.items():
+        assert summary[key] == pytest.approx(value), key
+
+
+def test_when_no_code_used_then_macro_is_none():
+    _, summary = C.compare(coding([]), coding([]), universe(3), CODES)
+    assert summary["n_codes_active"] == 0
+    assert summary["macro_f1"] is None and summary["macro_kappa"] is None
+    assert summary["agreement"] == 1.0
+
+
+def test_when_prediction_outside_universe_then_ignored():
+    pred = coding([("I1", 0, "a"), ("I9", 7, "b")])
+    ref = coding([("I1", 0, "a")])
+    per_code, _ = C.compare(pred, ref, universe(2), CODES)
+    assert per_code.set_index("code_id")["predicted"].to_dict() == {"a": 1, "b": 0, "c": 0}
+
+
+@pytest.mark.parametrize(
+    ("pred_rows", "ref_rows", "message"),
+    [
+        ([], [("I1", 0, "x")], "unknown code 'x' in human codes; is the codebook the one"),
+        ([("I1", 0, "zz")], [], "unknown code 'zz' in automatic codes"),
+    ],
+)
+def test_when_unknown_code_then_error_names_code_and_source(pred_rows, ref_rows, message):
+    with pytest.raises(QualevalError, match=message):
+        C.compare(coding(pred_rows), coding(ref_rows), universe(2), CODES)
+
+
+def test_when_universe_empty_then_error():
+    with pytest.raises(QualevalError, match="no turns to compare"):
+        C.compare(coding([]), coding([]), universe(0), CODES)
+
+
+# --- readers ---------------------------------------------------------------------------------
+
+
+def test_when_jsonl_then_codes_and_every_listed_turn_including_uncoded(tmp_path):
+    text = (
+        '{"interview_id": "I1", "turn_index": 1, "codes": [], "starts_with": "Yes"}\n'
+        "\n"
+        '{"interview_id": "I1", "turn_index": 3, "codes": ["b", "a"]}\n'
+        '{"interview_id": "I2", "turn_index": "5", "codes": ["c"]}\n'
+    )
+    got, turns = _read(tmp_path, text, "gold.jsonl")
+    assert got.values.tolist() == [["I1", 3, "a"], ["I1", 3, "b"], ["I2", 5, "c"]]
+    assert turns.values.tolist() == [["I1", 1], ["I1", 3], ["I2", 5]]
+    assert list(got.columns) == list(C.CODING_COLUMNS)
+
+
+def test_when_csv_then_codes_and_listed_turns(tmp_path):
+    text = "interview_id,turn_index,code_id\nI2,4,a\nI1,2,b\nI1,2,a\nI1,6,\n"
+    got, turns = _read(tmp_path, text, "human.csv")
+    assert got.values.tolist() == [["I1", 2, "a"], ["I1", 2, "b"], ["I2", 4, "a"]]
+    assert turns.values.tolist() == [["I1", 2], ["I1", 6], ["I2", 4]]
+
+
+def test_when_sample_gold_read_then_every_turn_is_in_universe(root):
+    gold = root / "transcripts_sample" / "gold" / "gold_codes.jsonl"
+    got, turns = C.read_human_codes(gold)
+    n_lines = sum(1 for line in gold.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert len(turns) == n_lines
+    assert set(got["interview_id"]) <= set(turns["interview_id"])
+
+
+def _read(tmp_path, text, name):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return C.read_human_codes(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "h.jsonl",
+            '{"interview_id": "I1", "turn_index": 1, "codes": []}\n{"interview_id": "I1",\n',
+            r"h\.jsonl: line 2: not valid JSON",
+        ),
+        ("h.jsonl", "[1, 2]\n", r"line 1: expected a JSON object"),
+        ("h.jsonl", '{"interview_id": "I1", "codes": []}\n', r"line 1: turn_index: missing"),
+        ("h.jsonl", '{"turn_index": 1, "codes": []}\n', r"line 1: interview_id: missing"),
+        ("h.jsonl", '{"interview_id": "I1", "turn_index": 1}\n', r"line 1: codes: missing"),
+        (
+            "h.jsonl",
+            '{"interview_id": "I1", "turn_index": "one", "codes": []}\n',
+            r"line 1: turn_index: 'one' is not an integer",
+        ),
+        (
+            "h.jsonl",
+            '{"interview_id": "I1", "turn_index": 1.5, "codes": []}\n',
+            r"line 1: turn_index: 1\.5 is not an integer",
+        ),
+        (
+            "h.jsonl",
+            '{"interview_id": "I1", "turn_index": true, "codes": []}\n',
+            r"line 1: turn_index: True is not an integer",
+        ),
+        (
+            "h.jsonl",
+            '{"interview_id": "I1", "turn_index": 1, "codes": "a"}\n',
+            r"line 1: codes: expected a list",
+        ),
+        (
+            "h.jsonl",
+            '{"interview_id": "", "turn_index": 1, "codes": []}\n',
+            r"line 1: interview_id: empty",
+        ),
+        ("h.csv", "interview_id,turn\nI1,1\n", r"h\.csv: missing column\(s\) turn_index, code_id"),
+        ("h.csv", "", r"h\.csv: empty"),
+        (
+            "h.csv",
+            "interview_id,turn_index,code_id\nI1,1,a\nI1,x,a\n",
+            r"h\.csv: line 3: turn_index: 'x' is not an integer",
+        ),
+        (
+            "h.csv",
+            "interview_id,turn_index,code_id\nI1,,a\n",
+            r"line 2: turn_index: empty",
+        ),
+        (
+            "h.csv",
+            "interview_id,turn_index,code_id\n,1,a\n",
+            r"line 2: interview_id: empty",
+        ),
+        ("h.txt", "anything", r"unknown format '\.txt'"),
+    ],
+)
+def test_when_text_file_is_bad_then_error_names_file_line_and_field(tmp_path, name, text, message):
+    with pytest.raises(QualevalError, match=message):
+        _read(tmp_path, text, name)
+
+
+def test_when_file_missing_then_error_says_what_to_pass(tmp_path):
+    with pytest.raises(QualevalError, match="human codes not found"):
+        C.read_human_codes(tmp_path / "nope.jsonl")
+
+
+def _sheet(tmp_path, rows, header=C.REVIEW_COLUMNS):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "review"
+    ws.append(list(header))
+    for r in rows:
+        ws.append(list(r))
+    path = tmp_path / "review.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "message"),
+    [
+        (
+            [("I1", 1, "a", 0.9, "kw", "", "", "maybe", "")],
+            C.REVIEW_COLUMNS,
+            r"sheet 'review'\): line 2: decision: 'maybe' is not one of accept, reject",
+        ),
+        (
+            [
+                ("I1", 1, "a", 0.9, "kw", "", "", "accept", ""),
+                ("I1", "x", "a", 0, "", "", "", "reject", ""),
+            ],
+            C.REVIEW_COLUMNS,
+            r"line 3: turn_index: 'x' is not an integer",
+        ),
+        (
+            [("I1", 1.5, "a", 0.9, "kw", "", "", "accept", "")],
+            C.REVIEW_COLUMNS,
+            r"line 2: turn_index: 1\.5 is not an integer",
+        ),
+        (
+            [("I1", 1, "", None, "", "", "", "accept", "")],
+            C.REVIEW_COLUMNS,
+            r"line 2: code_id: empty",
+        ),
+        (
+            [("I1", 1, "a")],
+            ("interview_id", "turn_index", "code_id"),
+            r"missing column\(s\) decision",
+        ),
+    ],
+)
+def test_when_review_sheet_is_bad_then_error_names_line_and_field(tmp_path, rows, header, message):
+    with pytest.raises(QualevalError, match=message):
+        C.read_human_codes(_sheet(tmp_path, rows, header))
+
+
+def test_when_xlsx_is_not_a_workbook_then_clear_error(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_text("not a zip")
+    with pytest.raises(QualevalError, match=r"broken\.xlsx: cannot open the spreadsheet"):
+        C.read_human_codes(path)
+
+
+# --- review sheet ----------------------------------------------------------------------------
+
+
+def _automatic():
+    segments = pd.DataFrame(
+        {
+            "segment_id": ["I1-0001-00", "I1-0001-01", "I2-0003-00"],
+            "interview_id": ["I1", "I1", "I2"],
+            "turn_index": [1, 1, 3],
+            "segment_index": [0, 1, 0],
+            "start": [0, 20, 0],
+            "end": [19, 40, 30],
+            "text": ["Networks helped us.", "=Peers were honest.", "We learnt from visits."],
+            "n_words": [3, 3, 4],
+        }
+    )
+    seg_codes = pd.DataFrame(
+        [
+            ("I1", 1, "I1-0001-00", 0, 19, "a", 0.6, "semantic", "sim 0.60"),
+            ("I1", 1, "I1-0001-01", 20, 40, "a", 0.8, "keyword", "peers"),
+            ("I1", 1, "I1-0001-00", 0, 19, "b", 0.7, "semantic", "sim 0.70"),
+            ("I2", 3, "I2-0003-00", 0, 30, "c", 0.9, "keyword", "=visit"),
+        ],
+        columns=[
+            "interview_id",
+            "turn_index",
+            "segment_id",
+            "start",
+            "end",
+            "code_id",
+            "score",
+            "method",
+            "evidence",
+        ],
+    )
+    turn_codes = pd.DataFrame(
+        [
+            ("I2", 3, "c", 0.9, 1, "keyword", "=visit"),
+            ("I1", 1, "b", 0.7, 1, "semantic", "sim 0.70"),
+            ("I1", 1, "a", 0.8, 2, "keyword|semantic", "peers"),
+        ],
+        columns=[
+            "interview_id",
+            "turn_index",
+            "code_id",
+            "score",
+            "n_segments",
+            "methods",
+            "evidence",
+        ],
+    )
+    return seg_codes, turn_codes, segments
+
+
+def test_when_review_sheet_built_then_sorted_with_best_segment_excerpt():
+    sheet = C.review_sheet(*_automatic())
+    assert list(sheet.columns) == list(C.REVIEW_COLUMNS)
+    assert sheet[["interview_id", "turn_index", "code_id"]].values.tolist() == [
+        ["I1", 1, "a"],
+        ["I1", 1, "b"],
+        ["I2", 3, "c"],
+    ]
+    assert sheet["excerpt"].tolist() == [
+        "=Peers were honest.",
+        "Networks helped us.",
+        "We learnt from visits.",
+    ]
+    assert set(sheet["decision"]) == {""} and set(sheet["note"]) == {""}
+
+
+def test_when_sheet_written_then_header_frozen_validation_and_instructions(tmp_path):
+    path = tmp_path / "review.xlsx"
+    C.write_review_xlsx(C.review_sheet(*_automatic()), path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["review", "instructions"]
+    ws = wb["review"]
+    assert ws.freeze_panes == "A2"
+    assert [c.value for c in ws[1]] == list(C.REVIEW_COLUMNS)
+    assert ws["B2"].value == 1
+    assert ws["G2"].value == "=Peers were honest." and ws["G2"].data_type == "s"
+    assert ws.column_dimensions["G"].width == 80
+    (dv,) = ws.data_validations.dataValidation
+    assert dv.formula1 == '"accept,reject"'
+    assert "H2" in str(dv.sqref)
+    text = " ".join(str(c.value) for c in wb["instructions"]["A"])
+    assert "read_human_codes" in text and "accept" in text
+
+
+def test_when_reviewed_sheet_read_back_then_accepts_and_added_rows_are_human_codes(tmp_path):
+    path = tmp_path / "review.xlsx"
+    C.write_review_xlsx(C.review_sheet(*_automatic()), path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["review"]
+    ws["H2"] = "Accept "  # I1 1 a
+    ws["H3"] = "reject"  # I1 1 b
+    # row 4 (I2 3 c) left blank: not reviewed
+    ws.append(["I3", "7", "b", None, None, None, None, "accept", "missed by the pipeline"])
+    wb.save(path)
+    got, turns = C.read_human_codes(path)
+    assert got.values.tolist() == [["I1", 1, "a"], ["I3", 7, "b"]]
+    assert turns.values.tolist() == [["I1", 1], ["I3", 7]]
+
+
+# --- stage -----------------------------------------------------------------------------------
+
+
+def _stage_inputs(tmp_path):
+    seg_codes, turn_codes, segments = _automatic()
+    paths = {
+        "auto": tmp_path / "turn_codes.parquet",
+        "segment-codes": tmp_path / "segment_codes.parquet",
+        "segments": tmp_path / "segments.parquet",
+        "codebook": tmp_path / "codebook.yaml",
+    }
+    turn_codes.to_parquet(paths["auto"], index=False)
+    seg_codes.to_parquet(paths["segment-codes"], index=False)
+    segments.to_parquet(paths["segments"], index=False)
+    paths["codebook"].write_text(
+        "codes:\n"
+        + "".join(
+            f"  - id: {c}\n    label: {c.upper()}\n    definition: Code {c}.\n"
+            f"    keywords: [{c}word]\n"
+            for c in CODES
+        )
+    )
+    outs = {
+        "table": tmp_path / "out" / "comparison.csv",
+        "metrics": tmp_path / "out" / "agreement.json",
+        "review-sheet": tmp_path / "out" / "review_sheet.xlsx",
+    }
+    return paths, outs
+
+
+def _invoke(paths, outs, human):
+    app = typer.Typer(add_completion=False)
+    app.command()(_guarded(C.main))
+    args = [f"--{k}={v}" for k, v in {**paths, **outs}.items()]
+    if human is not None:
+        args.append(f"--human={human}")
+    return CliRunner().invoke(app, args)
+
+
+@pytest.mark.parametrize("human", [None, "", "none", "None"])
+def test_when_no_human_codes_then_review_sheet_empty_table_and_flag(tmp_path, human):
+    paths, outs = _stage_inputs(tmp_path)
+    res = _invoke(paths, outs, human)
+    assert res.exit_code == 0, res.output
+    assert json.loads(outs["metrics"].read_text()) == {"human_codes": False}
+    assert outs["table"].read_text() == ",".join(C.PER_CODE_COLUMNS) + "\n"
+    assert outs["review-sheet"].is_file()
+
+
+def test_when_human_codes_given_then_table_and_metrics_written(tmp_path):
+    paths, outs = _stage_inputs(tmp_path)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        '{"interview_id": "I1", "turn_index": 1, "codes": ["a"]}\n'
+        '{"interview_id": "I2", "turn_index": 3, "codes": ["c"]}\n'
+    )
+    res = _invoke(paths, outs, str(gold))
+    assert res.exit_code == 0, res.output
+    metrics = json.loads(outs["metrics"].read_text())
+    assert metrics["human_codes"] is True
+    assert (metrics["n_turns"], metrics["n_codes"]) == (2, 3)
+    # tp=2 (I1 a, I2 c), fp=1 (I1 b), fn=0
+    assert metrics["micro_precision"] == pytest.approx(round(2 / 3, 6))
+    assert metrics["micro_recall"] == 1.0
+    table = pd.read_csv(outs["table"])
+    assert table["code_id"].tolist() == CODES
+
+
+def test_when_human_codes_use_unknown_code_then_exit_2_and_nothing_written(tmp_path):
+    paths, outs = _stage_inputs(tmp_path)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("interview_id,turn_index,code_id\nI1,1,zzz\n")
+    res = _invoke(paths, outs, str(gold))
+    assert res.exit_code == 2
+    assert "unknown code 'zzz' in human codes (gold.csv)" in res.output
+    assert not any(p.exists() for p in outs.values())

@@ -1,0 +1,146 @@
+"""SupervisedCoder on small synthetic data (no embedding model is loaded)."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from pipeline.supervised import SupervisedCoder, best_threshold
+
+CODES = ["food", "staff", "wait"]
+WORDS = {
+    "food": ["meal", "lunch", "tasty", "dinner"],
+    "staff": ["nurse", "kind", "friendly", "doctor"],
+    "wait": ["waiting", "delay", "hours", "late"],
+}
+FILLER = ["the", "was", "very", "today", "really", "and", "it", "visit"]
+
+
+def make_data(n: int = 120, seed: int = 0, dim: int = 16):
+    """Texts, embeddings and labels where each code has its own words and embedding direction."""
+    centres = np.random.default_rng(1234).normal(size=(len(CODES), dim))
+    rng = np.random.default_rng(seed)
+    texts, embs, labels, groups = [], [], [], []
+    for i in range(n):
+        k = 1 + int(rng.random() < 0.3)
+        chosen = set(rng.choice(CODES, size=k, replace=False).tolist())
+        words = list(rng.choice(FILLER, size=3))
+        vec = rng.normal(scale=0.3, size=dim)
+        for j, code in enumerate(CODES):
+            if code in chosen:
+                words += list(rng.choice(WORDS[code], size=2))
+                vec += centres[j]
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        embs.append(vec / np.linalg.norm(vec))
+        labels.append(chosen)
+        groups.append(f"R{i // 2}")
+    return texts, np.asarray(embs, dtype=np.float32), labels, groups
+
+
+def f1(gold, pred, code):
+    tp = sum(1 for g, p in zip(gold, pred) if code in g and code in p)
+    n = sum(code in g for g in gold) + sum(code in p for p in pred)
+    return 2 * tp / n if n else 0.0
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    texts, emb, labels, groups = make_data()
+    coder = SupervisedCoder(CODES, C=4.0, seed=0, n_splits=3).fit(texts, emb, labels, groups)
+    return coder, (texts, emb, labels)
+
+
+def test_when_codes_are_separable_then_heldout_f1_is_high(fitted):
+    coder, _ = fitted
+    texts, emb, labels, _ = make_data(n=60, seed=1)
+    pred = coder.predict(texts, emb)
+    for code in CODES:
+        assert f1(labels, pred, code) >= 0.9, code
+    assert all(coder.cv_f1_[c] >= 0.85 for c in CODES)
+
+
+def test_when_fitted_then_each_code_has_a_threshold_in_the_open_unit_interval(fitted):
+    coder, _ = fitted
+    assert set(coder.thresholds_) == set(CODES)
+    assert all(0.0 < t < 1.0 for t in coder.thresholds_.values())
+    assert set(coder.cv_f1_) == set(CODES)
+
+
+def test_when_predicting_then_rows_are_sets_of_known_codes(fitted):
+    coder, (texts, emb, _) = fitted
+    pred = coder.predict(texts[:20], emb[:20])
+    assert len(pred) == 20
+    assert all(isinstance(p, set) and p <= set(CODES) for p in pred)
+    proba = coder.predict_proba(texts[:20], emb[:20])
+    assert proba.shape == (20, len(CODES))
+    assert ((proba >= 0) & (proba <= 1)).all()
+
+
+def test_when_fitted_twice_on_same_inputs_then_outputs_are_identical():
+    texts, emb, labels, groups = make_data(n=80, seed=3)
+    a = SupervisedCoder(CODES, seed=7, n_splits=3).fit(texts, emb, labels, groups)
+    b = SupervisedCoder(CODES, seed=7, n_splits=3).fit(texts, emb, labels, groups)
+    assert a.thresholds_ == b.thresholds_
+    assert a.cv_f1_ == b.cv_f1_
+    np.testing.assert_array_equal(a.predict_proba(texts, emb), b.predict_proba(texts, emb))
+    assert a.predict(texts, emb) == b.predict(texts, emb)
+
+
+def test_when_no_groups_then_shuffled_kfold_is_used_and_deterministic():
+    texts, emb, labels, _ = make_data(n=60, seed=4)
+    a = SupervisedCoder(CODES, seed=1, n_splits=3).fit(texts, emb, labels)
+    b = SupervisedCoder(CODES, seed=1, n_splits=3).fit(texts, emb, labels)
+    np.testing.assert_array_equal(a.oof_proba_, b.oof_proba_)
+
+
+def test_when_a_code_has_one_positive_then_threshold_is_half_and_warned(caplog):
+    texts, emb, labels, groups = make_data(n=60, seed=5)
+    labels = [set(x) for x in labels]
+    labels[0].add("rare")
+    codes = [*CODES, "rare"]
+    with caplog.at_level(logging.WARNING, logger="pipeline.supervised"):
+        coder = SupervisedCoder(codes, n_splits=3).fit(texts, emb, labels, groups)
+    assert coder.thresholds_["rare"] == 0.5
+    assert coder.n_positive_["rare"] == 1
+    assert any("rare" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert all(p <= set(codes) for p in coder.predict(texts, emb))
+
+
+def test_when_a_code_has_no_positive_then_it_is_never_predicted(caplog):
+    texts, emb, labels, groups = make_data(n=60, seed=6)
+    with caplog.at_level(logging.WARNING, logger="pipeline.supervised"):
+        coder = SupervisedCoder([*CODES, "absent"], n_splits=3).fit(texts, emb, labels, groups)
+    assert coder.thresholds_["absent"] == 0.5
+    assert not any("absent" in p for p in coder.predict(texts, emb))
+
+
+def test_when_no_code_reaches_threshold_then_fallback_assigns_best_ratio_code(fitted):
+    coder, _ = fitted
+    proba = np.array([[0.01, 0.01, 0.01], [0.0, 0.0, 0.0]])
+    thr = [coder.thresholds_[c] for c in CODES]
+    proba[0, 1] = 0.8 * thr[1]
+    assert coder.decide(proba, fallback=True) == [{"staff"}, set()]
+    assert coder.decide(proba, fallback=False) == [set(), set()]
+
+
+def test_when_scores_tie_then_best_threshold_is_the_median_tied_grid_point():
+    y = np.array([1, 1, 0, 0])
+    proba = np.array([0.9, 0.9, 0.1, 0.1])
+    t, f = best_threshold(y, proba)
+    assert f == 1.0
+    assert 0.1 < t <= 0.9
+    assert t == pytest.approx(0.5)
+
+
+def test_when_unfitted_or_misshaped_then_errors_are_raised():
+    coder = SupervisedCoder(CODES)
+    with pytest.raises(RuntimeError):
+        coder.predict(["x"], np.zeros((1, 4)))
+    with pytest.raises(ValueError):
+        SupervisedCoder([])
+    texts, emb, labels, _ = make_data(n=30)
+    with pytest.raises(ValueError):
+        SupervisedCoder(CODES, n_splits=3).fit(texts, emb[:-1], labels)
