@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,3 +46,52 @@ def sample_dir() -> Path:
     if not (SAMPLE / "metadata.csv").is_file():
         pytest.fail("transcripts_sample/metadata.csv is missing: run `make sample`")
     return SAMPLE
+
+
+# --- end to end: one `dvc repro` on the sample per test session, shared by every stage's tests
+COPY = [
+    "dvc.yaml",
+    "params.yaml",
+    ".dvc/config",
+    ".dvc/.gitignore",
+    "pipeline",
+    "codebook",
+    "transcripts_sample",
+    "anonymisation",
+    "models",
+]
+
+
+def dvc(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["DVC_NO_ANALYTICS"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "dvc", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
+
+
+@pytest.fixture(scope="session")
+def repro(tmp_path_factory, sample_dir):
+    """`dvc repro` once per test session in a scratch copy: (work dir, completed process)."""
+    root = Path(__file__).resolve().parents[1]
+    work = tmp_path_factory.mktemp("project")
+    for rel in COPY:
+        src = root / rel
+        dst = work / rel
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    proc = dvc(work, "repro")
+    return work, proc
+
+

@@ -3,61 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import dvc as _dvc
 
 pytestmark = pytest.mark.slow
-
-COPY = [
-    "dvc.yaml",
-    "params.yaml",
-    ".dvc/config",
-    ".dvc/.gitignore",
-    "pipeline",
-    "codebook",
-    "transcripts_sample",
-    "anonymisation",
-    "models",
-]
-
-
-def _dvc(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["DVC_NO_ANALYTICS"] = "1"
-    return subprocess.run(
-        [sys.executable, "-m", "dvc", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
-
-
-@pytest.fixture(scope="module")
-def repro(tmp_path_factory, sample_dir):
-    root = Path(__file__).resolve().parents[1]
-    work = tmp_path_factory.mktemp("project")
-    for rel in COPY:
-        src = root / rel
-        dst = work / rel
-        if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    proc = _dvc(work, "repro")
-    return work, proc
-
 
 def test_when_dvc_repro_on_sample_then_stages_succeed(repro):
     _, proc = repro
