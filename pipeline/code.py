@@ -1,19 +1,23 @@
-"""Code stage: apply the codebook to respondent segments, with scores, methods and evidence.
+"""Code stage: apply the codebook to respondent turns, with scores, methods and evidence.
 
-Coders (each a small class with ``name`` and ``score(segments, embeddings)``):
+Coders (each a small class with ``name`` and ``score(...)``):
 
 * :class:`KeywordCoder` — the codebook's ``keywords`` (spaCy ``PhraseMatcher`` on lemmas, so
   "shared practices" matches "share practice") and ``patterns`` (spaCy ``Matcher``);
-* :class:`SemanticCoder` — cosine similarity between a segment's embedding and each code's
-  material (definition, include criteria, examples), with ``exclude`` criteria respected;
+* :class:`SemanticCoder` — cosine similarity between an embedding and each code's centroid
+  of material (definition, include criteria, examples), with ``exclude`` criteria respected;
 * :class:`pipeline.supervised.SupervisedCoder` — when human codes are given for training.
 
-The combination rule (ADR 0008): a segment gets a code when its semantic score reaches the
-code's threshold, or a keyword matches and the semantic score reaches the threshold minus
-``code.keyword_margin``, or the supervised coder's probability reaches its threshold. With
-human codes available, thresholds are chosen by cross-validation over interviews and each
-interview is coded with thresholds learned from the *other* interviews (cross-fitting), so
-no turn is scored with a threshold tuned on itself.
+The combination rule (ADR 0008): the unit of decision is the respondent turn (human coders
+code turns, and an evaluator asks "did this interviewee raise X"). A turn's score for a code
+is the per-code z-score of its pooled embedding's similarity to the code, plus
+``keyword_weight * log(1 + keyword hits)``, centred on the turn's mean over codes. The turn
+gets the code when the score reaches the code's threshold and is within ``relative`` of the
+turn's best code; the supervised coder (when enabled) adds the codes it predicts. Each coded
+turn's code is then placed on its segments: the best-scoring one, those with a keyword hit,
+and those whose own score reaches ``segment_threshold``. With human codes, thresholds are
+chosen per code on the *other* interviews (cross-fitting), so no turn is scored with a
+threshold tuned on itself.
 """
 
 from __future__ import annotations
@@ -126,14 +130,21 @@ class _Prototypes:
     labels: list[str]  # what each vector is ("definition", "example: ...")
 
 
-class SemanticCoder:
-    """Cosine similarity of segment embeddings to each code's material.
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
-    Each leaf code contributes several prototype texts — its label with its definition, each
-    include criterion and each example — and a segment's score for the code is its best
-    similarity to any of them. Exclusion criteria are embedded too: when a segment is closer
-    to a code's exclusion than to the code itself, the code's score is lowered by the
-    difference (so "not this, see the other code" is respected).
+
+class SemanticCoder:
+    """Cosine similarity of embeddings to each code's centroid of codebook material.
+
+    Each leaf code contributes prototype texts — its label with its definition, each include
+    criterion and each example — and the code is represented by their normalised mean (its
+    centroid): a single short example is a noisy target, their mean is a stable one. A text's
+    score for the code is its cosine similarity to the centroid. Exclusion criteria are
+    embedded too: when a text is closer to one of a code's exclusions than to the code, the
+    score drops by the difference (so "not this, see the other code" is respected). The
+    evidence for a (text, code) pair is the code's single nearest piece of material.
     """
 
     name = "semantic"
@@ -145,8 +156,8 @@ class SemanticCoder:
         ex_texts, ex_owners = [], []
         for j, code in enumerate(book.leaves()):
             items = [("definition", f"{code.label}: {code.definition}")]
-            items += [(f"include: {t}", t) for t in code.include]
-            items += [(f"example: {t}", t) for t in code.examples]
+            items += [(f"include: {_short(t)}", t) for t in code.include]
+            items += [(f"example: {_short(t)}", t) for t in code.examples]
             for label, text in items:
                 texts.append(text)
                 owners.append(j)
@@ -154,57 +165,54 @@ class SemanticCoder:
             for t in code.exclude:
                 ex_texts.append(t)
                 ex_owners.append(j)
-        self.proto = _Prototypes(encode(texts), np.array(owners), labels)
-        self.excl = (encode(ex_texts), np.array(ex_owners)) if ex_texts else None
+        self.proto = _Prototypes(np.asarray(encode(texts), dtype=np.float32), np.array(owners), labels)
+        centroids = np.stack(
+            [self.proto.vectors[self.proto.owner == j].mean(axis=0) for j in range(len(self.codes))]
+        )
+        self.centroids = _normalise(centroids)
+        self.excl = (
+            (np.asarray(encode(ex_texts), dtype=np.float32), np.array(ex_owners))
+            if ex_texts
+            else None
+        )
 
-    def score(self, embeddings: np.ndarray) -> tuple[np.ndarray, dict[tuple[int, int], str]]:
-        """Best similarity per (segment, code), and the nearest prototype as evidence."""
-        n, k = len(embeddings), len(self.codes)
-        sims = embeddings @ self.proto.vectors.T  # (n, m)
-        scores = np.full((n, k), -1.0, dtype=np.float32)
-        nearest = np.zeros((n, k), dtype=np.int64)
-        for j in range(k):
-            cols = np.flatnonzero(self.proto.owner == j)
-            block = sims[:, cols]
-            best = block.argmax(axis=1)
-            scores[:, j] = block[np.arange(n), best]
-            nearest[:, j] = cols[best]
+    def score(self, embeddings: np.ndarray) -> np.ndarray:
+        """Similarity of each row (a segment or a pooled turn) to each code, shape (n, k)."""
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        scores = embeddings @ self.centroids.T
         if self.excl is not None:
             ex_sims = embeddings @ self.excl[0].T
-            for j in range(k):
+            for j in range(len(self.codes)):
                 cols = np.flatnonzero(self.excl[1] == j)
                 if len(cols):
                     worst = ex_sims[:, cols].max(axis=1)
                     scores[:, j] -= np.clip(worst - scores[:, j], 0, None)
-        evidence = {}
-        for i, j in zip(*np.nonzero(scores > 0.2)):
-            evidence[(int(i), int(j))] = f"nearest {self.proto.labels[nearest[i, j]]}"
-        return scores, evidence
+        return scores
+
+    def nearest(self, vector: np.ndarray, j: int) -> str:
+        """The piece of code ``j``'s material nearest to ``vector`` (for evidence)."""
+        cols = np.flatnonzero(self.proto.owner == j)
+        best = cols[int(np.argmax(self.proto.vectors[cols] @ vector))]
+        return f"nearest {self.proto.labels[best]}"
 
 
-# --- decisions and calibration --------------------------------------------------------------
+def _normalise(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return (m / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
-def decide(
-    semantic: np.ndarray,
-    keyword: np.ndarray,
-    thresholds: np.ndarray,
-    margin: float,
-    relative: float | None = None,
-) -> np.ndarray:
-    """Boolean (segment, code) matrix: semantic >= t, or keyword hit and semantic >= t - margin.
+# --- turns, decisions and calibration ---------------------------------------------------------
 
-    With ``relative``, a code must also score within ``relative`` of the segment's best code
-    (codes compete for a segment, which usually expresses one idea).
-    """
-    out = (semantic >= thresholds) | ((keyword > 0) & (semantic >= thresholds - margin))
-    if relative is not None and semantic.shape[1] > 1:
-        out &= semantic >= semantic.max(axis=1, keepdims=True) - relative
-    return out
+
+def pool_turns(embeddings: np.ndarray, turn_of: np.ndarray, n_turns: int) -> np.ndarray:
+    """One vector per turn: the normalised sum of its segments' embeddings."""
+    out = np.zeros((n_turns, embeddings.shape[1]), dtype=np.float32)
+    np.add.at(out, turn_of, np.asarray(embeddings, dtype=np.float32))
+    return _normalise(out)
 
 
 def standardise(scores: np.ndarray) -> np.ndarray:
-    """Per-code z-scores over the corpus's segments (no labels used).
+    """Per-code z-scores over the rows (no labels used).
 
     Raw cosine similarities are not comparable across codes (a broad definition is close to
     everything); z-scores put every code on one scale.
@@ -214,26 +222,54 @@ def standardise(scores: np.ndarray) -> np.ndarray:
     return ((scores - scores.mean(axis=0)) / std).astype(np.float32)
 
 
-def _turn_matrix(decided: np.ndarray, turn_of: np.ndarray, n_turns: int) -> np.ndarray:
-    out = np.zeros((n_turns, decided.shape[1]), dtype=bool)
-    np.logical_or.at(out, turn_of, decided)
-    return out
+def turn_scores(
+    semantic: np.ndarray | None, keyword_hits: np.ndarray, params: CodeParams
+) -> np.ndarray:
+    """The turn-level decision score of every (turn, code).
+
+    ``z(semantic) + keyword_weight * log(1 + keyword hits)``, then (with ``centre``) minus the
+    turn's mean over codes, so that a turn that is close to everything (a long, on-topic
+    answer) does not get every code. Without a semantic coder the score is the keyword term.
+    """
+    kw = params.keyword_weight * np.log1p(keyword_hits).astype(np.float32)
+    if semantic is None:
+        return kw
+    sem = standardise(semantic) if params.standardise else semantic.astype(np.float32)
+    out = sem + kw
+    if params.centre and out.shape[1] > 1:
+        out = out - out.mean(axis=1, keepdims=True)
+    return out.astype(np.float32)
+
+
+def competition(scores: np.ndarray, relative: float | None) -> np.ndarray:
+    """Where a code scores within ``relative`` of the turn's best code (all True when None)."""
+    if relative is None or scores.shape[1] < 2:
+        return np.ones(scores.shape, dtype=bool)
+    return scores >= scores.max(axis=1, keepdims=True) - relative
+
+
+def decide(scores: np.ndarray, thresholds: np.ndarray, relative: float | None = None) -> np.ndarray:
+    """Boolean (turn, code) matrix: the score reaches the code's threshold and competes.
+
+    With ``relative``, a code must also score within ``relative`` of the turn's best code
+    (codes compete for a turn, which usually expresses one or two ideas).
+    """
+    return (scores >= thresholds) & competition(scores, relative)
 
 
 def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
     tp = np.logical_and(pred, gold).sum()
-    fp = np.logical_and(pred, ~gold).sum()
-    fn = np.logical_and(~pred, gold).sum()
-    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+    denom = pred.sum() + gold.sum()
+    return 0.0 if tp == 0 else float(2 * tp / denom)
 
 
-def fit_thresholds(
-    semantic: np.ndarray,
-    keyword: np.ndarray,
-    turn_of: np.ndarray,
-    gold: np.ndarray,
-    params: CodeParams,
-) -> np.ndarray:
+def _best(grid: np.ndarray, f1s: np.ndarray) -> float:
+    """The grid point with the best F1; ties go to the median tied point (less brittle)."""
+    tied = grid[np.isclose(f1s, f1s.max())]
+    return float(tied[(len(tied) - 1) // 2])
+
+
+def fit_thresholds(scores: np.ndarray, gold: np.ndarray, params: CodeParams) -> np.ndarray:
     """Per-code thresholds maximising turn-level F1 on the given turns.
 
     A global threshold is chosen first (micro-F1 over all codes); a code keeps its own
@@ -241,29 +277,31 @@ def fit_thresholds(
     global one (few examples make a per-code choice noise).
     """
     grid = np.round(np.arange(params.grid_min, params.grid_max + 1e-9, params.grid_step), 4)
-    n_turns, k = gold.shape
-    best_global, best_f = params.default_threshold, -1.0
-    for t in grid:
-        pred = _turn_matrix(
-            decide(semantic, keyword, np.full(k, t), params.keyword_margin), turn_of, n_turns
-        )
-        f = _f1(pred, gold)
-        if f > best_f:
-            best_global, best_f = float(t), f
+    allowed = competition(scores, params.relative)
+    masked = np.where(allowed, scores, -np.inf)
+    k = scores.shape[1]
+    f1s = np.array([_f1(masked >= t, gold) for t in grid])
+    best_global = _best(grid, f1s) if len(grid) else params.default_threshold
     thresholds = np.full(k, best_global, dtype=np.float32)
     for j in range(k):
         if gold[:, j].sum() < params.min_positives:
             continue
-        best_t, best_fj = best_global, -1.0
-        for t in grid:
-            th = np.full(k, best_global, dtype=np.float32)
-            th[j] = t
-            dec = decide(semantic, keyword, th, params.keyword_margin, params.relative)[:, [j]]
-            fj = _f1(_turn_matrix(dec, turn_of, n_turns)[:, 0], gold[:, j])
-            if fj > best_fj + 1e-9:
-                best_t, best_fj = float(t), fj
-        thresholds[j] = best_t
+        col, g = masked[:, j], gold[:, j]
+        thresholds[j] = _best(grid, np.array([_f1(col >= t, g) for t in grid]))
     return thresholds
+
+
+def _cross_fit(
+    scores: np.ndarray, interviews: np.ndarray, gold: np.ndarray, params: CodeParams
+) -> np.ndarray:
+    """Per-turn thresholds, each learned on the other interviews' turns only."""
+    unique = np.array(sorted(set(interviews)))
+    order = unique[np.random.default_rng(params.seed).permutation(len(unique))]
+    out = np.zeros_like(scores)
+    for fold in np.array_split(order, min(params.folds, len(unique))):
+        test = np.isin(interviews, fold)
+        out[test] = fit_thresholds(scores[~test], gold[~test], params)
+    return out
 
 
 @dataclass
@@ -276,6 +314,16 @@ class CodingResult:
     stats: dict[str, Any]
 
 
+def _gold_matrix(human: pd.DataFrame, turn_ids: dict, codes: list[str]) -> np.ndarray:
+    gold = np.zeros((len(turn_ids), len(codes)), dtype=bool)
+    col = {c: j for j, c in enumerate(codes)}
+    for iv, ti, code in zip(human["interview_id"], human["turn_index"], human["code_id"]):
+        t = turn_ids.get((str(iv), int(ti)))
+        if t is not None and code in col:
+            gold[t, col[code]] = True
+    return gold
+
+
 def code_segments(
     segments: pd.DataFrame,
     embeddings: np.ndarray,
@@ -284,7 +332,9 @@ def code_segments(
     encode: Any,
     human: pd.DataFrame | None = None,
 ) -> CodingResult:
-    """Code every segment (pure apart from ``encode``, the embedding function for code texts).
+    """Code every respondent turn and place each code on its segments.
+
+    Pure apart from ``encode``, the embedding function for the codebook's texts.
 
     Args:
         segments: the embed stage's segments table.
@@ -292,8 +342,8 @@ def code_segments(
         book: the validated codebook.
         params: the ``code`` block of params.
         encode: ``texts -> L2-normalised array`` (the embed stage's encoder).
-        human: optional human codes (``interview_id, turn_index, code_id`` plus the coded
-            turns in ``universe``) used to calibrate thresholds by cross-fitting.
+        human: optional human codes (``interview_id, turn_index, code_id``) used to
+            calibrate thresholds by cross-fitting and to train the supervised coder.
     """
     started = time.perf_counter()
     if len(segments) != len(embeddings):
@@ -304,69 +354,123 @@ def code_segments(
     codes = [c.id for c in book.leaves()]
     k = len(codes)
     texts = segments["text"].astype(str).tolist()
-    keyword, kw_evidence = (
-        KeywordCoder(book).score(texts)
-        if "keyword" in params.coders
-        else (
-            np.zeros((len(texts), k), dtype=np.float32),
-            {},
-        )
-    )
-    raw_semantic, sem_evidence = SemanticCoder(book, encode).score(embeddings)
-    semantic = standardise(raw_semantic) if params.standardise else raw_semantic
     turn_keys = list(zip(segments["interview_id"].astype(str), segments["turn_index"].astype(int)))
     turn_ids = {t: i for i, t in enumerate(dict.fromkeys(turn_keys))}
     turn_of = np.array([turn_ids[t] for t in turn_keys], dtype=np.int64)
-    interviews = segments["interview_id"].astype(str).to_numpy()
+    n_turns = len(turn_ids)
+    turn_interview = np.array([t[0] for t in turn_ids], dtype=object)
 
-    thresholds = np.full((len(segments), k), params.default_threshold, dtype=np.float32)
+    if "keyword" in params.coders:
+        keyword, kw_evidence = KeywordCoder(book).score(texts)
+    else:
+        keyword, kw_evidence = np.zeros((len(texts), k), dtype=np.float32), {}
+    kw_turn = np.zeros((n_turns, k), dtype=np.float32)
+    np.add.at(kw_turn, turn_of, keyword)
+
+    semantic = SemanticCoder(book, encode) if "semantic" in params.coders else None
+    turn_vectors = pool_turns(embeddings, turn_of, n_turns) if len(segments) else None
+    sem_turn = semantic.score(turn_vectors) if semantic is not None and n_turns else None
+    scores = turn_scores(sem_turn, kw_turn, params)
+    sem_only = (
+        turn_scores(sem_turn, np.zeros_like(kw_turn), params) if sem_turn is not None else None
+    )
+
+    thresholds = np.full((n_turns, k), params.default_threshold, dtype=np.float32)
     calibration = "default"
-    if human is not None:
-        gold = np.zeros((len(turn_ids), k), dtype=bool)
-        col = {c: j for j, c in enumerate(codes)}
-        for iv, ti, code in zip(human["interview_id"], human["turn_index"], human["code_id"]):
-            if (str(iv), int(ti)) in turn_ids and code in col:
-                gold[turn_ids[(str(iv), int(ti))], col[code]] = True
-        thresholds = _cross_fit(semantic, keyword, turn_of, interviews, gold, params)
-        calibration = f"cross-fitted over interviews ({params.folds} folds)"
-    decided = decide(semantic, keyword, thresholds, params.keyword_margin, params.relative)
-
-    rows = []
-    for i, j in zip(*np.nonzero(decided)):
-        kw = keyword[i, j] > 0
-        sem_ok = semantic[i, j] >= thresholds[i, j]
-        method = "keyword+semantic" if kw and sem_ok else ("keyword" if kw else "semantic")
-        evidence = kw_evidence.get((i, j)) if kw else sem_evidence.get((i, j), "")
-        seg = segments.iloc[int(i)]
-        rows.append(
-            (
-                seg["interview_id"],
-                int(seg["turn_index"]),
-                seg["segment_id"],
-                int(seg["start"]),
-                int(seg["end"]),
-                codes[j],
-                round(float(semantic[i, j]), 4),
-                method,
-                evidence or "",
+    gold = None
+    if human is not None and n_turns:
+        gold = _gold_matrix(human, turn_ids, codes)
+        if semantic is not None:
+            thresholds = _cross_fit(scores, turn_interview, gold, params)
+            calibration = f"cross-fitted over interviews ({params.folds} folds)"
+    if semantic is not None:
+        decided = decide(scores, thresholds, params.relative)
+    else:  # keyword coder alone: a hit codes the turn
+        decided = kw_turn > 0
+    by_rule = decided.copy()
+    sup_proba = np.zeros((n_turns, k), dtype=np.float32)
+    if "supervised" in params.coders:
+        if human is None:
+            raise QualevalError(
+                "params.yaml: code.coders: 'supervised' needs human codes for training; set "
+                "data.human_codes (e.g. a filled-in review sheet) or remove 'supervised'"
             )
+        sup, sup_proba = _cross_fit_supervised(
+            texts, turn_of, turn_vectors, turn_interview, gold, codes, params
         )
+        decided |= sup
+        calibration += "; supervised coder cross-fitted over interviews"
+
+    seg_scores = (
+        standardise(semantic.score(embeddings)) if semantic is not None else keyword.copy()
+    )
+    rows = []
+    segs_of: dict[int, np.ndarray] = {}
+    for i, t in enumerate(turn_of):
+        segs_of.setdefault(int(t), []).append(i)  # type: ignore[union-attr]
+    seg_cols = segments[["interview_id", "turn_index", "segment_id", "start", "end"]].to_numpy()
+    for t, j in zip(*np.nonzero(decided)):
+        members = np.array(segs_of[int(t)])
+        local = seg_scores[members, j] + keyword[members, j]
+        chosen = {int(members[int(np.argmax(local))])}
+        chosen |= {int(i) for i in members if keyword[i, j] > 0}
+        chosen |= {int(i) for i in members if seg_scores[i, j] >= params.segment_threshold}
+        if by_rule[t, j]:
+            kinds = []
+            if kw_turn[t, j] > 0:
+                kinds.append("keyword")
+            if sem_only is not None and sem_only[t, j] >= thresholds[t, j]:
+                kinds.append("semantic")
+            method = "+".join(kinds) or "keyword"
+        else:
+            method = "supervised"
+        for i in sorted(chosen):
+            if (i, j) in kw_evidence:
+                evidence = kw_evidence[(i, j)]
+            elif method == "supervised":
+                evidence = f"supervised p={sup_proba[t, j]:.2f}"
+            elif semantic is not None:
+                evidence = semantic.nearest(np.asarray(embeddings[i], dtype=np.float32), j)
+            else:
+                evidence = ""
+            iv, ti, sid, start, end = seg_cols[i]
+            rows.append(
+                (
+                    str(iv),
+                    int(ti),
+                    str(sid),
+                    int(start),
+                    int(end),
+                    codes[j],
+                    round(float(seg_scores[i, j]), 4),
+                    method,
+                    evidence,
+                )
+            )
     seg_codes = pd.DataFrame(rows, columns=list(SEGMENT_CODE_COLUMNS))
     seg_codes = seg_codes.sort_values(["interview_id", "turn_index", "segment_id", "code_id"])
     seg_codes = seg_codes.reset_index(drop=True)
-    turn_codes = rollup(seg_codes)
+    keys = list(turn_ids)
+    turn_score = {
+        (keys[t][0], keys[t][1], codes[j]): round(float(scores[t, j]), 4)
+        for t, j in zip(*np.nonzero(decided))
+    }
+    turn_codes = rollup(seg_codes, turn_score)
     thr = pd.DataFrame(
         {
             "code_id": codes,
-            "threshold_mean": thresholds.mean(axis=0).round(4),
-            "threshold_min": thresholds.min(axis=0).round(4),
-            "threshold_max": thresholds.max(axis=0).round(4),
+            "threshold_mean": thresholds.mean(axis=0).round(4) if n_turns else np.nan,
+            "threshold_min": thresholds.min(axis=0).round(4) if n_turns else np.nan,
+            "threshold_max": thresholds.max(axis=0).round(4) if n_turns else np.nan,
         }
     )
     stats = {
         "segments": len(segments),
+        "turns": n_turns,
         "codes": k,
-        "coded_segments": int(decided.any(axis=1).sum()),
+        "coders": list(params.coders),
+        "coded_segments": int(seg_codes["segment_id"].nunique()),
+        "coded_turns": int(decided.any(axis=1).sum()),
         "segment_codes": len(seg_codes),
         "turn_codes": len(turn_codes),
         "by_method": dict(sorted(seg_codes["method"].value_counts().items())),
@@ -377,41 +481,60 @@ def code_segments(
     return CodingResult(seg_codes, turn_codes, thr, stats)
 
 
-def _cross_fit(
-    semantic: np.ndarray,
-    keyword: np.ndarray,
+def _cross_fit_supervised(
+    texts: list[str],
     turn_of: np.ndarray,
-    interviews: np.ndarray,
+    turn_vectors: np.ndarray,
+    turn_interview: np.ndarray,
     gold: np.ndarray,
+    codes: list[str],
     params: CodeParams,
-) -> np.ndarray:
-    """Per-segment thresholds, each learned on the other interviews' turns only."""
-    unique = np.array(sorted(set(interviews)))
-    rng = np.random.default_rng(params.seed)
-    order = unique[rng.permutation(len(unique))]
-    folds = np.array_split(order, min(params.folds, len(unique)))
-    out = np.zeros_like(semantic)
-    turn_interview = {}
-    for t, iv in zip(turn_of, interviews):
-        turn_interview[int(t)] = iv
-    for fold in folds:
-        test = np.isin(interviews, fold)
-        train_turns = sorted({int(t) for t, m in zip(turn_of, ~test) if m})
-        remap = {t: i for i, t in enumerate(train_turns)}
-        tr = ~test
-        thr = fit_thresholds(
-            semantic[tr],
-            keyword[tr],
-            np.array([remap[int(t)] for t in turn_of[tr]]),
-            gold[train_turns],
-            params,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Supervised turn decisions, each from a model trained on the other interviews' turns.
+
+    Human codes are turn level, so the model learns and predicts turns (their segments'
+    text joined, their pooled embedding).
+    """
+    from pipeline.supervised import SupervisedCoder
+
+    n_turns = len(turn_vectors)
+    parts: list[list[str]] = [[] for _ in range(n_turns)]
+    for i, t in enumerate(turn_of):
+        parts[int(t)].append(texts[i])
+    t_text = [" ".join(p) for p in parts]
+    labels = [{codes[j] for j in np.flatnonzero(row)} for row in gold]
+    unique = np.array(sorted(set(turn_interview)))
+    order = unique[np.random.default_rng(params.seed).permutation(len(unique))]
+    decided = np.zeros((n_turns, len(codes)), dtype=bool)
+    proba = np.zeros((n_turns, len(codes)), dtype=np.float32)
+    col = {c: j for j, c in enumerate(codes)}
+    for fold in np.array_split(order, min(params.folds, len(unique))):
+        test = np.isin(turn_interview, fold)
+        idx, tidx = np.flatnonzero(~test), np.flatnonzero(test)
+        if not len(idx) or not len(tidx):
+            continue
+        model = SupervisedCoder(codes, seed=params.seed, fallback=False).fit(
+            [t_text[i] for i in idx],
+            turn_vectors[idx],
+            [labels[i] for i in idx],
+            groups=[str(turn_interview[i]) for i in idx],
         )
-        out[test] = thr
-    return out
+        p = model.predict_proba([t_text[i] for i in tidx], turn_vectors[tidx])
+        for ti, chosen, pr in zip(tidx, model.decide(p), p):
+            for code in chosen:
+                decided[ti, col[code]] = True
+            proba[ti] = pr
+    return decided, proba
 
 
-def rollup(seg_codes: pd.DataFrame) -> pd.DataFrame:
-    """Per (turn, code): best score, number of segments, methods and the best evidence."""
+def rollup(
+    seg_codes: pd.DataFrame, turn_scores: dict[tuple[str, int, str], float] | None = None
+) -> pd.DataFrame:
+    """Per (turn, code): score, number of segments, methods and the best segment's evidence.
+
+    ``score`` is the turn's decision score from ``turn_scores`` where given (keyed by
+    ``(interview_id, turn_index, code_id)``), else the best segment's score.
+    """
     if seg_codes.empty:
         return pd.DataFrame(columns=list(TURN_CODE_COLUMNS))
     best = seg_codes.sort_values("score", ascending=False, kind="mergesort").drop_duplicates(
@@ -424,6 +547,9 @@ def rollup(seg_codes: pd.DataFrame) -> pd.DataFrame:
     out = agg.join(
         best.set_index(["interview_id", "turn_index", "code_id"])[["score", "evidence"]]
     ).reset_index()
+    if turn_scores is not None:
+        keys = zip(out["interview_id"], out["turn_index"], out["code_id"])
+        out["score"] = [turn_scores.get(key, s) for key, s in zip(keys, out["score"])]
     out["n_segments"] = out["n_segments"].astype("int32")
     return out[list(TURN_CODE_COLUMNS)]
 

@@ -285,23 +285,27 @@ class CodeParams(_Block):
         description="coders to combine; 'supervised' needs human codes for training",
     )
     default_threshold: float = Field(
-        2.0, description="semantic threshold when no human codes calibrate it"
+        1.6, description="turn score threshold when no human codes calibrate it"
     )
-    keyword_margin: float = Field(
-        0.5, ge=0, description="a keyword hit lowers the semantic threshold by this"
+    keyword_weight: float = Field(
+        0.5, ge=0, description="weight of log(1 + keyword hits in the turn) in the turn score"
     )
     standardise: bool = Field(
-        True, description="semantic scores as per-code z-scores over the corpus's segments"
+        True, description="semantic scores as per-code z-scores over the corpus's turns"
     )
+    centre: bool = Field(True, description="subtract each turn's mean score over codes")
     relative: float | None = Field(
-        0.2, ge=0, description="a code must score within this of the segment's best code"
+        1.0, ge=0, description="a code must score within this of the turn's best code"
+    )
+    segment_threshold: float = Field(
+        2.0, description="a coded turn's segment scoring this (z) also carries the code"
     )
     folds: int = Field(5, ge=2, description="cross-fitting folds over interviews")
     min_positives: int = Field(
         5, ge=1, description="a code needs this many positive turns for its own threshold"
     )
-    grid_min: float = Field(0.5)
-    grid_max: float = Field(4.0)
+    grid_min: float = Field(-1.0)
+    grid_max: float = Field(5.0)
     grid_step: float = Field(0.05, gt=0)
     seed: int = 0
 

@@ -77,42 +77,102 @@ def fake_encode(texts):
 
 def test_when_segment_near_code_material_then_semantic_score_highest_for_it():
     coder = C.SemanticCoder(BOOK, fake_encode)
-    scores, evidence = coder.score(fake_encode(["we borrow a tool", "an honest talk"]))
+    vectors = fake_encode(["we borrow a tool", "an honest talk"])
+    scores = coder.score(vectors)
     assert scores[0].argmax() == coder.codes.index("benefit.sharing")
     assert scores[1].argmax() == coder.codes.index("benefit.trust")
-    assert evidence[(0, 0)].startswith("nearest ")
+    assert coder.nearest(vectors[0], 0).startswith("nearest ")
+
+
+def test_when_code_has_several_pieces_then_centroid_is_their_normalised_mean():
+    coder = C.SemanticCoder(BOOK, fake_encode)
+    j = coder.codes.index("benefit.sharing")
+    mean = coder.proto.vectors[coder.proto.owner == j].mean(axis=0)
+    np.testing.assert_allclose(coder.centroids[j], mean / np.linalg.norm(mean), rtol=1e-5)
 
 
 def test_when_segment_closer_to_exclusion_then_score_lowered():
     coder = C.SemanticCoder(BOOK, fake_encode)
     trust = coder.codes.index("benefit.trust")
-    raw = fake_encode(["sharing tools"]) @ coder.proto.vectors.T
-    scores, _ = coder.score(fake_encode(["sharing tools"]))
-    best_trust = raw[0, coder.proto.owner == trust].max()
-    assert scores[0, trust] < best_trust
+    vec = fake_encode(["sharing tools"])
+    plain = float(vec[0] @ coder.centroids[trust])
+    assert coder.score(vec)[0, trust] < plain
+
+
+def test_when_segments_pooled_then_one_unit_vector_per_turn():
+    emb = np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32)
+    pooled = C.pool_turns(emb, np.array([0, 0, 1]), 2)
+    np.testing.assert_allclose(pooled, [[2**-0.5, 2**-0.5], [1, 0]], rtol=1e-6)
 
 
 @pytest.mark.parametrize(
-    ("semantic", "keyword", "expected"),
+    ("scores", "threshold", "relative", "expected"),
     [
-        (0.50, 0, True),  # above threshold
-        (0.40, 1, True),  # keyword lowers the bar by the margin
-        (0.40, 0, False),
-        (0.30, 1, False),  # keyword alone is not enough
+        ([[2.0, 0.0]], 1.0, None, [[True, False]]),  # above threshold
+        ([[2.0, 1.5]], 1.0, None, [[True, True]]),  # both above, no competition
+        ([[2.0, 1.5]], 1.0, 0.2, [[True, False]]),  # the second is too far from the best
+        ([[2.0, 1.9]], 1.0, 0.2, [[True, True]]),  # close enough to compete
+        ([[0.5, 0.4]], 1.0, 1.0, [[False, False]]),  # best code below its threshold
     ],
 )
-def test_when_scores_combined_then_rule_applies(semantic, keyword, expected):
-    dec = C.decide(np.array([[semantic]]), np.array([[keyword]]), np.array([0.45]), 0.1)
-    assert bool(dec[0, 0]) is expected
+def test_when_turn_scores_decided_then_threshold_and_competition_apply(
+    scores, threshold, relative, expected
+):
+    dec = C.decide(np.array(scores), np.array([threshold, threshold]), relative)
+    assert dec.tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("hits", "centre", "expected"),
+    [
+        ([[0, 0]], False, [[1.0, -1.0]]),  # z-scores over the two turns only
+        ([[1, 0]], False, [[1.0 + 0.5 * np.log(2), -1.0]]),  # a keyword hit adds weight*log 2
+        ([[0, 0]], True, [[1.0, -1.0]]),  # centring a symmetric row changes nothing
+    ],
+)
+def test_when_turn_scores_built_then_z_plus_keyword_term(hits, centre, expected):
+    semantic = np.array([[0.9, 0.1], [0.1, 0.9]], dtype=np.float32)
+    hits_m = np.vstack([np.array(hits, dtype=np.float32), np.zeros((1, 2), dtype=np.float32)])
+    out = C.turn_scores(semantic, hits_m, CodeParams(centre=centre, keyword_weight=0.5))
+    if not centre:
+        np.testing.assert_allclose(out[:1], expected, rtol=1e-5)
+    else:
+        np.testing.assert_allclose(out[0].sum(), 0.0, atol=1e-5)
+
+
+def test_when_no_semantic_coder_then_turn_score_is_keyword_term():
+    out = C.turn_scores(None, np.array([[3.0, 0.0]]), CodeParams(keyword_weight=1.0))
+    np.testing.assert_allclose(out, [[np.log(4.0), 0.0]], rtol=1e-6)
 
 
 def test_when_thresholds_fitted_then_they_separate_positive_turns():
-    semantic = np.array([[0.8], [0.7], [0.3], [0.2]], dtype=np.float32)
-    keyword = np.zeros_like(semantic)
+    scores = np.array([[0.8], [0.7], [0.3], [0.2]], dtype=np.float32)
     gold = np.array([[True], [True], [False], [False]])
-    params = CodeParams(min_positives=1)
-    thr = C.fit_thresholds(semantic, keyword, np.arange(4), gold, params)
+    params = CodeParams(min_positives=1, grid_min=0.0, grid_max=1.0, relative=None)
+    thr = C.fit_thresholds(scores, gold, params)
     assert 0.3 < thr[0] <= 0.7
+
+
+def test_when_code_has_few_positives_then_it_gets_the_global_threshold():
+    scores = np.array([[0.8, 0.9], [0.7, 0.1], [0.3, 0.2], [0.2, 0.1]], dtype=np.float32)
+    gold = np.array([[True, True], [True, False], [False, False], [False, False]])
+    params = CodeParams(min_positives=2, grid_min=0.0, grid_max=1.0, relative=None)
+    thr = C.fit_thresholds(scores, gold, params)
+    assert thr[1] == thr[0] or np.isclose(thr[1], thr[0])
+
+
+def test_when_cross_fitted_then_each_interview_gets_thresholds_learned_elsewhere():
+    # interview A's turns are all positive at 0.9; B's at 0.5; C's at 0.2 and negative
+    scores = np.array([[0.9], [0.5], [0.2], [0.3]], dtype=np.float32)
+    gold = np.array([[True], [True], [False], [False]])
+    interviews = np.array(["A", "B", "C", "D"])
+    params = CodeParams(
+        min_positives=1, grid_min=0.0, grid_max=1.0, folds=4, relative=None, seed=0
+    )
+    thr = C._cross_fit(scores, interviews, gold, params)
+    # B is coded with a threshold fitted on A, C and D: between D's 0.3 and A's 0.9
+    assert 0.3 < thr[1, 0] <= 0.9
+    assert thr.shape == scores.shape
 
 
 def test_when_segment_codes_rolled_up_then_one_row_per_turn_and_code():
@@ -153,3 +213,89 @@ def test_when_segments_and_embeddings_disagree_then_clear_error():
     seg = pd.DataFrame({"text": ["a", "b"], "interview_id": ["A", "A"], "turn_index": [0, 1]})
     with pytest.raises(QualevalError, match="2 segments but 1 embeddings"):
         C.code_segments(seg, np.zeros((1, 3)), BOOK, CodeParams(), fake_encode)
+
+
+def _segments(rows):
+    return pd.DataFrame(
+        [
+            (iv, ti, f"{iv}-{ti:04d}-{si:02d}", si, 0, len(t), t, len(t.split()))
+            for iv, ti, si, t in rows
+        ],
+        columns=[
+            "interview_id",
+            "turn_index",
+            "segment_id",
+            "segment_index",
+            "start",
+            "end",
+            "text",
+            "n_words",
+        ],
+    )
+
+
+SEGS = _segments(
+    [
+        ("A", 1, 0, "We borrowed a tool and shared practice."),
+        ("A", 1, 1, "It was a long day."),
+        ("A", 3, 0, "An honest and open talk built trust."),
+        ("B", 1, 0, "They borrow ideas, a tool, good practice."),
+        ("B", 3, 0, "Honest, open, trusting."),
+        ("C", 1, 0, "Sharing a tool was useful."),
+        ("C", 3, 0, "We trust them; honest."),
+    ]
+)
+
+
+def test_when_codebook_applied_then_turns_coded_with_evidence_and_offsets():
+    params = CodeParams(default_threshold=0.5, relative=1.0)
+    result = C.code_segments(SEGS, fake_encode(SEGS.text.tolist()), BOOK, params, fake_encode)
+    tc = result.turn_codes
+    coded = {(r.interview_id, r.turn_index, r.code_id) for r in tc.itertuples()}
+    assert ("A", 1, "benefit.sharing") in coded and ("A", 3, "benefit.trust") in coded
+    assert ("A", 1, "benefit.trust") not in coded
+    sc = result.segment_codes
+    row = sc[(sc.interview_id == "A") & (sc.turn_index == 1)].iloc[0]
+    assert row.segment_id == "A-0001-00"  # placed on the segment that says it
+    assert row.method == "keyword+semantic" and row.evidence == "keyword: shared practice"
+    assert set(sc.columns) == set(C.SEGMENT_CODE_COLUMNS)
+    assert result.stats["calibration"] == "default"
+
+
+def test_when_human_codes_given_then_thresholds_cross_fitted():
+    human = pd.DataFrame(
+        [("A", 1, "benefit.sharing"), ("B", 1, "benefit.sharing"), ("C", 3, "benefit.trust")],
+        columns=["interview_id", "turn_index", "code_id"],
+    )
+    params = CodeParams(folds=3, min_positives=1)
+    result = C.code_segments(
+        SEGS, fake_encode(SEGS.text.tolist()), BOOK, params, fake_encode, human
+    )
+    assert result.stats["calibration"].startswith("cross-fitted over interviews (3 folds)")
+    assert (result.thresholds.threshold_min <= result.thresholds.threshold_max).all()
+
+
+def test_when_only_keyword_coder_then_a_hit_codes_the_turn():
+    params = CodeParams(coders=["keyword"])
+    result = C.code_segments(SEGS, fake_encode(SEGS.text.tolist()), BOOK, params, fake_encode)
+    assert set(result.segment_codes.method) == {"keyword"}
+    assert ("B", 3, "benefit.trust") in set(
+        zip(result.turn_codes.interview_id, result.turn_codes.turn_index, result.turn_codes.code_id)
+    )
+
+
+def test_when_supervised_without_human_codes_then_clear_error():
+    from pipeline.errors import QualevalError
+
+    params = CodeParams(coders=["keyword", "semantic", "supervised"])
+    with pytest.raises(QualevalError, match="'supervised' needs human codes"):
+        C.code_segments(SEGS, fake_encode(SEGS.text.tolist()), BOOK, params, fake_encode)
+
+
+def test_when_coded_twice_then_identical_tables():
+    params = CodeParams(default_threshold=0.5)
+    emb = fake_encode(SEGS.text.tolist())
+    a = C.code_segments(SEGS, emb, BOOK, params, fake_encode)
+    b = C.code_segments(SEGS, emb, BOOK, params, fake_encode)
+    pd.testing.assert_frame_equal(a.segment_codes, b.segment_codes)
+    pd.testing.assert_frame_equal(a.turn_codes, b.turn_codes)
