@@ -165,7 +165,9 @@ class SemanticCoder:
             for t in code.exclude:
                 ex_texts.append(t)
                 ex_owners.append(j)
-        self.proto = _Prototypes(np.asarray(encode(texts), dtype=np.float32), np.array(owners), labels)
+        self.proto = _Prototypes(
+            np.asarray(encode(texts), dtype=np.float32), np.array(owners), labels
+        )
         centroids = np.stack(
             [self.proto.vectors[self.proto.owner == j].mean(axis=0) for j in range(len(self.codes))]
         )
@@ -401,9 +403,7 @@ def code_segments(
         decided |= sup
         calibration += "; supervised coder cross-fitted over interviews"
 
-    seg_scores = (
-        standardise(semantic.score(embeddings)) if semantic is not None else keyword.copy()
-    )
+    seg_scores = standardise(semantic.score(embeddings)) if semantic is not None else keyword.copy()
     rows = []
     segs_of: dict[int, np.ndarray] = {}
     for i, t in enumerate(turn_of):

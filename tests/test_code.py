@@ -166,9 +166,7 @@ def test_when_cross_fitted_then_each_interview_gets_thresholds_learned_elsewhere
     scores = np.array([[0.9], [0.5], [0.2], [0.3]], dtype=np.float32)
     gold = np.array([[True], [True], [False], [False]])
     interviews = np.array(["A", "B", "C", "D"])
-    params = CodeParams(
-        min_positives=1, grid_min=0.0, grid_max=1.0, folds=4, relative=None, seed=0
-    )
+    params = CodeParams(min_positives=1, grid_min=0.0, grid_max=1.0, folds=4, relative=None, seed=0)
     thr = C._cross_fit(scores, interviews, gold, params)
     # B is coded with a threshold fitted on A, C and D: between D's 0.3 and A's 0.9
     assert 0.3 < thr[1, 0] <= 0.9
