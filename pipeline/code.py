@@ -123,6 +123,50 @@ class KeywordCoder:
         return scores, evidence
 
 
+MATERIAL_KINDS = ("definition", "include", "example", "exclude", "uncoded")
+
+
+def material_items(book: Codebook) -> list[tuple[str | None, str, str]]:
+    """Every text the semantic coder embeds, as ``(code_id, kind, text)`` in a stable order.
+
+    Per leaf code: ``"label: definition"``, each include criterion, each example and each
+    exclusion; then the codebook's ``uncoded`` examples (``code_id`` None).
+    """
+    out: list[tuple[str | None, str, str]] = []
+    for code in book.leaves():
+        out.append((code.id, "definition", f"{code.label}: {code.definition}"))
+        out += [(code.id, "include", t) for t in code.include]
+        out += [(code.id, "example", t) for t in code.examples]
+        out += [(code.id, "exclude", t) for t in code.exclude]
+    out += [(None, "uncoded", t) for t in book.uncoded]
+    return out
+
+
+def cached_encoder(table: pd.DataFrame | None, fallback: Any) -> Any:
+    """An ``encode(texts)`` that reads vectors from the codebook-vectors table.
+
+    Texts missing from ``table`` (a codebook edited since the ``embed_codebook`` stage ran)
+    are encoded with ``fallback`` — the sentence-transformers model, loaded only then.
+    """
+    known: dict[str, np.ndarray] = {}
+    if table is not None:
+        for text, vec in zip(table["text"], table["vector"]):
+            known[str(text)] = np.asarray(vec, dtype=np.float32)
+
+    def encode(texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            log.info("encoding %d codebook texts not in the codebook vectors", len(missing))
+            for t, v in zip(missing, np.asarray(fallback(missing), dtype=np.float32)):
+                known[t] = v
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
+
+    return encode
+
+
 @dataclass
 class _Prototypes:
     vectors: np.ndarray  # (m, d)
@@ -150,33 +194,30 @@ class SemanticCoder:
     name = "semantic"
 
     def __init__(self, book: Codebook, encode: Any) -> None:
-        """Embed every code's prototypes and exclusions with ``encode(texts) -> array``."""
+        """Embed the codebook's material (:func:`material_items`) with ``encode(texts)``."""
         self.codes = [c.id for c in book.leaves()]
-        texts, owners, labels = [], [], []
-        ex_texts, ex_owners = [], []
-        for j, code in enumerate(book.leaves()):
-            items = [("definition", f"{code.label}: {code.definition}")]
-            items += [(f"include: {_short(t)}", t) for t in code.include]
-            items += [(f"example: {_short(t)}", t) for t in code.examples]
-            for label, text in items:
-                texts.append(text)
-                owners.append(j)
-                labels.append(label)
-            for t in code.exclude:
-                ex_texts.append(t)
-                ex_owners.append(j)
+        col = {c: j for j, c in enumerate(self.codes)}
+        items = material_items(book)
+        vectors = np.asarray(encode([it[2] for it in items]), dtype=np.float32)
+        kinds = np.array([it[1] for it in items])
+        owners = np.array([col.get(it[0] or "", -1) for it in items])
+        proto = np.isin(kinds, ["definition", "include", "example"])
         self.proto = _Prototypes(
-            np.asarray(encode(texts), dtype=np.float32), np.array(owners), labels
+            vectors[proto],
+            owners[proto],
+            [
+                kind if kind == "definition" else f"{kind}: {_short(text)}"
+                for (_, kind, text), keep in zip(items, proto)
+                if keep
+            ],
         )
-        centroids = np.stack(
-            [self.proto.vectors[self.proto.owner == j].mean(axis=0) for j in range(len(self.codes))]
+        self.centroids = _normalise(
+            np.stack([self.proto.vectors[self.proto.owner == j].mean(axis=0) for j in col.values()])
         )
-        self.centroids = _normalise(centroids)
-        self.excl = (
-            (np.asarray(encode(ex_texts), dtype=np.float32), np.array(ex_owners))
-            if ex_texts
-            else None
-        )
+        excl = kinds == "exclude"
+        self.excl = (vectors[excl], owners[excl]) if excl.any() else None
+        unc = kinds == "uncoded"
+        self.uncoded = _normalise(vectors[unc].mean(axis=0)[None]) if unc.any() else None
 
     def score(self, embeddings: np.ndarray) -> np.ndarray:
         """Similarity of each row (a segment or a pooled turn) to each code, shape (n, k)."""
@@ -190,6 +231,12 @@ class SemanticCoder:
                     worst = ex_sims[:, cols].max(axis=1)
                     scores[:, j] -= np.clip(worst - scores[:, j], 0, None)
         return scores
+
+    def score_uncoded(self, embeddings: np.ndarray) -> np.ndarray | None:
+        """Similarity of each row to the codebook's ``uncoded`` material (None without it)."""
+        if self.uncoded is None:
+            return None
+        return (np.asarray(embeddings, dtype=np.float32) @ self.uncoded.T)[:, 0]
 
     def nearest(self, vector: np.ndarray, j: int) -> str:
         """The piece of code ``j``'s material nearest to ``vector`` (for evidence)."""
@@ -208,7 +255,8 @@ def _normalise(m: np.ndarray) -> np.ndarray:
 
 def pool_turns(embeddings: np.ndarray, turn_of: np.ndarray, n_turns: int) -> np.ndarray:
     """One vector per turn: the normalised sum of its segments' embeddings."""
-    out = np.zeros((n_turns, embeddings.shape[1]), dtype=np.float32)
+    dim = embeddings.shape[1] if np.ndim(embeddings) == 2 else 0
+    out = np.zeros((n_turns, dim), dtype=np.float32)
     np.add.at(out, turn_of, np.asarray(embeddings, dtype=np.float32))
     return _normalise(out)
 
@@ -243,20 +291,60 @@ def turn_scores(
     return out.astype(np.float32)
 
 
-def competition(scores: np.ndarray, relative: float | None) -> np.ndarray:
-    """Where a code scores within ``relative`` of the turn's best code (all True when None)."""
-    if relative is None or scores.shape[1] < 2:
+def _turn_matrix_scores(
+    semantic: SemanticCoder | None,
+    turn_vectors: np.ndarray,
+    kw_turn: np.ndarray,
+    params: CodeParams,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Turn scores of the codes and, when the codebook has ``uncoded`` material, of it.
+
+    The uncoded competitor is scored like a code with no keywords (same standardising and
+    centring), so the two are on one scale.
+    """
+    if semantic is None or not len(turn_vectors):
+        return turn_scores(None, kw_turn, params), None
+    sem = semantic.score(turn_vectors)
+    unc = semantic.score_uncoded(turn_vectors)
+    if unc is None:
+        return turn_scores(sem, kw_turn, params), None
+    ext = turn_scores(
+        np.hstack([sem, unc[:, None]]),
+        np.hstack([kw_turn, np.zeros((len(kw_turn), 1), dtype=kw_turn.dtype)]),
+        params,
+    )
+    return ext[:, :-1], ext[:, -1]
+
+
+def competition(
+    scores: np.ndarray, relative: float | None, floor: np.ndarray | None = None
+) -> np.ndarray:
+    """Where a code competes for its turn.
+
+    A code competes when it scores within ``relative`` of the turn's best code, or of the
+    turn's ``floor`` (the uncoded competitor's score plus its bias) when that is higher. All
+    True when ``relative`` is None.
+    """
+    if relative is None:
         return np.ones(scores.shape, dtype=bool)
-    return scores >= scores.max(axis=1, keepdims=True) - relative
+    best = scores.max(axis=1) if scores.shape[1] else np.zeros(len(scores), dtype=np.float32)
+    if floor is not None:
+        best = np.maximum(best, floor)
+    return scores >= best[:, None] - relative
 
 
-def decide(scores: np.ndarray, thresholds: np.ndarray, relative: float | None = None) -> np.ndarray:
+def decide(
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    relative: float | None = None,
+    floor: np.ndarray | None = None,
+) -> np.ndarray:
     """Boolean (turn, code) matrix: the score reaches the code's threshold and competes.
 
     With ``relative``, a code must also score within ``relative`` of the turn's best code
-    (codes compete for a turn, which usually expresses one or two ideas).
+    (codes compete for a turn, which usually expresses one or two ideas) and of ``floor``.
     """
-    return (scores >= thresholds) & competition(scores, relative)
+    return (scores >= thresholds) & competition(scores, relative, floor)
 
 
 def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
@@ -265,45 +353,84 @@ def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
     return 0.0 if tp == 0 else float(2 * tp / denom)
 
 
+def _f1_curve(values: np.ndarray, positive: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """F1 of ``values >= t`` against ``positive`` for every ``t`` in ``grid`` (vectorised)."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    positive = np.asarray(positive, dtype=bool).ravel()
+    all_sorted = np.sort(values)
+    pos_sorted = np.sort(values[positive])
+    predicted = len(values) - np.searchsorted(all_sorted, grid, side="left")
+    tp = len(pos_sorted) - np.searchsorted(pos_sorted, grid, side="left")
+    denom = predicted + len(pos_sorted)
+    return np.where(tp > 0, 2.0 * tp / np.maximum(denom, 1), 0.0)
+
+
 def _best(grid: np.ndarray, f1s: np.ndarray) -> float:
     """The grid point with the best F1; ties go to the median tied point (less brittle)."""
     tied = grid[np.isclose(f1s, f1s.max())]
     return float(tied[(len(tied) - 1) // 2])
 
 
-def fit_thresholds(scores: np.ndarray, gold: np.ndarray, params: CodeParams) -> np.ndarray:
-    """Per-code thresholds maximising turn-level F1 on the given turns.
+def _grid(params: CodeParams) -> np.ndarray:
+    return np.round(np.arange(params.grid_min, params.grid_max + 1e-9, params.grid_step), 4)
+
+
+def fit_thresholds(
+    scores: np.ndarray,
+    gold: np.ndarray,
+    params: CodeParams,
+    floor: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    """Per-code thresholds maximising turn-level F1 on the given turns, and that micro-F1.
 
     A global threshold is chosen first (micro-F1 over all codes); a code keeps its own
     threshold only with at least ``params.min_positives`` positive turns, otherwise the
     global one (few examples make a per-code choice noise).
     """
-    grid = np.round(np.arange(params.grid_min, params.grid_max + 1e-9, params.grid_step), 4)
-    allowed = competition(scores, params.relative)
-    masked = np.where(allowed, scores, -np.inf)
+    grid = _grid(params)
     k = scores.shape[1]
-    f1s = np.array([_f1(masked >= t, gold) for t in grid])
-    best_global = _best(grid, f1s) if len(grid) else params.default_threshold
+    if not len(grid) or not len(scores):
+        return np.full(k, params.default_threshold, dtype=np.float32), 0.0
+    masked = np.where(competition(scores, params.relative, floor), scores, -np.inf)
+    best_global = _best(grid, _f1_curve(masked, gold, grid))
     thresholds = np.full(k, best_global, dtype=np.float32)
     for j in range(k):
-        if gold[:, j].sum() < params.min_positives:
-            continue
-        col, g = masked[:, j], gold[:, j]
-        thresholds[j] = _best(grid, np.array([_f1(col >= t, g) for t in grid]))
-    return thresholds
+        if gold[:, j].sum() >= params.min_positives:
+            thresholds[j] = _best(grid, _f1_curve(masked[:, j], gold[:, j], grid))
+    return thresholds, _f1(masked >= thresholds, gold)
 
 
 def _cross_fit(
-    scores: np.ndarray, interviews: np.ndarray, gold: np.ndarray, params: CodeParams
-) -> np.ndarray:
-    """Per-turn thresholds, each learned on the other interviews' turns only."""
+    scores: np.ndarray,
+    interviews: np.ndarray,
+    gold: np.ndarray,
+    params: CodeParams,
+    uncoded: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-turn thresholds and floors, each learned on the other interviews' turns only.
+
+    With an ``uncoded`` competitor score, each fold also chooses the competitor's bias from
+    ``params.uncoded_bias_grid`` on its training interviews (the bias whose fitted thresholds
+    give the best micro-F1 there), so no calibration choice sees the turns it codes.
+    """
     unique = np.array(sorted(set(interviews)))
     order = unique[np.random.default_rng(params.seed).permutation(len(unique))]
-    out = np.zeros_like(scores)
+    thresholds = np.zeros_like(scores)
+    floors = np.full(len(scores), -np.inf, dtype=np.float32)
+    biases = params.uncoded_bias_grid if uncoded is not None else [0.0]
     for fold in np.array_split(order, min(params.folds, len(unique))):
         test = np.isin(interviews, fold)
-        out[test] = fit_thresholds(scores[~test], gold[~test], params)
-    return out
+        best: tuple[float, float, np.ndarray] | None = None
+        for bias in biases:
+            floor = None if uncoded is None else uncoded[~test] + bias
+            thr, f1 = fit_thresholds(scores[~test], gold[~test], params, floor)
+            if best is None or f1 > best[0] + 1e-9:
+                best = (f1, bias, thr)
+        assert best is not None
+        thresholds[test] = best[2]
+        if uncoded is not None:
+            floors[test] = uncoded[test] + best[1]
+    return thresholds, floors
 
 
 @dataclass
@@ -370,23 +497,22 @@ def code_segments(
     np.add.at(kw_turn, turn_of, keyword)
 
     semantic = SemanticCoder(book, encode) if "semantic" in params.coders else None
-    turn_vectors = pool_turns(embeddings, turn_of, n_turns) if len(segments) else None
-    sem_turn = semantic.score(turn_vectors) if semantic is not None and n_turns else None
-    scores = turn_scores(sem_turn, kw_turn, params)
-    sem_only = (
-        turn_scores(sem_turn, np.zeros_like(kw_turn), params) if sem_turn is not None else None
-    )
+    turn_vectors = pool_turns(embeddings, turn_of, n_turns)
+    scores, uncoded = _turn_matrix_scores(semantic, turn_vectors, kw_turn, params)
+    sem_only, _ = _turn_matrix_scores(semantic, turn_vectors, np.zeros_like(kw_turn), params)
 
     thresholds = np.full((n_turns, k), params.default_threshold, dtype=np.float32)
+    floors = None if uncoded is None else uncoded + params.uncoded_bias
     calibration = "default"
     gold = None
     if human is not None and n_turns:
         gold = _gold_matrix(human, turn_ids, codes)
         if semantic is not None:
-            thresholds = _cross_fit(scores, turn_interview, gold, params)
+            thresholds, cf_floors = _cross_fit(scores, turn_interview, gold, params, uncoded)
+            floors = None if uncoded is None else cf_floors
             calibration = f"cross-fitted over interviews ({params.folds} folds)"
     if semantic is not None:
-        decided = decide(scores, thresholds, params.relative)
+        decided = decide(scores, thresholds, params.relative, floors)
     else:  # keyword coder alone: a hit codes the turn
         decided = kw_turn > 0
     by_rule = decided.copy()
@@ -419,7 +545,7 @@ def code_segments(
             kinds = []
             if kw_turn[t, j] > 0:
                 kinds.append("keyword")
-            if sem_only is not None and sem_only[t, j] >= thresholds[t, j]:
+            if semantic is not None and sem_only[t, j] >= thresholds[t, j]:
                 kinds.append("semantic")
             method = "+".join(kinds) or "keyword"
         else:
@@ -573,10 +699,14 @@ def run_stage(
     turn_codes_path: Path,
     thresholds_path: Path,
     metrics_path: Path,
+    codebook_vectors_path: Path | None = None,
 ) -> CodingResult:
-    """Read inputs, code the segments, write every output (all or nothing)."""
-    from pipeline.embed import encode
+    """Read inputs, code the segments, write every output (all or nothing).
 
+    With ``codebook_vectors_path`` (the ``embed_codebook`` stage's table) the codebook's
+    material is not re-embedded, so the sentence-transformers model is not loaded.
+    """
+    started = time.perf_counter()
     params = load_params(params_path)
     book = load_codebook(codebook_path)
     for p in (segments_path, embeddings_path):
@@ -585,13 +715,26 @@ def run_stage(
     segments = pd.read_parquet(segments_path)
     embeddings = np.load(embeddings_path, allow_pickle=False)
     human = read_codes_for_calibration(human_path) if human_path else None
+    table = None
+    if codebook_vectors_path is not None:
+        if not Path(codebook_vectors_path).is_file():
+            raise QualevalError(
+                f"{codebook_vectors_path}: not found; run the embed_codebook stage first "
+                "(dvc repro embed_codebook)"
+            )
+        table = pd.read_parquet(codebook_vectors_path, columns=["text", "vector"])
+
+    def fallback(texts: Sequence[str]) -> np.ndarray:
+        from pipeline.embed import encode
+
+        return encode(list(texts), params.embed.model, params.embed.batch_size)
+
     result = code_segments(
-        segments,
-        embeddings,
-        book,
-        params.code,
-        lambda texts: encode(list(texts), params.embed.model, params.embed.batch_size),
-        human,
+        segments, embeddings, book, params.code, cached_encoder(table, fallback), human
+    )
+    result.stats["stage_seconds"] = round(time.perf_counter() - started, 3)
+    result.stats["stage_segments_per_second"] = round(
+        len(segments) / max(result.stats["stage_seconds"], 1e-9), 1
     )
     with atomic_outputs(segment_codes_path, turn_codes_path, thresholds_path, metrics_path) as t:
         result.segment_codes.to_parquet(t[0], index=False)
@@ -614,6 +757,9 @@ def main(
     embeddings: Path = typer.Option(..., help="segment embeddings (.npy)"),
     codebook: Path = typer.Option(..., help="codebook YAML"),
     human: Path = typer.Option(None, help="human codes to calibrate thresholds (optional)"),
+    codebook_vectors: Path = typer.Option(
+        None, help="codebook material vectors (parquet) from the embed_codebook stage"
+    ),
     segment_codes: Path = typer.Option(..., help="one row per (segment, code) (parquet)"),
     turn_codes: Path = typer.Option(..., help="per-turn roll-up (parquet)"),
     thresholds: Path = typer.Option(..., help="thresholds used per code (CSV)"),
@@ -629,6 +775,7 @@ def main(
         embeddings,
         codebook,
         human_path=optional_path(human),
+        codebook_vectors_path=codebook_vectors,
         segment_codes_path=segment_codes,
         turn_codes_path=turn_codes,
         thresholds_path=thresholds,

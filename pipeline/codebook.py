@@ -159,6 +159,19 @@ class Codebook(BaseModel):
     name: str | None = None
     version: str | None = None
     codes: list[Code] = Field(min_length=1)
+    uncoded: list[str] = Field(
+        default_factory=list,
+        description="example answers that carry no code (introductions, role descriptions, "
+        "logistics): the semantic coder leaves a turn uncoded when it is closer to these",
+    )
+
+    @field_validator("uncoded")
+    @classmethod
+    def _uncoded_items(cls, v: list[str]) -> list[str]:
+        for i, x in enumerate(v):
+            if not x.strip():
+                raise ValueError(f"entry {i} is empty; remove it")
+        return [" ".join(x.split()) for x in v]
 
     @field_validator("name", "version", mode="before")
     @classmethod

@@ -297,6 +297,16 @@ class CodeParams(_Block):
     relative: float | None = Field(
         1.0, ge=0, description="a code must score within this of the turn's best code"
     )
+    uncoded_bias: float = Field(
+        1.0,
+        description="without human codes: a code must come within `relative` of the "
+        "codebook's uncoded material's score plus this",
+    )
+    uncoded_bias_grid: list[float] = Field(
+        default_factory=lambda: [0.0, 0.5, 1.0, 1.5, 2.0],
+        min_length=1,
+        description="with human codes: the uncoded bias is chosen from these per fold",
+    )
     segment_threshold: float = Field(
         2.0, description="a coded turn's segment scoring this (z) also carries the code"
     )

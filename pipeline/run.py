@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline import anonymise, code, compare, embed, ingest, verify
+from pipeline import anonymise, code, compare, embed, embed_codebook, ingest, verify
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.params import load_params
@@ -81,6 +81,12 @@ def run_all(
         dropped_path=out / "segments" / "dropped_turns.parquet",
         metrics_path=out / "metrics" / "embed.json",
     )
+    embed_codebook.run_stage(
+        params,
+        codebook,
+        vectors_path=out / "coding" / "codebook_vectors.parquet",
+        metrics_path=out / "metrics" / "embed_codebook.json",
+    )
     code.run_stage(
         params,
         out / "segments" / "segments.parquet",
@@ -91,6 +97,7 @@ def run_all(
         turn_codes_path=out / "coding" / "turn_codes.parquet",
         thresholds_path=out / "coding" / "thresholds.csv",
         metrics_path=out / "metrics" / "coding.json",
+        codebook_vectors_path=out / "coding" / "codebook_vectors.parquet",
     )
     compare.run_stage(
         out / "coding" / "turn_codes.parquet",

@@ -149,15 +149,15 @@ def test_when_thresholds_fitted_then_they_separate_positive_turns():
     scores = np.array([[0.8], [0.7], [0.3], [0.2]], dtype=np.float32)
     gold = np.array([[True], [True], [False], [False]])
     params = CodeParams(min_positives=1, grid_min=0.0, grid_max=1.0, relative=None)
-    thr = C.fit_thresholds(scores, gold, params)
-    assert 0.3 < thr[0] <= 0.7
+    thr, f1 = C.fit_thresholds(scores, gold, params)
+    assert 0.3 < thr[0] <= 0.7 and f1 == 1.0
 
 
 def test_when_code_has_few_positives_then_it_gets_the_global_threshold():
     scores = np.array([[0.8, 0.9], [0.7, 0.1], [0.3, 0.2], [0.2, 0.1]], dtype=np.float32)
     gold = np.array([[True, True], [True, False], [False, False], [False, False]])
     params = CodeParams(min_positives=2, grid_min=0.0, grid_max=1.0, relative=None)
-    thr = C.fit_thresholds(scores, gold, params)
+    thr, _ = C.fit_thresholds(scores, gold, params)
     assert thr[1] == thr[0] or np.isclose(thr[1], thr[0])
 
 
@@ -167,7 +167,8 @@ def test_when_cross_fitted_then_each_interview_gets_thresholds_learned_elsewhere
     gold = np.array([[True], [True], [False], [False]])
     interviews = np.array(["A", "B", "C", "D"])
     params = CodeParams(min_positives=1, grid_min=0.0, grid_max=1.0, folds=4, relative=None, seed=0)
-    thr = C._cross_fit(scores, interviews, gold, params)
+    thr, floors = C._cross_fit(scores, interviews, gold, params)
+    assert np.isneginf(floors).all()  # no uncoded competitor
     # B is coded with a threshold fitted on A, C and D: between D's 0.3 and A's 0.9
     assert 0.3 < thr[1, 0] <= 0.9
     assert thr.shape == scores.shape
@@ -297,3 +298,77 @@ def test_when_coded_twice_then_identical_tables():
     b = C.code_segments(SEGS, emb, BOOK, params, fake_encode)
     pd.testing.assert_frame_equal(a.segment_codes, b.segment_codes)
     pd.testing.assert_frame_equal(a.turn_codes, b.turn_codes)
+
+
+@pytest.mark.parametrize(
+    ("values", "positive"),
+    [
+        ([0.1, 0.5, 0.9, 0.5], [False, True, True, False]),
+        ([1.0, 1.0, 1.0], [True, False, True]),
+        ([-np.inf, 0.2, 3.0], [True, True, False]),  # masked scores never predicted
+        ([0.3, 0.4], [False, False]),  # no positives: F1 0 everywhere
+    ],
+)
+def test_when_f1_curve_computed_then_it_equals_brute_force(values, positive):
+    grid = np.round(np.arange(-0.5, 3.5, 0.05), 4)
+    v, g = np.array(values), np.array(positive)
+    brute = [C._f1(v >= t, g) for t in grid]
+    np.testing.assert_allclose(C._f1_curve(v, g, grid), brute, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("scores", "floor", "expected"),
+    [
+        ([[2.0, 1.5]], None, [[True, True]]),
+        ([[2.0, 1.5]], [3.5], [[False, False]]),  # the uncoded competitor wins the turn
+        ([[2.0, 1.5]], [2.8], [[True, False]]),  # only the best code is close enough
+        ([[2.0, 1.5]], [0.0], [[True, True]]),  # a low floor changes nothing
+    ],
+)
+def test_when_uncoded_floor_given_then_codes_must_compete_with_it(scores, floor, expected):
+    fl = None if floor is None else np.array(floor)
+    assert C.competition(np.array(scores), 1.0, fl).tolist() == expected
+
+
+UNCODED_BOOK = parse_codebook(
+    {
+        "uncoded": ["the long day and the weather"],
+        "codes": BOOK.model_dump(exclude_none=True)["codes"],
+    },
+    "test.yaml",
+)
+
+
+def weather_encode(texts):
+    """fake_encode plus a third concept (small talk) on the third axis."""
+    out = []
+    for t in texts:
+        t = t.lower()
+        v = np.array(
+            [
+                sum(w in t for w in ("share", "sharing", "borrow", "tool", "practice")),
+                sum(w in t for w in ("honest", "trust", "open")),
+                0.1 + 2 * sum(w in t for w in ("weather", "day", "hear")),
+            ],
+            dtype=np.float32,
+        )
+        out.append(v / np.linalg.norm(v))
+    return np.array(out)
+
+
+def test_when_turn_is_small_talk_then_uncoded_competitor_leaves_it_uncoded():
+    segs = _segments(
+        [
+            ("A", 1, 0, "Yes I can hear you, lovely day, nice weather."),
+            ("A", 3, 0, "We borrowed a tool and shared practice."),
+            ("B", 1, 0, "It was a long day, the weather was bad."),
+            ("B", 3, 0, "Honest, open, trusting."),
+        ]
+    )
+    emb = weather_encode(segs.text.tolist())
+    params = CodeParams(default_threshold=-5.0, relative=0.5, uncoded_bias=0.0)
+    with_unc = C.code_segments(segs, emb, UNCODED_BOOK, params, weather_encode).turn_codes
+    without = C.code_segments(segs, emb, BOOK, params, weather_encode).turn_codes
+    assert 1 not in set(with_unc.turn_index)  # small talk: no code
+    assert 1 in set(without.turn_index)  # without uncoded material every turn gets its best code
+    assert {3} == set(with_unc.turn_index)

@@ -556,3 +556,20 @@ def test_when_codebook_not_yaml_then_line_named(tmp_path):
     path.write_text("codes:\n  - id: a\n   label: [x\n")
     with pytest.raises(QualevalError, match=r"codebook.yaml: line \d+: not valid YAML"):
         load_codebook(path)
+
+
+@pytest.mark.parametrize(
+    ("uncoded", "message"),
+    [
+        (["fine", "  "], r"codebook.yaml: uncoded: .*entry 1 is empty; remove it"),
+        ("just text", r"codebook.yaml: uncoded: .*valid list"),
+    ],
+)
+def test_when_uncoded_material_malformed_then_error_names_field(uncoded, message):
+    with pytest.raises(QualevalError, match=message):
+        parse_codebook({"uncoded": uncoded, **_book(PARENT, CHILD)}, "codebook.yaml")
+
+
+def test_when_uncoded_material_given_then_whitespace_normalised():
+    book = parse_codebook({"uncoded": ["Yes,   I can\nhear you."], **_book(PARENT, CHILD)}, "x")
+    assert book.uncoded == ["Yes, I can hear you."]

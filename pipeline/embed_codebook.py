@@ -1,0 +1,109 @@
+"""Embed-codebook stage: the codebook's material as vectors, cached for the code stage.
+
+The semantic coder compares turns with every code's definition, include criteria, examples
+and exclusions, and with the codebook's ``uncoded`` examples (see
+:func:`pipeline.code.material_items`). Embedding them takes longer than coding itself and
+needs the sentence-transformers model, so it is a stage of its own: DVC re-runs it only when
+the codebook or the model changes, and the code stage then never loads the model.
+:func:`embed_material` is pure apart from ``encode``; :func:`main` does the file I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import typer
+
+from pipeline.codebook import Codebook, load_codebook
+from pipeline.io import atomic_outputs, write_json
+from pipeline.params import load_params
+
+log = logging.getLogger(__name__)
+
+VECTOR_COLUMNS = ("code_id", "kind", "text", "vector")
+
+
+def embed_material(book: Codebook, encode: Any) -> pd.DataFrame:
+    """One row per distinct material text: ``code_id``, ``kind``, ``text``, ``vector``.
+
+    A text that appears twice (an example repeated under two codes) is embedded once and
+    kept at its first place.
+    """
+    from pipeline.code import material_items
+
+    items = []
+    seen: set[str] = set()
+    for code_id, kind, text in material_items(book):
+        if text not in seen:
+            seen.add(text)
+            items.append((code_id, kind, text))
+    vectors = np.asarray(encode([t for _, _, t in items]), dtype=np.float32)
+    return pd.DataFrame(
+        {
+            "code_id": pd.array([c for c, _, _ in items], dtype="string"),
+            "kind": [k for _, k, _ in items],
+            "text": [t for _, _, t in items],
+            "vector": list(vectors),
+        }
+    )
+
+
+def run_stage(
+    params_path: Path | None, codebook_path: Path, *, vectors_path: Path, metrics_path: Path
+) -> pd.DataFrame:
+    """Read the codebook, embed its material, write the table and metrics (all or nothing)."""
+    from pipeline.embed import encode
+
+    params = load_params(params_path)
+    book = load_codebook(codebook_path)
+    started = time.perf_counter()
+    table = embed_material(
+        book, lambda texts: encode(list(texts), params.embed.model, params.embed.batch_size)
+    )
+    seconds = time.perf_counter() - started
+    dim = len(table["vector"].iloc[0]) if len(table) else 0
+    schema = pa.schema(
+        [
+            ("code_id", pa.string()),
+            ("kind", pa.string()),
+            ("text", pa.string()),
+            ("vector", pa.list_(pa.float32(), dim) if dim else pa.list_(pa.float32())),
+        ]
+    )
+    arrow = pa.Table.from_pandas(table, schema=schema, preserve_index=False)
+    metrics = {
+        "texts": len(table),
+        "by_kind": {k: int(v) for k, v in sorted(table["kind"].value_counts().items())},
+        "dimensions": dim,
+        "seconds": round(seconds, 3),
+        "codebook_version": book.version,
+    }
+    with atomic_outputs(vectors_path, metrics_path) as tmp:
+        import pyarrow.parquet as pq
+
+        pq.write_table(arrow, tmp[0])
+        write_json(tmp[1], metrics)
+    log.info("embedded %d codebook texts in %.1f s", len(table), seconds)
+    return table
+
+
+def main(
+    codebook: Path = typer.Option(..., help="codebook YAML"),
+    vectors: Path = typer.Option(..., help="codebook material vectors to write (parquet)"),
+    metrics: Path = typer.Option(..., help="metrics JSON"),
+    params: Path = typer.Option(None, help="params.yaml"),
+) -> None:
+    """Embed the codebook's definitions, criteria and examples for the semantic coder."""
+    run_stage(params, codebook, vectors_path=vectors, metrics_path=metrics)
+
+
+if __name__ == "__main__":
+    from pipeline.cli import run_typer
+
+    run_typer(main)
