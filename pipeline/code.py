@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,10 +64,30 @@ TURN_CODE_COLUMNS = (
 )
 
 
+def _import_spacy_without_torch() -> None:
+    """Import spaCy without letting thinc import torch (seconds of start-up we do not use).
+
+    thinc imports torch when it can, for its PyTorch layers; the keyword coder needs only the
+    tokenizer and the lookup lemmatizer. While spaCy is first imported, ``torch`` is marked
+    as missing (``sys.modules["torch"] = None``, Python's documented way to block an import),
+    then unmarked, so torch can still be imported later (e.g. to embed a codebook text whose
+    vector is not cached). Does nothing when torch or spaCy is already imported.
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+
+
 @functools.lru_cache(maxsize=1)
 def _lemma_nlp() -> Any:
     """A blank English pipeline with spaCy's lookup lemmatizer (spacy-lookups-data)."""
+    _import_spacy_without_torch()
     import spacy
+
 
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
