@@ -88,7 +88,6 @@ def _lemma_nlp() -> Any:
     _import_spacy_without_torch()
     import spacy
 
-
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     try:
