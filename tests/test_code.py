@@ -372,3 +372,58 @@ def test_when_turn_is_small_talk_then_uncoded_competitor_leaves_it_uncoded():
     assert 1 not in set(with_unc.turn_index)  # small talk: no code
     assert 1 in set(without.turn_index)  # without uncoded material every turn gets its best code
     assert {3} == set(with_unc.turn_index)
+
+
+# --- a user's own codebook, in the minimal hand-written form, applied with the real model ---
+
+
+@pytest.mark.slow
+def test_when_users_minimal_codebook_applied_then_turns_get_the_right_codes(tmp_path):
+    import json
+
+    from pipeline import embed_codebook
+    from pipeline.embed import encode
+    from test_codebook import LIBRARY_CODEBOOK
+
+    book = tmp_path / "library.yaml"
+    book.write_text(LIBRARY_CODEBOOK, encoding="utf-8")
+    answers = {
+        ("L1", 1): "It shuts at half four on weekdays, so I can never get in after work.",
+        ("L1", 3): "The wifi keeps dropping and the computers are broken half the time.",
+        ("L2", 1): "There's no bus out to the branch on a Sunday and the car park is tiny.",
+        ("L2", 3): "The librarian sat with me for ages and helped me fill in the form.",
+        ("L3", 1): "Weekend opening would help; it's closed all Sunday and shuts early Saturday.",
+        ("L3", 3): "The staff are lovely, they showed me how to find large print books.",
+    }
+    segs = _segments([(iv, ti, 0, text) for (iv, ti), text in answers.items()])
+    seg_path, emb_path = tmp_path / "segments.parquet", tmp_path / "embeddings.npy"
+    segs.to_parquet(seg_path, index=False)
+    np.save(emb_path, encode(segs.text.tolist()))
+    vectors = tmp_path / "vectors.parquet"
+    embed_codebook.run_stage(None, book, vectors_path=vectors, metrics_path=tmp_path / "v.json")
+    params = tmp_path / "params.yaml"
+    params.write_text("code:\n  default_threshold: 0.0\n  relative: 0.5\n", encoding="utf-8")
+    out = {n: tmp_path / n for n in ("sc.parquet", "tc.parquet", "th.csv", "m.json")}
+    C.run_stage(
+        params,
+        seg_path,
+        emb_path,
+        book,
+        human_path=None,
+        segment_codes_path=out["sc.parquet"],
+        turn_codes_path=out["tc.parquet"],
+        thresholds_path=out["th.csv"],
+        metrics_path=out["m.json"],
+        codebook_vectors_path=vectors,
+    )
+    tc = pd.read_parquet(out["tc.parquet"])
+    best = tc.sort_values("score").groupby(["interview_id", "turn_index"]).code_id.last()
+    assert best.to_dict() == {
+        ("L1", 1): "access.opening_hours",
+        ("L1", 3): "experience.digital",
+        ("L2", 1): "access.travel",
+        ("L2", 3): "experience.staff_help",
+        ("L3", 1): "access.opening_hours",
+        ("L3", 3): "experience.staff_help",
+    }
+    assert json.loads(out["m.json"].read_text())["calibration"] == "default"

@@ -108,7 +108,12 @@ def test_when_dvc_repro_then_coding_outputs_and_agreement_metrics(repro):
     assert len(seg_codes) > 100
     agreement = json.loads((work / "outputs" / "metrics" / "coding_agreement.json").read_text())
     assert agreement["human_codes"] is True and agreement["n_turns"] == 604
-    assert 0 < agreement["micro_f1"] <= 1
+    # codebook-only coders, thresholds cross-fitted over interviews (ADR 0008); the sample
+    # measured 0.717 / 0.715: a drop below these floors is a regression worth a look
+    assert agreement["micro_f1"] >= 0.68 and agreement["macro_kappa"] >= 0.65, agreement
+    assert set(seg_codes["method"]) <= {"keyword", "semantic", "keyword+semantic"}
+    turn_codes = pd.read_parquet(work / "outputs" / "coding" / "turn_codes.parquet")
+    assert turn_codes.groupby(["interview_id", "turn_index"]).size().max() <= 4
     assert (work / "outputs" / "coding" / "review_sheet.xlsx").stat().st_size > 0
 
 
