@@ -119,7 +119,11 @@ def render_html(nb: Any) -> str:
     from nbconvert import HTMLExporter
 
     nb.metadata.pop("widgets", None)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata.get("language_info", {}).pop("version", None)
     for n, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
         cell.execution_count = n

@@ -644,7 +644,7 @@ def crosstabs(
         merge = merge_small_groups(values.value_counts(), params.min_cell)
         group = dict(zip(iv["interview_id"], values.map(merge)))
         sizes = pd.Series(group).value_counts()
-        cols = sorted(sizes.index)
+        cols = [] if set(merge.values()) == {"All"} else sorted(sizes.index)
         long = coded.assign(group=coded["interview_id"].map(group))
         key = f"crosstab_{attr}"
         counts, ev = _count_table(key, long, "code_id", "group", codes.rows, cols, totals=False)
@@ -1043,15 +1043,18 @@ def executive_summary(
                 f"{phrase(kc, n, scale)} described {lower_first(codes.label(c))} "
                 f"({gloss(codes.by_id[c].definition)})."
             )
+        # one quote per key finding in turn (its best first), until summary_quotes
+        pools = [quotes[quotes["code_id"] == c] for c in ranked]
         used: set[str] = set()
-        for c in ranked or [t]:
-            if len(summary.quotes) >= params.summary_quotes:
-                break
-            q = quotes[(quotes["code_id"] == c) & ~quotes["segment_id"].isin(used)]
-            if not q.empty:
-                r = q.iloc[0]
-                summary.quotes.append(Quote(r["quote"], r["attribution"], r["segment_id"], c))
-                used.add(r["segment_id"])
+        for rank in range(params.quotes_per_code):
+            for c, pool in zip(ranked, pools):
+                if len(summary.quotes) >= params.summary_quotes:
+                    break
+                q = pool[(pool["rank"] > rank) & ~pool["segment_id"].isin(used)]
+                if not q.empty:
+                    r = q.iloc[0]
+                    summary.quotes.append(Quote(r["quote"], r["attribution"], r["segment_id"], c))
+                    used.add(r["segment_id"])
         out.append(summary)
     return out
 
@@ -1062,20 +1065,32 @@ def executive_summary(
 def build_report(inputs: Inputs, params: ReportParams) -> Report:
     """Build every table and the executive summary (pure: no file is read or written).
 
+    Metadata columns named in ``params`` that the interviews table lacks are left out (with
+    a warning): the report covers what the metadata sheet recorded.
+
     Raises:
-        QualevalError: when a configured metadata column is missing, or the coding does not
-            match the codebook or the interviews.
+        QualevalError: when there are no interviews, or the coding does not match the
+            codebook, the interviews or the segments.
     """
     iv = inputs.interviews.copy()
     iv["interview_id"] = iv["interview_id"].astype(str)
-    needed = dict.fromkeys([*params.attribution, *params.crosstab_by, params.group_by])
-    missing = [c for c in needed if c not in iv.columns]
+    wanted = dict.fromkeys([*params.attribution, *params.crosstab_by, params.group_by])
+    missing = [c for c in wanted if c not in iv.columns]
     if missing:
-        raise QualevalError(
-            f"interviews table: no column {missing[0]!r} (report.attribution, crosstab_by or "
-            f"group_by in params.yaml); it has {', '.join(map(str, iv.columns))}: use those, or "
-            "add the column to anonymise.metadata_columns"
+        log.warning(
+            "interviews table has no column(s) %s (report.attribution, crosstab_by, group_by): "
+            "left out of the report; add them to the metadata sheet and "
+            "anonymise.metadata_columns to report them",
+            ", ".join(missing),
         )
+        params = params.model_copy(
+            update={
+                "attribution": [c for c in params.attribution if c in iv.columns],
+                "crosstab_by": [c for c in params.crosstab_by if c in iv.columns],
+            }
+        )
+        if params.group_by not in iv.columns:
+            iv[params.group_by] = "All"
     iv = iv.sort_values("interview_id", kind="stable").reset_index(drop=True)
     n = len(iv)
     if n == 0:

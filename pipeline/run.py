@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline import anonymise, code, compare, embed, ingest, verify
+from pipeline import anonymise, code, compare, embed, ingest, report, verify
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.params import load_params
@@ -101,6 +101,23 @@ def run_all(
         table_path=out / "coding" / "comparison.csv",
         metrics_path=out / "metrics" / "coding_agreement.json",
         review_sheet_path=out / "coding" / "review_sheet.xlsx",
+    )
+    report.run_stage(
+        params,
+        report.read_inputs(
+            out / "anonymised" / "interviews.parquet",
+            out / "segments" / "segments.parquet",
+            out / "coding" / "segment_codes.parquet",
+            codebook,
+            coding_metrics_path=out / "metrics" / "coding.json",
+            agreement_path=out / "metrics" / "coding_agreement.json",
+            anonymise_metrics_path=out / "metrics" / "anonymise.json",
+        ),
+        tables_dir=out / "tables",
+        report_md=out / "report.md",
+        report_html=out / "report.html",
+        report_docx=out / "report.docx",
+        metrics_path=out / "metrics" / "report.json",
     )
     verify.run_stage(
         params,
