@@ -137,9 +137,8 @@ class Inputs:
     segments: pd.DataFrame
     segment_codes: pd.DataFrame
     codebook: Any
-    coding_metrics: dict[str, Any] = field(default_factory=dict)
     agreement: dict[str, Any] = field(default_factory=dict)
-    anonymise_metrics: dict[str, Any] = field(default_factory=dict)
+    replacements: dict[str, int] | None = None  # placeholders in the anonymised turns, by type
     topics: dict[str, pd.DataFrame] | None = None
 
 
@@ -422,20 +421,52 @@ def read_topics(topics_dir: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
+def placeholder_counts(turns: pd.DataFrame, pseudonyms: dict[str, str]) -> dict[str, int]:
+    """Replacements by entity type, counted as pseudonyms in the anonymised turns' text.
+
+    Each replacement leaves one pseudonym built from its type's template
+    (``anonymise.pseudonyms``: ``[Person {n}]``, ``[Council {letter}]``, ``[date]``...), so
+    this equals the anonymise stage's ``replacements_by_type`` without depending on its
+    metrics file (which carries timings, and would make the report re-run needlessly).
+    """
+    text = "\n".join(turns["text"].dropna().astype(str))
+    out = {}
+    for etype, template in sorted(pseudonyms.items()):
+        pattern = (
+            re.escape(template)
+            .replace(re.escape("{n}"), r"\d+")
+            .replace(re.escape("{letter}"), "[A-Z]+")
+        )
+        n = len(re.findall(pattern, text))
+        if n:
+            out[etype] = n
+    return out
+
+
 def read_inputs(
     interviews_path: Path,
     segments_path: Path,
     segment_codes_path: Path,
     codebook_path: Path,
     *,
-    coding_metrics_path: Path | None = None,
     agreement_path: Path | None = None,
-    anonymise_metrics_path: Path | None = None,
+    turns_path: Path | None = None,
+    pseudonyms: dict[str, str] | None = None,
     topics_dir: Path | None = None,
 ) -> Inputs:
-    """Read and check every input of the report stage."""
-    from pipeline.codebook import load_codebook
+    """Read and check every input of the report stage.
 
+    ``turns_path`` (the anonymised turns) and ``pseudonyms`` give the anonymisation summary;
+    ``agreement_path`` the coding's agreement with human codes; ``topics_dir`` the topics.
+    """
+    from pipeline.codebook import load_codebook
+    from pipeline.params import AnonymiseParams
+
+    replacements = None
+    if turns_path is not None:
+        turns = _read_parquet(turns_path, "anonymised turns", ("text",), "anonymise")
+        templates = pseudonyms if pseudonyms is not None else AnonymiseParams().pseudonyms
+        replacements = placeholder_counts(turns, templates)
     return Inputs(
         interviews=_read_parquet(
             interviews_path, "anonymised interviews table", ("interview_id",), "anonymise"
@@ -448,9 +479,8 @@ def read_inputs(
             "code",
         ),
         codebook=load_codebook(codebook_path),
-        coding_metrics=_read_json(coding_metrics_path),
         agreement=_read_json(agreement_path),
-        anonymise_metrics=_read_json(anonymise_metrics_path),
+        replacements=replacements,
         topics=None if topics_dir is None else read_topics(topics_dir),
     )
 
@@ -966,19 +996,17 @@ def methods_table(inputs: Inputs, codes: _Codes, params: ReportParams) -> Table:
         "Themes and sub-themes",
         f"{len(codes.themes)} themes, {len(codes.leaves)} codes applied to segments",
     )
-    cm = inputs.coding_metrics
-    if cm:
-        methods = sorted(cm.get("by_method", {}))
-        coders = sorted({m for key in methods for m in key.split("+")})
-        add("Coding", "Coders", ", ".join(coders) or "(none recorded)")
-        for key in methods:
-            add("Coding", f"Segment codes by {key}", cm["by_method"][key])
-        if "calibration" in cm:
-            add("Coding", "Thresholds", cm["calibration"])
-        if "coded_segments" in cm:
-            add("Coding", "Segments with at least one code", cm["coded_segments"])
+    sc = inputs.segment_codes
+    if "method" in sc.columns and len(sc):
+        by_method = sc["method"].astype(str).value_counts().sort_index()
+        coders = sorted({m for key in by_method.index for m in key.split("+")})
+        add("Coding", "Coders", ", ".join(coders))
+        for key, v in by_method.items():
+            add("Coding", f"Segment codes by {key}", int(v))
     else:
-        add("Coding", "Coders", "(coding metrics not available)")
+        add("Coding", "Coders", "(not recorded in the segment codes)")
+    add("Coding", "Segment codes", len(sc))
+    add("Coding", "Segments with at least one code", sc["segment_id"].nunique())
     ag = inputs.agreement
     if ag.get("human_codes"):
         add("Agreement with human codes", "Turns compared", ag.get("n_turns", ""))
@@ -987,14 +1015,10 @@ def methods_table(inputs: Inputs, codes: _Codes, params: ReportParams) -> Table:
                 add("Agreement with human codes", k.replace("_", " "), f"{float(ag[k]):.2f}")
     else:
         add("Agreement with human codes", "Human codes", "none given: agreement not measured")
-    am = inputs.anonymise_metrics
-    if am:
-        add("Anonymisation", "Replacements", am.get("replacements", ""))
-        for k, v in sorted(am.get("replacements_by_type", {}).items()):
+    if inputs.replacements is not None:
+        add("Anonymisation", "Replacements", sum(inputs.replacements.values()))
+        for k, v in sorted(inputs.replacements.items()):
             add("Anonymisation", f"Replacements: {k}", v)
-        gold = am.get("gold")
-        if isinstance(gold, dict) and "leak_rate" in gold:
-            add("Anonymisation", "Leak rate on the sample gold", f"{float(gold['leak_rate']):.4f}")
     add("Anonymisation", "Leak gate", GATE_NOTE)
     add("Report", "Small-cell threshold", f"counts under {params.min_cell} suppressed")
     add("Report", "Quantifier scale", scale_note(params.quantifiers))
@@ -1463,9 +1487,10 @@ def main(
     segments: Path = typer.Option(..., help="segments (parquet), for quote text"),
     segment_codes: Path = typer.Option(..., help="per-segment codes (parquet)"),
     codebook: Path = typer.Option(..., help="codebook YAML"),
-    coding_metrics: Path = typer.Option(None, help="outputs/metrics/coding.json"),
     agreement: Path = typer.Option(None, help="outputs/metrics/coding_agreement.json"),
-    anonymise_metrics: Path = typer.Option(None, help="outputs/metrics/anonymise.json"),
+    turns: Path = typer.Option(
+        None, help="anonymised turns (parquet), for the anonymisation summary"
+    ),
     topics_dir: Path = typer.Option(
         None, help="the topics stage's folder (outputs/topics); omitted: topics not reported"
     ),
@@ -1482,9 +1507,9 @@ def main(
         segments,
         segment_codes,
         codebook,
-        coding_metrics_path=coding_metrics,
         agreement_path=agreement,
-        anonymise_metrics_path=anonymise_metrics,
+        turns_path=turns,
+        pseudonyms=load_params(params).anonymise.pseudonyms,
         topics_dir=topics_dir,
     )
     run_stage(

@@ -117,6 +117,9 @@ def inputs(tmp_path) -> R.Inputs:
     segments = pd.DataFrame(segs, columns=["segment_id", "interview_id", "text"])
     segment_codes = pd.DataFrame(codes, columns=["interview_id", "segment_id", "code_id", "score"])
     segment_codes["turn_index"] = 1
+    segment_codes["method"] = ["keyword", "semantic", "keyword+semantic"] * (len(codes) // 3) + [
+        "semantic"
+    ] * (len(codes) % 3)
     book_path = tmp_path / "codebook.yaml"
     book_path.write_text(CODEBOOK, encoding="utf-8")
     from pipeline.codebook import load_codebook
@@ -126,9 +129,8 @@ def inputs(tmp_path) -> R.Inputs:
         segments=segments,
         segment_codes=segment_codes,
         codebook=load_codebook(book_path),
-        coding_metrics={"by_method": {"keyword": 3, "keyword+semantic": 4, "semantic": 9}},
         agreement={"human_codes": True, "n_turns": 40, "micro_f1": 0.61, "macro_kappa": 0.55},
-        anonymise_metrics={"replacements": 12, "replacements_by_type": {"person": 8, "place": 4}},
+        replacements={"person": 8, "place": 4},
     )
 
 
@@ -485,7 +487,7 @@ def test_when_methods_then_sample_codebook_coding_and_gate(built):
     assert values["Name"] == "Test codebook" and values["Version"] == "2.0"
     assert values["Coders"] == "keyword, semantic"
     assert values["micro f1"] == "0.61"
-    assert values["Replacements: person"] == "8"
+    assert values["Replacements: person"] == "8" and values["Replacements"] == "12"
     assert "runs after this report" in values["Leak gate"]
 
 
@@ -521,6 +523,19 @@ def test_when_metadata_column_missing_then_left_out(inputs):
     keys = [t.key for t in rep.tables]
     assert "crosstab_council_type" not in keys and "sample_by_council_type" not in keys
     assert "crosstab_region" in keys
+
+
+def test_when_placeholders_counted_then_replacements_by_type():
+    turns = pd.DataFrame(
+        {"text": ["[Person 1] met [Person 12] at [Council AB] on [date].", "No names.", None]}
+    )
+    templates = {
+        "person": "[Person {n}]",
+        "council": "[Council {letter}]",
+        "date": "[date]",
+        "email": "[email]",
+    }
+    assert R.placeholder_counts(turns, templates) == {"council": 1, "date": 1, "person": 2}
 
 
 def test_when_input_file_missing_then_error_names_it(tmp_path):
