@@ -357,6 +357,15 @@ class ReportParams(_Block):
     quote_min_words: int = Field(12, ge=1, description="shortest quote, in words")
     quote_max_words: int = Field(60, ge=1, description="longest quote, in words")
     quotes_per_code: int = Field(3, ge=1, description="quotes per code in the quotes bank")
+    quote_exclude: list[str] = Field(
+        default_factory=lambda: [
+            r"\bI(?:'m| am) (?:the|a|an|one of)\b",
+            r"\bmy (?:role|job|title|remit|post)\b",
+            r"\bI(?:'ve| have) been (?:a|an|the|here|in)\b",
+        ],
+        description="regular expressions (case-insensitive): segments matching one are never "
+        "quoted (self-descriptions: poor illustrations, and they can identify the speaker)",
+    )
     summary_quotes: int = Field(2, ge=0, description="quotes per theme in the executive summary")
     findings_per_theme: int = Field(
         3, ge=1, description="key findings (sub-themes) per theme in the executive summary"
@@ -413,6 +422,16 @@ class ReportParams(_Block):
                 f"the last word {last.word!r} must catch every count: give it min_share 0 "
                 "and min_count 0 (e.g. {word: none, min_share: 0, min_count: 0})"
             )
+        return value
+
+    @field_validator("quote_exclude")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pat in value:
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pat!r}: {exc}") from None
         return value
 
     @field_validator("attribution", "crosstab_by")

@@ -533,7 +533,11 @@ def _coded(inputs: Inputs, codes: _Codes) -> pd.DataFrame:
             f"segment codes: interview {stray[0]!r} is not in the interviews table; re-run the "
             "pipeline so both come from the same transcripts"
         )
-    base = sc[["interview_id", "segment_id", "code_id", "score"]]
+    if "method" not in sc.columns:
+        sc = sc.assign(method="")
+    base = sc[["interview_id", "segment_id", "code_id", "score", "method"]].assign(
+        method=lambda d: d["method"].fillna("").astype(str)
+    )
     theme = base.assign(code_id=base["code_id"].map(codes.top))
     theme = theme[theme["code_id"] != base["code_id"]]
     out = pd.concat([base, theme], ignore_index=True)
@@ -703,19 +707,26 @@ def _pick_segments(
 ) -> list[tuple[str, str, str]]:
     """Best ``n`` (segment_id, interview_id, quote) from coded rows with a ``text`` column.
 
-    Candidates must yield a bounded complete-sentence quote; those without placeholders come
-    first, then by score (descending), then by segment id (stable).
+    Candidates must yield a bounded complete-sentence quote matching none of
+    ``quote_exclude`` (self-descriptions); those without placeholders come
+    first, then those that more than one coder chose (method ``keyword+semantic``), then by
+    score (descending), then by segment id (stable).
     """
     cands = []
-    for seg, iv_id, text, score in zip(
-        rows["segment_id"], rows["interview_id"], rows["text"], rows["score"]
+    exclude = [re.compile(pat, re.I) for pat in params.quote_exclude]
+    methods = rows["method"] if "method" in rows.columns else pd.Series("", index=rows.index)
+    for seg, iv_id, text, score, method in zip(
+        rows["segment_id"], rows["interview_id"], rows["text"], rows["score"], methods
     ):
         quote = quote_from(text, params.quote_min_words, params.quote_max_words)
-        if quote is not None:
-            cands.append((has_placeholder(quote), -float(score), str(seg), str(iv_id), quote))
+        if quote is not None and not any(p.search(quote) for p in exclude):
+            agreed = "+" in str(method)  # both coders (e.g. keyword+semantic) chose it
+            cands.append(
+                (has_placeholder(quote), not agreed, -float(score), str(seg), str(iv_id), quote)
+            )
     cands.sort()
     out, seen_iv, seen_seg = [], set(), set()
-    for _, _, seg, iv_id, quote in cands:
+    for _, _, _, seg, iv_id, quote in cands:
         if seg in seen_seg or (one_per_interview and iv_id in seen_iv):
             continue
         out.append((seg, iv_id, quote))
@@ -858,7 +869,8 @@ def quotes_bank(
     note = (
         f"Up to {params.quotes_per_code} quotes per sub-theme: complete sentences of "
         f"{params.quote_min_words} to {params.quote_max_words} words from the highest-scoring "
-        "coded segments, one per interview, quotes without anonymisation placeholders first. "
+        "coded segments, one per interview; quotes without anonymisation placeholders first, "
+        "then those both coders chose. "
         f"Attributions use {', '.join(params.attribution)} only, shortened until at least "
         f"{params.attribution_min_group} interviewees share them."
     )
@@ -911,7 +923,9 @@ def emergent_topics(
             cands = tq[tq["topic_id"].astype(int) == tid].sort_values("rank")
             for q in cands.to_dict("records"):
                 text = quote_from(q["text"], params.quote_min_words, params.quote_max_words)
-                if text is not None:
+                if text is not None and not any(
+                    re.search(pat, text, re.I) for pat in params.quote_exclude
+                ):
                     quote, qseg = text, str(q["segment_id"])
                     attr = attribution.get(str(q["interview_id"]), "Interviewee")
                     break

@@ -436,6 +436,28 @@ def test_when_quotes_bank_then_clean_bounded_quotes_attributed(built):
     assert not bank.attribution.str.contains(r"I\d\d").any()
 
 
+def test_when_both_coders_chose_a_segment_then_it_is_quoted_first(inputs):
+    sc = inputs.segment_codes
+    time_rows = sc.code_id == "challenge.time"
+    sc.loc[time_rows, "method"] = "semantic"
+    sc.loc[time_rows & (sc.segment_id == "I10-0001-02"), "method"] = "keyword+semantic"
+    sc.loc[time_rows & (sc.segment_id == "I10-0001-02"), "score"] = 0.5
+    bank = R.build_report(inputs, ReportParams()).table("quotes_bank").frame
+    assert bank[bank.code_id == "challenge.time"].segment_id.iloc[0] == "I10-0001-02"
+
+
+def test_when_segment_is_a_self_description_then_never_quoted(inputs):
+    sc, seg = inputs.segment_codes, inputs.segments
+    seg.loc[seg.segment_id == "I05-0001-00", "text"] = (
+        "I'm the lead DCS for this region, so I see every single one of the challenges we run."
+    )
+    sc.loc[sc.segment_id == "I05-0001-00", ["score", "method"]] = [99.0, "keyword+semantic"]
+    bank = R.build_report(inputs, ReportParams()).table("quotes_bank").frame
+    assert "I05-0001-00" not in set(bank.segment_id)
+    kept = R.build_report(inputs, ReportParams(quote_exclude=[])).table("quotes_bank").frame
+    assert kept[kept.code_id == "benefit.sharing"].segment_id.iloc[0] == "I05-0001-00"
+
+
 def built_interviews():
     return pd.DataFrame(
         [{"interview_id": k, "role": r, "region": g} for k, (r, g, _) in PEOPLE.items()]
