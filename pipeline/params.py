@@ -6,11 +6,19 @@ file and the field instead of a silently ignored setting.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from pipeline.errors import QualevalError
 from pipeline.io import read_yaml
@@ -320,6 +328,143 @@ class CodeParams(_Block):
     seed: int = 0
 
 
+class Quantifier(_Block):
+    """One word of the quantifier scale: used when a count reaches both thresholds."""
+
+    word: str = Field(min_length=1, description="e.g. 'most'; the word the report writes")
+    min_share: float = Field(
+        0.0, ge=0, le=1, description="the count is at least this share of the base"
+    )
+    min_count: int = Field(0, ge=0, description="and at least this many interviews")
+
+
+DEFAULT_QUANTIFIERS = [
+    {"word": "all", "min_share": 1.0, "min_count": 2},
+    {"word": "almost all", "min_share": 0.9, "min_count": 2},
+    {"word": "most", "min_share": 0.6, "min_count": 2},
+    {"word": "many", "min_share": 0.4, "min_count": 2},
+    {"word": "some", "min_share": 0.2, "min_count": 2},
+    {"word": "a few", "min_share": 0.0, "min_count": 2},
+    {"word": "one", "min_share": 0.0, "min_count": 1},
+    {"word": "none", "min_share": 0.0, "min_count": 0},
+]
+
+
+class ReportParams(_Block):
+    """Settings of the report stage (see ``docs/adr/0010-evaluation-report.md``)."""
+
+    title: str = Field("Evaluation report", min_length=1, description="the report's title")
+    quantifiers: list[Quantifier] = Field(
+        default_factory=lambda: [Quantifier(**q) for q in DEFAULT_QUANTIFIERS],
+        description="words for counts, strongest first; the first whose min_share and "
+        "min_count a count reaches is used; the last must catch every count (0, 0)",
+    )
+    min_cell: int = Field(
+        3, ge=1, description="counts of interviews from 1 to min_cell - 1 are suppressed"
+    )
+    framework_rows: Literal["region", "interview"] = Field(
+        "region", description="rows of the framework matrix"
+    )
+    framework_segments: int = Field(
+        2, ge=1, description="top-scoring segments summarised per framework cell"
+    )
+    quote_min_words: int = Field(12, ge=1, description="shortest quote, in words")
+    quote_max_words: int = Field(60, ge=1, description="longest quote, in words")
+    quotes_per_code: int = Field(3, ge=1, description="quotes per code in the quotes bank")
+    quote_exclude: list[str] = Field(
+        default_factory=lambda: [
+            r"\bI(?:'m| am) (?:the|a|an|one of)\b",
+            r"\bmy (?:role|job|title|remit|post)\b",
+            r"\bI(?:'ve| have) been (?:a|an|the|here|in)\b",
+        ],
+        description="regular expressions (case-insensitive): segments matching one are never "
+        "quoted (self-descriptions: poor illustrations, and they can identify the speaker)",
+    )
+    summary_quotes: int = Field(2, ge=0, description="quotes per theme in the executive summary")
+    findings_per_theme: int = Field(
+        3, ge=1, description="key findings (sub-themes) per theme in the executive summary"
+    )
+    min_finding_interviews: int = Field(
+        2, ge=1, description="a sub-theme needs this many interviews to be a key finding"
+    )
+    attribution: list[str] = Field(
+        default_factory=lambda: ["role", "region"],
+        description="metadata columns of outputs/anonymised/interviews.parquet that "
+        "attribute a quote, most general first",
+    )
+    attribution_min_group: int = Field(
+        3,
+        ge=1,
+        description="an attribution is shortened (last column dropped) until at least this "
+        "many interviews share it",
+    )
+    crosstab_by: list[str] = Field(
+        default_factory=lambda: ["role", "region", "council_type"],
+        description="metadata columns to crosstab codes by (one table each)",
+    )
+    group_by: str = Field("role", description="metadata column of the prevalence-by-group columns")
+    role_groups: dict[str, str] = Field(
+        default_factory=dict, description="value of group_by -> group name (unlisted: itself)"
+    )
+    cooccurrence_rows: int = Field(
+        15, ge=1, description="code pairs shown in the report (the CSV has all)"
+    )
+
+    @field_validator("quantifiers")
+    @classmethod
+    def _scale(cls, value: list[Quantifier]) -> list[Quantifier]:
+        if not value:
+            raise ValueError("give at least one word, e.g. [{word: none, min_share: 0}]")
+        words = [q.word.strip().lower() for q in value]
+        dup = sorted({w for w in words if words.count(w) > 1})
+        if dup:
+            raise ValueError(f"word(s) {dup} listed twice; give each word once")
+        for i, (a, b) in enumerate(itertools.pairwise(value)):
+            if (
+                b.min_share > a.min_share
+                or b.min_count > a.min_count
+                or (b.min_share == a.min_share and b.min_count == a.min_count)
+            ):
+                raise ValueError(
+                    f"not in descending order at [{i + 1}] {b.word!r} after {a.word!r}: list "
+                    "the words from the strongest (all) to the weakest (none), each with a "
+                    "lower min_share or min_count than the one before and neither higher"
+                )
+        last = value[-1]
+        if last.min_share != 0 or last.min_count != 0:
+            raise ValueError(
+                f"the last word {last.word!r} must catch every count: give it min_share 0 "
+                "and min_count 0 (e.g. {word: none, min_share: 0, min_count: 0})"
+            )
+        return value
+
+    @field_validator("quote_exclude")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pat in value:
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pat!r}: {exc}") from None
+        return value
+
+    @field_validator("attribution", "crosstab_by")
+    @classmethod
+    def _no_ids(cls, value: list[str]) -> list[str]:
+        for col in value:
+            if col in ("interview_id",) or col in ("interviewer", "interviewee", "respondent"):
+                raise ValueError(f"{col!r} is not a metadata attribute; use e.g. role, region")
+        return value
+
+    @field_validator("quote_max_words")
+    @classmethod
+    def _bounds(cls, value: int, info: ValidationInfo) -> int:
+        low = info.data.get("quote_min_words")
+        if low is not None and value < low:
+            raise ValueError(f"must be at least quote_min_words ({low})")
+        return value
+
+
 class VerifyParams(_Block):
     """Settings of the leak gate."""
 
@@ -339,6 +484,7 @@ class Params(_Block):
     anonymise: AnonymiseParams = Field(default_factory=AnonymiseParams)
     embed: EmbedParams = Field(default_factory=EmbedParams)
     code: CodeParams = Field(default_factory=CodeParams)
+    report: ReportParams = Field(default_factory=ReportParams)
     verify: VerifyParams = Field(default_factory=VerifyParams)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline import anonymise, code, compare, embed, embed_codebook, ingest, verify
+from pipeline import anonymise, code, compare, embed, embed_codebook, ingest, report, verify
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.params import load_params
@@ -108,6 +108,23 @@ def run_all(
         table_path=out / "coding" / "comparison.csv",
         metrics_path=out / "metrics" / "coding_agreement.json",
         review_sheet_path=out / "coding" / "review_sheet.xlsx",
+    )
+    report.run_stage(
+        params,
+        report.read_inputs(
+            out / "anonymised" / "interviews.parquet",
+            out / "segments" / "segments.parquet",
+            out / "coding" / "segment_codes.parquet",
+            codebook,
+            agreement_path=out / "metrics" / "coding_agreement.json",
+            turns_path=out / "anonymised" / "turns.parquet",
+            pseudonyms=load_params(params).anonymise.pseudonyms,
+        ),
+        tables_dir=out / "tables",
+        report_md=out / "report.md",
+        report_html=out / "report.html",
+        report_docx=out / "report.docx",
+        metrics_path=out / "metrics" / "report.json",
     )
     verify.run_stage(
         params,

@@ -67,7 +67,8 @@ def test_when_identifier_planted_in_outputs_then_verify_stage_fails(repro):
     key = json.loads((work / "private" / "anonymisation_key.json").read_text())
     person = next(e for e in key["entities"] if e["entity_type"] == "person")
     name = max(person["variants"], key=len)
-    planted = work / "outputs" / "tables" / "planted.csv"
+    # a folder no stage owns: a stage's own folder (outputs/tables) is rewritten when it re-runs
+    planted = work / "outputs" / "planted" / "planted.csv"
     planted.parent.mkdir(parents=True, exist_ok=True)
     planted.write_text(f"quote,attribution\nIt worked,{name}\n", encoding="utf-8")
     try:

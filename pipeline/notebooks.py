@@ -1,0 +1,197 @@
+"""Notebooks stage: execute the researcher notebooks headless and render HTML copies.
+
+Every ``notebooks/*.ipynb`` is executed with nbclient in its own folder (so notebooks read
+``../outputs/...``), with the project root on ``PYTHONPATH`` so ``import pipeline`` finds this
+checkout, and rendered with nbconvert's ``HTMLExporter`` into ``outputs/notebooks/<name>.html``.
+The notebooks in git keep no outputs; the executed copies are never written back.
+
+Rendering is made as reproducible as nbconvert allows: no execution timings, cells numbered in
+order, images embedded, kernel metadata fixed. A notebook that fails stops the stage with a
+:class:`~pipeline.errors.QualevalError` naming the notebook, the cell and the error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+from tqdm import tqdm
+
+from pipeline.errors import QualevalError
+from pipeline.io import atomic_outputs, write_json
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 600
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@contextlib.contextmanager
+def _pythonpath(root: Path) -> Iterator[None]:
+    """Put ``root`` first on ``PYTHONPATH`` for kernels started inside the block."""
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), old) if p)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+def _cell_of(nb: Any, exc: Exception) -> tuple[int, str]:
+    """(1-based index among code cells, first source line) of the cell that failed."""
+    failed = getattr(exc, "cell_index", None)
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    if failed is None:
+        for i in code_cells:
+            outs = nb.cells[i].get("outputs", [])
+            if any(o.get("output_type") == "error" for o in outs):
+                failed = i
+                break
+    if failed is None:
+        return 0, ""
+    src = nb.cells[failed].source.strip().splitlines()
+    return code_cells.index(failed) + 1 if failed in code_cells else failed + 1, (
+        src[0][:80] if src else ""
+    )
+
+
+def execute_notebook(path: Path, *, root: Path, timeout: int = DEFAULT_TIMEOUT) -> Any:
+    """Execute a notebook in its own folder and return the executed notebook (not saved).
+
+    Raises:
+        QualevalError: naming the notebook and the cell when a cell fails or times out, or
+            when the file is not a notebook.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    path = Path(path)
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as exc:  # nbformat raises several types for a broken file
+        raise QualevalError(
+            f"{path}: not a readable notebook ({type(exc).__name__}); open and re-save it in "
+            "Jupyter"
+        ) from None
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+        record_timing=False,
+        allow_errors=False,
+    )
+    try:
+        with _pythonpath(Path(root).resolve()):
+            client.execute()
+    except CellExecutionError as exc:
+        index, first = _cell_of(nb, exc)
+        ename = getattr(exc, "ename", "") or "error"
+        evalue = _ANSI.sub("", str(getattr(exc, "evalue", "") or ""))[:300]
+        raise QualevalError(
+            f"{path}: notebook failed in code cell {index} ({first!r}): {ename}: {evalue}; run it "
+            "in Jupyter (cwd notebooks/) after `dvc repro` to see the traceback"
+        ) from None
+    except CellTimeoutError:
+        index, first = _cell_of(nb, RuntimeError())
+        raise QualevalError(
+            f"{path}: a cell ran longer than {timeout} s (cell {index} {first!r}); raise "
+            "--timeout or make the cell faster"
+        ) from None
+    except DeadKernelError:
+        raise QualevalError(f"{path}: the kernel died (out of memory?)") from None
+    return nb
+
+
+def render_html(nb: Any) -> str:
+    """Render an executed notebook as HTML (images embedded, stable metadata)."""
+    from nbconvert import HTMLExporter
+
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for n, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
+        cell.execution_count = n
+        cell.metadata.pop("execution", None)
+        for out in cell.get("outputs", []):
+            if "execution_count" in out:
+                out["execution_count"] = n
+    exporter = HTMLExporter(embed_images=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def run_stage(
+    notebooks_dir: Path,
+    out_dir: Path,
+    metrics_path: Path,
+    *,
+    timeout: int = DEFAULT_TIMEOUT,
+    root: Path | None = None,
+) -> dict[str, Any]:
+    """Execute every ``*.ipynb`` in ``notebooks_dir`` and write ``<out_dir>/<name>.html``.
+
+    Returns:
+        The metrics written: notebooks executed and seconds per notebook.
+    """
+    notebooks_dir = Path(notebooks_dir)
+    if not notebooks_dir.is_dir():
+        raise QualevalError(f"{notebooks_dir}: notebooks folder not found")
+    paths = sorted(notebooks_dir.glob("*.ipynb"))
+    root = Path.cwd() if root is None else Path(root)
+    started = time.perf_counter()
+    pages: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    for path in tqdm(paths, desc="notebooks", unit="notebook"):
+        t0 = time.perf_counter()
+        nb = execute_notebook(path, root=root, timeout=timeout)
+        pages[path.stem] = render_html(nb)
+        seconds[path.stem] = round(time.perf_counter() - t0, 3)
+        log.info("%s: executed in %.1f s", path.name, seconds[path.stem])
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("*.html"):
+        if stale.stem not in pages:
+            stale.unlink()
+    targets = [out_dir / f"{name}.html" for name in pages] + [Path(metrics_path)]
+    metrics = {
+        "notebooks": len(pages),
+        "seconds_by_notebook": seconds,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    with atomic_outputs(*targets) as tmp:
+        for name, t in zip(pages, tmp):
+            t.write_text(pages[name], encoding="utf-8")
+        write_json(tmp[-1], metrics)
+    return metrics
+
+
+def main(
+    notebooks: Path = typer.Option(Path("notebooks"), help="folder of .ipynb notebooks"),
+    out: Path = typer.Option(Path("outputs/notebooks"), help="folder for the HTML copies"),
+    metrics: Path = typer.Option(Path("outputs/metrics/notebooks.json"), help="metrics JSON"),
+    timeout: int = typer.Option(DEFAULT_TIMEOUT, help="seconds a cell may run"),
+) -> None:
+    """Execute the researcher notebooks headless and render them as HTML into outputs/."""
+    run_stage(notebooks, out, metrics, timeout=timeout)
+
+
+if __name__ == "__main__":
+    from pipeline.cli import run_typer
+
+    run_typer(main)

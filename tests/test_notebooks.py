@@ -1,0 +1,96 @@
+"""Notebooks stage: the researcher notebooks run headless on the sample; failures are clear."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from pipeline import notebooks as N
+from pipeline.errors import QualevalError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_notebook(path: Path, sources: list[str]) -> Path:
+    nb = new_notebook(
+        cells=[new_markdown_cell("# test")] + [new_code_cell(s) for s in sources],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_when_repository_notebooks_then_outputs_stripped():
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert {"01_coding", "03_anonymisation_review"} <= {p.stem for p in paths}
+    for path in paths:
+        nb = nbformat.read(str(path), as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, path.name
+
+
+def test_when_review_notebook_then_identifiers_hidden_by_default():
+    nb = nbformat.read(str(ROOT / "notebooks" / "03_anonymisation_review.ipynb"), as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert first_code.source.startswith("SHOW_IDENTIFIERS = False")
+
+
+def test_when_a_cell_fails_then_error_names_notebook_and_cell(tmp_path):
+    path = write_notebook(tmp_path / "nb" / "broken.ipynb", ["x = 1", "y = x / 0", "z = 2"])
+    out = tmp_path / "out"
+    with pytest.raises(QualevalError) as err:
+        N.run_stage(path.parent, out, tmp_path / "m.json", root=ROOT, timeout=60)
+    msg = str(err.value)
+    assert "broken.ipynb" in msg and "code cell 2" in msg and "'y = x / 0'" in msg
+    assert "ZeroDivisionError" in msg
+    assert not out.exists() or not any(out.iterdir())  # nothing half-written
+
+
+def test_when_notebooks_run_then_html_per_notebook_in_their_folder(tmp_path):
+    folder = tmp_path / "nb"
+    write_notebook(folder / "a.ipynb", ["from pathlib import Path", "print(Path.cwd().name)"])
+    write_notebook(folder / "b.ipynb", ["import pipeline.report as r", "print(r.TOTAL)"])
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    metrics = N.run_stage(folder, out, tmp_path / "m.json", root=ROOT, timeout=60)
+    assert sorted(p.name for p in out.iterdir()) == ["a.html", "b.html"]
+    assert metrics["notebooks"] == 2
+    assert "nb" in (out / "a.html").read_text(encoding="utf-8")  # ran with cwd = its folder
+    assert json.loads((tmp_path / "m.json").read_text())["notebooks"] == 2
+
+
+def test_when_not_a_notebook_then_clear_error(tmp_path):
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "bad.ipynb").write_text("{not json", encoding="utf-8")
+    with pytest.raises(QualevalError, match=r"bad\.ipynb: not a readable notebook"):
+        N.run_stage(tmp_path / "nb", tmp_path / "out", tmp_path / "m.json", root=ROOT)
+
+
+@pytest.mark.slow
+def test_when_sample_outputs_then_every_notebook_executes_and_renders(repro):
+    work, proc = repro
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    names = sorted(p.stem for p in (work / "notebooks").glob("*.ipynb"))
+    rendered = sorted(p.stem for p in (work / "outputs" / "notebooks").glob("*.html"))
+    assert rendered == names
+    for path in sorted((work / "notebooks").glob("*.ipynb")):
+        nb = N.execute_notebook(path, root=work, timeout=300)
+        errors = [
+            o
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if o.get("output_type") == "error"
+        ]
+        assert not errors, path.name
+    review = (work / "outputs" / "notebooks" / "03_anonymisation_review.html").read_text()
+    assert "Identifiers hidden (SHOW_IDENTIFIERS = False)" in review
+    coding = (work / "outputs" / "notebooks" / "01_coding.html").read_text()
+    assert "evidence covers" in coding
