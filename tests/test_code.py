@@ -427,3 +427,24 @@ def test_when_users_minimal_codebook_applied_then_turns_get_the_right_codes(tmp_
         ("L3", 3): "experience.staff_help",
     }
     assert json.loads(out["m.json"].read_text())["calibration"] == "default"
+
+
+def test_when_supervised_coder_enabled_then_it_learns_from_other_interviews():
+    rows, human = [], []
+    for n in range(8):
+        iv = f"S{n}"
+        rows.append((iv, 1, 0, f"We borrowed a tool and shared practice number {n}."))
+        rows.append((iv, 3, 0, f"An honest, open talk built trust, meeting {n}."))
+        human += [(iv, 1, "benefit.sharing"), (iv, 3, "benefit.trust")]
+    segs = _segments(rows)
+    human_df = pd.DataFrame(human, columns=["interview_id", "turn_index", "code_id"])
+    params = CodeParams(coders=["supervised"], folds=4)
+    result = C.code_segments(
+        segs, fake_encode(segs.text.tolist()), BOOK, params, fake_encode, human_df
+    )
+    tc = result.turn_codes
+    got = set(zip(tc.interview_id, tc.turn_index, tc.code_id))
+    assert got == set(map(tuple, human_df.itertuples(index=False)))
+    assert set(result.segment_codes.method) == {"supervised"}
+    assert result.segment_codes.evidence.str.startswith("supervised p=").all()
+    assert "supervised coder cross-fitted" in result.stats["calibration"]
