@@ -536,6 +536,7 @@ def code_segments(
     else:  # keyword coder alone: a hit codes the turn
         decided = kw_turn > 0
     by_rule = decided.copy()
+    sup = np.zeros((n_turns, k), dtype=bool)
     sup_proba = np.zeros((n_turns, k), dtype=np.float32)
     if "supervised" in params.coders:
         if human is None:
@@ -546,8 +547,14 @@ def code_segments(
         sup, sup_proba = _cross_fit_supervised(
             texts, turn_of, turn_vectors, turn_interview, gold, codes, params
         )
-        decided |= sup
-        calibration += "; supervised coder cross-fitted over interviews"
+        if params.combine == "supervised":
+            # codes with enough human examples follow the supervised coder; the others keep
+            # the codebook rule's decisions
+            trained = gold.sum(axis=0) >= params.min_positives
+            decided = np.where(trained[None, :], sup, decided)
+        else:
+            decided = decided | sup
+        calibration += f"; supervised coder cross-fitted over interviews ({params.combine})"
 
     seg_scores = standardise(semantic.score(embeddings)) if semantic is not None else keyword.copy()
     rows = []
@@ -561,19 +568,20 @@ def code_segments(
         chosen = {int(members[int(np.argmax(local))])}
         chosen |= {int(i) for i in members if keyword[i, j] > 0}
         chosen |= {int(i) for i in members if seg_scores[i, j] >= params.segment_threshold}
+        kinds = []
         if by_rule[t, j]:
-            kinds = []
             if kw_turn[t, j] > 0:
                 kinds.append("keyword")
             if semantic is not None and sem_only[t, j] >= thresholds[t, j]:
                 kinds.append("semantic")
-            method = "+".join(kinds) or "keyword"
-        else:
-            method = "supervised"
+            kinds = kinds or ["keyword"]
+        if sup[t, j]:
+            kinds.append("supervised")
+        method = "+".join(kinds)
         for i in sorted(chosen):
             if (i, j) in kw_evidence:
                 evidence = kw_evidence[(i, j)]
-            elif method == "supervised":
+            elif kinds == ["supervised"]:
                 evidence = f"supervised p={sup_proba[t, j]:.2f}"
             elif semantic is not None:
                 evidence = semantic.nearest(np.asarray(embeddings[i], dtype=np.float32), j)

@@ -315,6 +315,12 @@ class CodeParams(_Block):
         min_length=1,
         description="with human codes: the uncoded bias is chosen from these per fold",
     )
+    combine: Literal["supervised", "union"] = Field(
+        "supervised",
+        description="with the supervised coder: 'supervised' lets it decide every code with at "
+        "least min_positives human examples (the rule decides the rest); 'union' adds its codes "
+        "to the rule's",
+    )
     segment_threshold: float = Field(
         2.0, description="a coded turn's segment scoring this (z) also carries the code"
     )
