@@ -574,10 +574,13 @@ def assign_topics(
 ) -> Assignment:
     """Cluster, fit BERTopic on the clusters, reduce outliers and refresh the representations."""
     clustering = cluster_segments(embeddings, params, seed)
+    if len(set(clustering.labels.tolist())) < 2:
+        # one group: c-TF-IDF has nothing to contrast (BERTopic fails on it)
+        return Assignment(clustering, clustering.labels, clustering.labels.copy(), None)
     try:
         model = _bertopic(docs, embeddings, clustering.labels, params, encoder)
-    except ValueError as exc:  # e.g. an empty vocabulary: every word a stop word
-        log.warning("BERTopic could not describe the topics (%s)", exc)
+    except Exception as exc:  # e.g. an empty vocabulary: every word a stop word
+        log.warning("BERTopic could not describe the topics (%s)", type(exc).__name__)
         return Assignment(clustering, clustering.labels, clustering.labels.copy(), None)
     initial = np.asarray(model.topics_, dtype=np.int64)
     final = reduce_outliers(model, docs, embeddings, initial, params)
@@ -708,7 +711,11 @@ def topic_code_table(assign: pd.DataFrame, segment_codes: pd.DataFrame) -> pd.Da
 
 
 def make_label(words: Sequence[str], n_words: int) -> str:
-    """A short label: the first ``n_words`` keywords not already covered, title-cased."""
+    """A short label: the first ``n_words`` keywords not already covered, in lower case.
+
+    Never title-cased: "reading" would become "Reading", a council's name to the leak gate
+    (and to a reader).
+    """
     picked: list[str] = []
     covered: set[str] = set()
     for w in words:
@@ -719,7 +726,7 @@ def make_label(words: Sequence[str], n_words: int) -> str:
         covered |= tokens
         if len(picked) == n_words:
             break
-    return ", ".join(p.title() for p in picked) if picked else "(no keywords)"
+    return ", ".join(picked) if picked else "(no keywords)"
 
 
 def representative_quotes(
@@ -767,6 +774,19 @@ def topic_words(model: Any, topic: int) -> list[str]:
         return []
     words = model.get_topic(topic) or []
     return [w for w, _ in words if isinstance(w, str) and w.strip()]
+
+
+def frequent_words(docs: list[str], labels: np.ndarray, params: TopicsParams) -> dict:
+    """Most frequent terms per topic (ties by term): keywords when BERTopic cannot be fitted."""
+    from collections import Counter
+
+    analyse = make_vectorizer(params).build_analyzer()
+    out: dict[int, list[str]] = {}
+    for t in sorted(set(labels.tolist())):
+        counts = Counter(w for d, lab in zip(docs, labels.tolist()) if lab == t for w in analyse(d))
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        out[t] = [w for w, _ in ranked[: params.top_words]]
+    return out
 
 
 @dataclass
@@ -843,7 +863,10 @@ def fit_topics(
         }
     )[list(SEGMENT_TOPIC_COLUMNS)]
 
-    words = {t: topic_words(model, t) for t in sorted(set(final.tolist()))}
+    if model is not None:
+        words = {t: topic_words(model, t) for t in sorted(set(final.tolist()))}
+    else:
+        words = frequent_words(docs, final, params)
     labels = {
         t: OUTLIER_LABEL if t == -1 else make_label(ws, params.label_words)
         for t, ws in words.items()

@@ -93,5 +93,3 @@ def repro(tmp_path_factory, sample_dir):
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     proc = dvc(work, "repro")
     return work, proc
-
-

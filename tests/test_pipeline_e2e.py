@@ -11,6 +11,7 @@ from conftest import dvc as _dvc
 
 pytestmark = pytest.mark.slow
 
+
 def test_when_dvc_repro_on_sample_then_stages_succeed(repro):
     _, proc = repro
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
