@@ -710,20 +710,28 @@ def topic_code_table(assign: pd.DataFrame, segment_codes: pd.DataFrame) -> pd.Da
     )[list(TOPIC_CODE_COLUMNS)]
 
 
-def make_label(words: Sequence[str], n_words: int) -> str:
-    """A short label: the first ``n_words`` keywords not already covered, in lower case.
+def _stem(token: str) -> str:
+    """A crude plural-folding stem for label de-duplication ("challenges" -> "challenge")."""
+    return (
+        token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
+    )
 
-    Never title-cased: "reading" would become "Reading", a council's name to the leak gate
-    (and to a reader).
+
+def make_label(words: Sequence[str], n_words: int) -> str:
+    """A short label: the first ``n_words`` keywords adding a new word, in lower case.
+
+    A keyword whose words (plurals folded) are all in the label already is skipped
+    ("challenges" after "challenge"). Never title-cased: "reading" would become "Reading", a
+    council's name to the leak gate (and to a reader).
     """
     picked: list[str] = []
     covered: set[str] = set()
     for w in words:
-        tokens = set(w.split())
-        if tokens <= covered:
+        stems = {_stem(t) for t in w.split()}
+        if stems <= covered:
             continue
         picked.append(w)
-        covered |= tokens
+        covered |= stems
         if len(picked) == n_words:
             break
     return ", ".join(picked) if picked else "(no keywords)"

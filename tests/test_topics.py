@@ -208,6 +208,9 @@ def test_when_label_made_then_words_already_covered_are_skipped():
     assert T.make_label(["peer", "peer review", "review", "budget", "cuts"], 3) == (
         "peer, peer review, budget"
     )
+    assert T.make_label(["challenge", "challenges", "peer challenge", "class", "day"], 3) == (
+        "challenge, peer challenge, class"
+    )
     assert T.make_label([], 3) == "(no keywords)"
 
 
@@ -478,3 +481,22 @@ def test_when_topics_stage_rerun_then_outputs_byte_identical(repro):
     after = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     assert after.keys() == before.keys()
     assert [n for n in before if before[n] != after[n]] == []
+
+
+@pytest.mark.slow
+def test_when_topics_notebook_runs_headless_then_no_error(repro, root):
+    import shutil
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    work, proc = repro
+    assert proc.returncode == 0
+    folder = work / "notebooks"
+    folder.mkdir(exist_ok=True)
+    path = shutil.copy(root / "notebooks" / "02_topics.ipynb", folder / "02_topics.ipynb")
+    nb = nbformat.read(str(path), as_version=4)
+    assert all(c.outputs == [] for c in nb.cells if c.cell_type == "code")  # stripped in git
+    NotebookClient(nb, timeout=300, resources={"metadata": {"path": str(folder)}}).execute()
+    shown = json.dumps([c.get("outputs", []) for c in nb.cells])
+    assert "../topics/topics_map.html" in shown
