@@ -326,7 +326,9 @@ class TopicsParams(_Block):
     method: Literal["hdbscan", "kmeans"] = Field(
         "hdbscan", description="UMAP + HDBSCAN (k-means as fallback), or k-means only"
     )
-    n_neighbors: int = Field(15, ge=2, description="UMAP neighbours (at most n - 1)")
+    n_neighbors: int = Field(
+        50, ge=2, description="UMAP neighbours (at most n - 1); more: more stable topics"
+    )
     n_components: int = Field(5, ge=2, description="UMAP dimensions (at most n - 2)")
     min_dist: float = Field(0.0, ge=0, description="UMAP minimum distance")
     min_topic_size: int | None = Field(
@@ -336,9 +338,9 @@ class TopicsParams(_Block):
         0.01, gt=0, lt=1, description="scaled min_topic_size: this share of the segments..."
     )
     min_topic_floor: int = Field(5, ge=2, description="...but at least this many")
-    min_topic_ceiling: int = Field(50, ge=2, description="...and at most this many")
+    min_topic_ceiling: int = Field(25, ge=2, description="...and at most this many")
     min_samples: int | None = Field(
-        None, ge=1, description="HDBSCAN min_samples; null: half of min_topic_size"
+        None, ge=1, description="HDBSCAN min_samples; null: min_topic_size (HDBSCAN's default)"
     )
     cluster_selection_method: Literal["eom", "leaf"] = "eom"
     min_segments_hdbscan: int = Field(
