@@ -68,7 +68,7 @@ def _guarded(func: Callable[..., object]) -> Callable[..., object]:
 
 
 def _register() -> None:
-    from pipeline import anonymise, code, compare, embed, ingest, verify
+    from pipeline import anonymise, code, compare, embed, ingest, topics, verify
 
     app.command("ingest", help="Parse transcripts and metadata into the turns table.")(
         _guarded(ingest.main)
@@ -82,6 +82,9 @@ def _register() -> None:
     app.command("code", help="Apply the codebook to the segments.")(_guarded(code.main))
     app.command("compare", help="Coding comparison with human codes; review sheet.")(
         _guarded(compare.main)
+    )
+    app.command("topics", help="Emergent topics (BERTopic) set against the codebook.")(
+        _guarded(topics.main)
     )
     app.command("verify", help="Leak gate: fail if a known identifier is under outputs/.")(
         _guarded(verify.main)

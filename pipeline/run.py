@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline import anonymise, code, compare, embed, ingest, verify
+from pipeline import anonymise, code, compare, embed, ingest, topics, verify
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.params import load_params
@@ -101,6 +101,15 @@ def run_all(
         table_path=out / "coding" / "comparison.csv",
         metrics_path=out / "metrics" / "coding_agreement.json",
         review_sheet_path=out / "coding" / "review_sheet.xlsx",
+    )
+    topics.run_stage(
+        params,
+        segments_path=out / "segments" / "segments.parquet",
+        embeddings_path=out / "segments" / "embeddings.npy",
+        segment_codes_path=out / "coding" / "segment_codes.parquet",
+        codebook_path=codebook,
+        out_dir=out / "topics",
+        metrics_path=out / "metrics" / "topics.json",
     )
     verify.run_stage(
         params,
