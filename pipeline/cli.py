@@ -68,7 +68,18 @@ def _guarded(func: Callable[..., object]) -> Callable[..., object]:
 
 
 def _register() -> None:
-    from pipeline import anonymise, code, compare, embed, ingest, notebooks, report, verify
+    from pipeline import (
+        anonymise,
+        code,
+        compare,
+        embed,
+        embed_codebook,
+        ingest,
+        notebooks,
+        report,
+        topics,
+        verify,
+    )
 
     app.command("ingest", help="Parse transcripts and metadata into the turns table.")(
         _guarded(ingest.main)
@@ -79,9 +90,15 @@ def _register() -> None:
     app.command("embed", help="Split respondent turns into segments and embed them.")(
         _guarded(embed.main)
     )
+    app.command("embed-codebook", help="Embed the codebook's material for the coders.")(
+        _guarded(embed_codebook.main)
+    )
     app.command("code", help="Apply the codebook to the segments.")(_guarded(code.main))
     app.command("compare", help="Coding comparison with human codes; review sheet.")(
         _guarded(compare.main)
+    )
+    app.command("topics", help="Emergent topics (BERTopic) set against the codebook.")(
+        _guarded(topics.main)
     )
     app.command("report", help="Evaluation tables and the commissioner report.")(
         _guarded(report.main)

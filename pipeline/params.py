@@ -18,6 +18,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from pipeline.errors import QualevalError
@@ -334,6 +335,93 @@ class CodeParams(_Block):
     seed: int = 0
 
 
+class TopicsParams(_Block):
+    """Settings of the topics stage (see ``docs/adr/0009-emergent-topics.md``)."""
+
+    segments: Literal["all", "residual"] = Field(
+        "all", description="model all segments, or only those no code was applied to"
+    )
+    seed: int = Field(0, description="seed of UMAP and k-means")
+    stability_seeds: int = Field(
+        3, ge=0, description="seeds (seed, seed+1, ...) whose assignments give the stability ARI"
+    )
+    method: Literal["hdbscan", "kmeans"] = Field(
+        "hdbscan", description="UMAP + HDBSCAN (k-means as fallback), or k-means only"
+    )
+    n_neighbors: int = Field(
+        50, ge=2, description="UMAP neighbours (at most n - 1); more: more stable topics"
+    )
+    n_components: int = Field(5, ge=2, description="UMAP dimensions (at most n - 2)")
+    min_dist: float = Field(0.0, ge=0, description="UMAP minimum distance")
+    min_topic_size: int | None = Field(
+        None, ge=2, description="HDBSCAN min_cluster_size; null: scaled with corpus size"
+    )
+    min_topic_share: float = Field(
+        0.01, gt=0, lt=1, description="scaled min_topic_size: this share of the segments..."
+    )
+    min_topic_floor: int = Field(5, ge=2, description="...but at least this many")
+    min_topic_ceiling: int = Field(25, ge=2, description="...and at most this many")
+    min_samples: int | None = Field(
+        None, ge=1, description="HDBSCAN min_samples; null: min_topic_size (HDBSCAN's default)"
+    )
+    cluster_selection_method: Literal["eom", "leaf"] = "eom"
+    min_segments_hdbscan: int = Field(
+        100, ge=10, description="fewer segments: k-means directly (UMAP/HDBSCAN need more)"
+    )
+    max_outlier_share: float = Field(
+        0.6, gt=0, le=1, description="HDBSCAN leaving more outliers than this: k-means fallback"
+    )
+    k_min: int = Field(2, ge=2, description="k-means fallback: smallest k tried")
+    k_max: int = Field(15, ge=2, description="k-means fallback: largest k tried")
+    outlier_strategy: Literal["embeddings", "c-tf-idf", "distributions", "none"] = Field(
+        "embeddings", description="BERTopic reduce_outliers strategy"
+    )
+    outlier_threshold: float = Field(
+        0.3, ge=0, description="reduce_outliers: minimum similarity to join a topic"
+    )
+    ngram_range: tuple[int, int] = Field((1, 2), description="keyword n-gram lengths")
+    min_df: int = Field(1, ge=1, description="CountVectorizer min_df (over topics)")
+    top_n_words: int = Field(10, ge=1, description="keywords listed per topic")
+    diversity_words: int = Field(
+        25, ge=1, description="words per topic kept for the diversity metric"
+    )
+    mmr_diversity: float = Field(
+        0.3, ge=0, le=1, description="MMR diversity of the keywords (0: plain c-TF-IDF)"
+    )
+    label_words: int = Field(3, ge=1, description="keywords in a topic's label")
+    n_quotes: int = Field(3, ge=1, description="representative quotes per topic")
+    extra_stop_words: list[str] = Field(
+        default_factory=list, description="more words never to use as keywords"
+    )
+    emergent_threshold: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="a topic is emergent when its most frequent code is on less than this "
+        "share of its segments",
+    )
+
+    @field_validator("ngram_range")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= value[0] <= value[1]:
+            raise ValueError("expected [low, high] with 1 <= low <= high")
+        return value
+
+    @model_validator(mode="after")
+    def _k_range(self) -> TopicsParams:
+        if self.k_min > self.k_max:
+            raise ValueError(f"k_min ({self.k_min}) is greater than k_max ({self.k_max})")
+        if self.min_topic_floor > self.min_topic_ceiling:
+            raise ValueError("min_topic_floor is greater than min_topic_ceiling")
+        return self
+
+    @property
+    def top_words(self) -> int:
+        """Words per topic the representation keeps (keywords and diversity)."""
+        return max(self.top_n_words, self.diversity_words)
+
+
 class Quantifier(_Block):
     """One word of the quantifier scale: used when a count reaches both thresholds."""
 
@@ -490,6 +578,7 @@ class Params(_Block):
     anonymise: AnonymiseParams = Field(default_factory=AnonymiseParams)
     embed: EmbedParams = Field(default_factory=EmbedParams)
     code: CodeParams = Field(default_factory=CodeParams)
+    topics: TopicsParams = Field(default_factory=TopicsParams)
     report: ReportParams = Field(default_factory=ReportParams)
     verify: VerifyParams = Field(default_factory=VerifyParams)
 

@@ -9,7 +9,17 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pipeline import anonymise, code, compare, embed, embed_codebook, ingest, report, verify
+from pipeline import (
+    anonymise,
+    code,
+    compare,
+    embed,
+    embed_codebook,
+    ingest,
+    report,
+    topics,
+    verify,
+)
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.params import load_params
@@ -109,6 +119,15 @@ def run_all(
         metrics_path=out / "metrics" / "coding_agreement.json",
         review_sheet_path=out / "coding" / "review_sheet.xlsx",
     )
+    topics.run_stage(
+        params,
+        segments_path=out / "segments" / "segments.parquet",
+        embeddings_path=out / "segments" / "embeddings.npy",
+        segment_codes_path=out / "coding" / "segment_codes.parquet",
+        codebook_path=codebook,
+        out_dir=out / "topics",
+        metrics_path=out / "metrics" / "topics.json",
+    )
     report.run_stage(
         params,
         report.read_inputs(
@@ -119,6 +138,7 @@ def run_all(
             agreement_path=out / "metrics" / "coding_agreement.json",
             turns_path=out / "anonymised" / "turns.parquet",
             pseudonyms=load_params(params).anonymise.pseudonyms,
+            topics_dir=out / "topics",
         ),
         tables_dir=out / "tables",
         report_md=out / "report.md",

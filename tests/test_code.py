@@ -381,9 +381,10 @@ def test_when_turn_is_small_talk_then_uncoded_competitor_leaves_it_uncoded():
 def test_when_users_minimal_codebook_applied_then_turns_get_the_right_codes(tmp_path):
     import json
 
+    from test_codebook import LIBRARY_CODEBOOK
+
     from pipeline import embed_codebook
     from pipeline.embed import encode
-    from test_codebook import LIBRARY_CODEBOOK
 
     book = tmp_path / "library.yaml"
     book.write_text(LIBRARY_CODEBOOK, encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -181,3 +182,25 @@ def test_when_numeric_array_then_scanned_as_having_no_text(tmp_path):
     assert V.verify(tmp_path, IDENTS).passed
     np.save(tmp_path / "labels.npy", np.array(["Ann Lee said"]))
     assert not V.verify(tmp_path, IDENTS).passed
+
+
+def _mentions(tmp_path, page: str, word: str) -> bool:
+    import re
+
+    path = tmp_path / "chart.html"
+    path.write_text(page, encoding="utf-8")
+    return any(re.search(rf"\b{word}\b", t) for t in V.extract_texts(path))
+
+
+def test_when_page_inlines_plotly_library_then_library_exempt_but_chart_data_scanned(tmp_path):
+    from plotly.offline import get_plotlyjs
+
+    js = get_plotlyjs()
+    assert re.search(r"\bSue\b", js)  # why the exemption exists
+
+    def page(lib: str, data: str) -> str:
+        return f"<html><script>{lib}</script><div>{data}</div></html>"
+
+    assert not _mentions(tmp_path, page(js, "budget cuts"), "Sue")
+    assert _mentions(tmp_path, page(js, "Sue Jones"), "Sue")
+    assert _mentions(tmp_path, page(js[:-1] + " ", "budget"), "Sue")  # not the exact library
