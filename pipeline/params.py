@@ -397,8 +397,7 @@ class TopicsParams(_Block):
         0.3,
         ge=0,
         le=1,
-        description="a topic is emergent when its most frequent code is on less than this "
-        "share of its segments",
+        description="a topic is emergent when less than this share of its segments carry any code",
     )
 
     @field_validator("ngram_range")

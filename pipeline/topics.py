@@ -48,6 +48,7 @@ TOPIC_COLUMNS = (
     "share",
     "top_code_id",
     "top_code_share",
+    "coded_share",
     "emergent",
 )
 SEGMENT_TOPIC_COLUMNS = (
@@ -68,6 +69,7 @@ EMERGENT_COLUMNS = (
     "n_interviews",
     "top_code_id",
     "top_code_share",
+    "coded_share",
     "reason",
 )
 OUTLIER_LABEL = "Outliers (no topic)"
@@ -893,7 +895,8 @@ def fit_topics(
         for t, ws in words.items()
     }
     topic_codes = topic_code_table(seg_topics[["segment_id", "topic_id"]], segment_codes)
-    topics = _topics_table(seg_topics, words, labels, topic_codes, params, n_all)
+    coded = set(segment_codes["segment_id"]) if len(segment_codes) else set()
+    topics = _topics_table(seg_topics, words, labels, topic_codes, params, n_all, coded)
     emergent = _emergent_table(topics, params, code_labels)
     quotes = representative_quotes(seg, emb, final, params.n_quotes)
 
@@ -948,13 +951,16 @@ def _topics_table(
     topic_codes: pd.DataFrame,
     params: TopicsParams,
     n_all: int,
+    coded: set[str],
 ) -> pd.DataFrame:
+    """One row per topic; emergent = too few of its segments carry any code (ADR 0009)."""
     rows = []
     for t, grp in seg_topics.groupby("topic_id", sort=True):
         t = int(t)
         codes = topic_codes[topic_codes["topic_id"] == t]
         top_code = codes.iloc[0] if len(codes) else None
         top_share = float(top_code["share"]) if top_code is not None else 0.0
+        coded_share = float(grp["segment_id"].isin(coded).mean()) if len(grp) else 0.0
         rows.append(
             {
                 "topic_id": t,
@@ -965,7 +971,8 @@ def _topics_table(
                 "share": round(len(grp) / n_all, 6) if n_all else 0.0,
                 "top_code_id": str(top_code["code_id"]) if top_code is not None else None,
                 "top_code_share": round(top_share, 6),
-                "emergent": bool(t != -1 and top_share < params.emergent_threshold),
+                "coded_share": round(coded_share, 6),
+                "emergent": bool(t != -1 and coded_share < params.emergent_threshold),
             }
         )
     out = pd.DataFrame(rows, columns=list(TOPIC_COLUMNS))
@@ -979,6 +986,7 @@ def _topics_table(
             "share": "float64",
             "top_code_id": "string",
             "top_code_share": "float64",
+            "coded_share": "float64",
             "emergent": "bool",
         }
     )
@@ -995,8 +1003,9 @@ def _emergent_table(
             label = code_labels.get(str(r.top_code_id))
             name = f"{r.top_code_id} ({label})" if label else str(r.top_code_id)
             reason = (
-                f"its most frequent code, {name}, is on {r.top_code_share:.0%} of its "
-                f"{r.n_segments} segments (< {params.emergent_threshold:.0%})"
+                f"{r.coded_share:.0%} of its {r.n_segments} segments carry a code "
+                f"(< {params.emergent_threshold:.0%}); the most frequent, {name}, is on "
+                f"{r.top_code_share:.0%}"
             )
         rows.append(
             {c: getattr(r, c) for c in EMERGENT_COLUMNS if c != "reason"} | {"reason": reason}
@@ -1011,6 +1020,7 @@ def _emergent_table(
             "n_interviews": "int32",
             "top_code_id": "string",
             "top_code_share": "float64",
+            "coded_share": "float64",
             "reason": "string",
         }
     )

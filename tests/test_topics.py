@@ -191,7 +191,10 @@ def test_when_topics_table_built_then_top_code_and_emergent_follow_threshold():
     assert set(emergent.index) == set(others.index)
     reasons = " ".join(emergent["reason"])
     assert "no code on any of its 10 segments" in reasons
-    assert "impact.inspection, is on 10% of its 10 segments (< 30%)" in reasons
+    assert "10% of its 10 segments carry a code (< 30%); the most frequent, impact.inspection" in (
+        reasons
+    )
+    assert topics.loc[funding, "coded_share"] == 1.0
 
 
 def test_when_residual_then_only_uncoded_segments_are_modelled():
