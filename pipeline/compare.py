@@ -25,7 +25,7 @@ import pandas as pd
 import typer
 
 from pipeline.errors import QualevalError
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_outputs, read_stage_table, write_json
 
 log = logging.getLogger(__name__)
 
@@ -570,17 +570,7 @@ def write_review_xlsx(df: pd.DataFrame, path: Path) -> None:
 
 
 def _read_parquet(path: Path, what: str, columns: Sequence[str]) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise QualevalError(f"{path}: {what} not found; run the code and embed stages first")
-    df = pd.read_parquet(path)
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise QualevalError(
-            f"{path}: missing column(s) {', '.join(missing)}; is it the {what} "
-            "written by this version of the pipeline?"
-        )
-    return df
+    return read_stage_table(path, what, columns, "the code and embed stages")
 
 
 def _rounded(value: Any) -> Any:

@@ -6,10 +6,11 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from pipeline.errors import QualevalError
@@ -69,3 +70,28 @@ def read_yaml(path: Path, what: str, missing_hint: str) -> Any:
         raise QualevalError(f"{path}:{where} not valid YAML; fix the syntax") from None
     except UnicodeDecodeError:
         raise QualevalError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+
+
+def read_stage_table(path: Path, what: str, columns: Sequence[str], stages: str) -> pd.DataFrame:
+    """Read a parquet table another stage wrote, checking that it has ``columns``.
+
+    Args:
+        path: the table.
+        what: what it is, for messages (e.g. "segments table").
+        columns: columns that must be present.
+        stages: the stage(s) that write it, for the fix (e.g. "the embed stage").
+
+    Raises:
+        QualevalError: when the file is missing or lacks a column, naming the file and the fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise QualevalError(f"{path}: {what} not found; run {stages} first")
+    df = pd.read_parquet(path)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise QualevalError(
+            f"{path}: missing column(s) {', '.join(missing)}; is it the {what} written by this "
+            f"version of the pipeline? Re-run {stages}"
+        )
+    return df

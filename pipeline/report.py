@@ -37,7 +37,7 @@ import pandas as pd
 import typer
 
 from pipeline.errors import QualevalError
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_outputs, read_stage_table, write_json
 from pipeline.params import Quantifier, ReportParams, load_params
 
 log = logging.getLogger(__name__)
@@ -350,17 +350,7 @@ def _segment_key(segment_id: Any) -> str:
 
 
 def _read_parquet(path: Path, what: str, columns: Sequence[str], stage: str) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise QualevalError(f"{path}: {what} not found; run the {stage} stage first")
-    df = pd.read_parquet(path)
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise QualevalError(
-            f"{path}: missing column(s) {', '.join(missing)}; is it the {what} written by this "
-            "version of the pipeline?"
-        )
-    return df
+    return read_stage_table(path, what, columns, f"the {stage} stage")
 
 
 def _read_json(path: Path | None) -> dict[str, Any]:
