@@ -58,8 +58,11 @@ def test_when_keyword_inflected_then_matched_on_lemma(keyword_coder, text, expec
         assert evidence[(0, int(j))].startswith("keyword: ")
 
 
-def fake_encode(texts):
-    """Deterministic 'embeddings': bag of two concepts (sharing, trust) plus noise axis."""
+def fake_encode(texts, small_talk=0.0):
+    """Deterministic 'embeddings': two concepts (sharing, trust) and a noise axis.
+
+    With ``small_talk``, words of small talk (weather, day, hear) also weigh on the third axis.
+    """
     out = []
     for t in texts:
         t = t.lower()
@@ -67,7 +70,7 @@ def fake_encode(texts):
             [
                 sum(w in t for w in ("share", "sharing", "borrow", "tool", "practice")),
                 sum(w in t for w in ("honest", "trust", "open")),
-                0.1,
+                0.1 + small_talk * sum(w in t for w in ("weather", "day", "hear")),
             ],
             dtype=np.float32,
         )
@@ -340,20 +343,8 @@ UNCODED_BOOK = parse_codebook(
 
 
 def weather_encode(texts):
-    """fake_encode plus a third concept (small talk) on the third axis."""
-    out = []
-    for t in texts:
-        t = t.lower()
-        v = np.array(
-            [
-                sum(w in t for w in ("share", "sharing", "borrow", "tool", "practice")),
-                sum(w in t for w in ("honest", "trust", "open")),
-                0.1 + 2 * sum(w in t for w in ("weather", "day", "hear")),
-            ],
-            dtype=np.float32,
-        )
-        out.append(v / np.linalg.norm(v))
-    return np.array(out)
+    """fake_encode with small talk as a third concept."""
+    return fake_encode(texts, small_talk=2.0)
 
 
 def test_when_turn_is_small_talk_then_uncoded_competitor_leaves_it_uncoded():
