@@ -556,7 +556,11 @@ def code_segments(
             decided = decided | sup
         calibration += f"; supervised coder cross-fitted over interviews ({params.combine})"
 
-    seg_scores = standardise(semantic.score(embeddings)) if semantic is not None else keyword.copy()
+    seg_scores = (
+        standardise(semantic.score(embeddings))
+        if semantic is not None and len(segments)
+        else keyword.copy()
+    )
     rows = []
     segs_of: dict[int, np.ndarray] = {}
     for i, t in enumerate(turn_of):

@@ -440,3 +440,19 @@ def test_when_supervised_coder_enabled_then_it_learns_from_other_interviews():
     assert set(result.segment_codes.method) == {"supervised"}
     assert result.segment_codes.evidence.str.startswith("supervised p=").all()
     assert "supervised coder cross-fitted" in result.stats["calibration"]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_when_corpus_is_tiny_then_coding_runs_and_writes_contract_columns(n):
+    import warnings
+
+    segs = _segments(SEGS.head(n)[["interview_id", "turn_index", "segment_index", "text"]].values)
+    human = pd.DataFrame(columns=["interview_id", "turn_index", "code_id"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # z-scores of 0 or 1 rows
+        result = C.code_segments(
+            segs, fake_encode(segs.text.tolist()), BOOK, CodeParams(), fake_encode, human
+        )
+    assert list(result.segment_codes.columns) == list(C.SEGMENT_CODE_COLUMNS)
+    assert list(result.turn_codes.columns) == list(C.TURN_CODE_COLUMNS)
+    assert result.stats["segments"] == n
