@@ -143,25 +143,6 @@ class KeywordCoder:
         return scores, evidence
 
 
-MATERIAL_KINDS = ("definition", "include", "example", "exclude", "uncoded")
-
-
-def material_items(book: Codebook) -> list[tuple[str | None, str, str]]:
-    """Every text the semantic coder embeds, as ``(code_id, kind, text)`` in a stable order.
-
-    Per leaf code: ``"label: definition"``, each include criterion, each example and each
-    exclusion; then the codebook's ``uncoded`` examples (``code_id`` None).
-    """
-    out: list[tuple[str | None, str, str]] = []
-    for code in book.leaves():
-        out.append((code.id, "definition", f"{code.label}: {code.definition}"))
-        out += [(code.id, "include", t) for t in code.include]
-        out += [(code.id, "example", t) for t in code.examples]
-        out += [(code.id, "exclude", t) for t in code.exclude]
-    out += [(None, "uncoded", t) for t in book.uncoded]
-    return out
-
-
 def cached_encoder(table: pd.DataFrame | None, fallback: Any) -> Any:
     """An ``encode(texts)`` that reads vectors from the codebook-vectors table.
 
@@ -214,10 +195,10 @@ class SemanticCoder:
     name = "semantic"
 
     def __init__(self, book: Codebook, encode: Any) -> None:
-        """Embed the codebook's material (:func:`material_items`) with ``encode(texts)``."""
+        """Embed the codebook's material (:meth:`Codebook.material_items`) with ``encode``."""
         self.codes = [c.id for c in book.leaves()]
         col = {c: j for j, c in enumerate(self.codes)}
-        items = material_items(book)
+        items = book.material_items()
         vectors = np.asarray(encode([it[2] for it in items]), dtype=np.float32)
         kinds = np.array([it[1] for it in items])
         owners = np.array([col.get(it[0] or "", -1) for it in items])

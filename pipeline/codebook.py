@@ -203,11 +203,29 @@ class Codebook(BaseModel):
         self._get(parent_id)
         return [c for c in self.codes if c.parent == parent_id]
 
+    def material_items(self) -> list[tuple[str | None, str, str]]:
+        """Every text the semantic coder embeds, as ``(code_id, kind, text)`` in stable order.
+
+        Per leaf code: ``"label: definition"`` (kind ``definition``), each ``include``
+        criterion, each ``example`` and each ``exclude`` criterion; then the codebook's
+        ``uncoded`` examples (``code_id`` None). The ``embed_codebook`` stage caches their
+        vectors; :class:`pipeline.code.SemanticCoder` reads them.
+        """
+        out: list[tuple[str | None, str, str]] = []
+        for code in self.leaves():
+            out.append((code.id, "definition", f"{code.label}: {code.definition}"))
+            out += [(code.id, "include", t) for t in code.include]
+            out += [(code.id, "example", t) for t in code.examples]
+            out += [(code.id, "exclude", t) for t in code.exclude]
+        out += [(None, "uncoded", t) for t in self.uncoded]
+        return out
+
     def material(self, code_id: str) -> str:
-        """The text a semantic coder embeds for a code.
+        """A code's material as one readable text (for people: notebooks, review).
 
         ``"label: definition"``, then a line of include criteria and a line of examples where
-        the code has them. Exclusions are left out: they describe what the code is not.
+        the code has them. Exclusions are left out: they describe what the code is not. The
+        semantic coder embeds the same pieces one by one (:meth:`material_items`).
 
         Raises:
             KeyError: when no code has the id ``code_id``.

@@ -2,8 +2,9 @@
 
 The semantic coder compares turns with every code's definition, include criteria, examples
 and exclusions, and with the codebook's ``uncoded`` examples (see
-:func:`pipeline.code.material_items`). Embedding them takes longer than coding itself and
-needs the sentence-transformers model, so it is a stage of its own: DVC re-runs it only when
+:meth:`pipeline.codebook.Codebook.material_items`). Embedding them takes longer than
+coding itself and needs the sentence-transformers model, so it is a stage of its own: DVC
+re-runs it only when
 the codebook or the model changes, and the code stage then never loads the model.
 :func:`embed_material` is pure apart from ``encode``; :func:`main` does the file I/O.
 """
@@ -35,11 +36,9 @@ def embed_material(book: Codebook, encode: Any) -> pd.DataFrame:
     A text that appears twice (an example repeated under two codes) is embedded once and
     kept at its first place.
     """
-    from pipeline.code import material_items
-
     items = []
     seen: set[str] = set()
-    for code_id, kind, text in material_items(book):
+    for code_id, kind, text in book.material_items():
         if text not in seen:
             seen.add(text)
             items.append((code_id, kind, text))

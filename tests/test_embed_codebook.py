@@ -53,7 +53,7 @@ def counting_encoder():
 
 
 def test_when_material_listed_then_every_kind_in_stable_order():
-    items = C.material_items(BOOK)
+    items = BOOK.material_items()
     assert items[0] == (
         "b.share",
         "definition",
