@@ -498,6 +498,14 @@ def code_segments(
     np.add.at(kw_turn, turn_of, keyword)
 
     semantic = SemanticCoder(book, encode) if "semantic" in params.coders else None
+    if semantic is not None and len(segments):
+        dims = (np.shape(embeddings)[-1], semantic.centroids.shape[1])
+        if np.ndim(embeddings) != 2 or dims[0] != dims[1]:
+            raise QualevalError(
+                f"code: the segment embeddings have {dims[0]} dimensions but the codebook's "
+                f"vectors {dims[1]}: they come from different models; re-run the embed and "
+                "embed_codebook stages with the same embed.model (dvc repro)"
+            )
     turn_vectors = pool_turns(embeddings, turn_of, n_turns)
     scores, uncoded = _turn_matrix_scores(semantic, turn_vectors, kw_turn, params)
     sem_only, _ = _turn_matrix_scores(semantic, turn_vectors, np.zeros_like(kw_turn), params)

@@ -456,3 +456,11 @@ def test_when_corpus_is_tiny_then_coding_runs_and_writes_contract_columns(n):
     assert list(result.segment_codes.columns) == list(C.SEGMENT_CODE_COLUMNS)
     assert list(result.turn_codes.columns) == list(C.TURN_CODE_COLUMNS)
     assert result.stats["segments"] == n
+
+
+def test_when_embeddings_and_codebook_vectors_differ_in_size_then_clear_error():
+    from pipeline.errors import QualevalError
+
+    wide = np.hstack([fake_encode(SEGS.text.tolist()), np.zeros((len(SEGS), 2))])
+    with pytest.raises(QualevalError, match="5 dimensions but the codebook's vectors 3"):
+        C.code_segments(SEGS, wide, BOOK, CodeParams(), fake_encode)
