@@ -51,6 +51,18 @@ TOPIC_COLUMNS = (
     "coded_share",
     "emergent",
 )
+TOPIC_DTYPES = {
+    "topic_id": "int32",
+    "label": "string",
+    "keywords": "string",
+    "n_segments": "int32",
+    "n_interviews": "int32",
+    "share": "float64",
+    "top_code_id": "string",
+    "top_code_share": "float64",
+    "coded_share": "float64",
+    "emergent": "bool",
+}
 SEGMENT_TOPIC_COLUMNS = (
     "segment_id",
     "interview_id",
@@ -976,20 +988,7 @@ def _topics_table(
             }
         )
     out = pd.DataFrame(rows, columns=list(TOPIC_COLUMNS))
-    return out.astype(
-        {
-            "topic_id": "int32",
-            "label": "string",
-            "keywords": "string",
-            "n_segments": "int32",
-            "n_interviews": "int32",
-            "share": "float64",
-            "top_code_id": "string",
-            "top_code_share": "float64",
-            "coded_share": "float64",
-            "emergent": "bool",
-        }
-    )
+    return out.astype(TOPIC_DTYPES)
 
 
 def _emergent_table(
@@ -1011,19 +1010,7 @@ def _emergent_table(
             {c: getattr(r, c) for c in EMERGENT_COLUMNS if c != "reason"} | {"reason": reason}
         )
     out = pd.DataFrame(rows, columns=list(EMERGENT_COLUMNS))
-    return out.astype(
-        {
-            "topic_id": "int32",
-            "label": "string",
-            "keywords": "string",
-            "n_segments": "int32",
-            "n_interviews": "int32",
-            "top_code_id": "string",
-            "top_code_share": "float64",
-            "coded_share": "float64",
-            "reason": "string",
-        }
-    )
+    return out.astype({c: TOPIC_DTYPES.get(c, "string") for c in EMERGENT_COLUMNS})
 
 
 # --- visualisations --------------------------------------------------------------------------
