@@ -72,6 +72,9 @@ def _import_spacy_without_torch() -> None:
     as missing (``sys.modules["torch"] = None``, Python's documented way to block an import),
     then unmarked, so torch can still be imported later (e.g. to embed a codebook text whose
     vector is not cached). Does nothing when torch or spaCy is already imported.
+
+    Called only by :func:`main`, the code stage's own process: in a longer-lived process (a
+    notebook, ``qualeval run``) another spaCy pipeline may need thinc's torch support.
     """
     if "spacy" in sys.modules or "torch" in sys.modules:
         return
@@ -85,7 +88,6 @@ def _import_spacy_without_torch() -> None:
 @functools.lru_cache(maxsize=1)
 def _lemma_nlp() -> Any:
     """A blank English pipeline with spaCy's lookup lemmatizer (spacy-lookups-data)."""
-    _import_spacy_without_torch()
     import spacy
 
     nlp = spacy.blank("en")
@@ -789,6 +791,8 @@ def main(
 ) -> None:
     """Apply the codebook to the segments."""
     from pipeline.anonymise import optional_path
+
+    _import_spacy_without_torch()
 
     run_stage(
         params,
