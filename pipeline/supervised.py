@@ -58,6 +58,95 @@ def best_threshold(y: np.ndarray, proba: np.ndarray, grid: np.ndarray = THRESHOL
     return float(tied[(len(tied) - 1) // 2]), float(best)
 
 
+SHRINKAGE_GRID = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0)
+BLEND_GRID = (0.25, 0.5, 0.75)
+
+
+def global_threshold(y: np.ndarray, proba: np.ndarray, grid: np.ndarray = THRESHOLD_GRID) -> float:
+    """The one grid threshold maximising macro-F1 over the codes with a positive unit."""
+    y = np.asarray(y, dtype=bool)
+    cols = np.flatnonzero(y.any(axis=0))
+    if not len(cols):
+        return DEFAULT_THRESHOLD
+    scores = np.array([np.mean([f1_at(y[:, j], proba[:, j] >= t) for j in cols]) for t in grid])
+    tied = grid[np.isclose(scores, scores.max())]
+    return float(tied[(len(tied) - 1) // 2])
+
+
+def shrunk_thresholds(y: np.ndarray, proba: np.ndarray, shrinkage: float) -> np.ndarray:
+    """Per-code thresholds pulled towards the global one: ``(n t_j + k t_g) / (n + k)``.
+
+    A code's own best threshold rests on its ``n`` positive units; with few of them it
+    is noisy, so it is averaged with the global threshold as if that had ``k``
+    (``shrinkage``) positives behind it. Codes without a positive unit get the global
+    threshold.
+    """
+    y = np.asarray(y, dtype=bool)
+    own = np.array([best_threshold(y[:, j], proba[:, j])[0] for j in range(y.shape[1])])
+    n = y.sum(axis=0).astype(np.float64)
+    if shrinkage <= 0:
+        return np.where(n > 0, own, DEFAULT_THRESHOLD)
+    glob = global_threshold(y, proba)
+    return np.round((n * own + shrinkage * glob) / (n + shrinkage), 4)
+
+
+def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    """Macro-F1 over the codes present in ``y`` or ``pred`` (0.0 when none is)."""
+    y = np.asarray(y, dtype=bool)
+    cols = np.flatnonzero(y.any(axis=0) | pred.any(axis=0))
+    return float(np.mean([f1_at(y[:, j], pred[:, j]) for j in cols])) if len(cols) else 0.0
+
+
+def _halves(groups: Sequence, seed: int) -> np.ndarray:
+    """A seeded 0/1 split of the units into two halves, whole groups on one side."""
+    uniq = sorted({str(g) for g in groups})
+    side = np.random.default_rng(seed + 1).permutation(len(uniq)) % 2
+    where = {g: int(side[i]) for i, g in enumerate(uniq)}
+    return np.array([where[str(g)] for g in groups], dtype=np.int8)
+
+
+def choose_calibration(
+    y: np.ndarray,
+    oof: np.ndarray,
+    oof_ft: np.ndarray | None,
+    halves: np.ndarray,
+    blends: Sequence[float] = BLEND_GRID,
+    shrinkages: Sequence[float] = SHRINKAGE_GRID,
+) -> tuple[float, float, list[dict]]:
+    """Blend weight and threshold shrinkage chosen by cross-evaluation on out-of-fold scores.
+
+    Thresholds chosen on the same predictions they are scored on flatter every setting
+    that lets them fit more freely (per-code thresholds of rare codes most of all). So for
+    each setting the thresholds are chosen on one half of the units and macro-F1 is scored
+    on the other half, both ways round; the setting with the best mean wins (ties: the
+    smaller blend, then the smaller shrinkage).
+
+    Returns:
+        ``(blend, shrinkage, rows)``: the chosen setting, and one row per setting scored.
+    """
+    y = np.asarray(y, dtype=bool)
+    blends = tuple(blends) if oof_ft is not None else (0.0,)
+    rows = []
+    for w in blends:
+        proba = oof if oof_ft is None else (1.0 - w) * oof + w * oof_ft
+        for k in shrinkages:
+            score, parts = 0.0, 0
+            for side in (0, 1):
+                fit, held = halves == side, halves != side
+                if not fit.any() or not held.any():
+                    continue
+                thr = shrunk_thresholds(y[fit], proba[fit], k)
+                score += macro_f1(y[held], proba[held] >= thr)
+                parts += 1
+            rows.append(
+                {"blend": float(w), "shrinkage": float(k), "macro_f1": round(score / parts, 4)}
+                if parts
+                else {"blend": float(w), "shrinkage": float(k), "macro_f1": 0.0}
+            )
+    best = max(rows, key=lambda r: (r["macro_f1"], -r["blend"], -r["shrinkage"]))
+    return best["blend"], best["shrinkage"], rows
+
+
 class SupervisedCoder:
     """Multi-label coder: per-code logistic regression over embeddings and TF-IDF n-grams.
 
@@ -84,6 +173,9 @@ class SupervisedCoder:
         max_iter: int = 1000,
         fallback: bool = True,
         fallback_ratio: float = 0.5,
+        threshold_shrinkage: float | None = None,
+        finetune: dict | None = None,
+        blend: float | None = None,
     ) -> None:
         """Configure the coder (nothing is fitted yet).
 
@@ -101,9 +193,18 @@ class SupervisedCoder:
             max_iter: Solver iterations.
             fallback: Give a unit with no code its best code (see module docstring).
             fallback_ratio: Minimum ``probability / threshold`` for the fallback code.
+            threshold_shrinkage: Pull of each code's threshold towards the one global
+                threshold, in pseudo-positives ``k``: ``(n t_code + k t_global) / (n + k)`` for
+                a code with ``n`` positive units. ``None`` chooses ``k`` from
+                ``SHRINKAGE_GRID`` by cross-evaluation (see :func:`choose_calibration`).
+            finetune: Keyword arguments of a :class:`pipeline.finetune.FineTunedCoder` to
+                train as a second member (slow); ``None`` for the linear models alone.
+            blend: Weight of the fine-tuned member's probabilities (the linear models get
+                ``1 - blend``); ``None`` chooses it from ``BLEND_GRID`` by cross-evaluation.
 
         Raises:
-            ValueError: On an empty or duplicated code list, or ``n_splits < 2``.
+            ValueError: On an empty or duplicated code list, ``n_splits < 2`` or a setting
+                out of range.
         """
         if not codes:
             raise ValueError("codes: empty")
@@ -124,6 +225,13 @@ class SupervisedCoder:
         self.max_iter = max_iter
         self.fallback = fallback
         self.fallback_ratio = fallback_ratio
+        if threshold_shrinkage is not None and threshold_shrinkage < 0:
+            raise ValueError("threshold_shrinkage: must be >= 0")
+        if blend is not None and not 0.0 <= blend <= 1.0:
+            raise ValueError("blend: must be between 0 and 1")
+        self.threshold_shrinkage = threshold_shrinkage
+        self.finetune = dict(finetune) if finetune is not None else None
+        self.blend = blend
         self._fitted = False
 
     # -- features ---------------------------------------------------------------------------
@@ -278,15 +386,36 @@ class SupervisedCoder:
             splits = list(kf.split(texts))
 
         oof = np.zeros(y.shape, dtype=np.float64)
-        for train_idx, test_idx in splits:
+        oof_ft = np.zeros(y.shape, dtype=np.float64) if self.finetune is not None else None
+        for k, (train_idx, test_idx) in enumerate(splits):
             vecs, models = self._fit_models(
                 [texts[i] for i in train_idx], embeddings[train_idx], y[train_idx]
             )
             oof[test_idx] = self._proba(
                 vecs, models, [texts[i] for i in test_idx], embeddings[test_idx]
             )
+            if oof_ft is not None:
+                log.info("fine-tuning fold %d/%d", k + 1, len(splits))
+                member = self._fit_finetuned(
+                    [texts[i] for i in train_idx], [labels[i] for i in train_idx]
+                )
+                oof_ft[test_idx] = member.predict_proba([texts[i] for i in test_idx])
 
         self.n_positive_ = {c: int(y[:, j].sum()) for j, c in enumerate(self.codes)}
+        halves = _halves(groups if groups is not None else list(range(n)), self.seed)
+        self.blend_, self.shrinkage_, self.calibration_ = choose_calibration(
+            y,
+            oof,
+            oof_ft,
+            halves,
+            blends=BLEND_GRID if self.blend is None else (self.blend,),
+            shrinkages=(
+                SHRINKAGE_GRID if self.threshold_shrinkage is None else (self.threshold_shrinkage,)
+            ),
+        )
+        if oof_ft is not None:
+            oof = (1.0 - self.blend_) * oof + self.blend_ * oof_ft
+        thresholds = shrunk_thresholds(y, oof, self.shrinkage_)
         self.thresholds_, self.cv_f1_ = {}, {}
         for j, code in enumerate(self.codes):
             if self.n_positive_[code] < 2:
@@ -296,16 +425,21 @@ class SupervisedCoder:
                     self.n_positive_[code],
                     DEFAULT_THRESHOLD,
                 )
-                t = DEFAULT_THRESHOLD
-                f1 = f1_at(y[:, j].astype(bool), oof[:, j] >= t)
-            else:
-                t, f1 = best_threshold(y[:, j], oof[:, j])
-            self.thresholds_[code] = t
-            self.cv_f1_[code] = f1
+                thresholds[j] = DEFAULT_THRESHOLD
+            self.thresholds_[code] = float(thresholds[j])
+            self.cv_f1_[code] = f1_at(y[:, j].astype(bool), oof[:, j] >= thresholds[j])
         self.oof_proba_ = oof
         self._vecs, self._models = self._fit_models(texts, embeddings, y)
+        self._finetuned = (
+            self._fit_finetuned(texts, list(labels)) if self.finetune is not None else None
+        )
         self._fitted = True
         return self
+
+    def _fit_finetuned(self, texts: list[str], labels: list[set[str]]):
+        from pipeline.finetune import FineTunedCoder
+
+        return FineTunedCoder(self.codes, **{"seed": self.seed, **self.finetune}).fit(texts, labels)
 
     def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
         """Per-code probabilities, shape ``(n, k)``, columns in :attr:`codes` order.
@@ -319,7 +453,10 @@ class SupervisedCoder:
         embeddings = self._check(texts, embeddings)
         if not texts:
             return np.zeros((0, len(self.codes)), dtype=np.float64)
-        return self._proba(self._vecs, self._models, texts, embeddings)
+        proba = self._proba(self._vecs, self._models, texts, embeddings)
+        if self._finetuned is not None:
+            proba = (1.0 - self.blend_) * proba + self.blend_ * self._finetuned.predict_proba(texts)
+        return proba
 
     def decide(self, proba: np.ndarray, fallback: bool | None = None) -> list[set[str]]:
         """Codes per row from probabilities, with the per-code thresholds and the fallback.

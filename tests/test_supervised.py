@@ -7,7 +7,15 @@ import logging
 import numpy as np
 import pytest
 
-from pipeline.supervised import SupervisedCoder, best_threshold
+from pipeline.supervised import (
+    SupervisedCoder,
+    _halves,
+    best_threshold,
+    choose_calibration,
+    global_threshold,
+    macro_f1,
+    shrunk_thresholds,
+)
 
 CODES = ["food", "staff", "wait"]
 WORDS = {
@@ -144,3 +152,91 @@ def test_when_unfitted_or_misshaped_then_errors_are_raised():
     texts, emb, labels, _ = make_data(n=30)
     with pytest.raises(ValueError):
         SupervisedCoder(CODES, n_splits=3).fit(texts, emb[:-1], labels)
+
+
+# -- threshold shrinkage and calibration choice ------------------------------------------------
+
+# y (2 codes) and scores: code 0's own best threshold is 0.8, the global one is 0.5.
+Y_SHRINK = np.array([[1, 0], [1, 1], [0, 1], [0, 1], [0, 0], [0, 0]], dtype=bool)
+P_SHRINK = np.array([[0.85, 0.1], [0.9, 0.6], [0.6, 0.55], [0.2, 0.7], [0.7, 0.2], [0.1, 0.3]])
+
+
+@pytest.mark.parametrize(
+    ("shrinkage", "expect_between"),
+    [
+        (0.0, "own"),
+        (1e6, "global"),
+        (2.0, "between"),
+    ],
+)
+def test_when_shrinkage_varies_then_thresholds_move_from_own_to_global(shrinkage, expect_between):
+    own = np.array([best_threshold(Y_SHRINK[:, j], P_SHRINK[:, j])[0] for j in range(2)])
+    glob = global_threshold(Y_SHRINK, P_SHRINK)
+    got = shrunk_thresholds(Y_SHRINK, P_SHRINK, shrinkage)
+    if expect_between == "own":
+        np.testing.assert_allclose(got, own)
+    elif expect_between == "global":
+        np.testing.assert_allclose(got, glob, atol=1e-3)
+    else:
+        lo, hi = np.minimum(own, glob), np.maximum(own, glob)
+        assert ((got >= lo - 1e-9) & (got <= hi + 1e-9)).all()
+        assert not np.allclose(got, own) or np.allclose(own, glob)
+
+
+def test_when_a_code_has_no_positive_then_its_shrunk_threshold_is_not_its_own_guess():
+    y = np.array([[1, 0], [0, 0], [1, 0]], dtype=bool)
+    p = np.array([[0.9, 0.99], [0.1, 0.98], [0.8, 0.97]])
+    got = shrunk_thresholds(y, p, 5.0)
+    assert got[1] == pytest.approx(global_threshold(y, p))
+    assert shrunk_thresholds(y, p, 0.0)[1] == 0.5
+
+
+def test_when_macro_f1_is_scored_then_codes_absent_from_gold_and_predictions_are_skipped():
+    y = np.array([[1, 0, 0], [0, 1, 0]], dtype=bool)
+    assert macro_f1(y, y.copy()) == 1.0
+    pred = np.array([[1, 0, 1], [0, 0, 0]], dtype=bool)
+    # code 0: 1.0, code 1: 0.0 (missed), code 2: 0.0 (predicted, absent); mean 1/3
+    assert macro_f1(y, pred) == pytest.approx(1 / 3)
+    assert macro_f1(np.zeros((2, 2), bool), np.zeros((2, 2), bool)) == 0.0
+
+
+def test_when_units_are_halved_then_each_group_stays_on_one_side_and_both_sides_are_used():
+    groups = [f"g{i // 3}" for i in range(60)]
+    halves = _halves(groups, seed=0)
+    for g in set(groups):
+        assert len({int(h) for h, gg in zip(halves, groups) if gg == g}) == 1
+    assert set(halves.tolist()) == {0, 1}
+    np.testing.assert_array_equal(halves, _halves(groups, seed=0))
+
+
+def test_when_the_second_member_is_better_then_calibration_blends_it_in():
+    rng = np.random.default_rng(0)
+    y = rng.random((200, 3)) < 0.3
+    noisy = np.clip(y * 0.3 + rng.random((200, 3)) * 0.7, 0, 1)  # weak
+    sharp = np.clip(y * 0.8 + rng.random((200, 3)) * 0.2, 0, 1)  # strong
+    halves = _halves([str(i // 2) for i in range(200)], seed=0)
+    blend, _, rows = choose_calibration(y, noisy, sharp, halves, blends=(0.0, 0.5, 1.0))
+    assert blend > 0.0
+    assert {r["blend"] for r in rows} == {0.0, 0.5, 1.0}
+    blend, shrink, rows = choose_calibration(y, noisy, None, halves, shrinkages=(0.0, 5.0))
+    assert blend == 0.0 and shrink in (0.0, 5.0) and len(rows) == 2
+
+
+def test_when_shrinkage_is_fixed_then_fit_uses_it_and_records_the_choice():
+    texts, emb, labels, groups = make_data(n=80, seed=8)
+    coder = SupervisedCoder(CODES, n_splits=3, threshold_shrinkage=7.0).fit(
+        texts, emb, labels, groups
+    )
+    assert coder.shrinkage_ == 7.0 and coder.blend_ == 0.0
+    assert [r["shrinkage"] for r in coder.calibration_] == [7.0]
+    chosen = SupervisedCoder(CODES, n_splits=3).fit(texts, emb, labels, groups)
+    assert len(chosen.calibration_) > 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"threshold_shrinkage": -1.0}, "threshold_shrinkage"), ({"blend": 1.5}, "blend")],
+)
+def test_when_calibration_settings_are_out_of_range_then_value_error_names_them(kwargs, field):
+    with pytest.raises(ValueError, match=field):
+        SupervisedCoder(CODES, **kwargs)
