@@ -146,6 +146,7 @@ def make_coder(codes: list[str], setting: dict, seed: int = 0) -> SupervisedCode
         fallback=setting["fallback"],
         threshold_shrinkage=setting.get("shrinkage"),
         finetune={"epochs": epochs} if epochs else None,
+        knn={} if setting.get("knn") else None,
     )
 
 
@@ -250,6 +251,12 @@ def supervised(
     predict_s = time.perf_counter() - t0
     gold = [set(r["codes"]) for r in dev]
     s = scores(gold, pred, codes)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        CACHE / f"members_{mode}_ft{setting.get('finetune_epochs', 0)}.npz",
+        dev_proba=proba,
+        **{f"oof_{k}": v for k, v in coder.oof_members_.items()},
+    )
     other = scores(gold, coder.decide(proba, fallback=not setting["fallback"]), codes)
     return {
         "setting": setting,
@@ -261,7 +268,7 @@ def supervised(
         },
         "train_cv": cv_score(coder, labels, setting["fallback"]),
         "calibration_chosen_on_train": {
-            "blend_finetuned": coder.blend_,
+            "blend": coder.blend_,
             "threshold_shrinkage": coder.shrinkage_,
             "cross_evaluated": coder.calibration_,
         },
@@ -305,6 +312,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="threshold shrinkage k; default: chosen by cross-evaluation on train",
     )
+    ap.add_argument(
+        "--knn",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="nearest-neighbour member over the embeddings (weight chosen on train)",
+    )
     ap.add_argument("--no-alt", action="store_true", help="skip the other-input and zero-shot runs")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -337,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         "fallback": args.fallback,
         "shrinkage": args.shrinkage,
         "finetune_epochs": args.finetune_epochs,
+        "knn": args.knn,
     }
     report: dict = {"train_units": len(train), "dev_units": len(dev), "codes": len(codes)}
     if n_encoded:

@@ -545,7 +545,10 @@ def code_segments(
             decided = np.where(trained[None, :], sup, decided)
         else:
             decided = decided | sup
-        calibration += f"; supervised coder cross-fitted over interviews ({params.combine})"
+        member = " with a fine-tuned encoder" if params.finetune_epochs else ""
+        calibration += (
+            f"; supervised coder{member} cross-fitted over interviews ({params.combine})"
+        )
 
     seg_scores = (
         standardise(semantic.score(embeddings))
@@ -662,7 +665,12 @@ def _cross_fit_supervised(
         idx, tidx = np.flatnonzero(~test), np.flatnonzero(test)
         if not len(idx) or not len(tidx):
             continue
-        model = SupervisedCoder(codes, seed=params.seed, fallback=False).fit(
+        model = SupervisedCoder(
+            codes,
+            seed=params.seed,
+            fallback=False,
+            finetune={"epochs": params.finetune_epochs} if params.finetune_epochs else None,
+        ).fit(
             [t_text[i] for i in idx],
             turn_vectors[idx],
             [labels[i] for i in idx],

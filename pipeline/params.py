@@ -326,6 +326,13 @@ class CodeParams(_Block):
         2.0, description="a coded turn's segment scoring this (z) also carries the code"
     )
     folds: int = Field(5, ge=2, description="cross-fitting folds over interviews")
+    finetune_epochs: int = Field(
+        0,
+        ge=0,
+        description="with the supervised coder: also fine-tune the embedding model on the human "
+        "codes for this many epochs and blend it with the linear models (slow: minutes per "
+        "fold on a laptop; worth it with thousands of coded turns); 0: linear models only",
+    )
     min_positives: int = Field(
         5, ge=1, description="a code needs this many positive turns for its own threshold"
     )

@@ -20,6 +20,7 @@ imported; no model is loaded here (embeddings are an input).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 
@@ -59,7 +60,8 @@ def best_threshold(y: np.ndarray, proba: np.ndarray, grid: np.ndarray = THRESHOL
 
 
 SHRINKAGE_GRID = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0)
-BLEND_GRID = (0.25, 0.5, 0.75)
+WEIGHT_GRID = (0.0, 0.25, 0.5, 0.75)
+MAX_EXTRA_WEIGHT = 0.75
 
 
 def global_threshold(y: np.ndarray, proba: np.ndarray, grid: np.ndarray = THRESHOLD_GRID) -> float:
@@ -105,30 +107,61 @@ def _halves(groups: Sequence, seed: int) -> np.ndarray:
     return np.array([where[str(g)] for g in groups], dtype=np.int8)
 
 
+def blend_candidates(members: Sequence[str]) -> list[dict[str, float]]:
+    """Candidate weights of the extra members (the linear models keep the rest).
+
+    Each weight is from ``WEIGHT_GRID`` and together they are at most ``MAX_EXTRA_WEIGHT``.
+    """
+    combos = itertools.product(WEIGHT_GRID, repeat=len(members))
+    return [
+        dict(zip(members, map(float, c), strict=True))
+        for c in combos
+        if sum(c) <= MAX_EXTRA_WEIGHT + 1e-9
+    ]
+
+
+def mix(linear: np.ndarray, extra: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """``(1 - sum of weights) * linear + sum of weight * member``."""
+    out = (1.0 - sum(weights.values())) * linear
+    for name, w in weights.items():
+        if w:
+            out = out + w * extra[name]
+    return out
+
+
 def choose_calibration(
     y: np.ndarray,
     oof: np.ndarray,
-    oof_ft: np.ndarray | None,
+    extra: dict[str, np.ndarray],
     halves: np.ndarray,
-    blends: Sequence[float] = BLEND_GRID,
+    candidates: Sequence[dict[str, float]] | None = None,
     shrinkages: Sequence[float] = SHRINKAGE_GRID,
-) -> tuple[float, float, list[dict]]:
-    """Blend weight and threshold shrinkage chosen by cross-evaluation on out-of-fold scores.
+) -> tuple[dict[str, float], float, list[dict]]:
+    """Member weights and threshold shrinkage chosen by cross-evaluation on out-of-fold scores.
 
     Thresholds chosen on the same predictions they are scored on flatter every setting
     that lets them fit more freely (per-code thresholds of rare codes most of all). So for
     each setting the thresholds are chosen on one half of the units and macro-F1 is scored
     on the other half, both ways round; the setting with the best mean wins (ties: the
-    smaller blend, then the smaller shrinkage).
+    smaller total weight of the extra members, then the smaller shrinkage).
+
+    Args:
+        y: Gold 0/1 matrix ``(n, k)``.
+        oof: Out-of-fold probabilities of the linear models.
+        extra: Out-of-fold probabilities of the other members, by name.
+        halves: 0/1 side of each unit (see :func:`_halves`).
+        candidates: Member weights to try; default :func:`blend_candidates` of ``extra``.
+        shrinkages: Threshold shrinkages to try.
 
     Returns:
-        ``(blend, shrinkage, rows)``: the chosen setting, and one row per setting scored.
+        ``(weights, shrinkage, rows)``: the chosen setting, and one row per setting scored.
     """
     y = np.asarray(y, dtype=bool)
-    blends = tuple(blends) if oof_ft is not None else (0.0,)
+    if candidates is None:
+        candidates = blend_candidates(sorted(extra))
     rows = []
-    for w in blends:
-        proba = oof if oof_ft is None else (1.0 - w) * oof + w * oof_ft
+    for weights in candidates:
+        proba = mix(oof, extra, weights)
         for k in shrinkages:
             score, parts = 0.0, 0
             for side in (0, 1):
@@ -139,12 +172,50 @@ def choose_calibration(
                 score += macro_f1(y[held], proba[held] >= thr)
                 parts += 1
             rows.append(
-                {"blend": float(w), "shrinkage": float(k), "macro_f1": round(score / parts, 4)}
-                if parts
-                else {"blend": float(w), "shrinkage": float(k), "macro_f1": 0.0}
+                {
+                    "weights": dict(weights),
+                    "shrinkage": float(k),
+                    "macro_f1": round(score / parts, 4) if parts else 0.0,
+                }
             )
-    best = max(rows, key=lambda r: (r["macro_f1"], -r["blend"], -r["shrinkage"]))
-    return best["blend"], best["shrinkage"], rows
+    best = max(rows, key=lambda r: (r["macro_f1"], -sum(r["weights"].values()), -r["shrinkage"]))
+    return best["weights"], best["shrinkage"], rows
+
+
+KNN_DEFAULTS = {"k": 25, "temperature": 10.0}
+
+
+def knn_proba(
+    train_emb: np.ndarray,
+    train_y: np.ndarray,
+    query_emb: np.ndarray,
+    k: int = 25,
+    temperature: float = 10.0,
+    chunk: int = 1024,
+) -> np.ndarray:
+    """Per-code scores from the ``k`` most similar training units (cosine of embeddings).
+
+    Each neighbour votes with its codes, weighted by ``softmax(temperature * cosine)`` over
+    the neighbours, so the score of a code is the weighted share of neighbours carrying it
+    (between 0 and 1).
+    """
+    train = np.asarray(train_emb, dtype=np.float64)
+    train = train / np.maximum(np.linalg.norm(train, axis=1, keepdims=True), 1e-12)
+    query = np.asarray(query_emb, dtype=np.float64)
+    query = query / np.maximum(np.linalg.norm(query, axis=1, keepdims=True), 1e-12)
+    y = np.asarray(train_y, dtype=np.float64)
+    out = np.zeros((len(query), y.shape[1]), dtype=np.float64)
+    if not len(train) or not len(query):
+        return out
+    k = max(1, min(int(k), len(train)))
+    for start in range(0, len(query), chunk):
+        sims = query[start : start + chunk] @ train.T
+        idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top = np.take_along_axis(sims, idx, axis=1)
+        w = np.exp(temperature * (top - top.max(axis=1, keepdims=True)))
+        w /= w.sum(axis=1, keepdims=True)
+        out[start : start + chunk] = np.einsum("nk,nkc->nc", w, y[idx])
+    return out
 
 
 class SupervisedCoder:
@@ -175,7 +246,8 @@ class SupervisedCoder:
         fallback_ratio: float = 0.5,
         threshold_shrinkage: float | None = None,
         finetune: dict | None = None,
-        blend: float | None = None,
+        knn: dict | None = None,
+        blend: dict[str, float] | None = None,
     ) -> None:
         """Configure the coder (nothing is fitted yet).
 
@@ -198,9 +270,12 @@ class SupervisedCoder:
                 a code with ``n`` positive units. ``None`` chooses ``k`` from
                 ``SHRINKAGE_GRID`` by cross-evaluation (see :func:`choose_calibration`).
             finetune: Keyword arguments of a :class:`pipeline.finetune.FineTunedCoder` to
-                train as a second member (slow); ``None`` for the linear models alone.
-            blend: Weight of the fine-tuned member's probabilities (the linear models get
-                ``1 - blend``); ``None`` chooses it from ``BLEND_GRID`` by cross-evaluation.
+                train as a member (slow); ``None`` leaves it out.
+            knn: Settings of a nearest-neighbour member over the embeddings, ``{"k": 25,
+                "temperature": 10.0}`` (see :func:`knn_proba`); ``None`` leaves it out.
+            blend: Fixed weights of the members (``{"finetuned": w, "knn": v}``; the linear
+                models get the rest); ``None`` chooses them by cross-evaluation (see
+                :func:`choose_calibration`).
 
         Raises:
             ValueError: On an empty or duplicated code list, ``n_splits < 2`` or a setting
@@ -227,11 +302,17 @@ class SupervisedCoder:
         self.fallback_ratio = fallback_ratio
         if threshold_shrinkage is not None and threshold_shrinkage < 0:
             raise ValueError("threshold_shrinkage: must be >= 0")
-        if blend is not None and not 0.0 <= blend <= 1.0:
-            raise ValueError("blend: must be between 0 and 1")
         self.threshold_shrinkage = threshold_shrinkage
         self.finetune = dict(finetune) if finetune is not None else None
-        self.blend = blend
+        self.knn = {**KNN_DEFAULTS, **knn} if knn is not None else None
+        members = {n for n, m in (("finetuned", finetune), ("knn", knn)) if m is not None}
+        if blend is not None:
+            unknown = sorted(set(blend) - members)
+            if unknown:
+                raise ValueError(f"blend: no such member {unknown}; enabled: {sorted(members)}")
+            if any(w < 0 for w in blend.values()) or sum(blend.values()) > 1.0:
+                raise ValueError("blend: weights must be >= 0 and sum to at most 1")
+        self.blend = dict(blend) if blend is not None else None
         self._fitted = False
 
     # -- features ---------------------------------------------------------------------------
@@ -386,7 +467,11 @@ class SupervisedCoder:
             splits = list(kf.split(texts))
 
         oof = np.zeros(y.shape, dtype=np.float64)
-        oof_ft = np.zeros(y.shape, dtype=np.float64) if self.finetune is not None else None
+        extra: dict[str, np.ndarray] = {}
+        if self.finetune is not None:
+            extra["finetuned"] = np.zeros(y.shape, dtype=np.float64)
+        if self.knn is not None:
+            extra["knn"] = np.zeros(y.shape, dtype=np.float64)
         for k, (train_idx, test_idx) in enumerate(splits):
             vecs, models = self._fit_models(
                 [texts[i] for i in train_idx], embeddings[train_idx], y[train_idx]
@@ -394,27 +479,31 @@ class SupervisedCoder:
             oof[test_idx] = self._proba(
                 vecs, models, [texts[i] for i in test_idx], embeddings[test_idx]
             )
-            if oof_ft is not None:
+            if "knn" in extra:
+                extra["knn"][test_idx] = knn_proba(
+                    embeddings[train_idx], y[train_idx], embeddings[test_idx], **self.knn
+                )
+            if "finetuned" in extra:
                 log.info("fine-tuning fold %d/%d", k + 1, len(splits))
                 member = self._fit_finetuned(
                     [texts[i] for i in train_idx], [labels[i] for i in train_idx]
                 )
-                oof_ft[test_idx] = member.predict_proba([texts[i] for i in test_idx])
+                extra["finetuned"][test_idx] = member.predict_proba([texts[i] for i in test_idx])
 
         self.n_positive_ = {c: int(y[:, j].sum()) for j, c in enumerate(self.codes)}
         halves = _halves(groups if groups is not None else list(range(n)), self.seed)
         self.blend_, self.shrinkage_, self.calibration_ = choose_calibration(
             y,
             oof,
-            oof_ft,
+            extra,
             halves,
-            blends=BLEND_GRID if self.blend is None else (self.blend,),
+            candidates=None if self.blend is None else [self.blend],
             shrinkages=(
                 SHRINKAGE_GRID if self.threshold_shrinkage is None else (self.threshold_shrinkage,)
             ),
         )
-        if oof_ft is not None:
-            oof = (1.0 - self.blend_) * oof + self.blend_ * oof_ft
+        self.oof_members_ = {"linear": oof, **extra}
+        oof = mix(oof, extra, self.blend_)
         thresholds = shrunk_thresholds(y, oof, self.shrinkage_)
         self.thresholds_, self.cv_f1_ = {}, {}
         for j, code in enumerate(self.codes):
@@ -431,8 +520,11 @@ class SupervisedCoder:
         self.oof_proba_ = oof
         self._vecs, self._models = self._fit_models(texts, embeddings, y)
         self._finetuned = (
-            self._fit_finetuned(texts, list(labels)) if self.finetune is not None else None
+            self._fit_finetuned(texts, list(labels))
+            if self.finetune is not None and self.blend_.get("finetuned", 0.0) > 0
+            else None
         )
+        self._train_emb, self._train_y = embeddings, y
         self._fitted = True
         return self
 
@@ -454,9 +546,12 @@ class SupervisedCoder:
         if not texts:
             return np.zeros((0, len(self.codes)), dtype=np.float64)
         proba = self._proba(self._vecs, self._models, texts, embeddings)
+        extra = {}
+        if self.blend_.get("knn", 0.0) > 0:
+            extra["knn"] = knn_proba(self._train_emb, self._train_y, embeddings, **self.knn)
         if self._finetuned is not None:
-            proba = (1.0 - self.blend_) * proba + self.blend_ * self._finetuned.predict_proba(texts)
-        return proba
+            extra["finetuned"] = self._finetuned.predict_proba(texts)
+        return mix(proba, extra, {k: w for k, w in self.blend_.items() if k in extra})
 
     def decide(self, proba: np.ndarray, fallback: bool | None = None) -> list[set[str]]:
         """Codes per row from probabilities, with the per-code thresholds and the fallback.

@@ -442,6 +442,27 @@ def test_when_supervised_coder_enabled_then_it_learns_from_other_interviews():
     assert "supervised coder cross-fitted" in result.stats["calibration"]
 
 
+@pytest.mark.slow
+def test_when_finetune_epochs_are_set_then_the_supervised_coder_fine_tunes_the_encoder_too():
+    rows, human = [], []
+    for n in range(6):
+        iv = f"S{n}"
+        rows.append((iv, 1, 0, f"We borrowed a tool and shared practice number {n}."))
+        rows.append((iv, 3, 0, f"An honest, open talk built trust, meeting {n}."))
+        human += [(iv, 1, "benefit.sharing"), (iv, 3, "benefit.trust")]
+    segs = _segments(rows)
+    human_df = pd.DataFrame(human, columns=["interview_id", "turn_index", "code_id"])
+    params = CodeParams(coders=["supervised"], folds=2, finetune_epochs=1)
+    result = C.code_segments(
+        segs, fake_encode(segs.text.tolist()), BOOK, params, fake_encode, human_df
+    )
+    assert "supervised coder with a fine-tuned encoder" in result.stats["calibration"]
+    tc = result.turn_codes
+    assert set(zip(tc.interview_id, tc.turn_index, tc.code_id)) == set(
+        map(tuple, human_df.itertuples(index=False))
+    )
+
+
 @pytest.mark.parametrize("n", [0, 1, 2])
 def test_when_corpus_is_tiny_then_coding_runs_and_writes_contract_columns(n):
     import warnings

@@ -110,8 +110,9 @@ def test_when_supervised_coder_has_a_fine_tuned_member_then_it_is_cross_fitted_a
         n_splits=2,
         finetune={"epochs": 2, "batch_size": 6, "lr": 1e-4, "head_lr": 1e-2},
     ).fit(texts, emb, labels, groups=[str(i % 6) for i in range(len(texts))])
-    assert coder.blend_ in (0.25, 0.5, 0.75)
-    assert {r["blend"] for r in coder.calibration_} == {0.25, 0.5, 0.75}
+    assert set(coder.blend_) == {"finetuned"}
+    assert {r["weights"]["finetuned"] for r in coder.calibration_} == {0.0, 0.25, 0.5, 0.75}
+    assert set(coder.oof_members_) == {"linear", "finetuned"}
     proba = coder.predict_proba(["Cold chips again.", "Kind nurses."], np.zeros((2, 2)))
     assert proba.shape == (2, 2)
     assert ((proba >= 0) & (proba <= 1)).all()

@@ -11,9 +11,12 @@ from pipeline.supervised import (
     SupervisedCoder,
     _halves,
     best_threshold,
+    blend_candidates,
     choose_calibration,
     global_threshold,
+    knn_proba,
     macro_f1,
+    mix,
     shrunk_thresholds,
 )
 
@@ -215,11 +218,61 @@ def test_when_the_second_member_is_better_then_calibration_blends_it_in():
     noisy = np.clip(y * 0.3 + rng.random((200, 3)) * 0.7, 0, 1)  # weak
     sharp = np.clip(y * 0.8 + rng.random((200, 3)) * 0.2, 0, 1)  # strong
     halves = _halves([str(i // 2) for i in range(200)], seed=0)
-    blend, _, rows = choose_calibration(y, noisy, sharp, halves, blends=(0.0, 0.5, 1.0))
-    assert blend > 0.0
-    assert {r["blend"] for r in rows} == {0.0, 0.5, 1.0}
-    blend, shrink, rows = choose_calibration(y, noisy, None, halves, shrinkages=(0.0, 5.0))
-    assert blend == 0.0 and shrink in (0.0, 5.0) and len(rows) == 2
+    weights, _, rows = choose_calibration(y, noisy, {"knn": sharp}, halves)
+    assert weights["knn"] > 0.0
+    assert sorted(r["weights"]["knn"] for r in rows if r["shrinkage"] == 0.0) == [
+        0.0,
+        0.25,
+        0.5,
+        0.75,
+    ]
+    weights, shrink, rows = choose_calibration(y, noisy, {}, halves, shrinkages=(0.0, 5.0))
+    assert weights == {} and shrink in (0.0, 5.0) and len(rows) == 2
+
+
+@pytest.mark.parametrize(
+    ("members", "n_candidates"),
+    [([], 1), (["knn"], 4), (["finetuned", "knn"], 10)],
+)
+def test_when_members_are_enabled_then_candidate_weights_leave_the_linear_models_a_quarter(
+    members, n_candidates
+):
+    got = blend_candidates(members)
+    assert len(got) == n_candidates
+    assert all(set(c) == set(members) and sum(c.values()) <= 0.75 for c in got)
+
+
+def test_when_members_are_mixed_then_weights_apply_and_the_linear_models_get_the_rest():
+    lin, other = np.full((2, 2), 0.2), np.full((2, 2), 0.6)
+    np.testing.assert_allclose(mix(lin, {"knn": other}, {"knn": 0.25}), 0.3)
+    np.testing.assert_allclose(mix(lin, {}, {}), 0.2)
+
+
+@pytest.mark.parametrize(
+    ("k", "expect"),
+    [(1, [1.0, 0.0]), (2, [0.5, 0.5])],
+)
+def test_when_knn_scores_then_they_are_the_neighbours_weighted_codes(k, expect):
+    train = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    y = np.array([[1, 0], [0, 1], [0, 1]])
+    # the query is closest to unit 0, equally close to units 1 and 2 after it
+    got = knn_proba(train, y, np.array([[1.0, 0.2]]), k=k, temperature=0.0)
+    np.testing.assert_allclose(got[0], expect)
+    assert knn_proba(train, y, np.zeros((0, 2))).shape == (0, 2)
+
+
+def test_when_the_knn_member_is_enabled_then_it_is_scored_and_can_be_blended():
+    texts, emb, labels, groups = make_data(n=90, seed=9)
+    coder = SupervisedCoder(CODES, n_splits=3, knn={"k": 5}).fit(texts, emb, labels, groups)
+    assert set(coder.oof_members_) == {"linear", "knn"}
+    assert {tuple(r["weights"]) for r in coder.calibration_} == {("knn",)}
+    fixed = SupervisedCoder(CODES, n_splits=3, knn={"k": 5}, blend={"knn": 0.5}).fit(
+        texts, emb, labels, groups
+    )
+    assert fixed.blend_ == {"knn": 0.5}
+    p_fixed = fixed.predict_proba(texts[:5], emb[:5])
+    lin = SupervisedCoder(CODES, n_splits=3, blend={}).fit(texts, emb, labels, groups)
+    assert not np.allclose(p_fixed, lin.predict_proba(texts[:5], emb[:5]))
 
 
 def test_when_shrinkage_is_fixed_then_fit_uses_it_and_records_the_choice():
@@ -227,7 +280,7 @@ def test_when_shrinkage_is_fixed_then_fit_uses_it_and_records_the_choice():
     coder = SupervisedCoder(CODES, n_splits=3, threshold_shrinkage=7.0).fit(
         texts, emb, labels, groups
     )
-    assert coder.shrinkage_ == 7.0 and coder.blend_ == 0.0
+    assert coder.shrinkage_ == 7.0 and coder.blend_ == {}
     assert [r["shrinkage"] for r in coder.calibration_] == [7.0]
     chosen = SupervisedCoder(CODES, n_splits=3).fit(texts, emb, labels, groups)
     assert len(chosen.calibration_) > 1
@@ -235,8 +288,12 @@ def test_when_shrinkage_is_fixed_then_fit_uses_it_and_records_the_choice():
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"threshold_shrinkage": -1.0}, "threshold_shrinkage"), ({"blend": 1.5}, "blend")],
+    [
+        ({"threshold_shrinkage": -1.0}, "threshold_shrinkage"),
+        ({"blend": {"knn": 0.5}}, "no such member"),
+        ({"knn": {}, "blend": {"knn": 1.5}}, "at most 1"),
+    ],
 )
 def test_when_calibration_settings_are_out_of_range_then_value_error_names_them(kwargs, field):
-    with pytest.raises(ValueError, match=field):
+    with pytest.raises(ValueError, match=field):  # field: a word of the message
         SupervisedCoder(CODES, **kwargs)
