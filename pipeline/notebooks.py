@@ -131,9 +131,10 @@ def render_html(nb: Any) -> str:
         for out in cell.get("outputs", []):
             if "execution_count" in out:
                 out["execution_count"] = n
-    exporter = HTMLExporter(embed_images=True)
+    # no MathJax or require.js from a CDN: the page must open offline and fetch nothing
+    exporter = HTMLExporter(embed_images=True, mathjax_url="", require_js_url="")
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return re.sub(r'<script src="">\s*</script>\n?', "", body)
 
 
 def run_stage(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -62,7 +63,10 @@ def test_when_notebooks_run_then_html_per_notebook_in_their_folder(tmp_path):
     metrics = N.run_stage(folder, out, tmp_path / "m.json", root=ROOT, timeout=60)
     assert sorted(p.name for p in out.iterdir()) == ["a.html", "b.html"]
     assert metrics["notebooks"] == 2
-    assert "nb" in (out / "a.html").read_text(encoding="utf-8")  # ran with cwd = its folder
+    page = (out / "a.html").read_text(encoding="utf-8")
+    assert "nb" in page  # ran with cwd = its folder
+    # opens offline: no script is fetched from a CDN (MathJax, require.js)
+    assert not re.search(r"<script[^>]*\bsrc=", page)
     assert json.loads((tmp_path / "m.json").read_text())["notebooks"] == 2
 
 
