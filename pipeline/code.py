@@ -463,6 +463,7 @@ def code_segments(
     params: CodeParams,
     encode: Any,
     human: pd.DataFrame | None = None,
+    finetune_model: str | None = None,
 ) -> CodingResult:
     """Code every respondent turn and place each code on its segments.
 
@@ -476,6 +477,8 @@ def code_segments(
         encode: ``texts -> L2-normalised array`` (the embed stage's encoder).
         human: optional human codes (``interview_id, turn_index, code_id``) used to
             calibrate thresholds by cross-fitting and to train the supervised coder.
+        finetune_model: the encoder folder the supervised coder fine-tunes when
+            ``params.finetune_epochs`` is set (``None``: the packaged all-MiniLM-L6-v2).
     """
     started = time.perf_counter()
     if len(segments) != len(embeddings):
@@ -536,7 +539,7 @@ def code_segments(
                 "data.human_codes (e.g. a filled-in review sheet) or remove 'supervised'"
             )
         sup, sup_proba = _cross_fit_supervised(
-            texts, turn_of, turn_vectors, turn_interview, gold, codes, params
+            texts, turn_of, turn_vectors, turn_interview, gold, codes, params, finetune_model
         )
         if params.combine == "supervised":
             # codes with enough human examples follow the supervised coder; the others keep
@@ -546,9 +549,7 @@ def code_segments(
         else:
             decided = decided | sup
         member = " with a fine-tuned encoder" if params.finetune_epochs else ""
-        calibration += (
-            f"; supervised coder{member} cross-fitted over interviews ({params.combine})"
-        )
+        calibration += f"; supervised coder{member} cross-fitted over interviews ({params.combine})"
 
     seg_scores = (
         standardise(semantic.score(embeddings))
@@ -641,6 +642,7 @@ def _cross_fit_supervised(
     gold: np.ndarray,
     codes: list[str],
     params: CodeParams,
+    finetune_model: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Supervised turn decisions, each from a model trained on the other interviews' turns.
 
@@ -669,7 +671,11 @@ def _cross_fit_supervised(
             codes,
             seed=params.seed,
             fallback=False,
-            finetune={"epochs": params.finetune_epochs} if params.finetune_epochs else None,
+            finetune=(
+                {"epochs": params.finetune_epochs, "model": finetune_model}
+                if params.finetune_epochs
+                else None
+            ),
         ).fit(
             [t_text[i] for i in idx],
             turn_vectors[idx],
@@ -761,7 +767,13 @@ def run_stage(
         return encode(list(texts), params.embed.model, params.embed.batch_size)
 
     result = code_segments(
-        segments, embeddings, book, params.code, cached_encoder(table, fallback), human
+        segments,
+        embeddings,
+        book,
+        params.code,
+        cached_encoder(table, fallback),
+        human,
+        finetune_model=params.embed.model,
     )
     result.stats["stage_seconds"] = round(time.perf_counter() - started, 3)
     result.stats["stage_segments_per_second"] = round(
