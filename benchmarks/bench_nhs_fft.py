@@ -255,7 +255,12 @@ def supervised(
     np.savez_compressed(
         CACHE / f"members_{mode}_ft{setting.get('finetune_epochs', 0)}.npz",
         dev_proba=proba,
+        y_train=coder.label_matrix(labels),
         **{f"oof_{k}": v for k, v in coder.oof_members_.items()},
+        **{
+            f"dev_{k}": v
+            for k, v in coder.predict_members(dev_texts, emb[f"dev_{mode}"], True).items()
+        },
     )
     other = scores(gold, coder.decide(proba, fallback=not setting["fallback"]), codes)
     return {

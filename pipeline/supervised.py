@@ -59,7 +59,7 @@ def best_threshold(y: np.ndarray, proba: np.ndarray, grid: np.ndarray = THRESHOL
     return float(tied[(len(tied) - 1) // 2]), float(best)
 
 
-SHRINKAGE_GRID = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0)
+SHRINKAGE_GRID = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
 WEIGHT_GRID = (0.0, 0.25, 0.5, 0.75)
 MAX_EXTRA_WEIGHT = 0.75
 
@@ -545,13 +545,31 @@ class SupervisedCoder:
         embeddings = self._check(texts, embeddings)
         if not texts:
             return np.zeros((0, len(self.codes)), dtype=np.float64)
-        proba = self._proba(self._vecs, self._models, texts, embeddings)
-        extra = {}
-        if self.blend_.get("knn", 0.0) > 0:
-            extra["knn"] = knn_proba(self._train_emb, self._train_y, embeddings, **self.knn)
+        members = self.predict_members(texts, embeddings)
+        linear = members.pop("linear")
+        return mix(linear, members, {k: w for k, w in self.blend_.items() if k in members})
+
+    def predict_members(
+        self, texts: list[str], embeddings: np.ndarray, all_members: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Each member's probabilities, by name (``linear`` always).
+
+        Members whose chosen weight is 0 are skipped unless ``all_members`` (the fine-tuned
+        member is then still missing: it is only fitted on all units when it has weight).
+
+        Raises:
+            RuntimeError: When the coder is not fitted.
+        """
+        if not self._fitted:
+            raise RuntimeError("SupervisedCoder: call fit() first")
+        texts = list(texts)
+        embeddings = self._check(texts, embeddings)
+        out = {"linear": self._proba(self._vecs, self._models, texts, embeddings)}
+        if self.knn is not None and (all_members or self.blend_.get("knn", 0.0) > 0):
+            out["knn"] = knn_proba(self._train_emb, self._train_y, embeddings, **self.knn)
         if self._finetuned is not None:
-            extra["finetuned"] = self._finetuned.predict_proba(texts)
-        return mix(proba, extra, {k: w for k, w in self.blend_.items() if k in extra})
+            out["finetuned"] = self._finetuned.predict_proba(texts)
+        return out
 
     def decide(self, proba: np.ndarray, fallback: bool | None = None) -> list[set[str]]:
         """Codes per row from probabilities, with the per-code thresholds and the fallback.
