@@ -4,6 +4,8 @@ Usage::
 
     python benchmarks/bench_nhs_fft.py [--shared PATH] [--out FILE] [--tune]
                                        [--input {question,text}] [--C C] [--[no-]fallback]
+                                       [--finetune-epochs N] [--[no-]knn] [--shrinkage K]
+                                       [--no-alt]
 
 Needs ``data/coded/nhs_fft/{train,dev}.jsonl`` and ``codebook.json`` under ``--shared`` (default
 ``<repo>/../shared``). Texts are embedded with :func:`pipeline.embed.encode` (all-MiniLM-L6-v2,
@@ -12,7 +14,13 @@ offline) and the vectors cached in ``build/bench_nhs_fft/`` keyed by a hash of t
 * **Supervised**: :class:`pipeline.supervised.SupervisedCoder` fitted on ``train`` (folds
   grouped by respondent: the part of the id before ``" - Q"``), scored once on ``dev``. The
   classifier input is the question and the answer, ``f"{question}: {text}"`` (``--input
-  question``) or the answer alone (``--input text``); both are scored and reported.
+  question``) or the answer alone (``--input text``); both are scored and reported
+  (``--no-alt``: only the chosen input, and no zero-shot run).
+* **Members** (ADR 0011): the linear models always; a nearest-neighbour member (``--knn``, on
+  by default); the fine-tuned encoder with ``--finetune-epochs 5`` (35-45 min on 2 cores).
+  Member weights and the threshold shrinkage are chosen on ``train`` by cross-evaluation of
+  the out-of-fold probabilities (``calibration_chosen_on_train`` in the report). Member
+  probabilities are saved to ``build/bench_nhs_fft/members_*.npz``.
 * **Zero-shot, codebook only**: each code's ``label: definition`` is embedded; a unit's score
   for a code is the cosine similarity; a unit gets every code at or above one global threshold
   (chosen on ``train``, never on ``dev``), plus always its top-1 code.
