@@ -539,12 +539,6 @@ class SupervisedCoder:
         Raises:
             RuntimeError: When the coder is not fitted.
         """
-        if not self._fitted:
-            raise RuntimeError("SupervisedCoder: call fit() first")
-        texts = list(texts)
-        embeddings = self._check(texts, embeddings)
-        if not texts:
-            return np.zeros((0, len(self.codes)), dtype=np.float64)
         members = self.predict_members(texts, embeddings)
         linear = members.pop("linear")
         return mix(linear, members, {k: w for k, w in self.blend_.items() if k in members})
@@ -564,6 +558,9 @@ class SupervisedCoder:
             raise RuntimeError("SupervisedCoder: call fit() first")
         texts = list(texts)
         embeddings = self._check(texts, embeddings)
+        if not texts:
+            empty = np.zeros((0, len(self.codes)), dtype=np.float64)
+            return {"linear": empty, **dict.fromkeys(self.blend_, empty)}
         out = {"linear": self._proba(self._vecs, self._models, texts, embeddings)}
         if self.knn is not None and (all_members or self.blend_.get("knn", 0.0) > 0):
             out["knn"] = knn_proba(self._train_emb, self._train_y, embeddings, **self.knn)

@@ -421,15 +421,19 @@ def test_when_users_minimal_codebook_applied_then_turns_get_the_right_codes(tmp_
     assert json.loads(out["m.json"].read_text())["calibration"] == "default"
 
 
-def test_when_supervised_coder_enabled_then_it_learns_from_other_interviews():
+def _two_code_interviews(n_interviews: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Segments and human codes: each interview has a sharing turn and a trust turn."""
     rows, human = [], []
-    for n in range(8):
+    for n in range(n_interviews):
         iv = f"S{n}"
         rows.append((iv, 1, 0, f"We borrowed a tool and shared practice number {n}."))
         rows.append((iv, 3, 0, f"An honest, open talk built trust, meeting {n}."))
         human += [(iv, 1, "benefit.sharing"), (iv, 3, "benefit.trust")]
-    segs = _segments(rows)
-    human_df = pd.DataFrame(human, columns=["interview_id", "turn_index", "code_id"])
+    return _segments(rows), pd.DataFrame(human, columns=["interview_id", "turn_index", "code_id"])
+
+
+def test_when_supervised_coder_enabled_then_it_learns_from_other_interviews():
+    segs, human_df = _two_code_interviews(8)
     params = CodeParams(coders=["supervised"], folds=4)
     result = C.code_segments(
         segs, fake_encode(segs.text.tolist()), BOOK, params, fake_encode, human_df
@@ -444,14 +448,7 @@ def test_when_supervised_coder_enabled_then_it_learns_from_other_interviews():
 
 @pytest.mark.slow
 def test_when_finetune_epochs_are_set_then_the_supervised_coder_fine_tunes_the_encoder_too():
-    rows, human = [], []
-    for n in range(6):
-        iv = f"S{n}"
-        rows.append((iv, 1, 0, f"We borrowed a tool and shared practice number {n}."))
-        rows.append((iv, 3, 0, f"An honest, open talk built trust, meeting {n}."))
-        human += [(iv, 1, "benefit.sharing"), (iv, 3, "benefit.trust")]
-    segs = _segments(rows)
-    human_df = pd.DataFrame(human, columns=["interview_id", "turn_index", "code_id"])
+    segs, human_df = _two_code_interviews(6)
     params = CodeParams(coders=["supervised"], folds=2, finetune_epochs=1)
     result = C.code_segments(
         segs, fake_encode(segs.text.tolist()), BOOK, params, fake_encode, human_df

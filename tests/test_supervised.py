@@ -88,6 +88,8 @@ def test_when_predicting_then_rows_are_sets_of_known_codes(fitted):
     proba = coder.predict_proba(texts[:20], emb[:20])
     assert proba.shape == (20, len(CODES))
     assert ((proba >= 0) & (proba <= 1)).all()
+    assert coder.predict_proba([], emb[:0]).shape == (0, len(CODES))
+    assert coder.predict([], emb[:0]) == []
 
 
 def test_when_fitted_twice_on_same_inputs_then_outputs_are_identical():
