@@ -1153,7 +1153,11 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
     t8 = methods_table(inputs, codes, params)
     tables += [t4, t5, t6, t7, t8]
     evidence += [ev4, ev5, ev6, ev7]
-    ev = pd.concat([e for e in evidence if not e.empty], ignore_index=True)
+    # one dtype per column in every part (an all-missing segment_id column is object, not float)
+    ev = pd.concat(
+        [e.astype(dict.fromkeys(EVIDENCE_COLUMNS, object)) for e in evidence if not e.empty],
+        ignore_index=True,
+    )
     ev = ev.astype({"table": str, "row_key": str, "column_key": str, "interview_id": str})
     ev["segment_id"] = ev["segment_id"].map(_segment_key)
     ev = ev[list(EVIDENCE_COLUMNS)].reset_index(drop=True)
