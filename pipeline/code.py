@@ -39,6 +39,7 @@ from pipeline.codebook import Codebook, load_codebook
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_outputs, write_json
 from pipeline.params import CodeParams, load_params
+from pipeline.thresholds import best_on_grid, f1_curve
 
 log = logging.getLogger(__name__)
 
@@ -356,24 +357,6 @@ def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
     return 0.0 if tp == 0 else float(2 * tp / denom)
 
 
-def _f1_curve(values: np.ndarray, positive: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """F1 of ``values >= t`` against ``positive`` for every ``t`` in ``grid`` (vectorised)."""
-    values = np.asarray(values, dtype=np.float64).ravel()
-    positive = np.asarray(positive, dtype=bool).ravel()
-    all_sorted = np.sort(values)
-    pos_sorted = np.sort(values[positive])
-    predicted = len(values) - np.searchsorted(all_sorted, grid, side="left")
-    tp = len(pos_sorted) - np.searchsorted(pos_sorted, grid, side="left")
-    denom = predicted + len(pos_sorted)
-    return np.where(tp > 0, 2.0 * tp / np.maximum(denom, 1), 0.0)
-
-
-def _best(grid: np.ndarray, f1s: np.ndarray) -> float:
-    """The grid point with the best F1; ties go to the median tied point (less brittle)."""
-    tied = grid[np.isclose(f1s, f1s.max())]
-    return float(tied[(len(tied) - 1) // 2])
-
-
 def _grid(params: CodeParams) -> np.ndarray:
     return np.round(np.arange(params.grid_min, params.grid_max + 1e-9, params.grid_step), 4)
 
@@ -395,11 +378,11 @@ def fit_thresholds(
     if not len(grid) or not len(scores):
         return np.full(k, params.default_threshold, dtype=np.float32), 0.0
     masked = np.where(competition(scores, params.relative, floor), scores, -np.inf)
-    best_global = _best(grid, _f1_curve(masked, gold, grid))
+    best_global = best_on_grid(grid, f1_curve(masked, gold, grid))
     thresholds = np.full(k, best_global, dtype=np.float32)
     for j in range(k):
         if gold[:, j].sum() >= params.min_positives:
-            thresholds[j] = _best(grid, _f1_curve(masked[:, j], gold[:, j], grid))
+            thresholds[j] = best_on_grid(grid, f1_curve(masked[:, j], gold[:, j], grid))
     return thresholds, _f1(masked >= thresholds, gold)
 
 

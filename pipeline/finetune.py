@@ -74,14 +74,12 @@ class FineTunedCoder:
         Raises:
             ValueError: On an empty or duplicated code list or a non-positive setting.
         """
-        if not codes:
-            raise ValueError("codes: empty")
-        if len(set(codes)) != len(codes):
-            raise ValueError("codes: duplicated code")
+        from pipeline.supervised import check_codes
+
+        self.codes = check_codes(codes)
         for name, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
             if value <= 0:
                 raise ValueError(f"{name}: must be positive, got {value}")
-        self.codes = list(codes)
         self.model = model
         self.epochs = epochs
         self.lr = lr
@@ -105,15 +103,15 @@ class FineTunedCoder:
 
     def _load(self) -> tuple[Any, Any]:
         """A fresh tokenizer and encoder from the local folder (never from a hub)."""
-        import os
+        from pipeline.embed import stay_offline
 
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        stay_offline()
         path = Path(self._model_path())
         if not (path / "config.json").is_file():
             raise QualevalError(
-                f"finetune model: {path}: no transformer model there (no config.json); leave "
-                "the model empty for the packaged all-MiniLM-L6-v2"
+                f"embed.model: {path}: no transformer model there to fine-tune (no "
+                "config.json); leave embed.model empty for the packaged all-MiniLM-L6-v2, or "
+                "set code.finetune_epochs: 0"
             )
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -153,13 +151,9 @@ class FineTunedCoder:
 
     def label_matrix(self, labels: Sequence[set[str]]) -> np.ndarray:
         """0/1 float matrix ``(n, k)`` of ``labels`` over :attr:`codes` (unknown codes ignored)."""
-        index = {c: j for j, c in enumerate(self.codes)}
-        y = np.zeros((len(labels), len(self.codes)), dtype=np.float32)
-        for i, row in enumerate(labels):
-            for code in row:
-                if code in index:
-                    y[i, index[code]] = 1.0
-        return y
+        from pipeline.supervised import label_matrix
+
+        return label_matrix(labels, self.codes, np.float32)
 
     def fit(self, texts: list[str], labels: list[set[str]]) -> FineTunedCoder:
         """Fine-tune a fresh copy of the encoder and a new head on ``texts`` and ``labels``.

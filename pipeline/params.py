@@ -341,6 +341,15 @@ class CodeParams(_Block):
     grid_step: float = Field(0.05, gt=0)
     seed: int = 0
 
+    @model_validator(mode="after")
+    def _finetune_needs_supervised(self) -> CodeParams:
+        if self.finetune_epochs and "supervised" not in self.coders:
+            raise ValueError(
+                "finetune_epochs fine-tunes the supervised coder's encoder; add 'supervised' "
+                "to code.coders or set finetune_epochs: 0"
+            )
+        return self
+
 
 class TopicsParams(_Block):
     """Settings of the topics stage (see ``docs/adr/0009-emergent-topics.md``)."""

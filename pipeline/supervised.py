@@ -30,6 +30,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
+from pipeline.thresholds import best_on_grid, f1_curve
+
 log = logging.getLogger(__name__)
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
@@ -52,11 +54,30 @@ def best_threshold(y: np.ndarray, proba: np.ndarray, grid: np.ndarray = THRESHOL
     Returns:
         ``(threshold, f1)``.
     """
-    y = np.asarray(y, dtype=bool)
-    scores = np.array([f1_at(y, proba >= t) for t in grid])
-    best = scores.max()
-    tied = grid[np.isclose(scores, best)]
-    return float(tied[(len(tied) - 1) // 2]), float(best)
+    scores = f1_curve(proba, y, grid)
+    return best_on_grid(grid, scores), float(scores.max())
+
+
+def check_codes(codes: Sequence[str]) -> list[str]:
+    """The code list as a list; ``ValueError`` when it is empty or has a duplicate."""
+    if not codes:
+        raise ValueError("codes: empty")
+    if len(set(codes)) != len(codes):
+        raise ValueError("codes: duplicated code")
+    return list(codes)
+
+
+def label_matrix(
+    labels: Sequence[set[str]], codes: Sequence[str], dtype: type = np.int8
+) -> np.ndarray:
+    """0/1 matrix ``(n, k)`` of ``labels`` over ``codes`` (unknown codes ignored)."""
+    index = {c: j for j, c in enumerate(codes)}
+    y = np.zeros((len(labels), len(codes)), dtype=dtype)
+    for i, row in enumerate(labels):
+        for code in row:
+            if code in index:
+                y[i, index[code]] = 1
+    return y
 
 
 SHRINKAGE_GRID = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
@@ -70,9 +91,8 @@ def global_threshold(y: np.ndarray, proba: np.ndarray, grid: np.ndarray = THRESH
     cols = np.flatnonzero(y.any(axis=0))
     if not len(cols):
         return DEFAULT_THRESHOLD
-    scores = np.array([np.mean([f1_at(y[:, j], proba[:, j] >= t) for j in cols]) for t in grid])
-    tied = grid[np.isclose(scores, scores.max())]
-    return float(tied[(len(tied) - 1) // 2])
+    scores = np.mean([f1_curve(proba[:, j], y[:, j], grid) for j in cols], axis=0)
+    return best_on_grid(grid, scores)
 
 
 def shrunk_thresholds(y: np.ndarray, proba: np.ndarray, shrinkage: float) -> np.ndarray:
@@ -281,13 +301,9 @@ class SupervisedCoder:
             ValueError: On an empty or duplicated code list, ``n_splits < 2`` or a setting
                 out of range.
         """
-        if not codes:
-            raise ValueError("codes: empty")
-        if len(set(codes)) != len(codes):
-            raise ValueError("codes: duplicated code")
+        self.codes = check_codes(codes)
         if n_splits < 2:
             raise ValueError("n_splits: must be at least 2")
-        self.codes = list(codes)
         self.C = C
         self.seed = seed
         self.n_splits = n_splits
@@ -405,13 +421,7 @@ class SupervisedCoder:
 
     def label_matrix(self, labels: Sequence[set[str]]) -> np.ndarray:
         """0/1 matrix ``(n, k)`` of ``labels`` over :attr:`codes` (unknown codes ignored)."""
-        index = {c: j for j, c in enumerate(self.codes)}
-        y = np.zeros((len(labels), len(self.codes)), dtype=np.int8)
-        for i, row in enumerate(labels):
-            for code in row:
-                if code in index:
-                    y[i, index[code]] = 1
-        return y
+        return label_matrix(labels, self.codes)
 
     def fit(
         self,

@@ -9,6 +9,7 @@ import pytest
 from pipeline import code as C
 from pipeline.codebook import parse_codebook
 from pipeline.params import CodeParams
+from pipeline.thresholds import f1_curve
 
 BOOK = parse_codebook(
     {
@@ -316,7 +317,7 @@ def test_when_f1_curve_computed_then_it_equals_brute_force(values, positive):
     grid = np.round(np.arange(-0.5, 3.5, 0.05), 4)
     v, g = np.array(values), np.array(positive)
     brute = [C._f1(v >= t, g) for t in grid]
-    np.testing.assert_allclose(C._f1_curve(v, g, grid), brute, atol=1e-12)
+    np.testing.assert_allclose(f1_curve(v, g, grid), brute, atol=1e-12)
 
 
 @pytest.mark.parametrize(

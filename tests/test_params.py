@@ -29,6 +29,12 @@ ERROR_CASES = [
     ),
     ("yaml_syntax", "ingest:\n  strict: [true\n", "params.yaml: line 3: not valid YAML"),
     ("not_a_mapping", "- a\n- b\n", "expected a mapping"),
+    (
+        "finetune_without_supervised",
+        "code:\n  finetune_epochs: 3\n",
+        "params.yaml: code: Value error, finetune_epochs fine-tunes the supervised coder's "
+        "encoder; add 'supervised' to code.coders",
+    ),
 ]
 
 
