@@ -114,7 +114,7 @@ def main() -> None:
                 "coding_seconds": stats["seconds"],
                 "coding_segments_per_second": stats["segments_per_second"],
             }
-    from pipeline.embed import encode, load_encoder
+    from pipeline.encoder import encode, load_encoder
 
     texts = pd.read_parquet(ROOT / "outputs" / "segments" / "segments.parquet")["text"].tolist()
     load_encoder(None)

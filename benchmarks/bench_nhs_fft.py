@@ -8,7 +8,7 @@ Usage::
                                        [--no-alt]
 
 Needs ``data/coded/nhs_fft/{train,dev}.jsonl`` and ``codebook.json`` under ``--shared`` (default
-``<repo>/../shared``). Texts are embedded with :func:`pipeline.embed.encode` (all-MiniLM-L6-v2,
+``<repo>/../shared``). Texts are embedded with :func:`pipeline.encoder.encode` (all-MiniLM-L6-v2,
 offline) and the vectors cached in ``build/bench_nhs_fft/`` keyed by a hash of the texts.
 
 * **Supervised**: :class:`pipeline.supervised.SupervisedCoder` fitted on ``train`` (folds
@@ -107,7 +107,7 @@ def embed_cached(texts: list[str]) -> tuple[np.ndarray, float]:
         vectors = np.load(path, allow_pickle=False)
         if vectors.shape[0] == len(texts):
             return vectors, 0.0
-    from pipeline.embed import encode
+    from pipeline.encoder import encode
 
     t0 = time.perf_counter()
     vectors = encode(texts)

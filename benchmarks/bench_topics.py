@@ -7,7 +7,7 @@ Usage::
 
 Needs ``data/coded/nhs_fft/{train,dev}.jsonl`` under ``--shared`` (default
 ``<repo>/../shared``; see the README there: 4,804 free-text patient-feedback comments, MIT).
-The texts are embedded once with the packaged all-MiniLM-L6-v2 (:func:`pipeline.embed.encode`,
+The texts are embedded once with the packaged all-MiniLM-L6-v2 (:func:`pipeline.encoder.encode`,
 offline) and the vectors cached under ``.cache/bench_topics/`` (git-ignored), keyed by a hash
 of the texts; later runs only fit.
 
@@ -90,7 +90,7 @@ def load_texts(shared: Path) -> pd.DataFrame:
 
 def cached_embeddings(texts: list[str]) -> np.ndarray:
     """Embeddings of ``texts``, computed once and cached by a hash of the texts."""
-    from pipeline.embed import default_model_path, encode
+    from pipeline.encoder import default_model_path, encode
 
     key = hashlib.sha256(
         ("\n".join(texts) + "\x00" + Path(default_model_path()).name).encode("utf-8")
@@ -110,7 +110,7 @@ def cached_embeddings(texts: list[str]) -> np.ndarray:
 
 def run_ours(seg: pd.DataFrame, emb: np.ndarray, params, stability: bool) -> dict:
     """Our configured stage on the benchmark corpus."""
-    from pipeline.embed import load_encoder
+    from pipeline.encoder import load_encoder
 
     p = params.model_copy(update={"stability_seeds": 3 if stability else 1})
     encoder = load_encoder(None) if p.mmr_diversity > 0 else None

@@ -29,7 +29,7 @@ import typer
 from tqdm import tqdm
 
 from pipeline.errors import QualevalError
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_outputs, optional_path, write_json
 from pipeline.params import AnonymiseParams, load_params
 from pipeline.recognisers.base import (
     DATE,
@@ -1271,13 +1271,6 @@ def read_gold(path: Path) -> list[dict[str, Any]]:
 # --- file I/O ----------------------------------------------------------------------------
 
 
-def optional_path(path: Path | None) -> Path | None:
-    """``None`` for an unset path, including ``None``/``null`` rendered by ``dvc.yaml``."""
-    if path is None or str(path).strip().lower() in ("", "none", "null"):
-        return None
-    return Path(path)
-
-
 def _csv_text(df: pd.DataFrame) -> str:
     buf = io.StringIO()
     df.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
@@ -1412,6 +1405,6 @@ def main(
 
 
 if __name__ == "__main__":
-    from pipeline.cli import run_typer
+    from pipeline.entry import run_typer
 
     run_typer(main)

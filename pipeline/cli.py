@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
+from pipeline.entry import guarded, setup_logging
 from pipeline.errors import QualevalError
 
 app = typer.Typer(
@@ -18,53 +17,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 log = logging.getLogger(__name__)
-
-
-class _StderrHandler(logging.StreamHandler):
-    """Write to whatever ``sys.stderr`` is now (it is swapped by test runners and notebooks)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-
-    @property
-    def stream(self):  # type: ignore[override]
-        """The current standard error."""
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: object) -> None:
-        pass
-
-
-def setup_logging(verbose: bool = False) -> None:
-    """Log to stderr; transcript text is never logged, only counts, files and reasons."""
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True
-    )
-
-
-def run_typer(func: Callable[..., object]) -> None:
-    """Run a stage's ``main`` as a stand-alone typer command with clean error reporting."""
-    cmd = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    cmd.command()(_guarded(func))
-    cmd()
-
-
-def _guarded(func: Callable[..., object]) -> Callable[..., object]:
-    import functools
-
-    @functools.wraps(func)
-    def wrapper(*args: object, **kwargs: object) -> object:
-        setup_logging()
-        try:
-            return func(*args, **kwargs)
-        except QualevalError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
 
 
 def _register() -> None:
@@ -82,32 +34,32 @@ def _register() -> None:
     )
 
     app.command("ingest", help="Parse transcripts and metadata into the turns table.")(
-        _guarded(ingest.main)
+        guarded(ingest.main)
     )
     app.command("anonymise", help="Replace identifiers with consistent pseudonyms.")(
-        _guarded(anonymise.main)
+        guarded(anonymise.main)
     )
     app.command("embed", help="Split respondent turns into segments and embed them.")(
-        _guarded(embed.main)
+        guarded(embed.main)
     )
     app.command("embed-codebook", help="Embed the codebook's material for the coders.")(
-        _guarded(embed_codebook.main)
+        guarded(embed_codebook.main)
     )
-    app.command("code", help="Apply the codebook to the segments.")(_guarded(code.main))
+    app.command("code", help="Apply the codebook to the segments.")(guarded(code.main))
     app.command("compare", help="Coding comparison with human codes; review sheet.")(
-        _guarded(compare.main)
+        guarded(compare.main)
     )
     app.command("topics", help="Emergent topics (BERTopic) set against the codebook.")(
-        _guarded(topics.main)
+        guarded(topics.main)
     )
     app.command("report", help="Evaluation tables and the commissioner report.")(
-        _guarded(report.main)
+        guarded(report.main)
     )
     app.command("notebooks", help="Execute the notebooks and render them as HTML.")(
-        _guarded(notebooks.main)
+        guarded(notebooks.main)
     )
     app.command("verify", help="Leak gate: fail if a known identifier is under outputs/.")(
-        _guarded(verify.main)
+        guarded(verify.main)
     )
 
 

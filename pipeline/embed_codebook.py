@@ -57,7 +57,7 @@ def run_stage(
     params_path: Path | None, codebook_path: Path, *, vectors_path: Path, metrics_path: Path
 ) -> pd.DataFrame:
     """Read the codebook, embed its material, write the table and metrics (all or nothing)."""
-    from pipeline.embed import encode
+    from pipeline.encoder import encode
 
     params = load_params(params_path)
     book = load_codebook(codebook_path)
@@ -103,6 +103,6 @@ def main(
 
 
 if __name__ == "__main__":
-    from pipeline.cli import run_typer
+    from pipeline.entry import run_typer
 
     run_typer(main)

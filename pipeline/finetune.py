@@ -97,13 +97,13 @@ class FineTunedCoder:
     def _model_path(self) -> str:
         if self.model:
             return str(self.model)
-        from pipeline.embed import default_model_path
+        from pipeline.encoder import default_model_path
 
         return default_model_path()
 
     def _load(self) -> tuple[Any, Any]:
         """A fresh tokenizer and encoder from the local folder (never from a hub)."""
-        from pipeline.embed import stay_offline
+        from pipeline.encoder import stay_offline
 
         stay_offline()
         path = Path(self._model_path())

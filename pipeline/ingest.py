@@ -926,6 +926,6 @@ def main(
 
 
 if __name__ == "__main__":
-    from pipeline.cli import run_typer
+    from pipeline.entry import run_typer
 
     run_typer(main)

@@ -43,6 +43,13 @@ def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
             os.replace(tmp, target)
 
 
+def optional_path(path: Path | str | None) -> Path | None:
+    """``None`` for an unset path, including ``None``/``null`` rendered by ``dvc.yaml``."""
+    if path is None or str(path).strip().lower() in ("", "none", "null"):
+        return None
+    return Path(path)
+
+
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` as stable, sorted, indented JSON (DVC metrics format)."""
     Path(path).write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")

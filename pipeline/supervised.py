@@ -1,6 +1,6 @@
 """Supervised deductive coder: one linear classifier per code, trained on human-coded units.
 
-Each unit is represented by its sentence embedding (e.g. from :func:`pipeline.embed.encode`)
+Each unit is represented by its sentence embedding (e.g. from :func:`pipeline.encoder.encode`)
 concatenated with TF-IDF word and character n-gram features fitted on the training texts. One
 ``LogisticRegression(class_weight="balanced")`` per code gives a probability; each code then has
 its own decision threshold, chosen by cross-validation on the training data (out-of-fold

@@ -1130,7 +1130,7 @@ def run_stage(
     code_labels = {c.id: c.label for c in book.codes}
     encoder = None
     if params.mmr_diversity > 0 and len(segments):
-        from pipeline.embed import load_encoder
+        from pipeline.encoder import load_encoder
 
         encoder = load_encoder(all_params.embed.model)
     result = fit_topics(
@@ -1199,6 +1199,6 @@ def main(
 
 
 if __name__ == "__main__":
-    from pipeline.cli import run_typer
+    from pipeline.entry import run_typer
 
     run_typer(main)

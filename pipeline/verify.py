@@ -446,7 +446,7 @@ def main(
     params: Path = typer.Option(None, help="params.yaml"),
 ) -> None:
     """Leak gate: fail if an identifier known to the key or register is under outputs/."""
-    from pipeline.anonymise import optional_path
+    from pipeline.io import optional_path
 
     run_stage(
         params,
@@ -461,6 +461,6 @@ def main(
 
 
 if __name__ == "__main__":
-    from pipeline.cli import run_typer
+    from pipeline.entry import run_typer
 
     run_typer(main)

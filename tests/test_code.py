@@ -376,7 +376,7 @@ def test_when_users_minimal_codebook_applied_then_turns_get_the_right_codes(tmp_
     from test_codebook import LIBRARY_CODEBOOK
 
     from pipeline import embed_codebook
-    from pipeline.embed import encode
+    from pipeline.encoder import encode
 
     book = tmp_path / "library.yaml"
     book.write_text(LIBRARY_CODEBOOK, encoding="utf-8")

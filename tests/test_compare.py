@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from pipeline import compare as C
-from pipeline.cli import _guarded
+from pipeline.entry import guarded as _guarded
 from pipeline.errors import QualevalError
 
 CODES = ["a", "b", "c"]
