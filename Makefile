@@ -38,8 +38,8 @@ test: setup
 	python -m pytest
 
 lint: setup
-	ruff check pipeline tests tools
-	ruff format --check pipeline tests tools || true
+	ruff check pipeline tests tools benchmarks
+	ruff format --check pipeline tests tools benchmarks
 
 sample: setup
 	python tools/build_sample.py

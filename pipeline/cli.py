@@ -20,47 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def _register() -> None:
-    from pipeline import (
-        anonymise,
-        code,
-        compare,
-        embed,
-        embed_codebook,
-        ingest,
-        notebooks,
-        report,
-        topics,
-        verify,
-    )
+    """One sub-command per stage of the stage table, each calling the stage's ``main``."""
+    from pipeline.stages import STAGES
 
-    app.command("ingest", help="Parse transcripts and metadata into the turns table.")(
-        guarded(ingest.main)
-    )
-    app.command("anonymise", help="Replace identifiers with consistent pseudonyms.")(
-        guarded(anonymise.main)
-    )
-    app.command("embed", help="Split respondent turns into segments and embed them.")(
-        guarded(embed.main)
-    )
-    app.command("embed-codebook", help="Embed the codebook's material for the coders.")(
-        guarded(embed_codebook.main)
-    )
-    app.command("code", help="Apply the codebook to the segments.")(guarded(code.main))
-    app.command("compare", help="Coding comparison with human codes; review sheet.")(
-        guarded(compare.main)
-    )
-    app.command("topics", help="Emergent topics (BERTopic) set against the codebook.")(
-        guarded(topics.main)
-    )
-    app.command("report", help="Evaluation tables and the commissioner report.")(
-        guarded(report.main)
-    )
-    app.command("notebooks", help="Execute the notebooks and render them as HTML.")(
-        guarded(notebooks.main)
-    )
-    app.command("verify", help="Leak gate: fail if a known identifier is under outputs/.")(
-        guarded(verify.main)
-    )
+    for stage in STAGES:
+        app.command(stage.command, help=stage.help)(guarded(stage.main()))
 
 
 @app.command("run")
@@ -74,7 +38,7 @@ def run(
     ),
     params: Path = typer.Option(None, help="params.yaml (default: built-in defaults)"),
 ) -> None:
-    """Run every implemented stage without DVC (same functions as the DVC stages)."""
+    """Run every stage without DVC (the same stages, options and files as `dvc repro`)."""
     from pipeline.run import run_all
 
     setup_logging()

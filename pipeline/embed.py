@@ -20,7 +20,7 @@ import typer
 
 from pipeline.encoder import encode
 from pipeline.errors import QualevalError
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_files, write_json
 from pipeline.params import EmbedParams, load_params
 
 log = logging.getLogger(__name__)
@@ -149,12 +149,18 @@ def run_stage(
         "segments_per_second": round(len(segments) / embed_s, 1) if embed_s > 0 else 0.0,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    with atomic_outputs(segments_path, embeddings_path, dropped_path, metrics_path) as tmp:
-        segments.to_parquet(tmp[0], index=False)
-        with open(tmp[1], "wb") as fh:
+    targets = {
+        "segments": segments_path,
+        "embeddings": embeddings_path,
+        "dropped_turns": dropped_path,
+        "embed_metrics": metrics_path,
+    }
+    with atomic_files(targets) as tmp:
+        segments.to_parquet(tmp["segments"], index=False)
+        with open(tmp["embeddings"], "wb") as fh:
             np.save(fh, vectors, allow_pickle=False)
-        dropped.to_parquet(tmp[2], index=False)
-        write_json(tmp[3], metrics)
+        dropped.to_parquet(tmp["dropped_turns"], index=False)
+        write_json(tmp["embed_metrics"], metrics)
     log.info(
         "%d segments from %d turns, embedded in %.1f s (%.0f segments/s)",
         metrics["segments"],

@@ -22,7 +22,7 @@ import pyarrow as pa
 import typer
 
 from pipeline.codebook import Codebook, load_codebook
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_files, write_json
 from pipeline.params import load_params
 
 log = logging.getLogger(__name__)
@@ -83,11 +83,12 @@ def run_stage(
         "seconds": round(seconds, 3),
         "codebook_version": book.version,
     }
-    with atomic_outputs(vectors_path, metrics_path) as tmp:
+    targets = {"codebook_vectors": vectors_path, "embed_codebook_metrics": metrics_path}
+    with atomic_files(targets) as tmp:
         import pyarrow.parquet as pq
 
-        pq.write_table(arrow, tmp[0])
-        write_json(tmp[1], metrics)
+        pq.write_table(arrow, tmp["codebook_vectors"])
+        write_json(tmp["embed_codebook_metrics"], metrics)
     log.info("embedded %d codebook texts in %.1f s", len(table), seconds)
     return table
 

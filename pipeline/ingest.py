@@ -27,7 +27,7 @@ import typer
 from tqdm import tqdm
 
 from pipeline.errors import QualevalError
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_files, write_json
 from pipeline.params import IngestParams, load_params
 
 log = logging.getLogger(__name__)
@@ -865,20 +865,25 @@ def write_outputs(
     row_group_size: int = 100_000,
 ) -> None:
     """Write every table all-or-nothing (temporary files renamed at the end)."""
-    targets = [turns_path, preamble_path, interviews_path, rejects_path]
+    targets = {
+        "turns_raw": turns_path,
+        "preamble": preamble_path,
+        "interviews_raw": interviews_path,
+        "ingest_rejects": rejects_path,
+    }
     if metrics_path is not None:
-        targets.append(metrics_path)
-    with atomic_outputs(*targets) as tmp:
+        targets["ingest_metrics"] = metrics_path
+    with atomic_files(targets) as tmp:
         table = pa.Table.from_pandas(result.turns, schema=TURN_SCHEMA, preserve_index=False)
-        pq.write_table(table, tmp[0], row_group_size=row_group_size)
+        pq.write_table(table, tmp["turns_raw"], row_group_size=row_group_size)
         pq.write_table(
             pa.Table.from_pandas(result.preamble, schema=PREAMBLE_SCHEMA, preserve_index=False),
-            tmp[1],
+            tmp["preamble"],
         )
-        result.interviews.to_parquet(tmp[2], index=False)
-        result.rejects.to_csv(tmp[3], index=False, lineterminator="\n")
+        result.interviews.to_parquet(tmp["interviews_raw"], index=False)
+        result.rejects.to_csv(tmp["ingest_rejects"], index=False, lineterminator="\n")
         if metrics_path is not None:
-            write_json(tmp[4], result.metrics())
+            write_json(tmp["ingest_metrics"], result.metrics())
 
 
 def run_stage(

@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,22 @@ def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
     for tmp, target in zip(temps, targets):
         if tmp.exists():
             os.replace(tmp, target)
+
+
+@contextlib.contextmanager
+def atomic_files(targets: Mapping[str, Path]) -> Iterator[dict[str, Path]]:
+    """:func:`atomic_outputs` keyed by name: ``tmp["segments"]`` instead of ``tmp[0]``.
+
+    Args:
+        targets: name (usually the artefact key of :mod:`pipeline.catalogue`) -> final path.
+
+    Yields:
+        The same names mapped to temporary paths beside their targets; every file the block
+        wrote is moved into place only if the block succeeds.
+    """
+    names = list(targets)
+    with atomic_outputs(*(targets[n] for n in names)) as temps:
+        yield dict(zip(names, temps))
 
 
 def optional_path(path: Path | str | None) -> Path | None:

@@ -25,7 +25,7 @@ import typer
 from tqdm import tqdm
 
 from pipeline.errors import QualevalError
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_files, write_json
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +34,24 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @contextlib.contextmanager
-def _pythonpath(root: Path) -> Iterator[None]:
-    """Put ``root`` first on ``PYTHONPATH`` for kernels started inside the block."""
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), old) if p)
+def _kernel_environment(root: Path, folders: dict[str, Path]) -> Iterator[None]:
+    """Put ``root`` first on ``PYTHONPATH`` and name the run's folders for kernels in the block.
+
+    The notebooks read ``QUALEVAL_OUTPUTS`` and ``QUALEVAL_PRIVATE`` (falling back to
+    ``../outputs`` and ``../private``), so they work on any evaluation's folders.
+    """
+    old = {name: os.environ.get(name) for name in ("PYTHONPATH", *folders)}
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), old["PYTHONPATH"]) if p)
+    for name, folder in folders.items():
+        os.environ[name] = str(Path(folder).resolve())
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = old
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _cell_of(nb: Any, exc: Exception) -> tuple[int, str]:
@@ -65,7 +72,13 @@ def _cell_of(nb: Any, exc: Exception) -> tuple[int, str]:
     )
 
 
-def execute_notebook(path: Path, *, root: Path, timeout: int = DEFAULT_TIMEOUT) -> Any:
+def execute_notebook(
+    path: Path,
+    *,
+    root: Path,
+    timeout: int = DEFAULT_TIMEOUT,
+    folders: dict[str, Path] | None = None,
+) -> Any:
     """Execute a notebook in its own folder and return the executed notebook (not saved).
 
     Raises:
@@ -93,7 +106,7 @@ def execute_notebook(path: Path, *, root: Path, timeout: int = DEFAULT_TIMEOUT) 
         allow_errors=False,
     )
     try:
-        with _pythonpath(Path(root).resolve()):
+        with _kernel_environment(Path(root).resolve(), folders or {}):
             client.execute()
     except CellExecutionError as exc:
         index, first = _cell_of(nb, exc)
@@ -144,8 +157,13 @@ def run_stage(
     *,
     timeout: int = DEFAULT_TIMEOUT,
     root: Path | None = None,
+    outputs_dir: Path = Path("outputs"),
+    private_dir: Path = Path("private"),
 ) -> dict[str, Any]:
     """Execute every ``*.ipynb`` in ``notebooks_dir`` and write ``<out_dir>/<name>.html``.
+
+    The notebooks read the run's ``outputs_dir`` and ``private_dir`` (see
+    :func:`_kernel_environment`).
 
     Returns:
         The metrics written: notebooks executed and seconds per notebook.
@@ -160,7 +178,8 @@ def run_stage(
     seconds: dict[str, float] = {}
     for path in tqdm(paths, desc="notebooks", unit="notebook"):
         t0 = time.perf_counter()
-        nb = execute_notebook(path, root=root, timeout=timeout)
+        folders = {"QUALEVAL_OUTPUTS": outputs_dir, "QUALEVAL_PRIVATE": private_dir}
+        nb = execute_notebook(path, root=root, timeout=timeout, folders=folders)
         pages[path.stem] = render_html(nb)
         seconds[path.stem] = round(time.perf_counter() - t0, 3)
         log.info("%s: executed in %.1f s", path.name, seconds[path.stem])
@@ -169,27 +188,29 @@ def run_stage(
     for stale in out_dir.glob("*.html"):
         if stale.stem not in pages:
             stale.unlink()
-    targets = [out_dir / f"{name}.html" for name in pages] + [Path(metrics_path)]
+    targets = {name: out_dir / f"{name}.html" for name in pages}
     metrics = {
         "notebooks": len(pages),
         "seconds_by_notebook": seconds,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    with atomic_outputs(*targets) as tmp:
-        for name, t in zip(pages, tmp):
-            t.write_text(pages[name], encoding="utf-8")
-        write_json(tmp[-1], metrics)
+    with atomic_files({**targets, "notebooks_metrics": Path(metrics_path)}) as tmp:
+        for name in pages:
+            tmp[name].write_text(pages[name], encoding="utf-8")
+        write_json(tmp["notebooks_metrics"], metrics)
     return metrics
 
 
 def main(
     notebooks: Path = typer.Option(Path("notebooks"), help="folder of .ipynb notebooks"),
+    outputs: Path = typer.Option(Path("outputs"), help="the run's shareable folder"),
+    private: Path = typer.Option(Path("private"), help="the run's private folder"),
     out: Path = typer.Option(Path("outputs/notebooks"), help="folder for the HTML copies"),
     metrics: Path = typer.Option(Path("outputs/metrics/notebooks.json"), help="metrics JSON"),
     timeout: int = typer.Option(DEFAULT_TIMEOUT, help="seconds a cell may run"),
 ) -> None:
     """Execute the researcher notebooks headless and render them as HTML into outputs/."""
-    run_stage(notebooks, out, metrics, timeout=timeout)
+    run_stage(notebooks, out, metrics, timeout=timeout, outputs_dir=outputs, private_dir=private)
 
 
 if __name__ == "__main__":

@@ -1,30 +1,59 @@
-"""Run the whole pipeline without DVC: the same stage functions, explicit folders.
+"""Run the whole pipeline without DVC: every stage of the stage table, in its order.
 
 ``out`` receives exactly the shareable files that ``outputs/`` receives under DVC;
-``private`` (never inside ``out``) receives everything raw-derived.
+``private`` (never inside ``out``) receives everything raw-derived. Each stage is called
+through the same ``main`` that ``dvc repro`` runs, with the same options, resolved from
+:mod:`pipeline.stages` and :mod:`pipeline.catalogue` instead of ``dvc.yaml``.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import (
-    anonymise,
-    code,
-    compare,
-    embed,
-    embed_codebook,
-    ingest,
-    report,
-    topics,
-    verify,
-)
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.params import load_params
+from pipeline.stages import STAGES, Stage
 
 log = logging.getLogger(__name__)
+
+# the researcher notebooks of this checkout (``qualeval run`` renders them like dvc repro)
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What one run reads and where it writes: the values of the stage table's sources."""
+
+    transcripts: Path
+    metadata: Path
+    codebook: Path
+    out: Path
+    private: Path
+    params: Path | None
+    notebooks: Path = NOTEBOOKS_DIR
+
+    def value(self, source: str) -> Path | None:
+        """The path an option with this source gets (see :mod:`pipeline.stages`)."""
+        from pipeline import catalogue
+
+        if source.startswith("@"):
+            return catalogue.artefact(source[1:]).path(self.out, self.private)
+        if source == "data.transcripts_dir":
+            return self.transcripts
+        if source == "data.metadata":
+            return self.metadata
+        if source.startswith("data."):
+            return getattr(load_params(self.params).data, source.removeprefix("data."))
+        return {
+            "codebook": self.codebook,
+            "params": self.params,
+            "outputs": self.out,
+            "private": self.private,
+            "notebooks": self.notebooks,
+        }[source]
 
 
 def resolve_private(out: Path, private: Path | None) -> Path:
@@ -43,6 +72,11 @@ def resolve_private(out: Path, private: Path | None) -> Path:
     return priv
 
 
+def stage_arguments(stage: Stage, inputs: RunInputs) -> dict[str, Path | None]:
+    """The keyword arguments of ``stage``'s ``main`` for this run."""
+    return {opt: inputs.value(src) for opt, src in stage.options}
+
+
 def run_all(
     transcripts: Path,
     metadata: Path,
@@ -51,109 +85,12 @@ def run_all(
     private: Path | None,
     params: Path | None,
 ) -> None:
-    """Run every implemented stage in order."""
+    """Run every stage of :data:`~pipeline.stages.STAGES` in order."""
     priv = resolve_private(out, private)
     book = load_codebook(codebook)
     log.info("codebook %s: %d codes", Path(codebook).name, len(book.codes))
-    out = Path(out)
-    ingest.run_stage(
-        params,
-        Path(transcripts),
-        Path(metadata),
-        turns=priv / "turns.parquet",
-        preamble=priv / "preamble.parquet",
-        interviews=priv / "interviews.parquet",
-        rejects=priv / "ingest_rejects.csv",
-        metrics=out / "metrics" / "ingest.json",
-    )
-    data = load_params(params).data
-    anonymise.run_stage(
-        params,
-        priv / "turns.parquet",
-        priv / "interviews.parquet",
-        register_path=data.register_file,
-        decisions_path=data.review_decisions,
-        allow_path=data.allow_list,
-        gold_path=data.gold_pii,
-        out_turns=out / "anonymised" / "turns.parquet",
-        out_interviews=out / "anonymised" / "interviews.parquet",
-        key_path=priv / "anonymisation_key.json",
-        review_path=priv / "anonymisation_review.csv",
-        mentions_path=priv / "anonymisation_mentions.parquet",
-        metrics_path=out / "metrics" / "anonymise.json",
-        gold_report=priv / "anonymisation_gold_leaks.csv",
-    )
-    embed.run_stage(
-        params,
-        out / "anonymised" / "turns.parquet",
-        segments_path=out / "segments" / "segments.parquet",
-        embeddings_path=out / "segments" / "embeddings.npy",
-        dropped_path=out / "segments" / "dropped_turns.parquet",
-        metrics_path=out / "metrics" / "embed.json",
-    )
-    embed_codebook.run_stage(
-        params,
-        codebook,
-        vectors_path=out / "coding" / "codebook_vectors.parquet",
-        metrics_path=out / "metrics" / "embed_codebook.json",
-    )
-    code.run_stage(
-        params,
-        out / "segments" / "segments.parquet",
-        out / "segments" / "embeddings.npy",
-        codebook,
-        human_path=data.human_codes,
-        segment_codes_path=out / "coding" / "segment_codes.parquet",
-        turn_codes_path=out / "coding" / "turn_codes.parquet",
-        thresholds_path=out / "coding" / "thresholds.csv",
-        metrics_path=out / "metrics" / "coding.json",
-        codebook_vectors_path=out / "coding" / "codebook_vectors.parquet",
-    )
-    compare.run_stage(
-        out / "coding" / "turn_codes.parquet",
-        data.human_codes,
-        codebook,
-        out / "segments" / "segments.parquet",
-        out / "coding" / "segment_codes.parquet",
-        table_path=out / "coding" / "comparison.csv",
-        metrics_path=out / "metrics" / "coding_agreement.json",
-        review_sheet_path=out / "coding" / "review_sheet.xlsx",
-    )
-    topics.run_stage(
-        params,
-        segments_path=out / "segments" / "segments.parquet",
-        embeddings_path=out / "segments" / "embeddings.npy",
-        segment_codes_path=out / "coding" / "segment_codes.parquet",
-        codebook_path=codebook,
-        out_dir=out / "topics",
-        metrics_path=out / "metrics" / "topics.json",
-    )
-    report.run_stage(
-        params,
-        report.read_inputs(
-            out / "anonymised" / "interviews.parquet",
-            out / "segments" / "segments.parquet",
-            out / "coding" / "segment_codes.parquet",
-            codebook,
-            agreement_path=out / "metrics" / "coding_agreement.json",
-            turns_path=out / "anonymised" / "turns.parquet",
-            pseudonyms=load_params(params).anonymise.pseudonyms,
-            topics_dir=out / "topics",
-        ),
-        tables_dir=out / "tables",
-        report_md=out / "report.md",
-        report_html=out / "report.html",
-        report_docx=out / "report.docx",
-        metrics_path=out / "metrics" / "report.json",
-    )
-    verify.run_stage(
-        params,
-        out,
-        priv / "anonymisation_key.json",
-        register_path=data.register_file,
-        decisions_path=data.review_decisions,
-        allow_path=data.allow_list,
-        report=priv / "verify_report.csv",
-        metrics=out / "metrics" / "verify.json",
-    )
+    inputs = RunInputs(Path(transcripts), Path(metadata), Path(codebook), Path(out), priv, params)
+    for stage in STAGES:
+        log.info("stage %s", stage.name)
+        stage.main()(**stage_arguments(stage, inputs))
     log.info("shareable outputs in %s; raw-derived data in %s", out, priv)

@@ -1,0 +1,523 @@
+"""The artefact catalogue: every file a stage writes, with its place, columns and writer.
+
+One list, read by the stage table (:mod:`pipeline.stages`), ``qualeval run``, the generated
+``dvc.yaml`` (:mod:`pipeline.dvcfile`), the stage readers and the tests that keep
+``docs/data-contracts.md`` honest. A path is given relative to its *area*: ``outputs``
+(shareable; the leak gate scans it) or ``private`` (derived from raw transcripts; never
+shared). Column tuples are the stable columns of a table, in order; a table whose columns
+depend on the evaluation (cross-tabulations with one column per group) declares none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pipeline.errors import QualevalError
+
+Area = Literal["outputs", "private"]
+Kind = Literal["table", "file", "folder", "metrics"]
+
+
+@dataclass(frozen=True)
+class Artefact:
+    """One file (or folder) a stage writes.
+
+    Attributes:
+        key: the name stages and the stage table use for it.
+        area: ``outputs`` (shareable) or ``private`` (raw-derived).
+        relpath: the path inside its area, with ``/`` separators.
+        writer: the stage that writes it.
+        kind: ``table`` (parquet/CSV with stable columns), ``file``, ``folder`` (DVC tracks it
+            whole) or ``metrics`` (DVC metrics JSON).
+        columns: the stable columns of a table, in order.
+        description: one line for people.
+        tracked: DVC tracks it as an out (a folder that only holds other artefacts, such as
+            the topics folder, is named by an option but tracked file by file).
+    """
+
+    key: str
+    area: Area
+    relpath: str
+    writer: str
+    kind: Kind = "file"
+    columns: tuple[str, ...] = ()
+    description: str = ""
+    tracked: bool = True
+
+    @property
+    def repo_path(self) -> str:
+        """The path in the sample project (``outputs/...`` or ``private/...``)."""
+        return f"{self.area}/{self.relpath}"
+
+    def path(self, outputs: Path, private: Path) -> Path:
+        """Where the artefact lives for a run with these two folders."""
+        root = Path(outputs) if self.area == "outputs" else Path(private)
+        return root.joinpath(*self.relpath.split("/"))
+
+
+def _a(
+    key: str,
+    area: Area,
+    relpath: str,
+    writer: str,
+    kind: Kind = "file",
+    *,
+    columns: tuple[str, ...] = (),
+    d: str = "",
+    tracked: bool = True,
+) -> Artefact:
+    return Artefact(key, area, relpath, writer, kind, tuple(columns), d, tracked)
+
+
+ARTEFACTS: tuple[Artefact, ...] = (
+    # ingest
+    _a(
+        "turns_raw",
+        "private",
+        "turns.parquet",
+        "ingest",
+        "table",
+        d="one row per speaker turn",
+        columns=(
+            "interview_id",
+            "turn_index",
+            "speaker_label",
+            "speaker_role",
+            "role_rule",
+            "text",
+            "n_words",
+            "source_file",
+            "source_unit",
+            "source_start",
+            "source_end",
+            "start_s",
+            "end_s",
+        ),
+    ),
+    _a(
+        "preamble",
+        "private",
+        "preamble.parquet",
+        "ingest",
+        "table",
+        d="header text before the first turn",
+        columns=(
+            "interview_id",
+            "text",
+            "source_file",
+            "source_unit",
+            "source_start",
+            "source_end",
+        ),
+    ),
+    _a(
+        "interviews_raw",
+        "private",
+        "interviews.parquet",
+        "ingest",
+        "table",
+        d="one row per ingested interview: the metadata columns as given, then counts",
+    ),
+    _a(
+        "ingest_rejects",
+        "private",
+        "ingest_rejects.csv",
+        "ingest",
+        "table",
+        d="files that were not ingested, with the reason",
+        columns=("file", "interview_id", "reason", "message"),
+    ),
+    _a("ingest_metrics", "outputs", "metrics/ingest.json", "ingest", "metrics"),
+    # anonymise
+    _a(
+        "turns",
+        "outputs",
+        "anonymised/turns.parquet",
+        "anonymise",
+        "table",
+        d="one row per turn, identifiers replaced",
+        columns=(
+            "interview_id",
+            "turn_index",
+            "speaker",
+            "speaker_role",
+            "text",
+            "n_words",
+            "n_replacements",
+            "start_s",
+            "end_s",
+        ),
+    ),
+    _a(
+        "interviews",
+        "outputs",
+        "anonymised/interviews.parquet",
+        "anonymise",
+        "table",
+        d="one row per interview: id, the shareable metadata columns, counts",
+    ),
+    _a(
+        "anonymisation_key",
+        "private",
+        "anonymisation_key.json",
+        "anonymise",
+        d="the pseudonym key (encrypted when QUALEVAL_KEY_SECRET is set)",
+    ),
+    _a(
+        "anonymisation_review",
+        "private",
+        "anonymisation_review.csv",
+        "anonymise",
+        "table",
+        d="one row per entity, for the reviewer",
+        columns=(
+            "entity_id",
+            "pseudonym",
+            "entity_type",
+            "text",
+            "status",
+            "recognisers",
+            "max_score",
+            "n_mentions",
+            "n_interviews",
+            "interviews",
+            "context",
+            "decision",
+            "link_to",
+            "note",
+        ),
+    ),
+    _a(
+        "anonymisation_mentions",
+        "private",
+        "anonymisation_mentions.parquet",
+        "anonymise",
+        "table",
+        d="every replaced mention with its offsets and recogniser",
+        columns=(
+            "interview_id",
+            "turn_index",
+            "start",
+            "end",
+            "text",
+            "entity_type",
+            "entity_id",
+            "pseudonym",
+            "recogniser",
+            "score",
+        ),
+    ),
+    _a(
+        "anonymisation_gold_leaks",
+        "private",
+        "anonymisation_gold_leaks.csv",
+        "anonymise",
+        "table",
+        d="gold identifiers that survived (sample gold only)",
+        columns=("interview_id", "text", "surviving", "original"),
+    ),
+    _a("anonymise_metrics", "outputs", "metrics/anonymise.json", "anonymise", "metrics"),
+    # embed
+    _a(
+        "segments",
+        "outputs",
+        "segments/segments.parquet",
+        "embed",
+        "table",
+        d="sentence segments of respondent turns with offsets",
+        columns=(
+            "segment_id",
+            "interview_id",
+            "turn_index",
+            "segment_index",
+            "start",
+            "end",
+            "text",
+            "n_words",
+        ),
+    ),
+    _a(
+        "embeddings",
+        "outputs",
+        "segments/embeddings.npy",
+        "embed",
+        d="one L2-normalised embedding row per segment",
+    ),
+    _a(
+        "dropped_turns",
+        "outputs",
+        "segments/dropped_turns.parquet",
+        "embed",
+        "table",
+        d="turns not segmented, with the reason",
+        columns=("interview_id", "turn_index", "speaker_role", "reason"),
+    ),
+    _a("embed_metrics", "outputs", "metrics/embed.json", "embed", "metrics"),
+    # embed_codebook
+    _a(
+        "codebook_vectors",
+        "outputs",
+        "coding/codebook_vectors.parquet",
+        "embed_codebook",
+        "table",
+        d="the codebook's material as vectors",
+        columns=("code_id", "kind", "text", "vector"),
+    ),
+    _a(
+        "embed_codebook_metrics",
+        "outputs",
+        "metrics/embed_codebook.json",
+        "embed_codebook",
+        "metrics",
+    ),
+    # code
+    _a(
+        "segment_codes",
+        "outputs",
+        "coding/segment_codes.parquet",
+        "code",
+        "table",
+        d="one row per code placed on a segment",
+        columns=(
+            "interview_id",
+            "turn_index",
+            "segment_id",
+            "start",
+            "end",
+            "code_id",
+            "score",
+            "method",
+            "evidence",
+        ),
+    ),
+    _a(
+        "turn_codes",
+        "outputs",
+        "coding/turn_codes.parquet",
+        "code",
+        "table",
+        d="one row per code applied to a respondent turn",
+        columns=(
+            "interview_id",
+            "turn_index",
+            "code_id",
+            "score",
+            "n_segments",
+            "methods",
+            "evidence",
+        ),
+    ),
+    _a(
+        "thresholds",
+        "outputs",
+        "coding/thresholds.csv",
+        "code",
+        "table",
+        d="each code's decision threshold",
+        columns=("code_id", "threshold_mean", "threshold_min", "threshold_max"),
+    ),
+    _a("coding_metrics", "outputs", "metrics/coding.json", "code", "metrics"),
+    # compare
+    _a(
+        "comparison",
+        "outputs",
+        "coding/comparison.csv",
+        "compare",
+        "table",
+        d="per-code agreement with human codes",
+        columns=(
+            "code_id",
+            "support",
+            "predicted",
+            "true_positives",
+            "precision",
+            "recall",
+            "f1",
+            "kappa",
+            "agreement",
+        ),
+    ),
+    _a(
+        "review_sheet",
+        "outputs",
+        "coding/review_sheet.xlsx",
+        "compare",
+        d="the machine's codes for a reviewer to accept or reject",
+    ),
+    _a("coding_agreement", "outputs", "metrics/coding_agreement.json", "compare", "metrics"),
+    # topics
+    _a(
+        "topics_dir",
+        "outputs",
+        "topics",
+        "topics",
+        "folder",
+        d="the topics stage's folder",
+        tracked=False,
+    ),
+    _a(
+        "topics",
+        "outputs",
+        "topics/topics.parquet",
+        "topics",
+        "table",
+        d="one row per topic",
+        columns=(
+            "topic_id",
+            "label",
+            "keywords",
+            "n_segments",
+            "n_interviews",
+            "share",
+            "top_code_id",
+            "top_code_share",
+            "coded_share",
+            "emergent",
+        ),
+    ),
+    _a(
+        "topics_csv",
+        "outputs",
+        "topics/topics.csv",
+        "topics",
+        "table",
+        d="the topics table as CSV",
+        columns=(
+            "topic_id",
+            "label",
+            "keywords",
+            "n_segments",
+            "n_interviews",
+            "share",
+            "top_code_id",
+            "top_code_share",
+            "coded_share",
+            "emergent",
+        ),
+    ),
+    _a(
+        "segment_topics",
+        "outputs",
+        "topics/segment_topics.parquet",
+        "topics",
+        "table",
+        d="each clustered segment's topic",
+        columns=(
+            "segment_id",
+            "interview_id",
+            "turn_index",
+            "topic_id",
+            "initial_topic_id",
+            "probability",
+        ),
+    ),
+    _a(
+        "topic_quotes",
+        "outputs",
+        "topics/topic_quotes.parquet",
+        "topics",
+        "table",
+        d="representative segments per topic",
+        columns=("topic_id", "rank", "segment_id", "interview_id", "turn_index", "text"),
+    ),
+    _a(
+        "topic_codes",
+        "outputs",
+        "topics/topic_codes.csv",
+        "topics",
+        "table",
+        d="how each topic's segments are coded",
+        columns=("topic_id", "code_id", "n_segments", "share"),
+    ),
+    _a(
+        "emergent_topics",
+        "outputs",
+        "topics/emergent_topics.csv",
+        "topics",
+        "table",
+        d="topics the codebook does not explain well",
+        columns=(
+            "topic_id",
+            "label",
+            "keywords",
+            "n_segments",
+            "n_interviews",
+            "top_code_id",
+            "top_code_share",
+            "coded_share",
+            "reason",
+        ),
+    ),
+    _a("topics_map", "outputs", "topics/topics_map.html", "topics", d="intertopic distance map"),
+    _a(
+        "topics_barchart",
+        "outputs",
+        "topics/topics_barchart.html",
+        "topics",
+        d="top words per topic",
+    ),
+    _a(
+        "topics_hierarchy", "outputs", "topics/topics_hierarchy.html", "topics", d="topic hierarchy"
+    ),
+    _a("topics_metrics", "outputs", "metrics/topics.json", "topics", "metrics"),
+    # report
+    _a(
+        "tables_dir",
+        "outputs",
+        "tables",
+        "report",
+        "folder",
+        d="every report table as CSV, report_tables.xlsx and evidence.csv",
+    ),
+    _a("report_md", "outputs", "report.md", "report", d="the report, Markdown"),
+    _a("report_html", "outputs", "report.html", "report", d="the report, one offline HTML file"),
+    _a("report_docx", "outputs", "report.docx", "report", d="the report, Word"),
+    _a("report_metrics", "outputs", "metrics/report.json", "report", "metrics"),
+    # notebooks
+    _a(
+        "notebooks_html",
+        "outputs",
+        "notebooks",
+        "notebooks",
+        "folder",
+        d="the researcher notebooks, executed and rendered as HTML",
+    ),
+    _a("notebooks_metrics", "outputs", "metrics/notebooks.json", "notebooks", "metrics"),
+    # verify
+    _a(
+        "verify_report",
+        "private",
+        "verify_report.csv",
+        "verify",
+        "table",
+        d="every identifier the leak gate found, with its file",
+        columns=("file", "identifier", "entity_type", "problem"),
+    ),
+    _a("verify_metrics", "outputs", "metrics/verify.json", "verify", "metrics"),
+)
+
+_BY_KEY = {a.key: a for a in ARTEFACTS}
+
+
+def artefact(key: str) -> Artefact:
+    """The artefact called ``key``.
+
+    Raises:
+        QualevalError: for an unknown key (a programming error, named for the developer).
+    """
+    try:
+        return _BY_KEY[key]
+    except KeyError:
+        raise QualevalError(f"artefact catalogue: no artefact '{key}'") from None
+
+
+def columns(key: str) -> tuple[str, ...]:
+    """The stable columns of the table ``key``."""
+    return artefact(key).columns
+
+
+def written_by(stage: str) -> tuple[Artefact, ...]:
+    """The artefacts ``stage`` writes, in catalogue order."""
+    return tuple(a for a in ARTEFACTS if a.writer == stage)

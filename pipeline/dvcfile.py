@@ -1,0 +1,176 @@
+"""``dvc.yaml`` written from the stage table, with code deps from the real import graph.
+
+A stage's code dependencies are the import closure of its module inside ``pipeline`` (lazy
+imports in function bodies included), so editing any module a stage runs re-runs it, and
+nothing else does. A module inside a sub-package (``pipeline/recognisers/...``) counts as its
+whole sub-package folder. ``python -m pipeline.dvcfile`` rewrites ``dvc.yaml``; a test checks
+that the committed file is what this module writes.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+
+from pipeline import catalogue
+from pipeline.stages import STAGES, Stage
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+HEADER = """\
+# Generated from pipeline/stages.py and pipeline/catalogue.py by `python -m pipeline.dvcfile`:
+# edit those, not this file (a test checks the two agree). Paths live in the catalogue;
+# settings live in params.yaml. Raw-derived data go to private/ (git-ignored, not cached,
+# never pushed); only shareable files go to outputs/.
+"""
+
+
+def module_file(name: str) -> Path | None:
+    """The source file of module ``name`` inside ``pipeline``, or ``None`` if there is none."""
+    parts = name.split(".")
+    if parts[0] != "pipeline":
+        return None
+    base = PACKAGE_DIR.joinpath(*parts[1:])
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE_DIR.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imported_names(tree: ast.AST, current: str, is_package: bool) -> set[str]:
+    """Every ``pipeline`` module named by an import anywhere in ``tree``."""
+    found: set[str] = set()
+    package = current if is_package else current.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}" if base else anchor
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)
+    return {n for n in found if n.split(".")[0] == "pipeline" and module_file(n)}
+
+
+@functools.lru_cache(maxsize=1)
+def import_graph() -> dict[str, frozenset[str]]:
+    """``module -> modules it imports`` for every module of the ``pipeline`` package."""
+    graph: dict[str, frozenset[str]] = {}
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        name = _module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        names = _imported_names(tree, name, path.name == "__init__.py")
+        # importing a submodule runs its parents' __init__ too (not counted for a module of
+        # that same package, whose parent is already being imported)
+        parents = {".".join(n.split(".")[:k]) for n in names for k in range(2, n.count(".") + 1)}
+        parents = {p for p in parents if not name.startswith(p + ".")}
+        graph[name] = frozenset((names | parents) - {name, "pipeline"})
+    return graph
+
+
+def closure(module: str) -> set[str]:
+    """``module`` and every ``pipeline`` module it imports, directly or not."""
+    graph = import_graph()
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(graph.get(name, ()))
+        for sub in graph:  # a package's closure includes its own submodules
+            if sub.startswith(name + ".") and module == name:
+                todo.append(sub)
+    return seen
+
+
+def code_deps(stage: Stage) -> list[str]:
+    """The repository paths a stage's code depends on (folders for sub-packages)."""
+    deps = set()
+    for name in closure(stage.module):
+        parts = name.split(".")
+        if len(parts) >= 3 or module_file(name).name == "__init__.py":
+            deps.add("pipeline/" + parts[1])
+        elif len(parts) == 2:
+            deps.add(f"pipeline/{parts[1]}.py")
+    return sorted(deps)
+
+
+def _source_value(source: str) -> str:
+    if source.startswith("@"):
+        return catalogue.artefact(source[1:]).repo_path
+    if source.startswith("data."):
+        return "${" + source + "}"
+    return {
+        "codebook": "${codebook.path}",
+        "params": "params.yaml",
+        "outputs": "outputs",
+        "private": "private",
+        "notebooks": "notebooks",
+    }[source]
+
+
+def command(stage: Stage) -> list[str]:
+    """The stage's command line, one option per item after the first."""
+    opts = [f"--{opt.replace('_', '-')} {_source_value(src)}" for opt, src in stage.options]
+    return [f"python -m {stage.module}", *opts]
+
+
+def data_deps(stage: Stage) -> list[str]:
+    """Evaluator files, the codebook and earlier stages' artefacts the stage reads."""
+    deps = [_source_value(src) for _, src in stage.options if src in ("codebook",)]
+    deps += [_source_value(src) for _, src in stage.options if src.startswith("data.")]
+    deps += [a.repo_path for a in stage.inputs() if a.tracked]
+    return list(dict.fromkeys(deps))
+
+
+def _out_lines(artefact: catalogue.Artefact) -> list[str]:
+    if artefact.area == "private" or artefact.kind == "metrics":
+        return [f"      - {artefact.repo_path}:", "          cache: false"]
+    return [f"      - {artefact.repo_path}"]
+
+
+def render_stage(stage: Stage) -> list[str]:
+    """The lines of one stage's block."""
+    lines = [f"  # {stage.note}"] if stage.note else []
+    lines += [f"  {stage.name}:", "    cmd: >-"]
+    lines += [f"      {part}" for part in command(stage)]
+    if stage.always_changed:
+        lines.append("    always_changed: true")
+    lines.append("    deps:")
+    deps = code_deps(stage) + list(stage.extra_deps) + data_deps(stage)
+    lines += [f"      - {d}" for d in dict.fromkeys(deps)]
+    if stage.params:
+        lines += ["    params:", *[f"      - {p}" for p in stage.params]]
+    outs = [a for a in stage.outputs() if a.tracked and a.kind != "metrics"]
+    metrics = [a for a in stage.outputs() if a.kind == "metrics"]
+    if outs:
+        lines += ["    outs:", *[line for a in outs for line in _out_lines(a)]]
+    if metrics:
+        lines += ["    metrics:", *[line for a in metrics for line in _out_lines(a)]]
+    return lines
+
+
+def render() -> str:
+    """The whole ``dvc.yaml``."""
+    blocks = ["\n".join(render_stage(s)) for s in STAGES]
+    return HEADER + "stages:\n" + "\n\n".join(blocks) + "\n"
+
+
+def main() -> None:
+    """Rewrite ``dvc.yaml`` in the current folder."""
+    Path("dvc.yaml").write_text(render(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
