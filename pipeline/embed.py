@@ -10,7 +10,6 @@ are computed once here and cached by DVC for the coding and topics stages.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from pipeline.encoder import encode
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
 from pipeline.params import EmbedParams, load_params
+from pipeline.text import sentence_spans
 
 log = logging.getLogger(__name__)
 
@@ -36,31 +36,6 @@ SEGMENT_COLUMNS = (
     "n_words",
 )
 DROPPED_COLUMNS = ("interview_id", "turn_index", "speaker_role", "reason")
-
-# A sentence ends at . ! ? or … followed by space and an upper-case letter, a digit, a quote
-# or a pseudonym's bracket; "Mr." and friends do not end one.
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'’”)]*\s+(?=[A-Z0-9\[\"'‘“(])")
-_NO_END = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Cllr|St|etc|e\.g|i\.e|vs|No)\.)$")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text`` (offsets; surrounding whitespace excluded)."""
-    spans = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        if _NO_END.search(text[start : m.start()]):
-            continue
-        spans.append((start, m.start()))
-        start = m.end()
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        chunk = text[s:e]
-        lead = len(chunk) - len(chunk.lstrip())
-        trail = len(chunk) - len(chunk.rstrip())
-        if e - trail > s + lead:
-            out.append((s + lead, e - trail))
-    return out
 
 
 def _merge(spans: list[tuple[int, int]], text: str, min_words: int, max_words: int) -> list:
@@ -102,7 +77,7 @@ def segment_turns(turns: pd.DataFrame, params: EmbedParams) -> tuple[pd.DataFram
         if not text.strip():
             dropped.append((iv, int(ti), role, "empty text"))
             continue
-        spans = _merge(split_sentences(text), text, params.min_words, params.max_words)
+        spans = _merge(sentence_spans(text), text, params.min_words, params.max_words)
         for k, (s, e) in enumerate(spans):
             seg = text[s:e]
             rows.append(

@@ -3,27 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from pipeline import embed as E
 from pipeline.params import EmbedParams
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("One. Two three.", ["One.", "Two three."]),
-        ("I asked Mr. Smith. He agreed!", ["I asked Mr. Smith.", "He agreed!"]),
-        ("We met [Person 1]. [Person 1] said yes.", ["We met [Person 1].", "[Person 1] said yes."]),
-        ("It was 2014. 2015 was better.", ["It was 2014.", "2015 was better."]),
-        ("  leading and trailing space.  ", ["leading and trailing space."]),
-        ("no full stop at all", ["no full stop at all"]),
-        ("Honestly, erm... it worked.", ["Honestly, erm... it worked."]),
-    ],
-)
-def test_when_text_split_then_sentences_and_offsets_match(text, expected):
-    spans = E.split_sentences(text)
-    assert [text[s:e] for s, e in spans] == expected
 
 
 def turns(rows):

@@ -125,3 +125,52 @@ def test_when_repro_again_then_nothing_reruns_but_the_gate(repro):
     # the leak gate is `always_changed`; every other stage is up to date
     stages = [line for line in proc.stdout.splitlines() if line and not line[0].isspace()]
     assert stages in ([], ["verify:"]), proc.stdout
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_when_qualeval_run_on_sample_then_same_files_as_dvc_repro(repro, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    work, _ = repro
+    qualeval = Path(sys.executable).with_name("qualeval")
+    out, priv = tmp_path / "outputs", tmp_path / "private"
+    args = ["run", "--transcripts", "transcripts_sample/transcripts"]
+    args += [
+        "--metadata",
+        "transcripts_sample/metadata.csv",
+        "--codebook",
+        "codebook/codebook.yaml",
+    ]
+    args += ["--out", str(out), "--private", str(priv), "--params", "params.yaml"]
+    env = {**os.environ, "PATH": f"{qualeval.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(
+        [str(qualeval), *args], cwd=work, env=env, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def results(folder):  # less the .gitignore files DVC writes beside its outs
+        return {f for f in _files(folder) if Path(f).name != ".gitignore"}
+
+    assert results(out) == results(work / "outputs")
+    assert results(priv) == results(work / "private")
+
+
+def test_when_dvc_repro_then_every_table_has_its_catalogue_columns(repro):
+    from pipeline import catalogue
+
+    work, _ = repro
+    for art in catalogue.ARTEFACTS:
+        if art.kind != "table" or not art.columns:
+            continue
+        path = art.path(work / "outputs", work / "private")
+        if path.suffix == ".parquet":
+            cols = tuple(pd.read_parquet(path).columns)
+        else:
+            cols = tuple(pd.read_csv(path, nrows=0).columns)
+        assert cols == art.columns, art.repo_path
