@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import anonymise as A  # noqa: E402
+from pipeline.evaluator_files.register import load_register  # noqa: E402
 from pipeline.params import load_params  # noqa: E402
 from pipeline.recognisers.ner import load_pipeline  # noqa: E402
-from pipeline.recognisers.register import load_register  # noqa: E402
 
 
 def _quality(turns, interviews, params, nlp, gold, **kwargs) -> dict:

@@ -203,6 +203,7 @@ class CouncilRecogniser(Recogniser):
     """
 
     name: ClassVar[str] = "councils"
+    namespaced: ClassVar[bool] = True
     entity_types: ClassVar[tuple[str, ...]] = (COUNCIL,)
     score: ClassVar[float] = 0.95
     BARE_SCORE: ClassVar[float] = 0.7
