@@ -30,9 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import anonymise as A  # noqa: E402
+from pipeline.evaluator_files.allow_list import read_allow_list  # noqa: E402
+from pipeline.evaluator_files.decisions import read_decisions  # noqa: E402
+from pipeline.evaluator_files.gold import read_gold  # noqa: E402
+from pipeline.evaluator_files.register import load_register  # noqa: E402
 from pipeline.params import load_params  # noqa: E402
 from pipeline.recognisers.ner import load_pipeline  # noqa: E402
-from pipeline.recognisers.register import load_register  # noqa: E402
 
 
 def _quality(turns, interviews, params, nlp, gold, **kwargs) -> dict:
@@ -65,10 +68,10 @@ def main() -> None:
         sys.exit("private/turns.parquet not found: run `make repro` first")
     turns = pd.read_parquet(turns_path)
     interviews = pd.read_parquet(ROOT / "private" / "interviews.parquet")
-    gold = A.read_gold(ROOT / params.data.gold_pii)
+    gold = read_gold(ROOT / params.data.gold_pii)
     register = load_register(ROOT / params.data.register_file)
-    decisions = A.read_decisions(ROOT / params.data.review_decisions)
-    allow = A.read_allow_list(ROOT / params.data.allow_list)
+    decisions = read_decisions(ROOT / params.data.review_decisions)
+    allow = read_allow_list(ROOT / params.data.allow_list)
 
     t0 = time.perf_counter()
     nlp = load_pipeline(str(ROOT / params.anonymise.ner_model))

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import anonymise as A  # noqa: E402
+from pipeline.evaluator_files.allow_list import read_allow_list  # noqa: E402
 from pipeline.params import AnonymiseParams, load_params  # noqa: E402
 from pipeline.recognisers import legal  # noqa: E402
 
@@ -150,9 +151,9 @@ def main() -> None:
     # judgment the country and city of the case are quasi-identifiers, so --profile legal
     # uses the legal one (procedural vocabulary: "Court", "Convention", "Rule")
     if args.profile == "legal":
-        allow = A.read_allow_list(ROOT / "anonymisation" / "allow_list_legal.txt")
+        allow = read_allow_list(ROOT / "anonymisation" / "allow_list_legal.txt")
     elif params.data.allow_list:
-        allow = A.read_allow_list(ROOT / params.data.allow_list)
+        allow = read_allow_list(ROOT / params.data.allow_list)
     else:
         allow = []
     t0 = time.perf_counter()

@@ -393,9 +393,10 @@ def run_stage(
     Raises:
         QualevalError: listing file and identifier for every leak (or unreadable file).
     """
-    from pipeline.anonymise import read_allow_list, read_decisions
+    from pipeline.evaluator_files.allow_list import read_allow_list
+    from pipeline.evaluator_files.decisions import read_decisions
+    from pipeline.evaluator_files.register import load_register
     from pipeline.keyfile import read_key
-    from pipeline.recognisers.register import load_register
 
     params = load_params(params_path)
     key = read_key(key_path)

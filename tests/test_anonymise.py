@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from pipeline import anonymise as A
+from pipeline.anonymise import detect, link
 from pipeline.errors import QualevalError
+from pipeline.evaluator_files.register import RegisterEntity
 from pipeline.params import AnonymiseParams
-from pipeline.recognisers.register import RegisterEntity
 
 # Fast recognisers only (no model, no large gazetteers) unless a test asks for more.
 FAST = ["register", "speakers", "review", "email", "phone", "date", "titled_names"]
@@ -369,9 +370,9 @@ def test_when_untrusted_name_is_a_common_word_at_sentence_start_then_dropped():
 
     text = "Broadly positive. We broadly agree."
     det = Detection(0, 7, "person", "ner", 0.85, "Broadly")
-    assert A._common_word_at_sentence_start(text, det, A._lowercase_words([text]))
+    assert detect._common_word_at_sentence_start(text, det, detect._lowercase_words([text]))
     trusted = Detection(0, 7, "person", "register", 1.0, "Broadly")
-    assert not A._common_word_at_sentence_start(text, trusted, A._lowercase_words([text]))
+    assert not detect._common_word_at_sentence_start(text, trusted, detect._lowercase_words([text]))
 
 
 @pytest.mark.parametrize(("min_score", "spread"), [(0.7, 0), (0.5, 1)])
@@ -381,7 +382,7 @@ def test_when_detection_less_confident_than_propagate_min_score_then_not_spread(
     texts_ = ["Ask Rowan about it.", "Rowan agreed."]
     det = Detection(4, 9, "person", "ner", 0.6, "Rowan")
     chosen = [[det], []]
-    added = A._propagate_lone_names(
-        texts_, ["INT01", "INT02"], chosen, [A.Mention(0, det)], set(), [[], []], min_score
+    added = link.propagate_lone_names(
+        texts_, ["INT01", "INT02"], chosen, [link.Mention(0, det)], set(), [[], []], min_score
     )
     assert len(added) == spread

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -81,7 +81,7 @@ class RecogniserContext:
     """What recognisers may need beyond their own class-level patterns.
 
     Attributes:
-        register: entries of the project register (see :mod:`pipeline.recognisers.register`).
+        register: entries of the project register (see :mod:`pipeline.evaluator_files.register`).
         people: names of people known from speaker labels, voice tags and metadata.
         options: per-recogniser options from params (``anonymise.options``), by name.
         nlp: the loaded spaCy pipeline, if any recogniser needs a ``Doc``.
@@ -98,12 +98,32 @@ class Recogniser(ABC):
 
     Subclasses that need nothing beyond their class-level patterns keep the default
     :meth:`from_context`; others override it to read the register, known people or options.
+
+    Three class attributes say how far the anonymise stage trusts a recogniser's detections
+    (sources that are not recogniser classes, such as propagation, get theirs in
+    :data:`pipeline.recognisers.registry.OTHER_SOURCES`):
+
+    Attributes:
+        tier: overlap rank; when spans overlap the lower tier wins, then the longer span.
+            0: the evaluator's own knowledge and validated contact patterns (register,
+            speakers, review, email, phone...); 1 (default): gazetteers and rules;
+            2: statistical NER; 3: propagation of names already found.
+        trusted: ``False`` for sources whose spans may be wrong (NER, propagation): their
+            spans are trimmed around allow-listed words, their one-word generic "names"
+            and sentence-initial common words are dropped, and a longer span of theirs
+            never links the names inside it.
+        namespaced: ``True`` when the recogniser's ``canonical`` keys are its own ids
+            (register entries, known people, councils): they are linked as
+            ``"<name>:<canonical>"`` rather than as a normalised name.
     """
 
     name: ClassVar[str]
     entity_types: ClassVar[tuple[str, ...]]
     score: ClassVar[float] = 0.8
     needs_doc: ClassVar[bool] = False
+    tier: ClassVar[int] = 1
+    trusted: ClassVar[bool] = True
+    namespaced: ClassVar[bool] = False
 
     @classmethod
     def from_context(cls, context: RecogniserContext) -> Recogniser:
@@ -269,32 +289,9 @@ class PhraseIndex:
             i += matched or 1
 
 
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """Word token spans of ``text``, a trailing possessive "'s" left outside the token."""
-    spans = []
-    for m in _TOKEN.finditer(text):
-        start, end = m.span()
-        if end - start > 2 and text[end - 2] in "'’" and text[end - 1] in "sS":
-            end -= 2
-        spans.append((start, end))
-    return spans
-
-
 def _case_ok(phrase: str, surface: str, case_sensitive: bool) -> bool:
     if case_sensitive:
         return _TOKEN.findall(phrase) == _TOKEN.findall(surface)
     if phrase[:1].isupper() and not surface[:1].isupper():
         return False
     return True
-
-
-def iter_chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    """Split ``items`` into lists of at most ``size``."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -203,6 +203,7 @@ class CouncilRecogniser(Recogniser):
     """
 
     name: ClassVar[str] = "councils"
+    namespaced: ClassVar[bool] = True
     entity_types: ClassVar[tuple[str, ...]] = (COUNCIL,)
     score: ClassVar[float] = 0.95
     BARE_SCORE: ClassVar[float] = 0.7
@@ -868,6 +869,23 @@ class FacilityRecogniser(Recogniser):
         self, text: str, tokens: list[tuple[int, int]], i: int, head: str, cap_head: bool
     ) -> tuple[int, float] | None:
         """The start offset and score of the name before head token ``i``, or None."""
+        words = _trim_name(text, self._words_before(text, tokens, i))
+        if not words:
+            return None
+        keys = [text[s:e].casefold().replace("’", "'") for s, e in words]
+        if not _specific_words(keys, street=head in self._place_heads):
+            return None
+        start = words[0][0]
+        caps = [k for k in keys if k not in CONNECTORS]
+        if not cap_head and len(caps) == 1 and sentence_initial(text, start):
+            return None  # "Pilot project was..." at a sentence start
+        score = self.score if cap_head or len(caps) > 1 else self.WEAK_SCORE
+        return start, score
+
+    def _words_before(
+        self, text: str, tokens: list[tuple[int, int]], i: int
+    ) -> list[tuple[int, int]]:
+        """The capitalised words and connectors right before token ``i`` (one space apart)."""
         words: list[tuple[int, int]] = []
         j = i - 1
         while j >= 0 and len([w for w in words if _is_cap(text[w[0] : w[1]])]) < (
@@ -890,49 +908,42 @@ class FacilityRecogniser(Recogniser):
                     break
             words.insert(0, (s, e))
             j -= 1
-        # trim leading connectors, determiners and (at a sentence start) stop words
-        while words:
-            word = text[words[0][0] : words[0][1]]
-            key = word.casefold()
-            lead = key in CONNECTORS or key in DETERMINERS or not _is_cap(word)
-            if lead or (sentence_initial(text, words[0][0]) and key in STOP_WORDS):
-                words.pop(0)
-                continue
+        return words
+
+
+def _trim_name(text: str, words: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Drop leading connectors, determiners, sentence-initial stop words and a generic part."""
+    # trim leading connectors, determiners and (at a sentence start) stop words
+    while words:
+        word = text[words[0][0] : words[0][1]]
+        key = word.casefold()
+        lead = key in CONNECTORS or key in DETERMINERS or not _is_cap(word)
+        if lead or (sentence_initial(text, words[0][0]) and key in STOP_WORDS):
+            words.pop(0)
+            continue
+        break
+    # drop a generic left part joined by "and" ("Children's Services and Kemp Primary")
+    for k, (s, e) in enumerate(words):
+        if text[s:e].casefold() in ("and", "&") and all(
+            text[a:b].casefold() in GENERIC_WORDS for a, b in words[:k]
+        ):
+            words = words[k + 1 :]
             break
-        # drop a generic left part joined by "and" ("Children's Services and Kemp Primary")
-        for k, (s, e) in enumerate(words):
-            if text[s:e].casefold() in ("and", "&") and all(
-                text[a:b].casefold() in GENERIC_WORDS for a, b in words[:k]
-            ):
-                words = words[k + 1 :]
-                break
-        if not words:
-            return None
-        keys = [text[s:e].casefold().replace("’", "'") for s, e in words]
-        street = head in self._place_heads
-        if street:
-            specific = [
-                k
-                for k in keys
-                if k not in CONNECTORS
-                and k not in DETERMINERS
-                and k not in _NOT_STREET_NAME
-                and (k not in GENERIC_WORDS or k in _STREET_OK)
-            ]
-        else:
-            specific = [
-                k
-                for k in keys
-                if k not in GENERIC_WORDS and k.removesuffix("'s") not in GENERIC_WORDS
-            ]
-        if not specific:
-            return None
-        start = words[0][0]
-        caps = [k for k in keys if k not in CONNECTORS]
-        if not cap_head and len(caps) == 1 and sentence_initial(text, start):
-            return None  # "Pilot project was..." at a sentence start
-        score = self.score if cap_head or len(caps) > 1 else self.WEAK_SCORE
-        return start, score
+    return words
+
+
+def _specific_words(keys: list[str], street: bool) -> list[str]:
+    """The words of a facility name that make it specific (not generic, not connectors)."""
+    if street:
+        return [
+            k
+            for k in keys
+            if k not in CONNECTORS
+            and k not in DETERMINERS
+            and k not in _NOT_STREET_NAME
+            and (k not in GENERIC_WORDS or k in _STREET_OK)
+        ]
+    return [k for k in keys if k not in GENERIC_WORDS and k.removesuffix("'s") not in GENERIC_WORDS]
 
 
 __all__ = [

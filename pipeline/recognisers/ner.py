@@ -76,6 +76,8 @@ class SpacyNerRecogniser(Recogniser):
     entity_types: ClassVar[tuple[str, ...]] = (PERSON, ORGANISATION, PLACE)
     score: ClassVar[float] = 0.85
     needs_doc: ClassVar[bool] = True
+    tier: ClassVar[int] = 2
+    trusted: ClassVar[bool] = False
 
     def __init__(self, labels: dict[str, str] | None = None) -> None:
         """Map model labels to entity types (labels not listed are ignored)."""

@@ -52,6 +52,7 @@ class EmailRecogniser(PatternRecogniser):
     """
 
     name: ClassVar[str] = "email"
+    tier: ClassVar[int] = 0
     entity_types: ClassVar[tuple[str, ...]] = (EMAIL,)
     score: ClassVar[float] = 0.95
     patterns: ClassVar[tuple[tuple[str, float], ...]] = (
@@ -104,6 +105,7 @@ class UrlRecogniser(Recogniser):
     """
 
     name: ClassVar[str] = "url"
+    tier: ClassVar[int] = 0
     entity_types: ClassVar[tuple[str, ...]] = (URL,)
     score: ClassVar[float] = 0.9
 
@@ -171,6 +173,7 @@ class PhoneRecogniser(Recogniser):
     """
 
     name: ClassVar[str] = "phone"
+    tier: ClassVar[int] = 0
     entity_types: ClassVar[tuple[str, ...]] = (PHONE,)
     score: ClassVar[float] = 0.85
     gate: ClassVar[re.Pattern[str]] = _PHONE_GATE
@@ -259,6 +262,7 @@ class SpokenPhoneRecogniser(Recogniser):
     """
 
     name: ClassVar[str] = "spoken_phone"
+    tier: ClassVar[int] = 0
     entity_types: ClassVar[tuple[str, ...]] = (PHONE,)
     score: ClassVar[float] = 0.8
     min_digits: ClassVar[int] = 9
@@ -326,6 +330,7 @@ class PostcodeRecogniser(PatternRecogniser):
     """
 
     name: ClassVar[str] = "postcode"
+    tier: ClassVar[int] = 0
     entity_types: ClassVar[tuple[str, ...]] = (POSTCODE,)
     score: ClassVar[float] = 0.85
     flags: ClassVar[int] = re.I
@@ -375,6 +380,7 @@ class NinoRecogniser(PatternRecogniser):
     """
 
     name: ClassVar[str] = "nino"
+    tier: ClassVar[int] = 0
     entity_types: ClassVar[tuple[str, ...]] = (NINO,)
     score: ClassVar[float] = 0.9
     flags: ClassVar[int] = re.I

@@ -7,16 +7,19 @@ with a unique ``name`` and list it in :data:`RECOGNISERS`; it can then be enable
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 from pipeline.errors import QualevalError
-from pipeline.recognisers import gazetteers, legal, names, ner, patterns, register
+from pipeline.recognisers import gazetteers, known, legal, names, ner, patterns
 from pipeline.recognisers.base import Recogniser, RecogniserContext
 
 RECOGNISERS: dict[str, type[Recogniser]] = {
     cls.name: cls
     for cls in (
-        register.RegisterRecogniser,
-        register.KnownPeopleRecogniser,
-        register.ReviewRecogniser,
+        known.RegisterRecogniser,
+        known.KnownPeopleRecogniser,
+        known.ReviewRecogniser,
         patterns.EmailRecogniser,
         patterns.UrlRecogniser,
         patterns.PhoneRecogniser,
@@ -41,6 +44,39 @@ RECOGNISERS: dict[str, type[Recogniser]] = {
         ner.SpacyNerRecogniser,
     )
 }
+
+
+@dataclass(frozen=True)
+class Trust:
+    """How far the anonymise stage trusts one detection source.
+
+    The fields mean what :class:`~pipeline.recognisers.base.Recogniser`'s ``tier``,
+    ``trusted`` and ``namespaced`` class attributes mean; the defaults are the base class's.
+    """
+
+    tier: int = Recogniser.tier
+    trusted: bool = Recogniser.trusted
+    namespaced: bool = Recogniser.namespaced
+
+
+# Detection sources that are not recogniser classes: the anonymise stage's own steps.
+OTHER_SOURCES: dict[str, Trust] = {
+    # further occurrences of names already detected: the least sure of all
+    "propagation": Trust(tier=3, trusted=False),
+}
+
+
+@functools.cache
+def trust(source: str) -> Trust:
+    """The trust of a detection source (a recogniser's name, or another source's).
+
+    A registered recogniser's class attributes, else :data:`OTHER_SOURCES`, else the
+    defaults (a source nobody registered).
+    """
+    cls = RECOGNISERS.get(source)
+    if cls is not None:
+        return Trust(tier=cls.tier, trusted=cls.trusted, namespaced=cls.namespaced)
+    return OTHER_SOURCES.get(source, Trust())
 
 
 def check_names(names: list[str], where: str = "params.yaml: anonymise.recognisers") -> None:

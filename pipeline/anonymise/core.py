@@ -1,0 +1,178 @@
+"""The anonymise core: turns in, pseudonymised turns and private tables out (no file I/O).
+
+:func:`anonymise` runs the steps in order: detect (:mod:`.detect`), link and propagate
+(:mod:`.link`), pseudonymise and replace (:mod:`.pseudonymise`), and build the output
+tables (:mod:`.tables`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline.anonymise.detect import (
+    Filtered,
+    allow_index_of,
+    allow_keys_of,
+    build_recognisers,
+    detect,
+    filter_detections,
+    people_from,
+    protected_spans,
+    resolve_overlaps,
+    trim_allowed,
+)
+from pipeline.anonymise.link import (
+    Mention,
+    UnionFind,
+    build_entities,
+    link_mentions,
+    propagate_lone_names,
+    propagate_names,
+)
+from pipeline.anonymise.pseudonymise import (
+    assign_pseudonyms,
+    chosen_pseudonyms,
+    replace_mentions,
+)
+from pipeline.anonymise.tables import (
+    key_payload,
+    mentions_table,
+    review_table,
+    run_stats,
+    safe_interviews,
+    safe_turns,
+)
+from pipeline.evaluator_files.decisions import Decisions
+from pipeline.evaluator_files.register import RegisterEntity
+from pipeline.params import AnonymiseParams
+from pipeline.recognisers.base import Detection, Recogniser
+
+
+@dataclass
+class AnonymiseResult:
+    """Everything the stage produces (safe tables first, then private ones)."""
+
+    turns: pd.DataFrame
+    interviews: pd.DataFrame
+    mentions: pd.DataFrame
+    review: pd.DataFrame
+    key: dict[str, Any]
+    stats: dict[str, Any]
+
+
+def anonymise(
+    turns: pd.DataFrame,
+    interviews: pd.DataFrame,
+    params: AnonymiseParams,
+    *,
+    register: list[RegisterEntity] | None = None,
+    decisions: Decisions | None = None,
+    allow: Iterable[str] = (),
+    name_columns: list[str] | None = None,
+    nlp: Any = None,
+    progress: bool = True,
+) -> AnonymiseResult:
+    """Anonymise the turns table (pure: no file I/O).
+
+    Args:
+        turns: the ingest stage's turns table.
+        interviews: the ingest stage's interviews table (metadata columns included).
+        params: the ``anonymise`` block of params.
+        register: the evaluator's register entries.
+        decisions: reviewed decisions from an earlier run.
+        allow: terms never to replace.
+        name_columns: metadata columns holding people's names.
+        nlp: a loaded spaCy pipeline for the ``ner`` recogniser (None: no NER).
+        progress: show a progress bar.
+    """
+    started = time.perf_counter()
+    register = register or []
+    decisions = decisions or Decisions()
+    turns = turns.reset_index(drop=True)
+    texts = turns["text"].fillna("").astype(str).tolist()
+    interview_of = turns["interview_id"].astype(str).tolist()
+    turn_of = turns["turn_index"].astype(int).tolist()
+
+    people = people_from(turns, interviews, name_columns or [])
+    names, recognisers = build_recognisers(params, decisions, register, people, nlp)
+    priority = {name: i for i, name in enumerate(names)}
+    allow_keys = allow_keys_of(allow, params, decisions)
+    found, protected = _detections(texts, recognisers, nlp, params, progress, allow_keys)
+    mentions, uf = _link(
+        texts, interview_of, found, priority, protected, allow_keys, params, decisions
+    )
+
+    entities = build_entities(mentions, uf, interview_of, turn_of, priority)
+    assign_pseudonyms(entities, params, chosen_pseudonyms(register, decisions, uf, entities))
+    new_texts, n_repl, applied = replace_mentions(texts, mentions, entities, uf)
+
+    safe = safe_turns(turns, new_texts, n_repl)
+    mentions_df = mentions_table(applied, interview_of, turn_of)
+    review = review_table(
+        entities, mentions, uf, texts, interview_of, params.context_chars, found.dropped_examples
+    )
+    key = key_payload(entities, turns, safe)
+    interviews_safe = safe_interviews(interviews, params.metadata_columns)
+    elapsed = time.perf_counter() - started
+    stats = run_stats(texts, entities, len(mentions), mentions_df, found.dropped, names, elapsed)
+    return AnonymiseResult(safe, interviews_safe, mentions_df, review, key, stats)
+
+
+def _detections(
+    texts: list[str],
+    recognisers: list[Recogniser],
+    nlp: Any,
+    params: AnonymiseParams,
+    progress: bool,
+    allow_keys: set[str],
+) -> tuple[Filtered, list[list[Detection]]]:
+    """Run the recognisers, trim and filter their detections; also the allowed spans."""
+    raw = detect(
+        texts,
+        recognisers,
+        nlp,
+        params.batch_size,
+        params.n_process,
+        progress,
+        params.ner_all_sentences,
+        allow_keys,
+    )
+    allow_index = allow_index_of(allow_keys)
+    protected = protected_spans(texts, allow_index)
+    raw = trim_allowed(texts, raw, allow_index, protected)
+    return filter_detections(texts, raw, allow_keys, params.min_score), protected
+
+
+def _link(
+    texts: list[str],
+    interview_of: list[str],
+    found: Filtered,
+    priority: dict[str, int],
+    protected: list[list[Detection]],
+    allow_keys: set[str],
+    params: AnonymiseParams,
+    decisions: Decisions,
+) -> tuple[list[Mention], UnionFind]:
+    """Resolve overlaps, link mentions into entities and propagate names (when asked)."""
+    chosen_by_row = [
+        resolve_overlaps(texts[row], dets, priority) for row, dets in enumerate(found.kept_by_row)
+    ]
+    mentions = [Mention(row, d) for row, dets in enumerate(chosen_by_row) for d in dets]
+    min_score = params.propagate_min_score
+    if params.propagate:
+        # lone first names everywhere, each occurrence its interview's own (linked below)
+        mentions += propagate_lone_names(
+            texts, interview_of, chosen_by_row, mentions, allow_keys, protected, min_score
+        )
+    uf = link_mentions(mentions, found.kept_by_row, interview_of, params.link_names, decisions.link)
+    if params.propagate:
+        added = propagate_names(
+            texts, interview_of, chosen_by_row, mentions, uf, allow_keys, protected, min_score
+        )
+        mentions.extend(added)  # their keys are entity roots already
+    return mentions, uf

@@ -1,0 +1,443 @@
+"""Detection: run the recognisers, filter what they find, and resolve overlapping spans.
+
+Recognisers (:mod:`pipeline.recognisers.registry`) find candidate identifiers; the
+allow-list and review decisions filter them; overlaps are resolved by trust tier (the
+recognisers' ``tier`` and ``trusted`` class attributes), then length, then the order in
+``anonymise.recognisers``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from pipeline.evaluator_files.decisions import Decisions
+from pipeline.evaluator_files.register import RegisterEntity, strip_title
+from pipeline.params import AnonymiseParams
+from pipeline.recognisers import registry
+from pipeline.recognisers.base import (
+    NAMED_TYPES,
+    PERSON,
+    Detection,
+    PhraseEntry,
+    PhraseIndex,
+    Recogniser,
+    RecogniserContext,
+    normalise_phrase,
+)
+from pipeline.recognisers.registry import trust
+
+log = logging.getLogger(__name__)
+
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+_CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’-]*")
+
+
+# --- the recognisers of a run ------------------------------------------------------------
+
+
+def people_from(
+    turns: pd.DataFrame, interviews: pd.DataFrame, name_columns: list[str]
+) -> list[str]:
+    """Names of people known from speaker labels that are names, and metadata name columns."""
+    people = set()
+    named = turns[turns["role_rule"].isin(["metadata", "heuristic"])]
+    for label in named["speaker_label"].dropna().unique():
+        if normalise_phrase(label):
+            people.add(str(label).strip())
+    for col in name_columns:
+        if col in interviews.columns:
+            for value in interviews[col].dropna().astype(str):
+                if value.strip():
+                    people.add(value.strip())
+    return sorted(people)
+
+
+def build_recognisers(
+    params: AnonymiseParams,
+    decisions: Decisions,
+    register: list[RegisterEntity],
+    people: list[str],
+    nlp: Any,
+) -> tuple[list[str], list[Recogniser]]:
+    """The names of the recognisers this run uses (priority order) and the recognisers.
+
+    ``ner`` is skipped without a model; ``review`` is put first when decisions add
+    identifiers.
+    """
+    names = [n for n in params.recognisers if n != "ner" or nlp is not None]
+    if "ner" in params.recognisers and nlp is None:
+        log.warning("no NER model given: the 'ner' recogniser is skipped")
+    options = {k: dict(v) for k, v in params.options.items()}
+    options.setdefault("review", {})["add"] = list(decisions.add)
+    options.setdefault("ner", {}).setdefault("labels", dict(params.ner_labels))
+    context = RecogniserContext(register=register, people=people, options=options, nlp=nlp)
+    if decisions.add and "review" not in names:
+        names = ["review", *names]
+    return names, registry.build(names, context)
+
+
+def allow_keys_of(allow: Iterable[str], params: AnonymiseParams, decisions: Decisions) -> set[str]:
+    """Normalised phrases never to replace: the allow-list, ``anonymise.allow``, rejections."""
+    allow_keys = {normalise_phrase(a) for a in [*allow, *params.allow]} | set(decisions.reject)
+    allow_keys.discard("")
+    return allow_keys
+
+
+# --- running the recognisers ---------------------------------------------------------------
+
+
+def candidate_sentences(
+    text: str,
+    known: Sequence[Detection] = (),
+    allow: set[str] | frozenset[str] = frozenset(),
+) -> list[tuple[int, str]]:
+    """Sentences that could hold a name nobody has found yet.
+
+    A sentence qualifies when it has a capitalised word that is not a function word, not
+    an allow-listed term ("Ofsted") and not inside a detection already made by another
+    recogniser ("So we did it. Then I rang Priya." gives only the second sentence, unless
+    "Priya" is already known). Names that are function words are vanishingly rare.
+    """
+    from pipeline.recognisers.gazetteers import STOP_WORDS
+
+    out = []
+    for m in _SENTENCE.finditer(text):
+        for w in _CAPITAL_WORD.finditer(text, m.start(), m.end()):
+            word = w.group()
+            if word.lower() in STOP_WORDS or word in ("I'm", "I've", "I'd", "I'll", "OK"):
+                continue
+            if allow and normalise_phrase(word) in allow:
+                continue
+            if any(d.start <= w.start() and w.end() <= d.end for d in known):
+                continue
+            out.append((m.start(), m.group()))
+            break
+    return out
+
+
+def detect(
+    texts: Sequence[str],
+    recognisers: Sequence[Recogniser],
+    nlp: Any = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+    progress: bool = True,
+    ner_all_sentences: bool = False,
+    allow: set[str] | frozenset[str] = frozenset(),
+) -> list[list[Detection]]:
+    """Run every recogniser over every text.
+
+    Recognisers that need a spaCy ``Doc`` see candidate sentences only (see
+    :func:`candidate_sentences`; all sentences with ``ner_all_sentences``), in batches,
+    and their offsets are mapped back to the text.
+    """
+    doc_recs = [r for r in recognisers if r.needs_doc] if nlp is not None else []
+    plain = [r for r in recognisers if not r.needs_doc]
+    out: list[list[Detection]] = []
+    for text in tqdm(texts, desc="recognisers", unit="turn", disable=not progress, mininterval=1):
+        found: list[Detection] = []
+        for rec in plain:
+            found.extend(rec.analyse(text))
+        out.append(found)
+    if not doc_recs:
+        return out
+    pieces = []
+    for row, text in enumerate(texts):
+        if ner_all_sentences:
+            pieces.extend((row, m.start(), m.group()) for m in _SENTENCE.finditer(text))
+        else:
+            cands = candidate_sentences(text, out[row], allow)
+            pieces.extend((row, start, sent) for start, sent in cands)
+    docs = nlp.pipe((p[2] for p in pieces), batch_size=batch_size, n_process=n_process)
+    bar = tqdm(
+        zip(pieces, docs),
+        total=len(pieces),
+        desc="ner",
+        unit="sentence",
+        disable=not progress,
+        mininterval=1.0,
+    )
+    for (row, offset, sentence), doc in bar:
+        for rec in doc_recs:
+            for d in rec.analyse(sentence, doc):
+                out[row].append(replace(d, start=d.start + offset, end=d.end + offset))
+    return out
+
+
+# --- the allow-list ------------------------------------------------------------------------
+
+
+def allow_index_of(allow_keys: set[str]) -> PhraseIndex:
+    """A phrase index of the allowed phrases (to find them in the text)."""
+    allow_index = PhraseIndex()
+    for phrase in sorted(allow_keys):
+        allow_index.add(phrase, PhraseEntry("", None, 1.0))
+    return allow_index
+
+
+def protected_spans(texts: Sequence[str], allow_index: PhraseIndex) -> list[list[Detection]]:
+    """The allow-listed phrases in each text ("East Midlands").
+
+    Nothing strictly inside them is an identifier ("Midlands"), and propagation does not
+    reach into them.
+    """
+    return [
+        [Detection(s, e, "", "allow", 1.0, text[s:e]) for s, e, _ in allow_index.finditer(text)]
+        for text in texts
+    ]
+
+
+def trim_allowed(
+    texts: Sequence[str],
+    raw: list[list[Detection]],
+    allow_index: PhraseIndex,
+    protected: list[list[Detection]],
+) -> list[list[Detection]]:
+    """Cut allowed phrases out of untrusted spans and drop detections inside allowed phrases."""
+    return [
+        [
+            part
+            for d in dets
+            for part in _strip_allowed(texts[row], d, allow_index)
+            if not any(contains(p, part) for p in protected[row])
+        ]
+        for row, dets in enumerate(raw)
+    ]
+
+
+def _allowed(det: Detection, allow: set[str]) -> bool:
+    if not allow:
+        return False
+    key = normalise_phrase(det.text)
+    return key in allow or normalise_phrase(strip_title(det.text)) in allow
+
+
+def _strip_allowed(text: str, det: Detection, allow_index: PhraseIndex) -> list[Detection]:
+    """Cut allow-listed phrases out of an NER span ("London DCS" -> nothing left).
+
+    Only statistical detections are trimmed; a gazetteer or register name that contains an
+    allowed word ("London Borough of Newham") is kept whole.
+    """
+    if trust(det.recogniser).trusted or det.entity_type not in NAMED_TYPES:
+        return [det]
+    inside = [(det.start + s, det.start + e) for s, e, _ in allow_index.finditer(det.text)]
+    if not inside:
+        return [det]
+    taken = [replace(det, start=s, end=e, text=text[s:e]) for s, e in inside]
+    return [
+        replace(det, start=s, end=e, text=text[s:e], canonical=None)
+        for s, e in _remnants(text, det.start, det.end, taken)
+        if _ROLEISH.fullmatch(text[s:e]) is None
+    ]
+
+
+# leftovers of a trimmed span that are generic words, not names
+_ROLEISH = re.compile(
+    r"(?:DCSs?|ADs?|CEO|Council|Councils|Government|Office|Group|Team|Board|Region|Regional)",
+)
+
+
+# --- filtering -------------------------------------------------------------------------------
+
+# One-word "names" that statistical NER (or a trimmed span) produces but that identify no one.
+_GENERIC_WORDS = frozenset(
+    """
+    council councils county city borough authority authorities government office team teams
+    board group groups service services department region regional national local north
+    south east west northern southern eastern western central hello hi hiya thanks yes no
+    okay ok right sorry well erm er um mm yeah children child family families education
+    social care health director directors chief executive member members manager managers
+    school schools trust partnership programme project peer peers review challenge chair
+    monday tuesday wednesday thursday friday saturday sunday january february march april
+    june july august september october november december christmas easter
+    """.split()
+)
+
+
+def _lowercase_words(texts: Sequence[str]) -> set[str]:
+    """Every word the corpus also writes in lower case ("broadly", "mark", "uncertain")."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(_LOWER_WORD.findall(text))
+    return words
+
+
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
+
+
+def _common_word_at_sentence_start(text: str, det: Detection, common: set[str]) -> bool:
+    """An untrusted one-word name at a sentence start that the corpus uses as a common word.
+
+    "Broadly positive." is not a person: the speakers say "broadly" elsewhere. Names are
+    rarely written in lower case, so this costs almost no recall.
+    """
+    if trust(det.recogniser).trusted or " " in det.text.strip():
+        return False
+    before = text[: det.start].rstrip(" \t\"'“‘(")
+    if before and before[-1] not in ".!?\n:…":
+        return False
+    return det.text.lower() in common
+
+
+def _plausible(det: Detection) -> bool:
+    """Whether a detection can be an identifier at all.
+
+    Named entities need a capital letter or a digit (NER sometimes tags "council"), and a
+    one-word name from an untrusted source must not be a generic word ("Council", "West").
+    """
+    if det.entity_type not in NAMED_TYPES:
+        return True
+    if not any(ch.isupper() or ch.isdigit() for ch in det.text):
+        return False
+    words = det.text.split()
+    if not trust(det.recogniser).trusted and len(words) == 1:
+        return normalise_phrase(words[0]) not in _GENERIC_WORDS
+    return True
+
+
+@dataclass
+class Filtered:
+    """The detections kept per turn, and what was dropped (counts, one example per text).
+
+    Attributes:
+        kept_by_row: per turn, the detections that passed every filter.
+        dropped: how many detections each reason dropped.
+        dropped_examples: per (normalised text, reason), the first dropped detection and
+            its turn (for the review table).
+    """
+
+    kept_by_row: list[list[Detection]] = field(default_factory=list)
+    dropped: Counter = field(default_factory=Counter)
+    dropped_examples: dict[tuple[str, str], tuple[Detection, int]] = field(default_factory=dict)
+
+
+def filter_detections(
+    texts: Sequence[str], raw: list[list[Detection]], allow_keys: set[str], min_score: float
+) -> Filtered:
+    """Drop allowed, low-scoring and implausible detections, recording why."""
+    common = _lowercase_words(texts)
+    out = Filtered()
+    for row, dets in enumerate(raw):
+        keep = []
+        for d in dets:
+            reason = None
+            if _allowed(d, allow_keys):
+                reason = "allowed"
+            elif d.score < min_score:
+                reason = "below_min_score"
+            elif not _plausible(d) or _common_word_at_sentence_start(texts[row], d, common):
+                reason = "implausible"
+            if reason:
+                out.dropped[reason] += 1
+                out.dropped_examples.setdefault((normalise_phrase(d.text), reason), (d, row))
+            else:
+                keep.append(d)
+        out.kept_by_row.append(keep)
+    return out
+
+
+# --- overlaps --------------------------------------------------------------------------------
+
+
+def resolve_overlaps(
+    text: str, dets: Sequence[Detection], priority: dict[str, int]
+) -> list[Detection]:
+    """Choose non-overlapping detections: trust tier, then longer span, then params order.
+
+    A lower-ranked detection that reaches beyond the chosen spans keeps its remainder when
+    that remainder still looks like a name (so a long, partly wrong NER span does not make
+    a name inside it leak).
+    """
+    tier = _tiers(dets)
+
+    def rank(d: Detection) -> tuple:
+        return (
+            tier[d],
+            -(d.end - d.start),
+            priority.get(d.recogniser, 99),
+            -d.score,
+            d.start,
+            d.entity_type,
+        )
+
+    chosen: list[Detection] = []
+    for d in sorted(set(dets), key=rank):
+        overlaps = [c for c in chosen if c.start < d.end and d.start < c.end]
+        if not overlaps:
+            chosen.append(d)
+            continue
+        if d.entity_type not in NAMED_TYPES:
+            continue
+        for s, e in _remnants(text, d.start, d.end, overlaps):
+            rest = replace(d, start=s, end=e, text=text[s:e], canonical=None)
+            if _plausible(rest) and not any(c.start < e and s < c.end for c in chosen):
+                chosen.append(rest)
+    return sorted(chosen)
+
+
+def _tiers(dets: Sequence[Detection]) -> dict[Detection, int]:
+    """Each detection's trust tier for overlap resolution."""
+    tier = {d: trust(d.recogniser).tier for d in dets}
+    # a gazetteer span around a trusted one ("Council of the [Isles of Scilly]") inherits its tier
+    for outer in dets:
+        if not trust(outer.recogniser).trusted or outer.entity_type not in NAMED_TYPES:
+            continue
+        for inner in dets:
+            if contains(outer, inner) and name_group(outer) == name_group(inner):
+                tier[outer] = min(tier[outer], tier[inner])
+    return tier
+
+
+def name_group(d: Detection) -> str:
+    """The group a detection links within: "person", "name" (other named types) or its type."""
+    return (
+        "person"
+        if d.entity_type == PERSON
+        else d.entity_type
+        if d.entity_type not in NAMED_TYPES
+        else "name"
+    )
+
+
+def contains(outer: Detection, inner: Detection) -> bool:
+    """Whether ``inner`` lies inside ``outer`` and is shorter."""
+    return (
+        outer.start <= inner.start
+        and inner.end <= outer.end
+        and (outer.end - outer.start) > (inner.end - inner.start)
+    )
+
+
+_NAMEISH = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|of|and|the|upon|on|le|de)\b)*")
+
+
+def _remnants(text: str, start: int, end: int, taken: list[Detection]) -> list[tuple[int, int]]:
+    free = []
+    pos = start
+    for c in sorted(taken):
+        if c.start > pos:
+            free.append((pos, min(c.start, end)))
+        pos = max(pos, c.end)
+    if pos < end:
+        free.append((pos, end))
+    out = []
+    for s, e in free:
+        for m in _NAMEISH.finditer(text, s, e):
+            ms, me = m.span()
+            # strip trailing connector words ("Janet Holroyd from" never matched; "X and" may)
+            while True:
+                trimmed = re.sub(r"\s+(?:of|and|the|upon|on|le|de)$", "", text[ms:me])
+                if len(trimmed) == me - ms:
+                    break
+                me = ms + len(trimmed)
+            if me - ms >= 2:
+                out.append((ms, me))
+    return out

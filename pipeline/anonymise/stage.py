@@ -1,0 +1,173 @@
+"""The anonymise stage's door: read the inputs, run :func:`~.core.anonymise`, write outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+
+from pipeline.anonymise.core import AnonymiseResult, anonymise
+from pipeline.anonymise.tables import score_against_gold
+from pipeline.errors import QualevalError
+from pipeline.evaluator_files.allow_list import read_allow_list
+from pipeline.evaluator_files.decisions import read_decisions
+from pipeline.evaluator_files.gold import read_gold
+from pipeline.evaluator_files.register import load_register
+from pipeline.io import atomic_outputs, optional_path, write_json
+from pipeline.keyfile import SECRET_ENV, dumps_key
+from pipeline.params import load_params
+from pipeline.recognisers import registry
+
+log = logging.getLogger(__name__)
+
+
+def _csv_text(df: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    return buf.getvalue()
+
+
+def _read_turns(turns_path: Path, interviews_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    for path in (turns_path, interviews_path):
+        if not Path(path).is_file():
+            raise QualevalError(f"{path}: not found; run the ingest stage first")
+    return pd.read_parquet(turns_path), pd.read_parquet(interviews_path)
+
+
+def run_stage(
+    params_path: Path | None,
+    turns_path: Path,
+    interviews_path: Path,
+    *,
+    register_path: Path | None,
+    decisions_path: Path | None,
+    allow_path: Path | None,
+    gold_path: Path | None,
+    out_turns: Path,
+    out_interviews: Path,
+    key_path: Path,
+    review_path: Path,
+    mentions_path: Path,
+    metrics_path: Path,
+    gold_report: Path | None = None,
+    progress: bool = True,
+) -> AnonymiseResult:
+    """Read inputs, anonymise, and write every output (all or nothing)."""
+    params = load_params(params_path)
+    p = params.anonymise
+    registry.check_names(p.recognisers)
+    register = load_register(register_path)
+    decisions = read_decisions(decisions_path)
+    allow = read_allow_list(allow_path)
+    gold = read_gold(gold_path) if gold_path else None
+    turns, interviews = _read_turns(turns_path, interviews_path)
+    nlp = None
+    if "ner" in p.recognisers:
+        from pipeline.recognisers.ner import load_pipeline  # imports spaCy
+
+        nlp = load_pipeline(p.ner_model)
+    started = time.perf_counter()
+    result = anonymise(
+        turns,
+        interviews,
+        p,
+        register=register,
+        decisions=decisions,
+        allow=allow,
+        name_columns=params.ingest.name_columns,
+        nlp=nlp,
+        progress=progress,
+    )
+    metrics: dict[str, Any] = dict(result.stats)
+    metrics["words_per_second"] = round(result.stats["words"] / max(result.stats["seconds"], 1e-9))
+    leaks = None
+    if gold is not None:
+        gold_metrics, leaks = score_against_gold(turns, result.turns, gold)
+        metrics["gold"] = gold_metrics
+    secret = os.environ.get(SECRET_ENV) or None
+    metrics["key_encrypted"] = bool(secret)
+    targets = [out_turns, out_interviews, key_path, review_path, mentions_path, metrics_path]
+    if leaks is not None and gold_report is not None:
+        targets.append(gold_report)
+    _write_outputs(targets, result, metrics, secret, leaks)
+    _log_summary(metrics, time.perf_counter() - started)
+    return result
+
+
+def _write_outputs(
+    targets: list[Path],
+    result: AnonymiseResult,
+    metrics: dict[str, Any],
+    secret: str | None,
+    leaks: pd.DataFrame | None,
+) -> None:
+    """Write the outputs in ``targets`` order, all or nothing (the gold leaks last, if any)."""
+    with atomic_outputs(*targets) as tmp:
+        result.turns.to_parquet(tmp[0], index=False)
+        result.interviews.to_parquet(tmp[1], index=False)
+        tmp[2].write_text(dumps_key(result.key, secret), encoding="utf-8")
+        tmp[3].write_text(_csv_text(result.review), encoding="utf-8")
+        result.mentions.to_parquet(tmp[4], index=False)
+        write_json(tmp[5], metrics)
+        if len(tmp) > 6 and leaks is not None:
+            tmp[6].write_text(_csv_text(leaks), encoding="utf-8")
+
+
+def _log_summary(metrics: dict[str, Any], seconds: float) -> None:
+    log.info(
+        "anonymised %d turns (%d words): %d entities, %d replacements in %.1f s (%d words/s)",
+        metrics["turns"],
+        metrics["words"],
+        metrics["entities"],
+        metrics["replacements"],
+        seconds,
+        metrics["words_per_second"],
+    )
+    if "gold" in metrics:
+        log.info(
+            "sample gold: leak rate %.4f, over-redaction %.4f",
+            metrics["gold"]["leak_rate"],
+            metrics["gold"]["over_redaction"],
+        )
+
+
+def main(
+    turns: Path = typer.Option(..., help="private turns table from ingest"),
+    interviews: Path = typer.Option(..., help="private interviews table from ingest"),
+    register: Path = typer.Option(None, help="anonymisation register (YAML)"),
+    decisions: Path = typer.Option(None, help="review decisions (CSV)"),
+    allow_list: Path = typer.Option(None, help="terms never to replace (text, one per line)"),
+    gold: Path = typer.Option(None, help="gold PII (JSONL) for leak metrics"),
+    out_turns: Path = typer.Option(..., help="safe anonymised turns (parquet)"),
+    out_interviews: Path = typer.Option(..., help="safe interviews table (parquet)"),
+    key: Path = typer.Option(..., help="private pseudonym key (JSON)"),
+    review: Path = typer.Option(..., help="private review file (CSV)"),
+    mentions: Path = typer.Option(..., help="private mentions table (parquet)"),
+    metrics: Path = typer.Option(..., help="metrics JSON"),
+    gold_report: Path = typer.Option(None, help="private list of gold identifiers that survived"),
+    params: Path = typer.Option(None, help="params.yaml"),
+) -> None:
+    """Anonymise the turns: pseudonyms, private key, review file, metrics."""
+    run_stage(
+        params,
+        turns,
+        interviews,
+        register_path=optional_path(register),
+        decisions_path=optional_path(decisions),
+        allow_path=optional_path(allow_list),
+        gold_path=optional_path(gold),
+        out_turns=out_turns,
+        out_interviews=out_interviews,
+        key_path=key,
+        review_path=review,
+        mentions_path=mentions,
+        metrics_path=metrics,
+        gold_report=gold_report,
+    )
