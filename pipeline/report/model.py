@@ -24,7 +24,7 @@ class Table:
 
     @property
     def caption(self) -> str:
-        """``Table 2. Theme prevalence ...``."""
+        """``Table {number}. {title}``, as the report prints it."""
         return f"Table {self.number}. {self.title}"
 
     @property
