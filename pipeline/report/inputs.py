@@ -1,0 +1,147 @@
+"""Reading the report's upstream tables, each checked for the columns the report needs.
+
+Interviews, segments, segment codes, agreement, anonymised turns and the topics folder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.codebook import load_codebook
+from pipeline.errors import QualevalError
+from pipeline.io import read_stage_table
+from pipeline.params import AnonymiseParams
+from pipeline.report.model import Inputs
+
+# The columns the report needs of each upstream table (see docs/data-contracts.md).
+INTERVIEW_COLUMNS = ("interview_id",)
+SEGMENT_COLUMNS = ("segment_id", "text")
+SEGMENT_CODE_COLUMNS = ("interview_id", "segment_id", "code_id", "score")
+TURN_COLUMNS = ("text",)
+TOPIC_COLUMNS = (
+    "topic_id",
+    "label",
+    "keywords",
+    "n_segments",
+    "n_interviews",
+    "share",
+    "top_code_id",
+    "top_code_share",
+    "emergent",
+)
+EMERGENT_REASON_COLUMNS = ("topic_id", "reason")
+TOPIC_QUOTE_COLUMNS = ("topic_id", "rank", "segment_id", "interview_id", "text")
+SEGMENT_TOPIC_COLUMNS = ("segment_id", "interview_id", "topic_id")
+
+
+def _read_parquet(path: Path, what: str, columns: Sequence[str], stage: str) -> pd.DataFrame:
+    return read_stage_table(path, what, columns, f"the {stage} stage")
+
+
+def _read_json(path: Path | None) -> dict[str, Any]:
+    if path is None or not Path(path).is_file():
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise QualevalError(f"{path}: not valid JSON; re-run the stage that writes it") from None
+    return data if isinstance(data, dict) else {}
+
+
+def read_topics(topics_dir: Path) -> dict[str, pd.DataFrame]:
+    """Read the topics stage's outputs (see the topics contract in docs/data-contracts.md).
+
+    Required: ``topics.parquet``. Optional: ``emergent_topics.csv`` (the ``reason``),
+    ``topic_quotes.parquet`` and ``segment_topics.parquet`` (evidence).
+
+    Raises:
+        QualevalError: when the folder or ``topics.parquet`` is missing or malformed.
+    """
+    topics_dir = Path(topics_dir)
+    if not topics_dir.is_dir():
+        raise QualevalError(
+            f"{topics_dir}: topics folder not found; run the topics stage or leave out --topics-dir"
+        )
+    out = {
+        "topics": _read_parquet(
+            topics_dir / "topics.parquet", "topics table", TOPIC_COLUMNS, "topics"
+        )
+    }
+    emergent = topics_dir / "emergent_topics.csv"
+    if emergent.is_file():
+        df = pd.read_csv(emergent, keep_default_na=False)
+        if any(c not in df.columns for c in EMERGENT_REASON_COLUMNS):
+            raise QualevalError(f"{emergent}: missing column topic_id or reason")
+        out["emergent"] = df
+    for name, cols in (
+        ("topic_quotes", TOPIC_QUOTE_COLUMNS),
+        ("segment_topics", SEGMENT_TOPIC_COLUMNS),
+    ):
+        path = topics_dir / f"{name}.parquet"
+        if path.is_file():
+            out[name] = _read_parquet(path, name.replace("_", " "), cols, "topics")
+    return out
+
+
+def placeholder_counts(turns: pd.DataFrame, pseudonyms: dict[str, str]) -> dict[str, int]:
+    """Replacements by entity type, counted as pseudonyms in the anonymised turns' text.
+
+    Each replacement leaves one pseudonym built from its type's template
+    (``anonymise.pseudonyms``: ``[Person {n}]``, ``[Council {letter}]``, ``[date]``...), so
+    this equals the anonymise stage's ``replacements_by_type`` without depending on its
+    metrics file (which carries timings, and would make the report re-run needlessly).
+    """
+    text = "\n".join(turns["text"].dropna().astype(str))
+    out = {}
+    for etype, template in sorted(pseudonyms.items()):
+        pattern = (
+            re.escape(template)
+            .replace(re.escape("{n}"), r"\d+")
+            .replace(re.escape("{letter}"), "[A-Z]+")
+        )
+        n = len(re.findall(pattern, text))
+        if n:
+            out[etype] = n
+    return out
+
+
+def read_inputs(
+    interviews_path: Path,
+    segments_path: Path,
+    segment_codes_path: Path,
+    codebook_path: Path,
+    *,
+    agreement_path: Path | None = None,
+    turns_path: Path | None = None,
+    pseudonyms: dict[str, str] | None = None,
+    topics_dir: Path | None = None,
+) -> Inputs:
+    """Read and check every input of the report stage.
+
+    ``turns_path`` (the anonymised turns) and ``pseudonyms`` give the anonymisation summary;
+    ``agreement_path`` the coding's agreement with human codes; ``topics_dir`` the topics.
+    """
+    replacements = None
+    if turns_path is not None:
+        turns = _read_parquet(turns_path, "anonymised turns", TURN_COLUMNS, "anonymise")
+        templates = pseudonyms if pseudonyms is not None else AnonymiseParams().pseudonyms
+        replacements = placeholder_counts(turns, templates)
+    return Inputs(
+        interviews=_read_parquet(
+            interviews_path, "anonymised interviews table", INTERVIEW_COLUMNS, "anonymise"
+        ),
+        segments=_read_parquet(segments_path, "segments table", SEGMENT_COLUMNS, "embed"),
+        segment_codes=_read_parquet(
+            segment_codes_path, "segment codes", SEGMENT_CODE_COLUMNS, "code"
+        ),
+        codebook=load_codebook(codebook_path),
+        agreement=_read_json(agreement_path),
+        replacements=replacements,
+        topics=None if topics_dir is None else read_topics(topics_dir),
+    )

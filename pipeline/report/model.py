@@ -1,0 +1,101 @@
+"""The report's data: its inputs, tables, quotes, theme findings and the whole report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+#: Columns of the evidence table: one row per (table, row, column, interview, segment).
+EVIDENCE_COLUMNS = ("table", "row_key", "column_key", "interview_id", "segment_id")
+
+
+@dataclass
+class Table:
+    """One report table: its file stem, number, title and frame (display values)."""
+
+    key: str
+    number: str
+    title: str
+    frame: pd.DataFrame
+    note: str = ""
+    report_frame: pd.DataFrame | None = None  # what the report shows when not the whole frame
+
+    @property
+    def caption(self) -> str:
+        """``Table {number}. {title}``, as the report prints it."""
+        return f"Table {self.number}. {self.title}"
+
+    @property
+    def shown(self) -> pd.DataFrame:
+        """The rows the commissioner report shows."""
+        return self.frame if self.report_frame is None else self.report_frame
+
+
+@dataclass
+class Quote:
+    """An attributed quote."""
+
+    text: str
+    attribution: str
+    segment_id: str
+    code_id: str = ""
+
+
+@dataclass
+class ThemeSummary:
+    """Key findings for one top-level theme: a headline, findings and quotes (all generated)."""
+
+    code_id: str
+    label: str
+    headline: str
+    findings: list[str] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """Everything the writers need."""
+
+    title: str
+    intro: list[str]
+    themes: list[ThemeSummary]
+    topics_summary: list[str]
+    tables: list[Table]
+    evidence: pd.DataFrame
+    scale_note: str
+
+    def table(self, key: str) -> Table:
+        """The table whose key is ``key``."""
+        for t in self.tables:
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+
+@dataclass
+class Inputs:
+    """The report's inputs, already read (see :func:`pipeline.report.inputs.read_inputs`)."""
+
+    interviews: pd.DataFrame
+    segments: pd.DataFrame
+    segment_codes: pd.DataFrame
+    codebook: Any
+    agreement: dict[str, Any] = field(default_factory=dict)
+    replacements: dict[str, int] | None = None  # placeholders in the anonymised turns, by type
+    topics: dict[str, pd.DataFrame] | None = None
+
+
+def empty_evidence() -> pd.DataFrame:
+    """An evidence frame with no rows."""
+    return pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+
+
+def evidence_rows(table: str, row: str, col: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """The evidence of one cell: the distinct (interview, segment) pairs of ``rows``."""
+    ev = rows[["interview_id", "segment_id"]].drop_duplicates().copy()
+    ev.insert(0, "column_key", col)
+    ev.insert(0, "row_key", row)
+    ev.insert(0, "table", table)
+    return ev

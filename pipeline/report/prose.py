@@ -1,0 +1,218 @@
+"""The report's words and privacy rules.
+
+Quantifier words, sentences and quotes, attribution by role and region, small-group merging
+and small-count suppression.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from pipeline.params import Quantifier
+
+NOT_RECORDED = "Not recorded"
+MIN_LEAD_WORDS = 4
+_PLACEHOLDER = re.compile(r"\[[A-Za-z][A-Za-z ]*(?: \d+| [A-Z]{1,2})?\]")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_ENDS = re.compile(r"[.!?][\"'”’)]*$")
+_STARTS = re.compile(r"^[\"“‘(]?(?:[A-Z0-9]|\[[A-Z])")
+
+
+def quantify(count: int, total: int, scale: Sequence[Quantifier]) -> str:
+    """The first word of ``scale`` (strongest first) whose thresholds ``count`` reaches.
+
+    ``share = count / total``; a word applies when ``share >= min_share`` and
+    ``count >= min_count``. The validated scale ends with a word that catches every count.
+    """
+    share = count / total if total else 0.0
+    for q in scale:
+        if share >= q.min_share - 1e-12 and count >= q.min_count:
+            return q.word
+    return scale[-1].word
+
+
+def phrase(count: int, total: int, scale: Sequence[Quantifier], noun: str = "interviewee") -> str:
+    """``Most interviewees (31 of 43)``, ``One interviewee (1 of 43)``."""
+    word = quantify(count, total, scale)
+    plural = noun if count == 1 else f"{noun}s"
+    return f"{word[:1].upper()}{word[1:]} {plural} ({count} of {total})"
+
+
+def scale_note(scale: Sequence[Quantifier]) -> str:
+    """The quantifier scale in words, for the report."""
+    parts = []
+    for q in scale:
+        bits = []
+        if q.min_share > 0:
+            bits.append("every interview" if q.min_share >= 1 else f"at least {q.min_share:.0%}")
+        if q.min_count > 0 and (q.min_share == 0 or q.min_count > 1):
+            bits.append(f"at least {q.min_count} interview{'s' if q.min_count != 1 else ''}")
+        parts.append(f"“{q.word}”: " + (" and ".join(bits) if bits else "no interview"))
+    return (
+        "Quantifiers: each count of interviews is described by the first word whose thresholds "
+        "it reaches, strongest first: " + "; ".join(parts) + "."
+    )
+
+
+def lower_first(text: str) -> str:
+    """Lower-case the first letter unless the first word is an acronym (``Ofsted`` stays)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[1:].islower() and first[0].isupper() and first != "I":
+        return first[0].lower() + text[1:]
+    if len(first) == 1 and first != "I":
+        return text[0].lower() + text[1:]
+    return text
+
+
+def gloss(definition: str) -> str:
+    """The first clause of a definition, lower-cased at the start (for sentences)."""
+    clause = re.split(r";|\.\s| — | - ", definition.strip(), maxsplit=1)[0].strip().rstrip(".")
+    return lower_first(clause)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences at ``. ! ?`` followed by a capital (placeholders count)."""
+    text = " ".join(str(text).split())
+    return [s for s in _SENTENCE_SPLIT.split(text) if s]
+
+
+def quote_from(text: str, min_words: int, max_words: int) -> str | None:
+    """A quote of complete sentences from ``text``, within the length bounds, or None.
+
+    Leading sentences of fewer than ``MIN_LEAD_WORDS`` words ("Yes.", "And they did.") are
+    dropped; then sentences are taken from the start while the total stays within ``max_words``; the
+    result must start like a sentence (capital letter, digit or placeholder), end with
+    ``. ! ?`` and have at least ``min_words`` words.
+    """
+    out: list[str] = []
+    n = 0
+    sentences = split_sentences(text)
+    while len(sentences) > 1 and len(sentences[0].split()) < MIN_LEAD_WORDS:
+        sentences.pop(0)  # "Yes.", "And they did.": context the quote does not carry
+    for sentence in sentences:
+        w = len(sentence.split())
+        if n + w > max_words:
+            break
+        out.append(sentence)
+        n += w
+    quote = " ".join(out)
+    if n < min_words or not _STARTS.match(quote) or not _ENDS.search(quote):
+        return None
+    return quote
+
+
+def has_placeholder(text: str) -> bool:
+    """True when the text carries an anonymisation placeholder such as ``[Person 3]``."""
+    return bool(_PLACEHOLDER.search(text))
+
+
+def display_value(v: Any) -> str:
+    """A metadata value as shown: stripped text, or ``Not recorded`` when missing or blank."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return NOT_RECORDED
+    s = str(v).strip()
+    return s or NOT_RECORDED
+
+
+def attributions(interviews: pd.DataFrame, columns: Sequence[str], min_group: int) -> pd.Series:
+    """Attribution per interview (``"Lead member, North West"``) from metadata columns only.
+
+    The attribution uses the first ``j`` columns for the largest ``j`` such that at least
+    ``min_group`` interviews share those values (so a combination held by one interviewee is
+    shortened to a less specific one); with no such ``j``, ``"Interviewee"``. Unrecorded
+    values are left out.
+    """
+    iv = interviews.set_index("interview_id")
+    values = {c: iv[c].map(display_value) for c in columns}
+    out = {}
+    for interview_id in iv.index:
+        text = "Interviewee"
+        for j in range(len(columns), 0, -1):
+            cols = list(columns[:j])
+            key = tuple(values[c][interview_id] for c in cols)
+            same = pd.Series(True, index=iv.index)
+            for c, v in zip(cols, key):
+                same &= values[c] == v
+            if int(same.sum()) >= min_group:
+                shown = [v for v in key if v != NOT_RECORDED]
+                if shown:
+                    text = ", ".join(shown)
+                break
+        out[interview_id] = text
+    return pd.Series(out, name="attribution")
+
+
+def merge_small_groups(sizes: pd.Series, k: int) -> dict[str, str]:
+    """Group value -> reported group, merging groups of fewer than ``k`` interviews.
+
+    Small groups become ``Other``; if ``Other`` is still smaller than ``k``, it joins the
+    smallest reported group (``"<group> and other"``). With fewer than ``k`` interviews in
+    all, everything is ``All``.
+    """
+    sizes = sizes.sort_index()
+    if int(sizes.sum()) < k:
+        return {g: "All" for g in sizes.index}
+    small = [g for g, n in sizes.items() if n < k]
+    big = sizes.drop(small).sort_values(kind="stable")
+    mapping = {g: g for g in big.index}
+    if small:
+        if int(sizes[small].sum()) >= k or big.empty:
+            target = "Other"
+        else:
+            target = f"{big.index[0]} and other"
+            mapping[big.index[0]] = target
+        mapping.update({g: target for g in small})
+    return mapping
+
+
+def suppress(counts: pd.DataFrame, k: int, total_row: str | None, total_col: str | None):
+    """Suppress counts from 1 to ``k - 1`` (shown as ``<k``), with secondary suppression.
+
+    Primary: every count with ``0 < n < k``. Secondary: in any row or column (margins
+    included) where exactly one cell is suppressed, the smallest other non-zero cell is
+    suppressed too, so no suppressed count can be recovered by subtraction from a total.
+    The grand total (the number of interviews) is never suppressed.
+
+    Returns:
+        An object DataFrame: ints, and ``"<k"`` strings where suppressed.
+    """
+    mask = (counts > 0) & (counts < k)
+    grand = (total_row, total_col) if total_row and total_col else None
+    lines = [("row", r) for r in counts.index] + [("col", c) for c in counts.columns]
+    changed = True
+    while changed:
+        changed = False
+        for kind, key in lines:
+            cells = (
+                [(key, c) for c in counts.columns]
+                if kind == "row"
+                else [(r, key) for r in counts.index]
+            )
+            n_supp = sum(bool(mask.at[r, c]) for r, c in cells)
+            if n_supp != 1:
+                continue
+            cands = [
+                (int(counts.at[r, c]), str(r), str(c), r, c)
+                for r, c in cells
+                if not mask.at[r, c] and counts.at[r, c] > 0 and (r, c) != grand
+            ]
+            if not cands:
+                continue
+            # prefer inner cells over margins
+            cands.sort(key=lambda t: (t[3] == total_row or t[4] == total_col, t[0], t[1], t[2]))
+            _, _, _, r, c = cands[0]
+            mask.at[r, c] = True
+            changed = True
+    out = counts.astype(object)
+    out[mask] = f"<{k}"
+    return out
+
+
+def attribute_title(attr: str | None) -> str:
+    """``interview_month`` -> ``Interview month`` (a metadata column as a heading)."""
+    return "" if attr is None else attr.replace("_", " ").capitalize()

@@ -1,0 +1,104 @@
+"""What the report's writers share.
+
+Display strings for cells, the template context, the Jinja environment, and reproducible
+Office zips (fixed entry times and document dates).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from pipeline.report.model import Report
+
+#: Zip entry time and document dates written into XLSX and DOCX files (reproducible bytes).
+FIXED_DATE = (2000, 1, 1, 0, 0, 0)
+FIXED_ISO = "2000-01-01T00:00:00Z"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def cell_text(v: Any) -> str:
+    """A table value as shown: empty for missing, floats to 4 significant digits or 2 places."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1 else f"{v:.2f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def report_view(report: Report) -> dict[str, Any]:
+    """The template context: strings only."""
+    tables = []
+    for t in report.tables:
+        shown = t.shown
+        tables.append(
+            {
+                "key": t.key,
+                "number": t.number,
+                "caption": t.caption,
+                "note": t.note,
+                "columns": [str(c) for c in shown.columns],
+                "rows": [[cell_text(v) for v in row] for row in shown.itertuples(index=False)],
+                "n_rows": len(t.frame)
+                if t.report_frame is None or list(t.report_frame.columns) == list(t.frame.columns)
+                else len(shown),
+                "shown_rows": len(shown),
+            }
+        )
+    return {
+        "title": report.title,
+        "intro": report.intro,
+        "themes": report.themes,
+        "topics_summary": report.topics_summary,
+        "scale_note": report.scale_note,
+        "tables": tables,
+    }
+
+
+def md_escape(text: Any) -> str:
+    """Text on one line, with Markdown's table and emphasis characters escaped."""
+    s = " ".join(str(text).split())
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def template_env() -> Any:
+    """The Jinja environment of the report templates (strict: a missing name is an error)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["md"] = md_escape
+    return env
+
+
+def normalise_zip(path: Path) -> None:
+    """Rewrite an Office file with fixed entry times and fixed document dates (reproducible)."""
+    path = Path(path)
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                text = data.decode("utf-8")
+                text = re.sub(
+                    r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rf"\g<1>{FIXED_ISO}\g<2>",
+                    text,
+                )
+                data = text.encode("utf-8")
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            zout.writestr(zi, data)
+    path.write_bytes(buf.getvalue())

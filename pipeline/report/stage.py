@@ -1,0 +1,124 @@
+"""The report stage's door: build the report and write every output (all or nothing)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from pipeline.io import atomic_outputs, write_json
+from pipeline.params import load_params
+from pipeline.report.build import build_report
+from pipeline.report.inputs import read_inputs
+from pipeline.report.model import Inputs, Report
+from pipeline.report.render_docx import write_docx
+from pipeline.report.render_html import render_html
+from pipeline.report.render_md import render_markdown
+from pipeline.report.render_xlsx import write_xlsx
+
+log = logging.getLogger(__name__)
+
+
+def _remove_stale_csvs(tables_dir: Path, report: Report) -> None:
+    """A table no longer written must not linger."""
+    for stale in tables_dir.glob("*.csv"):
+        if stale.stem not in {t.key for t in report.tables}:
+            stale.unlink()
+
+
+def _metrics(report: Report, inputs: Inputs, started: float) -> dict[str, Any]:
+    return {
+        "tables": {t.key: len(t.frame) for t in report.tables},
+        "n_tables": len(report.tables),
+        "findings": sum(len(t.findings) for t in report.themes),
+        "summary_quotes": sum(len(t.quotes) for t in report.themes),
+        "quotes": len(report.table("quotes_bank").frame),
+        "evidence_rows": len(report.evidence),
+        "topics": inputs.topics is not None,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def run_stage(
+    params_path: Path | None,
+    inputs: Inputs,
+    *,
+    tables_dir: Path,
+    report_md: Path,
+    report_html: Path,
+    report_docx: Path,
+    metrics_path: Path,
+) -> Report:
+    """Build the report and write every output (all or nothing)."""
+    params = load_params(params_path).report
+    started = time.perf_counter()
+    report = build_report(inputs, params)
+    tables_dir = Path(tables_dir)
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_csvs(tables_dir, report)
+    csvs = [tables_dir / f"{t.key}.csv" for t in report.tables]
+    xlsx = tables_dir / "report_tables.xlsx"
+    targets = [*csvs, xlsx, Path(report_md), Path(report_html), Path(report_docx), metrics_path]
+    with atomic_outputs(*targets) as tmp:
+        for t, p in zip(report.tables, tmp):
+            t.frame.to_csv(p, index=False, lineterminator="\n")
+        n = len(csvs)
+        write_xlsx(report.tables, tmp[n])
+        tmp[n + 1].write_text(render_markdown(report), encoding="utf-8")
+        tmp[n + 2].write_text(render_html(report), encoding="utf-8")
+        write_docx(report, tmp[n + 3])
+        metrics = _metrics(report, inputs, started)
+        write_json(tmp[n + 4], metrics)
+    log.info(
+        "report: %d tables, %d findings, %d quotes, %d evidence rows in %.1f s",
+        metrics["n_tables"],
+        metrics["findings"],
+        metrics["quotes"],
+        metrics["evidence_rows"],
+        metrics["seconds"],
+    )
+    return report
+
+
+def main(
+    interviews: Path = typer.Option(..., help="anonymised interviews (parquet)"),
+    segments: Path = typer.Option(..., help="segments (parquet), for quote text"),
+    segment_codes: Path = typer.Option(..., help="per-segment codes (parquet)"),
+    codebook: Path = typer.Option(..., help="codebook YAML"),
+    agreement: Path = typer.Option(None, help="outputs/metrics/coding_agreement.json"),
+    turns: Path = typer.Option(
+        None, help="anonymised turns (parquet), for the anonymisation summary"
+    ),
+    topics_dir: Path = typer.Option(
+        None, help="the topics stage's folder (outputs/topics); omitted: topics not reported"
+    ),
+    tables_dir: Path = typer.Option(..., help="folder for the table CSVs and the XLSX"),
+    report_md: Path = typer.Option(..., help="report to write (.md)"),
+    report_html: Path = typer.Option(..., help="report to write (.html)"),
+    report_docx: Path = typer.Option(..., help="report to write (.docx)"),
+    metrics: Path = typer.Option(..., help="metrics JSON"),
+    params: Path = typer.Option(None, help="params.yaml"),
+) -> None:
+    """Build the evaluation report: tables, XLSX, and the Markdown, HTML and Word summary."""
+    inputs = read_inputs(
+        interviews,
+        segments,
+        segment_codes,
+        codebook,
+        agreement_path=agreement,
+        turns_path=turns,
+        pseudonyms=load_params(params).anonymise.pseudonyms,
+        topics_dir=topics_dir,
+    )
+    run_stage(
+        params,
+        inputs,
+        tables_dir=tables_dir,
+        report_md=report_md,
+        report_html=report_html,
+        report_docx=report_docx,
+        metrics_path=metrics,
+    )

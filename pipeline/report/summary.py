@@ -1,0 +1,128 @@
+"""The report's prose sections.
+
+The introduction, the executive summary (one section per theme, every sentence generated
+from the tables) and the emergent topics summary.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.params import ReportParams
+from pipeline.report.codes import Codes
+from pipeline.report.model import Inputs, Quote, ThemeSummary
+from pipeline.report.prose import attribute_title, display_value, gloss, lower_first, phrase
+from pipeline.report.tables import TOPICS_NOT_RUN, table_number
+
+
+def _headline(t: str, k: int, n: int, leaves: list[str], codes: Codes, params: ReportParams):
+    label = codes.label(t)
+    if k == 0:
+        return f"No interviewee described any {lower_first(label)} theme."
+    if leaves:
+        return (
+            f"{phrase(k, n, params.quantifiers)} described at least one of the {len(leaves)} "
+            f"sub-themes of {lower_first(label)}."
+        )
+    return (
+        f"{phrase(k, n, params.quantifiers)} described {lower_first(label)} "
+        f"({gloss(codes.by_id[t].definition)})."
+    )
+
+
+def _summary_quotes(quotes: pd.DataFrame, ranked: list[str], params: ReportParams) -> list[Quote]:
+    """One quote per key finding in turn (its best first), until ``summary_quotes``."""
+    pools = [quotes[quotes["code_id"] == c] for c in ranked]
+    out: list[Quote] = []
+    used: set[str] = set()
+    for rank in range(params.quotes_per_code):
+        for c, pool in zip(ranked, pools):
+            if len(out) >= params.summary_quotes:
+                break
+            q = pool[(pool["rank"] > rank) & ~pool["segment_id"].isin(used)]
+            if not q.empty:
+                r = q.iloc[0]
+                out.append(Quote(r["quote"], r["attribution"], r["segment_id"], c))
+                used.add(r["segment_id"])
+    return out
+
+
+def executive_summary(
+    prevalence: pd.DataFrame,
+    quotes: pd.DataFrame,
+    codes: Codes,
+    n: int,
+    params: ReportParams,
+) -> list[ThemeSummary]:
+    """Key findings per theme: sentences from theme prevalence, quotes from the quotes bank."""
+    scale = params.quantifiers
+    prev = prevalence.set_index("code_id")
+    out = []
+    for t in codes.themes:
+        k = int(prev.at[t, "n_interviews"])
+        leaves = [c for c in codes.leaves_of[t] if c != t]
+        summary = ThemeSummary(t, codes.label(t), _headline(t, k, n, leaves, codes, params))
+        ranked = sorted(
+            (c for c in leaves if int(prev.at[c, "n_interviews"]) >= params.min_finding_interviews),
+            key=lambda c: (-int(prev.at[c, "n_interviews"]), codes.order[c]),
+        )[: params.findings_per_theme]
+        for c in ranked:
+            kc = int(prev.at[c, "n_interviews"])
+            summary.findings.append(
+                f"{phrase(kc, n, scale)} described {lower_first(codes.label(c))} "
+                f"({gloss(codes.by_id[c].definition)})."
+            )
+        summary.quotes = _summary_quotes(quotes, ranked, params)
+        out.append(summary)
+    return out
+
+
+def topics_summary(topics_ran: bool, emergent: pd.DataFrame) -> list[str]:
+    """The emergent topics in a sentence, from the emergent topics table."""
+    if not topics_ran:
+        return [TOPICS_NOT_RUN]
+    if emergent.empty:
+        return [
+            "The topic model found no emergent topics: every topic it found is "
+            "covered by a code of the codebook."
+        ]
+    labels = "; ".join(
+        f"“{r.label}” ({r.n_interviews} interview{'s' if r.n_interviews != 1 else ''})"
+        for r in emergent.itertuples()
+    )
+    n = len(emergent)
+    return [
+        f"The topic model found {n} emergent topic{'s' if n != 1 else ''} that the "
+        f"codebook does not cover well: {labels}."
+    ]
+
+
+def report_intro(inputs: Inputs, interviews: pd.DataFrame, params: ReportParams) -> list[str]:
+    """The opening paragraphs: the sample, the codebook, agreement, and the evidence trail."""
+    iv = interviews
+    n = len(iv)
+    months = sorted(v for v in iv.get("interview_month", pd.Series(dtype=str)).dropna().astype(str))
+    roles = iv[params.group_by].map(display_value).nunique()
+    intro = [
+        f"This report summarises {n} anonymised interview{'s' if n != 1 else ''} with "
+        f"{roles} {attribute_title(params.group_by).lower()}{'s' if roles != 1 else ''}"
+        + (f", conducted between {months[0]} and {months[-1]}" if months else "")
+        + ". Themes were coded automatically with the codebook "
+        f"“{inputs.codebook.name or 'unnamed'}”"
+        + (f" (version {inputs.codebook.version})" if inputs.codebook.version else "")
+        + "; a count is the number of interviews in which at least one segment was coded with "
+        "the theme.",
+    ]
+    ag = inputs.agreement
+    if ag.get("human_codes") and ag.get("micro_f1") is not None:
+        intro.append(
+            f"Automatic codes agreed with human codes on {ag.get('n_turns', '?')} turns with "
+            f"micro F1 {float(ag['micro_f1']):.2f} and macro kappa "
+            f"{float(ag.get('macro_kappa') or 0):.2f} (Table {table_number('methods')}): "
+            "read the counts as indicative."
+        )
+    intro.append(
+        f"Every figure can be traced to the segments behind it (Table {table_number('evidence')}); "
+        "quotes are anonymised and attributed by role and region only."
+    )
+    return intro

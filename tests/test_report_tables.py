@@ -1,0 +1,54 @@
+"""Report package: table numbers come from one list, and the package imports no other stage."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from pipeline.report import tables as T
+
+PACKAGE = Path(__file__).resolve().parents[1] / "pipeline" / "report"
+SHARED = {
+    "pipeline.codebook",
+    "pipeline.params",
+    "pipeline.io",
+    "pipeline.errors",
+    "pipeline.entry",
+}
+
+
+def test_when_numbering_tables_then_the_step_order_gives_the_number():
+    keys = [key for key, _ in T.TABLE_STEPS]
+    assert keys == [
+        "sample_profile",
+        "theme_prevalence",
+        "crosstabs",
+        "framework_matrix",
+        "cooccurrence",
+        "quotes_bank",
+        "emergent_topics",
+        "methods",
+        "evidence",
+    ]
+    assert [T.table_number(k) for k in keys] == [str(i) for i in range(1, 10)]
+    assert T.table_number("crosstabs", 1, 2) == "3b"
+    assert T.table_number("sample_profile", 0, 3) == "1a"
+
+
+def test_when_reading_the_package_then_no_table_number_is_spelled_out():
+    for path in PACKAGE.glob("*.py"):
+        assert not re.search(r"Table \d", path.read_text(encoding="utf-8")), path.name
+
+
+def test_when_reading_the_package_then_it_imports_no_other_stage():
+    for path in PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name.startswith("pipeline") and not name.startswith("pipeline.report"):
+                    assert name in SHARED, f"{path.name} imports {name}"
