@@ -219,7 +219,6 @@ STAGES: tuple[Stage, ...] = (
         ),
         params=("report", "anonymise.pseudonyms"),
         reads=("topics", "emergent_topics", "topic_quotes", "topic_codes"),
-        extra_deps=("pipeline/templates",),
     ),
     Stage(
         "notebooks",
