@@ -371,6 +371,20 @@ def _structure_problems(
     raw = [e if isinstance(e, dict) else {} for e in raw_codes]
     ids = {e["id"] for e in raw if isinstance(e.get("id"), str)}
     parents = {e["parent"] for e in raw if isinstance(e.get("parent"), str)}
+    problems = _duplicate_ids(raw, source)
+    problems += _unknown_parents(entries, ids, source)
+    problems += _parent_cycles(entries, source)
+    for i, c in entries:
+        where = _where(source, i, c.id)
+        if c.parent is not None and c.id not in parents:  # a child code that segments get
+            problems += [(i, line) for line in _material_problems(c, where)]
+        problems += [(i, f"{where}{loc}: {msg}") for loc, msg in _pattern_problems(c)]
+        problems += [(i, line) for line in _exclude_problems(c, ids, where)]
+    return problems
+
+
+def _duplicate_ids(raw: list[dict], source: str) -> list[tuple[int, str]]:
+    """An id used by more than one entry (each repeat names the first)."""
     problems: list[tuple[int, str]] = []
     first: dict[str, int] = {}
     for i, e in enumerate(raw):
@@ -387,7 +401,14 @@ def _structure_problems(
             )
         else:
             first[cid] = i
-    parent_of = {c.id: c.parent for _, c in entries}
+    return problems
+
+
+def _unknown_parents(
+    entries: list[tuple[int, Code]], ids: set[str], source: str
+) -> list[tuple[int, str]]:
+    """A parent that is not the id of any entry of the file."""
+    problems: list[tuple[int, str]] = []
     for i, c in entries:
         if c.parent is not None and c.parent not in ids:
             problems.append(
@@ -398,6 +419,13 @@ def _structure_problems(
                     + _did_you_mean(c.parent, ids),
                 )
             )
+    return problems
+
+
+def _parent_cycles(entries: list[tuple[int, Code]], source: str) -> list[tuple[int, str]]:
+    """A code that is its own ancestor (each cycle reported once)."""
+    parent_of = {c.id: c.parent for _, c in entries}
+    problems: list[tuple[int, str]] = []
     reported: set[str] = set()
     for i, c in entries:
         seen = [c.id]
@@ -417,40 +445,38 @@ def _structure_problems(
                 break
             seen.append(cur)
             cur = parent_of.get(cur)
-    for i, c in entries:
-        where = _where(source, i, c.id)
-        if c.parent is not None and c.id not in parents:  # a child code that segments get
-            n = len(_WORD.findall(c.definition))
-            if n < MIN_DEFINITION_WORDS:
+    return problems
+
+
+def _material_problems(c: Code, where: str) -> list[str]:
+    """A leaf code too thin to code from: a short definition, nothing to match."""
+    problems: list[str] = []
+    n = len(_WORD.findall(c.definition))
+    if n < MIN_DEFINITION_WORDS:
+        problems.append(
+            f"{where}.definition: not enough material to code from: the definition "
+            f"has {n} word{'s' if n != 1 else ''}; write at least "
+            f"{MIN_DEFINITION_WORDS} words saying what the code covers"
+        )
+    if not (c.include or c.examples or c.keywords or c.patterns):
+        problems.append(
+            f"{where}: not enough material to code from: it has no keywords, "
+            "examples, include criteria or patterns; add at least one so the coders "
+            "have something to match"
+        )
+    return problems
+
+
+def _exclude_problems(c: Code, ids: set[str], where: str) -> list[str]:
+    """An exclude criterion that names a code id not defined in the file."""
+    problems: list[str] = []
+    for k, text in enumerate(c.exclude):
+        for ref in _named_ids(text, ids):
+            if ref not in ids:
                 problems.append(
-                    (
-                        i,
-                        f"{where}.definition: not enough material to code from: the definition "
-                        f"has {n} word{'s' if n != 1 else ''}; write at least "
-                        f"{MIN_DEFINITION_WORDS} words saying what the code covers",
-                    )
+                    f"{where}.exclude[{k}]: names unknown code {ref!r}; use the id of a "
+                    "code defined in this file, or reword the criterion" + _did_you_mean(ref, ids)
                 )
-            if not (c.include or c.examples or c.keywords or c.patterns):
-                problems.append(
-                    (
-                        i,
-                        f"{where}: not enough material to code from: it has no keywords, "
-                        "examples, include criteria or patterns; add at least one so the coders "
-                        "have something to match",
-                    )
-                )
-        problems += [(i, f"{where}{loc}: {msg}") for loc, msg in _pattern_problems(c)]
-        for k, text in enumerate(c.exclude):
-            for ref in _named_ids(text, ids):
-                if ref not in ids:
-                    problems.append(
-                        (
-                            i,
-                            f"{where}.exclude[{k}]: names unknown code {ref!r}; use the id of a "
-                            "code defined in this file, or reword the criterion"
-                            + _did_you_mean(ref, ids),
-                        )
-                    )
     return problems
 
 

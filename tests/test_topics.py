@@ -14,6 +14,7 @@ from conftest import dvc as _dvc
 from pipeline import topics as T
 from pipeline.errors import QualevalError
 from pipeline.params import TopicsParams, load_params
+from pipeline.topics import clustering as C
 
 THEMES = {
     "funding": "the budget and grant funding was cut so money for the programme ran out",
@@ -281,8 +282,8 @@ def test_when_hdbscan_fails_the_corpus_then_kmeans_fallback_with_reason(
     monkeypatch, labels, reason
 ):
     _seg, emb = corpus(120)
-    monkeypatch.setattr(T, "_umap", lambda e, *a: e)
-    monkeypatch.setattr(T, "_hdbscan", lambda r, *a: (labels.astype(int), np.ones(len(r))))
+    monkeypatch.setattr(C, "umap_reduce", lambda e, *a: e)
+    monkeypatch.setattr(C, "hdbscan_clusters", lambda r, *a: (labels.astype(int), np.ones(len(r))))
     clustering = T.cluster_segments(emb, FAST, 0)
     assert clustering.method == "kmeans" and clustering.fallback_used
     assert clustering.reason.startswith(reason)
@@ -295,7 +296,7 @@ def test_when_umap_raises_then_kmeans_fallback(monkeypatch):
     def boom(*a):
         raise ValueError("numerical trouble")
 
-    monkeypatch.setattr(T, "_umap", boom)
+    monkeypatch.setattr(C, "umap_reduce", boom)
     clustering = T.cluster_segments(emb, FAST, 0)
     assert clustering.method == "kmeans" and "ValueError" in clustering.reason
 
@@ -304,8 +305,8 @@ def test_when_hdbscan_leaves_outliers_then_reduction_lowers_the_share(monkeypatc
     seg, emb = corpus(120)
     truth = np.arange(120) % 4
     labels = np.where(np.arange(120) % 5 == 0, -1, truth)  # 20% outliers
-    monkeypatch.setattr(T, "_umap", lambda e, *a: e)
-    monkeypatch.setattr(T, "_hdbscan", lambda r, *a: (labels.astype(int), np.ones(len(r))))
+    monkeypatch.setattr(C, "umap_reduce", lambda e, *a: e)
+    monkeypatch.setattr(C, "hdbscan_clusters", lambda r, *a: (labels.astype(int), np.ones(len(r))))
     res = T.fit_topics(seg, emb, NO_CODES, FAST.model_copy(update={"outlier_threshold": 0.0}))
     m = res.metrics
     assert m["method"] == "hdbscan" and m["outlier_share_before"] == pytest.approx(0.2)
@@ -326,7 +327,7 @@ def test_when_fitted_twice_then_tables_and_pages_identical():
     pa, pb = T.visualisations(a), T.visualisations(b)
     assert pa == pb
     assert "plotly" in pa["barchart"].lower()
-    assert not T._PLOTLY_ID.search(pa["barchart"].replace("qualeval-topics-barchart", ""))
+    assert not T.PLOTLY_ID.search(pa["barchart"].replace("qualeval-topics-barchart", ""))
 
 
 def test_when_two_topics_then_map_page_says_why():

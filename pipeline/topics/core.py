@@ -1,0 +1,161 @@
+"""The pure core of the topics stage: DataFrames and arrays in, tables out (no file I/O)."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import QualevalError
+from pipeline.params import TopicsParams
+from pipeline.topics.clustering import centroid_similarity
+from pipeline.topics.fit import Assignment, assign_topics
+from pipeline.topics.labels import topic_keywords, topic_labels
+from pipeline.topics.quality import npmi_coherence, topic_diversity
+from pipeline.topics.quotes import representative_quotes
+from pipeline.topics.selection import select_segments
+from pipeline.topics.stability import seed_runs, stability_ari
+from pipeline.topics.tables import (
+    emergent_table,
+    segment_topics_table,
+    topic_code_table,
+    topics_table,
+)
+from pipeline.topics.vocabulary import clean_text, doc_terms
+
+
+@dataclass
+class TopicsResult:
+    """Everything the topics stage writes, plus the fitted model for the visualisations."""
+
+    topics: pd.DataFrame
+    segment_topics: pd.DataFrame
+    quotes: pd.DataFrame
+    topic_codes: pd.DataFrame
+    emergent: pd.DataFrame
+    metrics: dict[str, Any]
+    model: Any = None
+    labels: dict[int, str] = field(default_factory=dict)
+
+
+def fit_topics(
+    segments: pd.DataFrame,
+    embeddings: np.ndarray,
+    segment_codes: pd.DataFrame,
+    params: TopicsParams,
+    *,
+    code_labels: dict[str, str] | None = None,
+    encoder: Any | None = None,
+) -> TopicsResult:
+    """Emergent topics of the segments (pure: no file I/O).
+
+    Args:
+        segments: the segments table (``segment_id``, ``interview_id``, ``turn_index``, ``text``).
+        embeddings: one L2-normalised row per segment, same order.
+        segment_codes: applied codes (``segment_id``, ``code_id``); may be empty.
+        params: the ``topics`` block.
+        code_labels: code id -> label, for the emergent topics' reasons.
+        encoder: a sentence-transformers model for MMR's word embeddings (None: no MMR).
+    """
+    _check_rows(segments, embeddings)
+    seg, emb = select_segments(segments, embeddings, segment_codes, params.segments)
+    emb = np.ascontiguousarray(emb, dtype=np.float32)
+    docs = [clean_text(t) for t in seg["text"].astype(str)]
+    started = time.perf_counter()
+    main = assign_topics(docs, emb, params, params.seed, encoder) if len(seg) else None
+    fit_seconds = time.perf_counter() - started
+    initial, final, model = _assignments(main)
+    # stability: the same pipeline with other seeds (no MMR: assignments only)
+    runs = seed_runs(docs, emb, params, final)
+    ari = stability_ari(runs) if len(runs) >= 2 else None
+    probability = _probabilities(main, emb, initial, final)
+    seg_topics = segment_topics_table(seg, initial, final, probability)
+    words = topic_keywords(model, docs, final, params)
+    labels = topic_labels(words, params.label_words)
+    topic_codes = topic_code_table(seg_topics[["segment_id", "topic_id"]], segment_codes)
+    coded = set(segment_codes["segment_id"]) if len(segment_codes) else set()
+    topics = topics_table(seg_topics, words, labels, topic_codes, params, len(segments), coded)
+    emergent = emergent_table(topics, params, code_labels or {})
+    quotes = representative_quotes(seg, emb, final, params.n_quotes)
+    metrics = {
+        "segments_mode": params.segments,
+        "n_segments": len(seg),
+        "n_segments_all": len(segments),
+        "n_topics": len(set(final.tolist()) - {-1}),
+        "n_emergent": len(emergent),
+        **_quality(docs, initial, final, words, params),
+        "stability_ari": _round(ari),
+        "stability_seeds": len(runs),
+        "fit_seconds": round(fit_seconds, 3),
+        **_clustering_metrics(main),
+    }
+    return TopicsResult(topics, seg_topics, quotes, topic_codes, emergent, metrics, model, labels)
+
+
+def _check_rows(segments: pd.DataFrame, embeddings: np.ndarray) -> None:
+    if len(segments) != len(embeddings):
+        raise QualevalError(
+            f"embeddings: {len(embeddings)} rows for {len(segments)} segments; re-run the embed "
+            "stage (`dvc repro embed`)"
+        )
+
+
+def _assignments(main: Assignment | None) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Initial and final topics and the fitted model (empty arrays, no model: no segments)."""
+    if main is None:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, None
+    return main.initial, main.final, main.model
+
+
+def _quality(
+    docs: list[str],
+    initial: np.ndarray,
+    final: np.ndarray,
+    words: dict[int, list[str]],
+    params: TopicsParams,
+) -> dict[str, Any]:
+    """Outlier shares before and after reduction, NPMI and diversity of the real topics."""
+    scored = [ws for t, ws in words.items() if t != -1]
+    return {
+        "outlier_share_before": _share(initial == -1),
+        "outlier_share_after": _share(final == -1),
+        "npmi": _round(npmi_coherence([w[:10] for w in scored], doc_terms(docs, params))),
+        "diversity": _round(topic_diversity([w[: params.diversity_words] for w in scored])),
+    }
+
+
+def _clustering_metrics(main: Assignment | None) -> dict[str, Any]:
+    """How the main seed was clustered (method, fallback and why, settings)."""
+    return {
+        "method": main.clustering.method if main else "none",
+        "fallback_used": bool(main.clustering.fallback_used) if main else False,
+        "fallback_reason": main.clustering.reason if main else "no segments",
+        "settings": main.clustering.settings if main else {},
+    }
+
+
+def _share(mask: np.ndarray) -> float:
+    return round(float(mask.mean()), 6) if len(mask) else 0.0
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(x, 4)
+
+
+def _probabilities(
+    main: Assignment | None, emb: np.ndarray, initial: np.ndarray, final: np.ndarray
+) -> np.ndarray:
+    """HDBSCAN membership strength where HDBSCAN placed the segment, else centroid cosine."""
+    if main is None:
+        return np.zeros(0, dtype=np.float64)
+    sim = centroid_similarity(emb, final)
+    if main.clustering.method != "hdbscan":
+        return sim
+    probs = np.asarray(main.clustering.probabilities, dtype=np.float64)
+    kept = (initial != -1) & (initial == final)
+    return np.where(kept, probs, sim)

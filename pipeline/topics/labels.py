@@ -1,0 +1,75 @@
+"""Topic keywords and short labels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from pipeline.params import TopicsParams
+from pipeline.topics.vocabulary import make_vectorizer
+
+OUTLIER_LABEL = "Outliers (no topic)"
+
+
+def _stem(token: str) -> str:
+    """A crude plural-folding stem for label de-duplication ("challenges" -> "challenge")."""
+    return (
+        token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
+    )
+
+
+def make_label(words: Sequence[str], n_words: int) -> str:
+    """A short label: the first ``n_words`` keywords adding a new word, in lower case.
+
+    A keyword whose words (plurals folded) are all in the label already is skipped
+    ("challenges" after "challenge"). Never title-cased: "reading" would become "Reading", a
+    council's name to the leak gate (and to a reader).
+    """
+    picked: list[str] = []
+    covered: set[str] = set()
+    for w in words:
+        stems = {_stem(t) for t in w.split()}
+        if stems <= covered:
+            continue
+        picked.append(w)
+        covered |= stems
+        if len(picked) == n_words:
+            break
+    return ", ".join(picked) if picked else "(no keywords)"
+
+
+def topic_words(model: Any, topic: int) -> list[str]:
+    """The topic's representation words in order (empty strings dropped)."""
+    if model is None:
+        return []
+    words = model.get_topic(topic) or []
+    return [w for w, _ in words if isinstance(w, str) and w.strip()]
+
+
+def frequent_words(docs: list[str], labels: np.ndarray, params: TopicsParams) -> dict:
+    """Most frequent terms per topic (ties by term): keywords when BERTopic cannot be fitted."""
+    from collections import Counter
+
+    analyse = make_vectorizer(params).build_analyzer()
+    out: dict[int, list[str]] = {}
+    for t in sorted(set(labels.tolist())):
+        counts = Counter(w for d, lab in zip(docs, labels.tolist()) if lab == t for w in analyse(d))
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        out[t] = [w for w, _ in ranked[: params.top_words]]
+    return out
+
+
+def topic_keywords(
+    model: Any, docs: list[str], topics: np.ndarray, params: TopicsParams
+) -> dict[int, list[str]]:
+    """Each topic's keywords: BERTopic's representation, else the most frequent terms."""
+    if model is not None:
+        return {t: topic_words(model, t) for t in sorted(set(topics.tolist()))}
+    return frequent_words(docs, topics, params)
+
+
+def topic_labels(words: dict[int, list[str]], n_words: int) -> dict[int, str]:
+    """A short label per topic (:func:`make_label`); the outliers keep :data:`OUTLIER_LABEL`."""
+    return {t: OUTLIER_LABEL if t == -1 else make_label(ws, n_words) for t, ws in words.items()}

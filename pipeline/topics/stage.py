@@ -1,0 +1,162 @@
+"""The topics stage's door: read the inputs, fit, write every output (all or nothing)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import typer
+
+from pipeline.errors import QualevalError
+from pipeline.io import atomic_outputs, write_json
+from pipeline.params import load_params
+from pipeline.topics.core import TopicsResult, fit_topics
+from pipeline.topics.render import visualisations
+
+log = logging.getLogger(__name__)
+
+
+def read_inputs(
+    segments_path: Path, embeddings_path: Path, codes_path: Path
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """The segments, their embeddings and the segment codes, checked (clear errors)."""
+    for path, hint in (
+        (segments_path, "run the embed stage first"),
+        (embeddings_path, "run the embed stage first"),
+        (codes_path, "run the code stage first"),
+    ):
+        if not Path(path).is_file():
+            raise QualevalError(f"{path}: not found; {hint}")
+    segments = pd.read_parquet(segments_path)
+    missing = {"segment_id", "interview_id", "turn_index", "text"} - set(segments.columns)
+    if missing:
+        raise QualevalError(
+            f"{segments_path}: missing column(s) {sorted(missing)}; re-run the embed stage"
+        )
+    try:
+        embeddings = np.load(embeddings_path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise QualevalError(
+            f"{embeddings_path}: not a numpy array ({exc}); re-run the embed stage"
+        ) from None
+    if embeddings.ndim != 2 or len(embeddings) != len(segments):
+        raise QualevalError(
+            f"{embeddings_path}: shape {embeddings.shape} does not match {len(segments)} "
+            f"segments in {segments_path}; re-run the embed stage"
+        )
+    codes = pd.read_parquet(codes_path)
+    missing = {"segment_id", "code_id"} - set(codes.columns)
+    if missing:
+        raise QualevalError(
+            f"{codes_path}: missing column(s) {sorted(missing)}; re-run the code stage"
+        )
+    return segments, embeddings, codes
+
+
+# the files this stage writes under its ``--out`` folder (the metrics JSON goes to ``--metrics``)
+OUTPUT_FILES = {
+    "topics": "topics.parquet",
+    "topics_csv": "topics.csv",
+    "segment_topics": "segment_topics.parquet",
+    "quotes": "topic_quotes.parquet",
+    "topic_codes": "topic_codes.csv",
+    "emergent": "emergent_topics.csv",
+    "map": "topics_map.html",
+    "barchart": "topics_barchart.html",
+    "hierarchy": "topics_hierarchy.html",
+}
+CHARTS = ("map", "barchart", "hierarchy")
+
+
+def run_stage(
+    params_path: Path | None,
+    *,
+    segments_path: Path,
+    embeddings_path: Path,
+    segment_codes_path: Path,
+    codebook_path: Path,
+    out_dir: Path,
+    metrics_path: Path,
+) -> TopicsResult:
+    """Read the inputs, fit the topics, write every output under ``out_dir`` (all or nothing)."""
+    all_params = load_params(params_path)
+    params = all_params.topics
+    segments, embeddings, codes = read_inputs(segments_path, embeddings_path, segment_codes_path)
+    code_labels = _code_labels(codebook_path)
+    encoder = None
+    if params.mmr_diversity > 0 and len(segments):
+        from pipeline.encoder import load_encoder
+
+        encoder = load_encoder(all_params.embed.model)
+    result = fit_topics(
+        segments, embeddings, codes, params, code_labels=code_labels, encoder=encoder
+    )
+    write_outputs(result, visualisations(result), Path(out_dir), metrics_path)
+    _log_summary(result.metrics)
+    return result
+
+
+def _code_labels(codebook_path: Path) -> dict[str, str]:
+    """Code id -> label, from the codebook."""
+    from pipeline.codebook import load_codebook
+
+    book = load_codebook(codebook_path)
+    return {c.id: c.label for c in book.codes}
+
+
+def write_outputs(
+    result: TopicsResult, pages: dict[str, str], out_dir: Path, metrics_path: Path
+) -> None:
+    """Write the tables, the chart pages and the metrics JSON (all or nothing)."""
+    keys = list(OUTPUT_FILES)
+    with atomic_outputs(*(out_dir / OUTPUT_FILES[k] for k in keys), metrics_path) as tmp:
+        path = dict(zip(keys, tmp))
+        result.topics.to_parquet(path["topics"], index=False)
+        result.topics.to_csv(path["topics_csv"], index=False, lineterminator="\n")
+        result.segment_topics.to_parquet(path["segment_topics"], index=False)
+        result.quotes.to_parquet(path["quotes"], index=False)
+        result.topic_codes.to_csv(path["topic_codes"], index=False, lineterminator="\n")
+        result.emergent.to_csv(path["emergent"], index=False, lineterminator="\n")
+        for key in CHARTS:
+            path[key].write_text(pages[key], encoding="utf-8")
+        write_json(tmp[len(keys)], result.metrics)
+
+
+def _log_summary(m: dict) -> None:
+    log.info(
+        "%d topics over %d segments (%s); outliers %.1f%% -> %.1f%%; %d emergent; "
+        "NPMI %s, diversity %s, stability ARI %s; fit %.1f s",
+        m["n_topics"],
+        m["n_segments"],
+        m["method"],
+        100 * m["outlier_share_before"],
+        100 * m["outlier_share_after"],
+        m["n_emergent"],
+        m["npmi"],
+        m["diversity"],
+        m["stability_ari"],
+        m["fit_seconds"],
+    )
+
+
+def main(
+    segments: Path = typer.Option(..., help="segments table (parquet, from the embed stage)"),
+    embeddings: Path = typer.Option(..., help="segment embeddings (.npy, same row order)"),
+    segment_codes: Path = typer.Option(..., help="applied codes per segment (parquet)"),
+    codebook: Path = typer.Option(..., help="codebook YAML (code labels for the reasons)"),
+    out: Path = typer.Option(..., help="folder for the topic tables and charts"),
+    metrics: Path = typer.Option(..., help="metrics JSON"),
+    params: Path = typer.Option(None, help="params.yaml"),
+) -> None:
+    """Find emergent topics with BERTopic and set them against the codebook."""
+    run_stage(
+        params,
+        segments_path=segments,
+        embeddings_path=embeddings,
+        segment_codes_path=segment_codes,
+        codebook_path=codebook,
+        out_dir=out,
+        metrics_path=metrics,
+    )

@@ -1,0 +1,162 @@
+"""The tables the topics stage writes: each one's columns and the one map of their dtypes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.params import TopicsParams
+from pipeline.topics.emergent import emergent_reason, is_emergent
+from pipeline.topics.labels import OUTLIER_LABEL
+
+TOPIC_COLUMNS = (
+    "topic_id",
+    "label",
+    "keywords",
+    "n_segments",
+    "n_interviews",
+    "share",
+    "top_code_id",
+    "top_code_share",
+    "coded_share",
+    "emergent",
+)
+SEGMENT_TOPIC_COLUMNS = (
+    "segment_id",
+    "interview_id",
+    "turn_index",
+    "topic_id",
+    "initial_topic_id",
+    "probability",
+)
+QUOTE_COLUMNS = ("topic_id", "rank", "segment_id", "interview_id", "turn_index", "text")
+TOPIC_CODE_COLUMNS = ("topic_id", "code_id", "n_segments", "share")
+EMERGENT_COLUMNS = (
+    "topic_id",
+    "label",
+    "keywords",
+    "n_segments",
+    "n_interviews",
+    "top_code_id",
+    "top_code_share",
+    "coded_share",
+    "reason",
+)
+# one dtype per column name, whichever table the column is in
+DTYPES = {
+    "topic_id": "int32",
+    "label": "string",
+    "keywords": "string",
+    "n_segments": "int32",
+    "n_interviews": "int32",
+    "share": "float64",
+    "top_code_id": "string",
+    "top_code_share": "float64",
+    "coded_share": "float64",
+    "emergent": "bool",
+    "reason": "string",
+    "segment_id": "string",
+    "interview_id": "string",
+    "turn_index": "int32",
+    "initial_topic_id": "int32",
+    "probability": "float64",
+    "rank": "int32",
+    "text": "string",
+    "code_id": "string",
+}
+
+
+def dtypes(columns: tuple[str, ...]) -> dict[str, str]:
+    """The dtypes of ``columns``, in their order."""
+    return {c: DTYPES[c] for c in columns}
+
+
+def segment_topics_table(
+    seg: pd.DataFrame, initial: np.ndarray, final: np.ndarray, probability: np.ndarray
+) -> pd.DataFrame:
+    """One row per modelled segment: its topic before and after outlier reduction."""
+    return pd.DataFrame(
+        {
+            "segment_id": seg["segment_id"].astype(DTYPES["segment_id"]),
+            "interview_id": seg["interview_id"].astype(DTYPES["interview_id"]),
+            "turn_index": seg["turn_index"].astype(DTYPES["turn_index"]),
+            "topic_id": final.astype(DTYPES["topic_id"]),
+            "initial_topic_id": initial.astype(DTYPES["initial_topic_id"]),
+            "probability": np.round(probability, 6).astype(DTYPES["probability"]),
+        }
+    )[list(SEGMENT_TOPIC_COLUMNS)]
+
+
+def topic_code_table(assign: pd.DataFrame, segment_codes: pd.DataFrame) -> pd.DataFrame:
+    """Long form topic x code: segments of each topic carrying each code, and their share.
+
+    Args:
+        assign: ``segment_id`` and ``topic_id`` of the modelled segments.
+        segment_codes: one row per (segment, code) applied (``segment_id``, ``code_id``).
+    """
+    sizes = assign.groupby("topic_id")["segment_id"].nunique()
+    codes = segment_codes[["segment_id", "code_id"]].astype(str).drop_duplicates()
+    merged = assign[["segment_id", "topic_id"]].merge(codes, on="segment_id", how="inner")
+    if merged.empty:
+        out = pd.DataFrame(columns=list(TOPIC_CODE_COLUMNS))
+    else:
+        out = (
+            merged.groupby(["topic_id", "code_id"])["segment_id"]
+            .nunique()
+            .rename("n_segments")
+            .reset_index()
+        )
+        out["share"] = out["n_segments"] / out["topic_id"].map(sizes)
+        out = out.sort_values(
+            ["topic_id", "n_segments", "code_id"], ascending=[True, False, True], kind="mergesort"
+        )
+    return out.reset_index(drop=True).astype(dtypes(TOPIC_CODE_COLUMNS))[list(TOPIC_CODE_COLUMNS)]
+
+
+def topics_table(
+    seg_topics: pd.DataFrame,
+    words: dict[int, list[str]],
+    labels: dict[int, str],
+    topic_codes: pd.DataFrame,
+    params: TopicsParams,
+    n_all: int,
+    coded: set[str],
+) -> pd.DataFrame:
+    """One row per topic: size, keywords, its most frequent code and whether it is emergent."""
+    rows = []
+    for t, grp in seg_topics.groupby("topic_id", sort=True):
+        t = int(t)
+        codes = topic_codes[topic_codes["topic_id"] == t]
+        top_code = codes.iloc[0] if len(codes) else None
+        top_share = float(top_code["share"]) if top_code is not None else 0.0
+        coded_share = float(grp["segment_id"].isin(coded).mean()) if len(grp) else 0.0
+        rows.append(
+            {
+                "topic_id": t,
+                "label": labels.get(t, OUTLIER_LABEL if t == -1 else ""),
+                "keywords": "; ".join(words.get(t, [])[: params.top_n_words]),
+                "n_segments": len(grp),
+                "n_interviews": grp["interview_id"].nunique(),
+                "share": round(len(grp) / n_all, 6) if n_all else 0.0,
+                "top_code_id": str(top_code["code_id"]) if top_code is not None else None,
+                "top_code_share": round(top_share, 6),
+                "coded_share": round(coded_share, 6),
+                "emergent": is_emergent(t, coded_share, params.emergent_threshold),
+            }
+        )
+    out = pd.DataFrame(rows, columns=list(TOPIC_COLUMNS))
+    return out.astype(dtypes(TOPIC_COLUMNS))
+
+
+def emergent_table(
+    topics: pd.DataFrame, params: TopicsParams, code_labels: dict[str, str]
+) -> pd.DataFrame:
+    """The emergent topics, each with the reason in words (code ids with their labels)."""
+    rows = []
+    for r in topics[topics["emergent"]].itertuples(index=False):
+        reason = emergent_reason(r, params.emergent_threshold, code_labels)
+        rows.append(
+            {c: getattr(r, c) for c in EMERGENT_COLUMNS if c != "reason"} | {"reason": reason}
+        )
+    out = pd.DataFrame(rows, columns=list(EMERGENT_COLUMNS))
+    return out.astype(dtypes(EMERGENT_COLUMNS))
