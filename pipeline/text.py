@@ -22,6 +22,10 @@ _NO_END = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Cllr|St|etc|e\.g|i\.e|vs|No)\.)
 _FIELDS = {"n": r"\d+", "letter": r"[A-Z]{1,3}"}
 _FIELD = re.compile(r"\{(\w+)\}")
 
+# any short bracketed insertion: transcribers' notes ("[laughs]", "[inaudible]") as well as
+# bracketed placeholders; stages that want words only (topic keywords) drop these too
+BRACKETED = re.compile(r"\[[^\[\]\n]{1,80}\]")
+
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans of ``text`` as offsets (surrounding whitespace excluded)."""

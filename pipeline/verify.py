@@ -32,6 +32,7 @@ import typer
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_outputs, write_json
 from pipeline.params import load_params
+from pipeline.text import placeholder_pattern
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ TEXT_EXTENSIONS = {
     ".log",
 }
 _WORD = re.compile(r"\w+")
-_BRACKETED = re.compile(r"\[[^\[\]\n]{1,80}\]")
 
 
 class IdentifierFinder:
@@ -65,8 +65,16 @@ class IdentifierFinder:
     and only identifiers starting with that word are compared.
     """
 
-    def __init__(self, identifiers: Iterable[str]) -> None:
-        """Index the identifiers (blank and one-character ones are ignored)."""
+    def __init__(
+        self, identifiers: Iterable[str], placeholders: re.Pattern[str] | None = None
+    ) -> None:
+        """Index the identifiers (blank and one-character ones are ignored).
+
+        Args:
+            identifiers: the strings to find.
+            placeholders: the pattern of the pseudonym templates (default: built-in ones).
+        """
+        self.placeholders = placeholders or placeholder_pattern()
         self.by_first: dict[str, list[str]] = defaultdict(list)
         self.other: list[str] = []
         self.count = 0
@@ -86,7 +94,8 @@ class IdentifierFinder:
     ) -> list[str]:
         """Like :meth:`find`, ignoring the key's own pseudonyms ("DI" in "[Council DI]")."""
         if pseudonyms:
-            spans = [m.span() for m in _BRACKETED.finditer(text) if m.group() in pseudonyms]
+            found = self.placeholders.finditer(text)
+            spans = [m.span() for m in found if m.group() in pseudonyms]
             if spans:
                 text = _blank(text, spans)
         return self.find(text, allowed)
@@ -337,8 +346,13 @@ def verify(
     skip_extensions: Iterable[str] = (),
     allow: Iterable[str] = (),
     pseudonyms: Iterable[str] = (),
+    placeholders: re.Pattern[str] | None = None,
 ) -> VerifyResult:
-    """Scan every file under ``outputs`` for the identifiers (not counting allowed phrases)."""
+    """Scan every file under ``outputs`` for the identifiers (not counting allowed phrases).
+
+    The key's own ``pseudonyms`` are found with ``placeholders`` (the pattern of the pseudonym
+    templates) and not counted ("DI" in "[Council DI]").
+    """
     from pipeline.recognisers.base import PhraseEntry, PhraseIndex, normalise_phrase
 
     allowed = PhraseIndex()
@@ -348,7 +362,7 @@ def verify(
     if not outputs.is_dir():
         raise QualevalError(f"{outputs}: outputs folder not found; run the pipeline first")
     skip = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in skip_extensions}
-    finder = IdentifierFinder(identifiers)
+    finder = IdentifierFinder(identifiers, placeholders)
     pseudo_set = set(pseudonyms)
     result = VerifyResult(identifiers=finder.count)
     for path in sorted(p for p in outputs.rglob("*") if p.is_file()):
@@ -405,7 +419,8 @@ def run_stage(
     allow = [*read_allow_list(allow_path), *params.anonymise.allow, *decisions.reject]
     idents = identifiers_from(key, register, decisions.add, allow)
     pseudonyms = {e.get("pseudonym", "") for e in key.get("entities", [])}
-    result = verify(outputs, idents, params.verify.skip_extensions, allow, pseudonyms)
+    placeholders = placeholder_pattern(params.anonymise.pseudonyms)
+    result = verify(outputs, idents, params.verify.skip_extensions, allow, pseudonyms, placeholders)
     rows = [{**leak, "problem": "leak"} for leak in result.leaks] + [
         {"file": u["file"], "identifier": "", "entity_type": "", "problem": u["reason"]}
         for u in result.unreadable

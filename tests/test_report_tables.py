@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
 from pipeline.report import tables as T
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline" / "report"
-SHARED = {
-    "pipeline.codebook",
-    "pipeline.params",
-    "pipeline.io",
-    "pipeline.errors",
-    "pipeline.entry",
-}
 
 
 def test_when_numbering_tables_then_the_step_order_gives_the_number():
@@ -39,16 +31,3 @@ def test_when_numbering_tables_then_the_step_order_gives_the_number():
 def test_when_reading_the_package_then_no_table_number_is_spelled_out():
     for path in PACKAGE.glob("*.py"):
         assert not re.search(r"Table \d", path.read_text(encoding="utf-8")), path.name
-
-
-def test_when_reading_the_package_then_it_imports_no_other_stage():
-    for path in PACKAGE.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            for name in names:
-                if name.startswith("pipeline") and not name.startswith("pipeline.report"):
-                    assert name in SHARED, f"{path.name} imports {name}"

@@ -33,10 +33,11 @@ from pipeline.recognisers.base import (
     normalise_phrase,
 )
 from pipeline.recognisers.registry import trust
+from pipeline.text import sentence_spans
 
 log = logging.getLogger(__name__)
 
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+_LINE = re.compile(r"[^\n]+")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’-]*")
 
 
@@ -105,12 +106,14 @@ def candidate_sentences(
     an allow-listed term ("Ofsted") and not inside a detection already made by another
     recogniser ("So we did it. Then I rang Priya." gives only the second sentence, unless
     "Priya" is already known). Names that are function words are vanishingly rare.
+    Sentences are those of :func:`pipeline.text.sentence_spans` (the segments' sentences),
+    within each line: a line break in a transcript always ends a sentence.
     """
     from pipeline.recognisers.gazetteers import STOP_WORDS
 
     out = []
-    for m in _SENTENCE.finditer(text):
-        for w in _CAPITAL_WORD.finditer(text, m.start(), m.end()):
+    for start, end in _line_sentences(text):
+        for w in _CAPITAL_WORD.finditer(text, start, end):
             word = w.group()
             if word.lower() in STOP_WORDS or word in ("I'm", "I've", "I'd", "I'll", "OK"):
                 continue
@@ -118,9 +121,18 @@ def candidate_sentences(
                 continue
             if any(d.start <= w.start() and w.end() <= d.end for d in known):
                 continue
-            out.append((m.start(), m.group()))
+            out.append((start, text[start:end]))
             break
     return out
+
+
+def _line_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text`` (offsets), never crossing a line break."""
+    return [
+        (line.start() + s, line.start() + e)
+        for line in _LINE.finditer(text)
+        for s, e in sentence_spans(line.group())
+    ]
 
 
 def detect(
@@ -152,7 +164,7 @@ def detect(
     pieces = []
     for row, text in enumerate(texts):
         if ner_all_sentences:
-            pieces.extend((row, m.start(), m.group()) for m in _SENTENCE.finditer(text))
+            pieces.extend((row, s, text[s:e]) for s, e in _line_sentences(text))
         else:
             cands = candidate_sentences(text, out[row], allow)
             pieces.extend((row, start, sent) for start, sent in cands)

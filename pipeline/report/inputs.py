@@ -128,9 +128,9 @@ def read_inputs(
     ``agreement_path`` the coding's agreement with human codes; ``topics_dir`` the topics.
     """
     replacements = None
+    templates = pseudonyms if pseudonyms is not None else AnonymiseParams().pseudonyms
     if turns_path is not None:
         turns = _read_parquet(turns_path, "anonymised turns", TURN_COLUMNS, "anonymise")
-        templates = pseudonyms if pseudonyms is not None else AnonymiseParams().pseudonyms
         replacements = placeholder_counts(turns, templates)
     return Inputs(
         interviews=_read_parquet(
@@ -144,4 +144,5 @@ def read_inputs(
         agreement=_read_json(agreement_path),
         replacements=replacements,
         topics=None if topics_dir is None else read_topics(topics_dir),
+        pseudonyms=dict(templates),
     )

@@ -85,6 +85,7 @@ class Inputs:
     agreement: dict[str, Any] = field(default_factory=dict)
     replacements: dict[str, int] | None = None  # placeholders in the anonymised turns, by type
     topics: dict[str, pd.DataFrame] | None = None
+    pseudonyms: dict[str, str] | None = None  # the templates; None: the built-in ones
 
 
 def empty_evidence() -> pd.DataFrame:

@@ -14,11 +14,10 @@ from typing import Any
 import pandas as pd
 
 from pipeline.params import Quantifier
+from pipeline.text import split_sentences
 
 NOT_RECORDED = "Not recorded"
 MIN_LEAD_WORDS = 4
-_PLACEHOLDER = re.compile(r"\[[A-Za-z][A-Za-z ]*(?: \d+| [A-Z]{1,2})?\]")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
 _ENDS = re.compile(r"[.!?][\"'”’)]*$")
 _STARTS = re.compile(r"^[\"“‘(]?(?:[A-Z0-9]|\[[A-Z])")
 
@@ -75,12 +74,6 @@ def gloss(definition: str) -> str:
     return lower_first(clause)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences at ``. ! ?`` followed by a capital (placeholders count)."""
-    text = " ".join(str(text).split())
-    return [s for s in _SENTENCE_SPLIT.split(text) if s]
-
-
 def quote_from(text: str, min_words: int, max_words: int) -> str | None:
     """A quote of complete sentences from ``text``, within the length bounds, or None.
 
@@ -91,7 +84,7 @@ def quote_from(text: str, min_words: int, max_words: int) -> str | None:
     """
     out: list[str] = []
     n = 0
-    sentences = split_sentences(text)
+    sentences = split_sentences(" ".join(str(text).split()))
     while len(sentences) > 1 and len(sentences[0].split()) < MIN_LEAD_WORDS:
         sentences.pop(0)  # "Yes.", "And they did.": context the quote does not carry
     for sentence in sentences:
@@ -104,11 +97,6 @@ def quote_from(text: str, min_words: int, max_words: int) -> str | None:
     if n < min_words or not _STARTS.match(quote) or not _ENDS.search(quote):
         return None
     return quote
-
-
-def has_placeholder(text: str) -> bool:
-    """True when the text carries an anonymisation placeholder such as ``[Person 3]``."""
-    return bool(_PLACEHOLDER.search(text))
 
 
 def display_value(v: Any) -> str:

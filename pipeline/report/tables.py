@@ -26,13 +26,13 @@ from pipeline.report.model import (
 from pipeline.report.prose import (
     attribute_title,
     display_value,
-    has_placeholder,
     merge_small_groups,
     quantify,
     quote_from,
     scale_note,
     suppress,
 )
+from pipeline.text import placeholder_pattern
 
 TOTAL = "Total"
 TOPICS_NOT_RUN = "The topics stage was not run for this report, so no emergent topics are reported."
@@ -70,6 +70,11 @@ class TableContext:
     attribution: pd.Series
     params: ReportParams
     evidence: list[pd.DataFrame] = field(default_factory=list)
+
+    @property
+    def placeholders(self) -> re.Pattern[str]:
+        """The placeholder pattern of the run's pseudonym templates."""
+        return placeholder_pattern(self.inputs.pseudonyms)
 
 
 Built = tuple[list[Table], list[pd.DataFrame]]
@@ -263,15 +268,22 @@ def crosstabs(
 
 
 def pick_segments(
-    rows: pd.DataFrame, n: int, params: ReportParams, *, one_per_interview: bool = True
+    rows: pd.DataFrame,
+    n: int,
+    params: ReportParams,
+    *,
+    one_per_interview: bool = True,
+    placeholders: re.Pattern[str] | None = None,
 ) -> list[tuple[str, str, str]]:
     """Best ``n`` (segment_id, interview_id, quote) from coded rows with a ``text`` column.
 
     Candidates must yield a bounded complete-sentence quote matching none of
     ``quote_exclude`` (self-descriptions); those without placeholders come
-    first, then those that more than one coder chose (method ``keyword+semantic``), then by
-    score (descending), then by segment id (stable).
+    first (``placeholders``: the pattern of the run's pseudonym templates), then those that
+    more than one coder chose (method ``keyword+semantic``), then by score (descending), then
+    by segment id (stable).
     """
+    placeholders = placeholders or placeholder_pattern()
     cands = []
     exclude = [re.compile(pat, re.I) for pat in params.quote_exclude]
     methods = rows["method"] if "method" in rows.columns else pd.Series("", index=rows.index)
@@ -282,7 +294,14 @@ def pick_segments(
         if quote is not None and not any(p.search(quote) for p in exclude):
             agreed = "+" in str(method)  # both coders (e.g. keyword+semantic) chose it
             cands.append(
-                (has_placeholder(quote), not agreed, -float(score), str(seg), str(iv_id), quote)
+                (
+                    bool(placeholders.search(quote)),
+                    not agreed,
+                    -float(score),
+                    str(seg),
+                    str(iv_id),
+                    quote,
+                )
             )
     cands.sort()
     out, seen_iv, seen_seg = [], set(), set()
@@ -308,7 +327,11 @@ def _framework_rows(iv: pd.DataFrame, params: ReportParams) -> tuple[dict[str, s
 
 
 def framework_matrix(
-    coded: pd.DataFrame, interviews: pd.DataFrame, codes: Codes, params: ReportParams
+    coded: pd.DataFrame,
+    interviews: pd.DataFrame,
+    codes: Codes,
+    params: ReportParams,
+    placeholders: re.Pattern[str] | None = None,
 ) -> tuple[Table, pd.DataFrame]:
     """The Framework Method's case x theme grid of extracts with segment references."""
     row_of, row_name = _framework_rows(_with_text_ids(interviews), params)
@@ -319,7 +342,9 @@ def framework_matrix(
         rec = {row_name: r}
         for t in codes.themes:
             cell = themed[(themed["row"] == r) & (themed["code_id"] == t)]
-            picked = pick_segments(cell, params.framework_segments, params)
+            picked = pick_segments(
+                cell, params.framework_segments, params, placeholders=placeholders
+            )
             rec[codes.label(t)] = (
                 " ".join(f"“{q}” ({seg})" for seg, _, q in picked) if picked else "—"
             )
@@ -341,14 +366,19 @@ def framework_matrix(
 
 
 def quotes_bank(
-    coded: pd.DataFrame, codes: Codes, attribution: pd.Series, params: ReportParams
+    coded: pd.DataFrame,
+    codes: Codes,
+    attribution: pd.Series,
+    params: ReportParams,
+    placeholders: re.Pattern[str] | None = None,
 ) -> tuple[Table, pd.DataFrame]:
     """The best quotes per sub-theme, attributed from metadata (never names)."""
     records, evidence = [], []
     for cid in codes.leaves:
         rows = coded[coded["code_id"] == cid]
         for rank, (seg, iv_id, quote) in enumerate(
-            pick_segments(rows, params.quotes_per_code, params), start=1
+            pick_segments(rows, params.quotes_per_code, params, placeholders=placeholders),
+            start=1,
         ):
             records.append(
                 {
@@ -654,10 +684,13 @@ TABLE_STEPS: tuple[tuple[str, Callable[[TableContext], Built]], ...] = (
     ("crosstabs", lambda c: crosstabs(c.coded, c.interviews, c.codes, c.params)),
     (
         "framework_matrix",
-        lambda c: _one(framework_matrix(c.coded, c.interviews, c.codes, c.params)),
+        lambda c: _one(framework_matrix(c.coded, c.interviews, c.codes, c.params, c.placeholders)),
     ),
     ("cooccurrence", lambda c: _one(cooccurrence(c.coded, c.codes, c.params))),
-    ("quotes_bank", lambda c: _one(quotes_bank(c.coded, c.codes, c.attribution, c.params))),
+    (
+        "quotes_bank",
+        lambda c: _one(quotes_bank(c.coded, c.codes, c.attribution, c.params, c.placeholders)),
+    ),
     (
         "emergent_topics",
         lambda c: _one(emergent_topics(c.inputs.topics, c.codes, c.attribution, c.params)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,7 @@ def fit_topics(
     *,
     code_labels: dict[str, str] | None = None,
     encoder: Any | None = None,
+    placeholders: re.Pattern[str] | None = None,
 ) -> TopicsResult:
     """Emergent topics of the segments (pure: no file I/O).
 
@@ -60,11 +62,12 @@ def fit_topics(
         params: the ``topics`` block.
         code_labels: code id -> label, for the emergent topics' reasons.
         encoder: a sentence-transformers model for MMR's word embeddings (None: no MMR).
+        placeholders: the pattern of the pseudonym templates, kept out of the keywords.
     """
     _check_rows(segments, embeddings)
     seg, emb = select_segments(segments, embeddings, segment_codes, params.segments)
     emb = np.ascontiguousarray(emb, dtype=np.float32)
-    docs = [clean_text(t) for t in seg["text"].astype(str)]
+    docs = [clean_text(t, placeholders) for t in seg["text"].astype(str)]
     started = time.perf_counter()
     main = assign_topics(docs, emb, params, params.seed, encoder) if len(seg) else None
     fit_seconds = time.perf_counter() - started

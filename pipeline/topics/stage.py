@@ -12,6 +12,7 @@ import typer
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_outputs, write_json
 from pipeline.params import load_params
+from pipeline.text import placeholder_pattern
 from pipeline.topics.core import TopicsResult, fit_topics
 from pipeline.topics.render import visualisations
 
@@ -91,7 +92,13 @@ def run_stage(
 
         encoder = load_encoder(all_params.embed.model)
     result = fit_topics(
-        segments, embeddings, codes, params, code_labels=code_labels, encoder=encoder
+        segments,
+        embeddings,
+        codes,
+        params,
+        code_labels=code_labels,
+        encoder=encoder,
+        placeholders=placeholder_pattern(all_params.anonymise.pseudonyms),
     )
     write_outputs(result, visualisations(result), Path(out_dir), metrics_path)
     _log_summary(result.metrics)

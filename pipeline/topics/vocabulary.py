@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.params import TopicsParams
+from pipeline.text import BRACKETED, placeholder_pattern
 
 # Spoken-transcript fillers. Phrases are cut from the text before the vectoriser sees it (a
 # stop-word list only removes single tokens); single words join sklearn's English stop words.
@@ -164,7 +165,6 @@ PLACEHOLDER_WORDS = (
     "demographic",
     "amount",
 )
-_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{1,80}\]")
 _FILLER_RE = re.compile(
     r"\b(?:"
     + "|".join(re.escape(p) for p in sorted(FILLER_PHRASES, key=len, reverse=True))
@@ -177,10 +177,15 @@ _CONTRACTION = re.compile(r"\b[^\W\d_]+'(?:ve|ll|d|re|m|t)\b")
 TOKEN_PATTERN = r"(?u)\b(?:[^\W\d_]+'[^\W\d_]+|[^\W\d_]{2,})\b"
 
 
-def clean_text(text: str) -> str:
-    """Text for c-TF-IDF: lower case, no placeholders, no filler phrases, no possessive 's."""
+def clean_text(text: str, placeholders: re.Pattern[str] | None = None) -> str:
+    """Text for c-TF-IDF: lower case, no placeholders, no filler phrases, no possessive 's.
+
+    ``placeholders`` is the pattern of the run's pseudonym templates (default: the built-in
+    ones); bracketed notes such as "[laughs]" are dropped as well.
+    """
     text = str(text).replace("’", "'").replace("‘", "'")
-    text = _PLACEHOLDER.sub(" ", text).lower()
+    text = (placeholders or placeholder_pattern()).sub(" ", text)
+    text = BRACKETED.sub(" ", text).lower()
     text = _FILLER_RE.sub(" ", text)
     text = _POSSESSIVE.sub("", text)
     text = _CONTRACTION.sub(" ", text)
