@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def _register() -> None:
     from pipeline import (
         anonymise,
-        code,
+        coding,
         compare,
         embed,
         embed_codebook,
@@ -45,7 +45,7 @@ def _register() -> None:
     app.command("embed-codebook", help="Embed the codebook's material for the coders.")(
         guarded(embed_codebook.main)
     )
-    app.command("code", help="Apply the codebook to the segments.")(guarded(code.main))
+    app.command("code", help="Apply the codebook to the segments.")(guarded(coding.main))
     app.command("compare", help="Coding comparison with human codes; review sheet.")(
         guarded(compare.main)
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline import (
     anonymise,
-    code,
+    coding,
     compare,
     embed,
     embed_codebook,
@@ -97,7 +97,7 @@ def run_all(
         vectors_path=out / "coding" / "codebook_vectors.parquet",
         metrics_path=out / "metrics" / "embed_codebook.json",
     )
-    code.run_stage(
+    coding.run_stage(
         params,
         out / "segments" / "segments.parquet",
         out / "segments" / "embeddings.npy",
