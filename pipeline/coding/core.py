@@ -154,6 +154,20 @@ def _supervised(
     )
 
 
+def _rule_decisions(
+    has_semantic: bool,
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    floors: np.ndarray | None,
+    kw_turn: np.ndarray,
+    params: CodeParams,
+) -> np.ndarray:
+    """The codebook rule's turn decisions (the keyword coder alone: a hit codes the turn)."""
+    if has_semantic:
+        return decide(scores, thresholds, params.relative, floors)
+    return kw_turn > 0
+
+
 def _combine(
     by_rule: np.ndarray, sup: np.ndarray, gold: np.ndarray | None, params: CodeParams
 ) -> tuple[np.ndarray, str]:
@@ -204,14 +218,16 @@ def _stats(
     seg_codes: pd.DataFrame,
     turn_codes: pd.DataFrame,
     decided: np.ndarray,
-    *,
-    n_segments: int,
-    n_codes: int,
+    sizes: tuple[int, int],
     params: CodeParams,
     calibration: str,
     started: float,
 ) -> dict[str, Any]:
-    """The stage's metrics (counts, methods, how thresholds were chosen, speed)."""
+    """The stage's metrics (counts, methods, how thresholds were chosen, speed).
+
+    ``sizes`` is the number of segments and of codes.
+    """
+    n_segments, n_codes = sizes
     stats = {
         "segments": n_segments,
         "turns": len(decided),
@@ -270,10 +286,7 @@ def code_segments(
     thresholds, floors, calibration, gold = _calibrate(
         scores, uncoded, turns, human, codes, params, semantic is not None
     )
-    if semantic is not None:
-        by_rule = decide(scores, thresholds, params.relative, floors)
-    else:  # keyword coder alone: a hit codes the turn
-        by_rule = kw_turn > 0
+    by_rule = _rule_decisions(semantic is not None, scores, thresholds, floors, kw_turn, params)
     sup, sup_proba = _supervised(
         texts, turns, turn_vectors, gold, codes, params, finetune_model, human is not None
     )
@@ -286,14 +299,6 @@ def code_segments(
         segments, turns.of_segment, codes, decisions, evidence, params.segment_threshold
     )
     turn_codes = _turn_codes(seg_codes, turns, codes, scores, decided)
-    stats = _stats(
-        seg_codes,
-        turn_codes,
-        decided,
-        n_segments=len(segments),
-        n_codes=len(codes),
-        params=params,
-        calibration=calibration + note,
-        started=started,
-    )
+    sizes = (len(segments), len(codes))
+    stats = _stats(seg_codes, turn_codes, decided, sizes, params, calibration + note, started)
     return CodingResult(seg_codes, turn_codes, _threshold_table(codes, thresholds), stats)

@@ -178,18 +178,7 @@ class FineTunedCoder:
             np.clip(np.sqrt((len(y) - pos) / np.maximum(pos, 1.0)), 1.0, self.pos_weight_max),
             dtype=torch.float32,
         )
-        optimiser = torch.optim.AdamW(
-            [
-                {"params": encoder.parameters(), "lr": self.lr},
-                {"params": head.parameters(), "lr": self.head_lr},
-            ],
-            weight_decay=self.weight_decay,
-        )
-        steps = self.epochs * math.ceil(len(texts) / self.batch_size)
-        warm = max(1.0, self.warmup * steps)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
-        )
+        optimiser, scheduler = self._optimiser(encoder, head, len(texts))
         lengths = np.array([len(t) for t in texts])
         params = list(encoder.parameters()) + list(head.parameters())
         encoder.train()
@@ -213,6 +202,24 @@ class FineTunedCoder:
             log.info("fine-tune epoch %d/%d: loss %.4f", epoch + 1, self.epochs, self.loss_[-1])
         encoder.eval()
         return self
+
+    def _optimiser(self, encoder: Any, head: Any, n_texts: int) -> tuple[Any, Any]:
+        """AdamW over the encoder and the head, with linear warm-up then linear decay."""
+        import torch
+
+        optimiser = torch.optim.AdamW(
+            [
+                {"params": encoder.parameters(), "lr": self.lr},
+                {"params": head.parameters(), "lr": self.head_lr},
+            ],
+            weight_decay=self.weight_decay,
+        )
+        steps = self.epochs * math.ceil(n_texts / self.batch_size)
+        warm = max(1.0, self.warmup * steps)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
+        )
+        return optimiser, scheduler
 
     def predict_proba(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Per-code probabilities, shape ``(n, k)``, columns in :attr:`codes` order.
