@@ -6,7 +6,7 @@ Needs the sample's outputs (``make repro``): ``outputs/segments/{segments.parque
 embeddings.npy}`` and ``outputs/coding/codebook_vectors.parquet``.
 
 * **End to end**: runs the code stage exactly as ``dvc.yaml`` does (``python -m
-  pipeline.code ...`` in a subprocess: Python start-up, imports, reading, coding with the
+  pipeline.coding ...`` in a subprocess: Python start-up, imports, reading, coding with the
   sample's human codes for cross-fitting, writing) on the sample and on the sample's segments
   replicated ``--copies`` times (interview ids suffixed, so cross-fitting has that many more
   interviews), and reports wall seconds and segments per second. Embeddings are cached, as in
@@ -39,7 +39,7 @@ def _stage(tmp: Path, segments: Path, embeddings: Path, human: Path) -> float:
     cmd = [
         sys.executable,
         "-m",
-        "pipeline.code",
+        "pipeline.coding",
         "--segments",
         str(segments),
         "--embeddings",

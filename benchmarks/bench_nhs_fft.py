@@ -11,7 +11,7 @@ Needs ``data/coded/nhs_fft/{train,dev}.jsonl`` and ``codebook.json`` under ``--s
 ``<repo>/../shared``). Texts are embedded with :func:`pipeline.encoder.encode` (all-MiniLM-L6-v2,
 offline) and the vectors cached in ``build/bench_nhs_fft/`` keyed by a hash of the texts.
 
-* **Supervised**: :class:`pipeline.supervised.SupervisedCoder` fitted on ``train`` (folds
+* **Supervised**: :class:`pipeline.coding.supervised.SupervisedCoder` fitted on ``train`` (folds
   grouped by respondent: the part of the id before ``" - Q"``), scored once on ``dev``. The
   classifier input is the question and the answer, ``f"{question}: {text}"`` (``--input
   question``) or the answer alone (``--input text``); both are scored and reported
@@ -53,7 +53,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.supervised import SupervisedCoder  # noqa: E402
+from pipeline.coding.supervised import SupervisedCoder  # noqa: E402
 
 DATA = Path("data/coded/nhs_fft")
 CACHE = ROOT / "build" / "bench_nhs_fft"

@@ -209,7 +209,7 @@ class Codebook(BaseModel):
         Per leaf code: ``"label: definition"`` (kind ``definition``), each ``include``
         criterion, each ``example`` and each ``exclude`` criterion; then the codebook's
         ``uncoded`` examples (``code_id`` None). The ``embed_codebook`` stage caches their
-        vectors; :class:`pipeline.code.SemanticCoder` reads them.
+        vectors; :class:`pipeline.coding.SemanticCoder` reads them.
         """
         out: list[tuple[str | None, str, str]] = []
         for code in self.leaves():

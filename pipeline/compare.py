@@ -4,7 +4,8 @@ Like NVivo's coding comparison query: for each code, the two codings are binary 
 the same turns (1 where the coding applied that code to that turn) and we report Cohen's
 kappa, precision, recall and F1 (automatic = predicted, human = reference), per code and
 pooled. Human codes come from a gold JSONL file, a CSV, or the review sheet written here
-after a human filled in its ``decision`` column (:func:`read_human_codes`).
+after a human filled in its ``decision`` column
+(:func:`pipeline.evaluator_files.human_codes.read_human_codes`).
 
 :func:`compare` and :func:`review_sheet` are pure (DataFrames in, DataFrames out);
 :func:`main` does the file I/O.
@@ -12,11 +13,9 @@ after a human filled in its ``decision`` column (:func:`read_human_codes`).
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +23,18 @@ import numpy as np
 import pandas as pd
 import typer
 
+from pipeline.agreement import coding_matrix, f1, kappa, precision, recall
 from pipeline.errors import QualevalError
+from pipeline.evaluator_files.human_codes import (
+    CODING_COLUMNS,
+    DECISIONS,
+    REVIEW_SHEET,
+    read_human_codes,
+)
 from pipeline.io import atomic_outputs, read_stage_table, write_json
 
 log = logging.getLogger(__name__)
 
-CODING_COLUMNS = ("interview_id", "turn_index", "code_id")
-TURN_COLUMNS = ("interview_id", "turn_index")
 PER_CODE_COLUMNS = (
     "code_id",
     "support",
@@ -53,8 +57,6 @@ REVIEW_COLUMNS = (
     "decision",
     "note",
 )
-DECISIONS = ("accept", "reject")
-REVIEW_SHEET = "review"
 INSTRUCTIONS_SHEET = "instructions"
 NO_HUMAN = {"", "none", "null"}
 
@@ -99,246 +101,7 @@ _WIDTHS = {
 _WRAPPED = ("evidence", "excerpt", "note")
 
 
-# --- reading human codes ---------------------------------------------------------------------
-
-
-def _coding_frame(rows: Iterable[tuple[str, int, str]]) -> pd.DataFrame:
-    df = pd.DataFrame(sorted(set(rows)), columns=list(CODING_COLUMNS))
-    return df.astype({"interview_id": str, "turn_index": "int64", "code_id": str})
-
-
-def _turn_frame(turns: Iterable[tuple[str, int]]) -> pd.DataFrame:
-    df = pd.DataFrame(sorted(set(turns)), columns=list(TURN_COLUMNS))
-    return df.astype({"interview_id": str, "turn_index": "int64"})
-
-
-def _as_turn_index(value: Any, where: str) -> int:
-    """An integer turn index from a JSON, CSV or spreadsheet value, or a clear error."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (float, np.floating)) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
-        return int(value)
-    shown = "empty" if value is None or value == "" else f"{value!r} is not an integer"
-    raise QualevalError(f"{where}: turn_index: {shown}; write the turn's number (0, 1, 2, ...)")
-
-
-def _as_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _read_jsonl(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows, turns = [], []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError:
-        raise QualevalError(f"{path}: not UTF-8 text; save it as UTF-8") from None
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}: line {n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QualevalError(
-                f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); write one object "
-                'per line, e.g. {"interview_id": "INT01", "turn_index": 5, "codes": ["a.b"]}'
-            ) from None
-        if not isinstance(obj, dict):
-            raise QualevalError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-        for key in ("interview_id", "turn_index", "codes"):
-            if key not in obj:
-                raise QualevalError(f"{where}: {key}: missing; add it (codes may be [])")
-        raw_iv = obj["interview_id"]
-        ok = isinstance(raw_iv, (str, int)) and not isinstance(raw_iv, bool)
-        iv = _as_text(raw_iv) if ok else ""
-        if not iv:
-            raise QualevalError(f"{where}: interview_id: empty or not text; write the interview id")
-        ti = _as_turn_index(obj["turn_index"], where)
-        codes = obj["codes"]
-        if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
-            raise QualevalError(
-                f"{where}: codes: expected a list of code ids (strings), e.g. "
-                '["benefit.sharing_practice"], or [] for a turn with no code'
-            )
-        turns.append((iv, ti))
-        rows.extend((iv, ti, c.strip()) for c in codes)
-    return _coding_frame(rows), _turn_frame(turns)
-
-
-def _read_csv(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise QualevalError(
-            f"{path}: empty; write a header interview_id,turn_index,code_id and one row per code"
-        ) from None
-    except UnicodeDecodeError:
-        raise QualevalError(f"{path}: not UTF-8 text; save it as UTF-8 CSV") from None
-    except pd.errors.ParserError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise QualevalError(f"{path}: cannot read the CSV ({first}); check the quoting") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    missing = [c for c in CODING_COLUMNS if c not in df.columns]
-    if missing:
-        raise QualevalError(
-            f"{path}: missing column(s) {', '.join(missing)}; the header must be "
-            "interview_id,turn_index,code_id"
-        )
-    rows, turns = [], []
-    for i, rec in enumerate(df[list(CODING_COLUMNS)].to_dict("records")):
-        where = f"{path}: line {i + 2}"
-        iv, code = rec["interview_id"].strip(), rec["code_id"].strip()
-        if not iv:
-            if not code and not rec["turn_index"].strip():
-                continue
-            raise QualevalError(f"{where}: interview_id: empty; fill it in or delete the row")
-        ti = _as_turn_index(rec["turn_index"], where)
-        turns.append((iv, ti))
-        if code:
-            rows.append((iv, ti, code))
-    return _coding_frame(rows), _turn_frame(turns)
-
-
-def _read_review_xlsx(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    import zipfile
-
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise QualevalError(
-            f"{path}: cannot open the spreadsheet ({type(exc).__name__}); save it as .xlsx "
-            "(Excel workbook)"
-        ) from None
-    try:
-        ws = wb[REVIEW_SHEET] if REVIEW_SHEET in wb.sheetnames else wb.worksheets[0]
-        sheet = f"{path} (sheet {ws.title!r})"
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
-        if header is None:
-            raise QualevalError(f"{sheet}: empty; start from the review sheet the pipeline wrote")
-        names = [_as_text(h) for h in header]
-        missing = [c for c in (*CODING_COLUMNS, "decision") if c not in names]
-        if missing:
-            raise QualevalError(
-                f"{sheet}: missing column(s) {', '.join(missing)}; keep the header of the "
-                "review sheet the pipeline wrote"
-            )
-        col = {c: names.index(c) for c in (*CODING_COLUMNS, "decision")}
-        rows, turns = [], []
-        n_blank = 0
-        for line, values in enumerate(it, start=2):
-            values = tuple(values) + (None,) * (len(names) - len(values))
-            cell = {c: values[j] for c, j in col.items()}
-            decision = _as_text(cell["decision"]).lower()
-            where = f"{sheet}: line {line}"
-            if not decision:
-                n_blank += any(_as_text(v) for v in values)
-                continue
-            if decision not in DECISIONS:
-                raise QualevalError(
-                    f"{where}: decision: {_as_text(cell['decision'])!r} is not one of "
-                    f"{', '.join(DECISIONS)} (or blank for not reviewed)"
-                )
-            iv = _as_text(cell["interview_id"])
-            if not iv:
-                raise QualevalError(f"{where}: interview_id: empty; fill it in or delete the row")
-            ti = _as_turn_index(cell["turn_index"], where)
-            code = _as_text(cell["code_id"])
-            if not code:
-                raise QualevalError(f"{where}: code_id: empty; write a code id from the codebook")
-            turns.append((iv, ti))
-            if decision == "accept":
-                rows.append((iv, ti, code))
-    finally:
-        wb.close()
-    if n_blank:
-        log.info("%s: %d row(s) without a decision ignored (not reviewed)", path, n_blank)
-    return _coding_frame(rows), _turn_frame(turns)
-
-
-def read_human_codes(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read human codes from a gold JSONL file, a CSV, or a filled-in review sheet.
-
-    Formats, by extension:
-
-    - ``.jsonl``: one object per turn, ``{"interview_id", "turn_index", "codes": [...]}``
-      (other keys ignored); ``"codes": []`` is a turn coded with nothing. Every listed
-      turn is in the universe.
-    - ``.csv``: columns ``interview_id,turn_index,code_id``, one row per code; a row with
-      an empty ``code_id`` lists a turn coded with nothing. Every listed turn is in the
-      universe.
-    - ``.xlsx``: the review sheet (:func:`write_review_xlsx`) after review: ``decision``
-      ``accept`` is a human code, ``reject`` is not, blank rows are ignored (not reviewed),
-      including rows a reviewer added at the bottom. The universe is the turns with at
-      least one decision.
-
-    Args:
-        path: the file.
-
-    Returns:
-        The coding (``CODING_COLUMNS``, one row per turn and code, sorted, no duplicates)
-        and the universe of turns it covers (``TURN_COLUMNS``, sorted).
-
-    Raises:
-        QualevalError: naming the file, line and field: missing file or columns, bad JSON,
-            non-integer ``turn_index``, a ``decision`` other than accept, reject or blank.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise QualevalError(
-            f"{path}: human codes not found; pass a .jsonl, .csv or filled-in review .xlsx, "
-            "or 'none' for an evaluation without human codes"
-        )
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".json"):
-        coding, universe = _read_jsonl(path)
-    elif suffix == ".csv":
-        coding, universe = _read_csv(path)
-    elif suffix in (".xlsx", ".xlsm"):
-        coding, universe = _read_review_xlsx(path)
-    else:
-        raise QualevalError(
-            f"{path}: unknown format {suffix or '(no extension)'!r}; use .jsonl (one object "
-            "per turn), .csv (interview_id,turn_index,code_id) or the review sheet .xlsx"
-        )
-    log.info("%s: %d human code(s) over %d turn(s)", path.name, len(coding), len(universe))
-    return coding, universe
-
-
 # --- comparison ------------------------------------------------------------------------------
-
-
-def _kappa(pred: np.ndarray, ref: np.ndarray) -> float:
-    """Cohen's kappa, defined as 1.0 / 0.0 when both vectors are constant (equal / unequal).
-
-    sklearn returns NaN when both raters used one category only (expected agreement 1);
-    for a code neither coding applied anywhere (or both applied everywhere) that is
-    perfect agreement, so we report 1.0; if both are constant but different, 0.0.
-    """
-    from sklearn.metrics import cohen_kappa_score
-
-    if len(np.unique(pred)) <= 1 and len(np.unique(ref)) <= 1:
-        return 1.0 if np.array_equal(pred, ref) else 0.0
-    return float(cohen_kappa_score(ref, pred, labels=[0, 1]))
-
-
-def _matrix(
-    coding: pd.DataFrame, turn_pos: dict[tuple[str, int], int], code_pos: dict[str, int]
-) -> np.ndarray:
-    m = np.zeros((len(turn_pos), len(code_pos)), dtype=np.int8)
-    for iv, ti, code in zip(coding["interview_id"], coding["turn_index"], coding["code_id"]):
-        t = turn_pos.get((str(iv), int(ti)))
-        if t is not None:
-            m[t, code_pos[str(code)]] = 1
-    return m
 
 
 def _check_codes(coding: pd.DataFrame, codes: Sequence[str], name: str) -> None:
@@ -353,6 +116,72 @@ def _check_codes(coding: pd.DataFrame, codes: Sequence[str], name: str) -> None:
             f"unknown code {unknown[0]!r}{more} in {name}; is the codebook the one they used? "
             "Codes must be leaf code ids of the codebook"
         )
+
+
+def _turn_positions(universe: pd.DataFrame, b_name: str) -> dict[tuple[str, int], int]:
+    """Row of each universe turn, in sorted order; an error when there is none."""
+    turns = sorted(
+        {(str(iv), int(ti)) for iv, ti in zip(universe["interview_id"], universe["turn_index"])}
+    )
+    if not turns:
+        raise QualevalError(
+            f"no turns to compare: {b_name} cover no turn; list the coded turns (or fill in "
+            "the decision column of the review sheet)"
+        )
+    return {t: i for i, t in enumerate(turns)}
+
+
+def _log_outside(a: pd.DataFrame, turn_pos: dict[tuple[str, int], int], a_name: str) -> None:
+    outside = sum(
+        (str(iv), int(ti)) not in turn_pos for iv, ti in zip(a["interview_id"], a["turn_index"])
+    )
+    if outside:
+        log.info("%d row(s) of %s are outside the compared turns; ignored", outside, a_name)
+
+
+def per_code_agreement(pred: np.ndarray, ref: np.ndarray, codes: Sequence[str]) -> pd.DataFrame:
+    """One row per code (``PER_CODE_COLUMNS``) from 0/1 matrices ``(turns, codes)``."""
+    rows = []
+    for j, code in enumerate(codes):
+        p, r = pred[:, j], ref[:, j]
+        rows.append(
+            {
+                "code_id": code,
+                "support": int(r.sum()),
+                "predicted": int(p.sum()),
+                "true_positives": int((p & r).sum()),
+                "precision": precision(p, r),
+                "recall": recall(p, r),
+                "f1": f1(p, r),
+                "kappa": kappa(p, r),
+                "agreement": float((p == r).mean()),
+            }
+        )
+    per_code = pd.DataFrame(rows, columns=list(PER_CODE_COLUMNS))
+    return per_code.astype({"support": "int64", "predicted": "int64", "true_positives": "int64"})
+
+
+def agreement_summary(pred: np.ndarray, ref: np.ndarray, per_code: pd.DataFrame) -> dict[str, Any]:
+    """Pooled (micro) and per-code-averaged (macro, over the active codes) agreement."""
+    flat_p, flat_r = pred.ravel(), ref.ravel()
+    active = per_code[(per_code["support"] > 0) | (per_code["predicted"] > 0)]
+
+    def macro(column: str) -> float | None:
+        return float(active[column].mean()) if len(active) else None
+
+    return {
+        "n_turns": len(pred),
+        "n_codes": len(per_code),
+        "n_codes_active": len(active),
+        "agreement": float((flat_p == flat_r).mean()) if flat_p.size else 1.0,
+        "micro_precision": precision(flat_p, flat_r),
+        "micro_recall": recall(flat_p, flat_r),
+        "micro_f1": f1(flat_p, flat_r),
+        "macro_precision": macro("precision"),
+        "macro_recall": macro("recall"),
+        "macro_f1": macro("f1"),
+        "macro_kappa": macro("kappa"),
+    }
 
 
 def compare(
@@ -397,70 +226,15 @@ def compare(
     Raises:
         QualevalError: when a coding uses a code not in ``codes``, or the universe is empty.
     """
-    from sklearn.metrics import f1_score, precision_score, recall_score
-
     _check_codes(a, codes, a_name)
     _check_codes(b, codes, b_name)
     codes = list(dict.fromkeys(str(c) for c in codes))
-    turns = sorted(
-        {(str(iv), int(ti)) for iv, ti in zip(universe["interview_id"], universe["turn_index"])}
-    )
-    if not turns:
-        raise QualevalError(
-            f"no turns to compare: {b_name} cover no turn; list the coded turns (or fill in "
-            "the decision column of the review sheet)"
-        )
-    turn_pos = {t: i for i, t in enumerate(turns)}
-    code_pos = {c: j for j, c in enumerate(codes)}
-    pred = _matrix(a, turn_pos, code_pos)
-    ref = _matrix(b, turn_pos, code_pos)
-    outside = sum(
-        (str(iv), int(ti)) not in turn_pos for iv, ti in zip(a["interview_id"], a["turn_index"])
-    )
-    if outside:
-        log.info("%d row(s) of %s are outside the compared turns; ignored", outside, a_name)
-
-    rows = []
-    for j, code in enumerate(codes):
-        p, r = pred[:, j], ref[:, j]
-        rows.append(
-            {
-                "code_id": code,
-                "support": int(r.sum()),
-                "predicted": int(p.sum()),
-                "true_positives": int((p & r).sum()),
-                "precision": float(precision_score(r, p, labels=[0, 1], zero_division=0)),
-                "recall": float(recall_score(r, p, labels=[0, 1], zero_division=0)),
-                "f1": float(f1_score(r, p, labels=[0, 1], zero_division=0)),
-                "kappa": _kappa(p, r),
-                "agreement": float((p == r).mean()),
-            }
-        )
-    per_code = pd.DataFrame(rows, columns=list(PER_CODE_COLUMNS))
-    per_code = per_code.astype(
-        {"support": "int64", "predicted": "int64", "true_positives": "int64"}
-    )
-
-    flat_p, flat_r = pred.ravel(), ref.ravel()
-    active = per_code[(per_code["support"] > 0) | (per_code["predicted"] > 0)]
-
-    def macro(column: str) -> float | None:
-        return float(active[column].mean()) if len(active) else None
-
-    summary: dict[str, Any] = {
-        "n_turns": len(turns),
-        "n_codes": len(codes),
-        "n_codes_active": len(active),
-        "agreement": float((flat_p == flat_r).mean()) if flat_p.size else 1.0,
-        "micro_precision": float(precision_score(flat_r, flat_p, labels=[0, 1], zero_division=0)),
-        "micro_recall": float(recall_score(flat_r, flat_p, labels=[0, 1], zero_division=0)),
-        "micro_f1": float(f1_score(flat_r, flat_p, labels=[0, 1], zero_division=0)),
-        "macro_precision": macro("precision"),
-        "macro_recall": macro("recall"),
-        "macro_f1": macro("f1"),
-        "macro_kappa": macro("kappa"),
-    }
-    return per_code, summary
+    turn_pos = _turn_positions(universe, b_name)
+    pred = coding_matrix(a, turn_pos, codes)
+    ref = coding_matrix(b, turn_pos, codes)
+    _log_outside(a, turn_pos, a_name)
+    per_code = per_code_agreement(pred, ref, codes)
+    return per_code, agreement_summary(pred, ref, per_code)
 
 
 # --- review sheet ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import code as C
+from pipeline import coding as C
 from pipeline import embed_codebook as EC
 from pipeline.codebook import parse_codebook
 

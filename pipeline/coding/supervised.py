@@ -14,8 +14,10 @@ NHS FFT benchmark (``benchmarks/bench_nhs_fft.py``) chooses it by cross-validati
 data, never on the evaluation split.
 
 Everything is deterministic: folds are seeded, ``liblinear`` is seeded, and no parallelism is
-used, so the same inputs give identical outputs. Only numpy, scipy and scikit-learn are
-imported; no model is loaded here (embeddings are an input).
+used, so the same inputs give identical outputs. Of the libraries, only numpy, scipy and
+scikit-learn are imported; no model is loaded here (embeddings are an input).
+:func:`cross_fit_supervised` is the code stage's use of the coder: turn decisions, each from a
+model trained on the other interviews.
 """
 
 from __future__ import annotations
@@ -30,19 +32,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
-from pipeline.thresholds import best_on_grid, f1_curve
+from pipeline.agreement import f1, label_matrix, macro_f1
+from pipeline.coding.calibration import best_on_grid, f1_curve, interview_folds
+from pipeline.coding.labels import check_codes
+from pipeline.params import CodeParams
 
 log = logging.getLogger(__name__)
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.05), 2)
 DEFAULT_THRESHOLD = 0.5
-
-
-def f1_at(y: np.ndarray, pred: np.ndarray) -> float:
-    """F1 of the positive class for 0/1 vectors (0.0 when there is nothing to score)."""
-    tp = float(np.sum(y & pred))
-    denom = float(np.sum(y) + np.sum(pred))
-    return 2.0 * tp / denom if denom else 0.0
 
 
 def best_threshold(y: np.ndarray, proba: np.ndarray, grid: np.ndarray = THRESHOLD_GRID) -> tuple:
@@ -56,28 +54,6 @@ def best_threshold(y: np.ndarray, proba: np.ndarray, grid: np.ndarray = THRESHOL
     """
     scores = f1_curve(proba, y, grid)
     return best_on_grid(grid, scores), float(scores.max())
-
-
-def check_codes(codes: Sequence[str]) -> list[str]:
-    """The code list as a list; ``ValueError`` when it is empty or has a duplicate."""
-    if not codes:
-        raise ValueError("codes: empty")
-    if len(set(codes)) != len(codes):
-        raise ValueError("codes: duplicated code")
-    return list(codes)
-
-
-def label_matrix(
-    labels: Sequence[set[str]], codes: Sequence[str], dtype: type = np.int8
-) -> np.ndarray:
-    """0/1 matrix ``(n, k)`` of ``labels`` over ``codes`` (unknown codes ignored)."""
-    index = {c: j for j, c in enumerate(codes)}
-    y = np.zeros((len(labels), len(codes)), dtype=dtype)
-    for i, row in enumerate(labels):
-        for code in row:
-            if code in index:
-                y[i, index[code]] = 1
-    return y
 
 
 SHRINKAGE_GRID = (0.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
@@ -110,13 +86,6 @@ def shrunk_thresholds(y: np.ndarray, proba: np.ndarray, shrinkage: float) -> np.
         return np.where(n > 0, own, DEFAULT_THRESHOLD)
     glob = global_threshold(y, proba)
     return np.round((n * own + shrinkage * glob) / (n + shrinkage), 4)
-
-
-def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
-    """Macro-F1 over the codes present in ``y`` or ``pred`` (0.0 when none is)."""
-    y = np.asarray(y, dtype=bool)
-    cols = np.flatnonzero(y.any(axis=0) | pred.any(axis=0))
-    return float(np.mean([f1_at(y[:, j], pred[:, j]) for j in cols])) if len(cols) else 0.0
 
 
 def _halves(groups: Sequence, seed: int) -> np.ndarray:
@@ -238,8 +207,52 @@ def knn_proba(
     return out
 
 
+def _checked_blend(blend: dict[str, float] | None, members: set[str]) -> dict | None:
+    """A copy of the fixed member weights, checked against the enabled members."""
+    if blend is None:
+        return None
+    unknown = sorted(set(blend) - members)
+    if unknown:
+        raise ValueError(f"blend: no such member {unknown}; enabled: {sorted(members)}")
+    if any(w < 0 for w in blend.values()) or sum(blend.values()) > 1.0:
+        raise ValueError("blend: weights must be >= 0 and sum to at most 1")
+    return dict(blend)
+
+
 class SupervisedCoder:
     """Multi-label coder: per-code logistic regression over embeddings and TF-IDF n-grams.
+
+    Constructing it configures it (nothing is fitted yet).
+
+    Args:
+        codes: The codes to predict, in output column order.
+        C: Inverse regularisation strength of every logistic regression.
+        seed: Seed for the cross-validation folds and the solver.
+        n_splits: Folds used to choose the per-code thresholds.
+        emb_weight: Scale of the (L2-normalised) embedding block; 0 drops it.
+        word_weight: Scale of the word n-gram TF-IDF block; 0 drops it.
+        char_weight: Scale of the character n-gram TF-IDF block; 0 drops it.
+        word_ngrams: Word n-gram range of the word TF-IDF.
+        char_ngrams: Character n-gram range (``char_wb``) of the character TF-IDF.
+        min_df: Minimum document frequency of an n-gram.
+        max_iter: Solver iterations.
+        fallback: Give a unit with no code its best code (see module docstring).
+        fallback_ratio: Minimum ``probability / threshold`` for the fallback code.
+        threshold_shrinkage: Pull of each code's threshold towards the one global
+            threshold, in pseudo-positives ``k``: ``(n t_code + k t_global) / (n + k)`` for
+            a code with ``n`` positive units. ``None`` chooses ``k`` from
+            ``SHRINKAGE_GRID`` by cross-evaluation (see :func:`choose_calibration`).
+        finetune: Keyword arguments of a :class:`pipeline.coding.finetuned.FineTunedCoder` to
+            train as a member (slow); ``None`` leaves it out.
+        knn: Settings of a nearest-neighbour member over the embeddings, ``{"k": 25,
+            "temperature": 10.0}`` (see :func:`knn_proba`); ``None`` leaves it out.
+        blend: Fixed weights of the members (``{"finetuned": w, "knn": v}``; the linear
+            models get the rest); ``None`` chooses them by cross-evaluation (see
+            :func:`choose_calibration`).
+
+    Raises:
+        ValueError: On an empty or duplicated code list, ``n_splits < 2`` or a setting
+            out of range.
 
     Attributes (after :meth:`fit`):
         thresholds_: per-code decision threshold, ``{code: float}``.
@@ -269,38 +282,7 @@ class SupervisedCoder:
         knn: dict | None = None,
         blend: dict[str, float] | None = None,
     ) -> None:
-        """Configure the coder (nothing is fitted yet).
-
-        Args:
-            codes: The codes to predict, in output column order.
-            C: Inverse regularisation strength of every logistic regression.
-            seed: Seed for the cross-validation folds and the solver.
-            n_splits: Folds used to choose the per-code thresholds.
-            emb_weight: Scale of the (L2-normalised) embedding block; 0 drops it.
-            word_weight: Scale of the word n-gram TF-IDF block; 0 drops it.
-            char_weight: Scale of the character n-gram TF-IDF block; 0 drops it.
-            word_ngrams: Word n-gram range of the word TF-IDF.
-            char_ngrams: Character n-gram range (``char_wb``) of the character TF-IDF.
-            min_df: Minimum document frequency of an n-gram.
-            max_iter: Solver iterations.
-            fallback: Give a unit with no code its best code (see module docstring).
-            fallback_ratio: Minimum ``probability / threshold`` for the fallback code.
-            threshold_shrinkage: Pull of each code's threshold towards the one global
-                threshold, in pseudo-positives ``k``: ``(n t_code + k t_global) / (n + k)`` for
-                a code with ``n`` positive units. ``None`` chooses ``k`` from
-                ``SHRINKAGE_GRID`` by cross-evaluation (see :func:`choose_calibration`).
-            finetune: Keyword arguments of a :class:`pipeline.finetune.FineTunedCoder` to
-                train as a member (slow); ``None`` leaves it out.
-            knn: Settings of a nearest-neighbour member over the embeddings, ``{"k": 25,
-                "temperature": 10.0}`` (see :func:`knn_proba`); ``None`` leaves it out.
-            blend: Fixed weights of the members (``{"finetuned": w, "knn": v}``; the linear
-                models get the rest); ``None`` chooses them by cross-evaluation (see
-                :func:`choose_calibration`).
-
-        Raises:
-            ValueError: On an empty or duplicated code list, ``n_splits < 2`` or a setting
-                out of range.
-        """
+        """Configure the coder (arguments: see the class docstring)."""
         self.codes = check_codes(codes)
         if n_splits < 2:
             raise ValueError("n_splits: must be at least 2")
@@ -322,13 +304,7 @@ class SupervisedCoder:
         self.finetune = dict(finetune) if finetune is not None else None
         self.knn = {**KNN_DEFAULTS, **knn} if knn is not None else None
         members = {n for n, m in (("finetuned", finetune), ("knn", knn)) if m is not None}
-        if blend is not None:
-            unknown = sorted(set(blend) - members)
-            if unknown:
-                raise ValueError(f"blend: no such member {unknown}; enabled: {sorted(members)}")
-            if any(w < 0 for w in blend.values()) or sum(blend.values()) > 1.0:
-                raise ValueError("blend: weights must be >= 0 and sum to at most 1")
-        self.blend = dict(blend) if blend is not None else None
+        self.blend = _checked_blend(blend, members)
         self._fitted = False
 
     # -- features ---------------------------------------------------------------------------
@@ -458,24 +434,47 @@ class SupervisedCoder:
         if unknown:
             log.warning("ignoring %d code(s) not in codes: %s", len(unknown), unknown[:5])
         y = self.label_matrix(labels)
+        splits = self._splits(texts, groups)
+        oof, extra = self._out_of_fold(texts, embeddings, labels, y, splits)
+        self.n_positive_ = {c: int(y[:, j].sum()) for j, c in enumerate(self.codes)}
+        halves = _halves(groups if groups is not None else list(range(len(texts))), self.seed)
+        self._calibrate(y, oof, extra, halves)
+        self._vecs, self._models = self._fit_models(texts, embeddings, y)
+        self._finetuned = (
+            self._fit_finetuned(texts, list(labels))
+            if self.finetune is not None and self.blend_.get("finetuned", 0.0) > 0
+            else None
+        )
+        self._train_emb, self._train_y = embeddings, y
+        self._fitted = True
+        return self
+
+    def _splits(self, texts: list[str], groups: list[str] | None) -> list:
+        """The cross-validation folds: grouped when ``groups`` is given, else seeded KFold."""
         n = len(texts)
         n_splits = min(self.n_splits, n)
-        if groups is not None:
-            if len(groups) != n:
-                raise ValueError(f"groups: expected {n} rows, got {len(groups)}")
-            n_splits = min(n_splits, len(set(groups)))
-            # GroupKFold is deterministic but orders groups by size; shuffle group ids with
-            # the seed first so ties between equal-sized groups do not depend on input order.
-            uniq = sorted(set(groups))
-            perm = np.random.default_rng(self.seed).permutation(len(uniq))
-            rank = {g: int(perm[i]) for i, g in enumerate(uniq)}
-            splits = list(
-                GroupKFold(n_splits=n_splits).split(texts, groups=[rank[g] for g in groups])
-            )
-        else:
+        if groups is None:
             kf = KFold(n_splits=n_splits, shuffle=True, random_state=self.seed)
-            splits = list(kf.split(texts))
+            return list(kf.split(texts))
+        if len(groups) != n:
+            raise ValueError(f"groups: expected {n} rows, got {len(groups)}")
+        n_splits = min(n_splits, len(set(groups)))
+        # GroupKFold is deterministic but orders groups by size; shuffle group ids with
+        # the seed first so ties between equal-sized groups do not depend on input order.
+        uniq = sorted(set(groups))
+        perm = np.random.default_rng(self.seed).permutation(len(uniq))
+        rank = {g: int(perm[i]) for i, g in enumerate(uniq)}
+        return list(GroupKFold(n_splits=n_splits).split(texts, groups=[rank[g] for g in groups]))
 
+    def _out_of_fold(
+        self,
+        texts: list[str],
+        embeddings: np.ndarray,
+        labels: list[set[str]],
+        y: np.ndarray,
+        splits: list,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Out-of-fold probabilities of the linear models and of each enabled member."""
         oof = np.zeros(y.shape, dtype=np.float64)
         extra: dict[str, np.ndarray] = {}
         if self.finetune is not None:
@@ -483,25 +482,24 @@ class SupervisedCoder:
         if self.knn is not None:
             extra["knn"] = np.zeros(y.shape, dtype=np.float64)
         for k, (train_idx, test_idx) in enumerate(splits):
-            vecs, models = self._fit_models(
-                [texts[i] for i in train_idx], embeddings[train_idx], y[train_idx]
-            )
-            oof[test_idx] = self._proba(
-                vecs, models, [texts[i] for i in test_idx], embeddings[test_idx]
-            )
+            train_texts = [texts[i] for i in train_idx]
+            test_texts = [texts[i] for i in test_idx]
+            vecs, models = self._fit_models(train_texts, embeddings[train_idx], y[train_idx])
+            oof[test_idx] = self._proba(vecs, models, test_texts, embeddings[test_idx])
             if "knn" in extra:
                 extra["knn"][test_idx] = knn_proba(
                     embeddings[train_idx], y[train_idx], embeddings[test_idx], **self.knn
                 )
             if "finetuned" in extra:
                 log.info("fine-tuning fold %d/%d", k + 1, len(splits))
-                member = self._fit_finetuned(
-                    [texts[i] for i in train_idx], [labels[i] for i in train_idx]
-                )
-                extra["finetuned"][test_idx] = member.predict_proba([texts[i] for i in test_idx])
+                member = self._fit_finetuned(train_texts, [labels[i] for i in train_idx])
+                extra["finetuned"][test_idx] = member.predict_proba(test_texts)
+        return oof, extra
 
-        self.n_positive_ = {c: int(y[:, j].sum()) for j, c in enumerate(self.codes)}
-        halves = _halves(groups if groups is not None else list(range(n)), self.seed)
+    def _calibrate(
+        self, y: np.ndarray, oof: np.ndarray, extra: dict[str, np.ndarray], halves: np.ndarray
+    ) -> None:
+        """Choose the member weights, the shrinkage and the per-code thresholds."""
         self.blend_, self.shrinkage_, self.calibration_ = choose_calibration(
             y,
             oof,
@@ -526,20 +524,11 @@ class SupervisedCoder:
                 )
                 thresholds[j] = DEFAULT_THRESHOLD
             self.thresholds_[code] = float(thresholds[j])
-            self.cv_f1_[code] = f1_at(y[:, j].astype(bool), oof[:, j] >= thresholds[j])
+            self.cv_f1_[code] = f1(oof[:, j] >= thresholds[j], y[:, j].astype(bool))
         self.oof_proba_ = oof
-        self._vecs, self._models = self._fit_models(texts, embeddings, y)
-        self._finetuned = (
-            self._fit_finetuned(texts, list(labels))
-            if self.finetune is not None and self.blend_.get("finetuned", 0.0) > 0
-            else None
-        )
-        self._train_emb, self._train_y = embeddings, y
-        self._fitted = True
-        return self
 
     def _fit_finetuned(self, texts: list[str], labels: list[set[str]]):
-        from pipeline.finetune import FineTunedCoder
+        from pipeline.coding.finetuned import FineTunedCoder
 
         return FineTunedCoder(self.codes, **{"seed": self.seed, **self.finetune}).fit(texts, labels)
 
@@ -606,3 +595,64 @@ class SupervisedCoder:
     def predict(self, texts: list[str], embeddings: np.ndarray) -> list[set[str]]:
         """The set of codes of each text (thresholds, then the fallback when enabled)."""
         return self.decide(self.predict_proba(texts, embeddings))
+
+
+# --- the code stage's use: cross-fitted over interviews ----------------------------------------
+
+
+def _turn_texts(texts: list[str], turn_of: np.ndarray, n_turns: int) -> list[str]:
+    """Each turn's text: its segments' texts joined with spaces, in segment order."""
+    parts: list[list[str]] = [[] for _ in range(n_turns)]
+    for i, t in enumerate(turn_of):
+        parts[int(t)].append(texts[i])
+    return [" ".join(p) for p in parts]
+
+
+def _stage_coder(codes: list[str], params: CodeParams, finetune_model: str | None):
+    """The supervised coder the code stage trains on each fold."""
+    finetune = (
+        {"epochs": params.finetune_epochs, "model": finetune_model}
+        if params.finetune_epochs
+        else None
+    )
+    return SupervisedCoder(codes, seed=params.seed, fallback=False, finetune=finetune)
+
+
+def cross_fit_supervised(
+    texts: list[str],
+    turn_of: np.ndarray,
+    turn_vectors: np.ndarray,
+    turn_interview: np.ndarray,
+    gold: np.ndarray,
+    codes: list[str],
+    params: CodeParams,
+    finetune_model: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Supervised turn decisions, each from a model trained on the other interviews' turns.
+
+    Human codes are turn level, so the model learns and predicts turns (their segments'
+    text joined, their pooled embedding).
+    """
+    n_turns = len(turn_vectors)
+    t_text = _turn_texts(texts, turn_of, n_turns)
+    labels = [{codes[j] for j in np.flatnonzero(row)} for row in gold]
+    decided = np.zeros((n_turns, len(codes)), dtype=bool)
+    proba = np.zeros((n_turns, len(codes)), dtype=np.float32)
+    col = {c: j for j, c in enumerate(codes)}
+    for fold in interview_folds(turn_interview, params):
+        test = np.isin(turn_interview, fold)
+        idx, tidx = np.flatnonzero(~test), np.flatnonzero(test)
+        if not len(idx) or not len(tidx):
+            continue
+        model = _stage_coder(codes, params, finetune_model).fit(
+            [t_text[i] for i in idx],
+            turn_vectors[idx],
+            [labels[i] for i in idx],
+            groups=[str(turn_interview[i]) for i in idx],
+        )
+        p = model.predict_proba([t_text[i] for i in tidx], turn_vectors[tidx])
+        for ti, chosen, pr in zip(tidx, model.decide(p), p):
+            for code in chosen:
+                decided[ti, col[code]] = True
+            proba[ti] = pr
+    return decided, proba

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pipeline.coding.finetuned import FineTunedCoder
+from pipeline.coding.supervised import SupervisedCoder
 from pipeline.errors import QualevalError
-from pipeline.finetune import FineTunedCoder
-from pipeline.supervised import SupervisedCoder
 
 CODES = ["food", "staff"]
 FOOD = [

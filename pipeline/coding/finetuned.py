@@ -1,13 +1,13 @@
 """Fine-tuned encoder coder: the sentence encoder itself trained on human codes.
 
-The supervised coder of :mod:`pipeline.supervised` keeps the encoder frozen and fits linear
+The supervised coder of :mod:`pipeline.coding.supervised` keeps the encoder frozen and fits linear
 models on its embeddings and on TF-IDF n-grams. This coder instead fine-tunes the encoder
 (all-MiniLM-L6-v2 by default, loaded offline from its local folder) end to end with a linear
 multi-label head over mean-pooled token vectors, trained with binary cross-entropy. Rare codes
 get a larger positive weight (``sqrt(negatives / positives)``, capped at
 ``pos_weight_max``), so that a code with twenty examples is not drowned by one with a thousand.
 
-It is an optional member of :class:`pipeline.supervised.SupervisedCoder` (``finetune=``),
+It is an optional member of :class:`pipeline.coding.supervised.SupervisedCoder` (``finetune=``),
 whose probabilities are blended with the linear models' and whose thresholds are chosen on the
 same out-of-fold predictions. It is slow on a laptop: about 70 s an epoch for 3,350 short
 answers on 2 CPU cores, so five cross-validation folds and the final fit of five epochs each
@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.agreement import label_matrix
+from pipeline.coding.labels import check_codes
 from pipeline.errors import QualevalError
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,6 @@ class FineTunedCoder:
         Raises:
             ValueError: On an empty or duplicated code list or a non-positive setting.
         """
-        from pipeline.supervised import check_codes
-
         self.codes = check_codes(codes)
         for name, value in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr)):
             if value <= 0:
@@ -151,8 +151,6 @@ class FineTunedCoder:
 
     def label_matrix(self, labels: Sequence[set[str]]) -> np.ndarray:
         """0/1 float matrix ``(n, k)`` of ``labels`` over :attr:`codes` (unknown codes ignored)."""
-        from pipeline.supervised import label_matrix
-
         return label_matrix(labels, self.codes, np.float32)
 
     def fit(self, texts: list[str], labels: list[set[str]]) -> FineTunedCoder:
@@ -180,18 +178,7 @@ class FineTunedCoder:
             np.clip(np.sqrt((len(y) - pos) / np.maximum(pos, 1.0)), 1.0, self.pos_weight_max),
             dtype=torch.float32,
         )
-        optimiser = torch.optim.AdamW(
-            [
-                {"params": encoder.parameters(), "lr": self.lr},
-                {"params": head.parameters(), "lr": self.head_lr},
-            ],
-            weight_decay=self.weight_decay,
-        )
-        steps = self.epochs * math.ceil(len(texts) / self.batch_size)
-        warm = max(1.0, self.warmup * steps)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
-        )
+        optimiser, scheduler = self._optimiser(encoder, head, len(texts))
         lengths = np.array([len(t) for t in texts])
         params = list(encoder.parameters()) + list(head.parameters())
         encoder.train()
@@ -215,6 +202,24 @@ class FineTunedCoder:
             log.info("fine-tune epoch %d/%d: loss %.4f", epoch + 1, self.epochs, self.loss_[-1])
         encoder.eval()
         return self
+
+    def _optimiser(self, encoder: Any, head: Any, n_texts: int) -> tuple[Any, Any]:
+        """AdamW over the encoder and the head, with linear warm-up then linear decay."""
+        import torch
+
+        optimiser = torch.optim.AdamW(
+            [
+                {"params": encoder.parameters(), "lr": self.lr},
+                {"params": head.parameters(), "lr": self.head_lr},
+            ],
+            weight_decay=self.weight_decay,
+        )
+        steps = self.epochs * math.ceil(n_texts / self.batch_size)
+        warm = max(1.0, self.warmup * steps)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimiser, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps)
+        )
+        return optimiser, scheduler
 
     def predict_proba(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Per-code probabilities, shape ``(n, k)``, columns in :attr:`codes` order.

@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pytest
 
-from pipeline.supervised import (
+from pipeline.coding.supervised import (
     SupervisedCoder,
     _halves,
     best_threshold,
@@ -114,7 +114,7 @@ def test_when_a_code_has_one_positive_then_threshold_is_half_and_warned(caplog):
     labels = [set(x) for x in labels]
     labels[0].add("rare")
     codes = [*CODES, "rare"]
-    with caplog.at_level(logging.WARNING, logger="pipeline.supervised"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.coding.supervised"):
         coder = SupervisedCoder(codes, n_splits=3).fit(texts, emb, labels, groups)
     assert coder.thresholds_["rare"] == 0.5
     assert coder.n_positive_["rare"] == 1
@@ -124,7 +124,7 @@ def test_when_a_code_has_one_positive_then_threshold_is_half_and_warned(caplog):
 
 def test_when_a_code_has_no_positive_then_it_is_never_predicted(caplog):
     texts, emb, labels, groups = make_data(n=60, seed=6)
-    with caplog.at_level(logging.WARNING, logger="pipeline.supervised"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.coding.supervised"):
         coder = SupervisedCoder([*CODES, "absent"], n_splits=3).fit(texts, emb, labels, groups)
     assert coder.thresholds_["absent"] == 0.5
     assert not any("absent" in p for p in coder.predict(texts, emb))

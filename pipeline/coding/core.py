@@ -1,0 +1,304 @@
+"""The code stage's pure core: code every respondent turn, then place codes on segments.
+
+The combination rule (ADR 0008): the unit of decision is the respondent turn. A turn's score
+for a code combines its semantic similarity and keyword hits (:mod:`pipeline.coding.scoring`);
+the turn gets the code when the score reaches the code's threshold and is within ``relative``
+of the turn's best code; the supervised coder (when enabled) adds or decides the codes it
+predicts. Each coded turn's code is then placed on its segments
+(:mod:`pipeline.coding.placement`). With human codes, thresholds are chosen per code on the
+*other* interviews (:mod:`pipeline.coding.calibration`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.agreement import coding_matrix
+from pipeline.codebook import Codebook
+from pipeline.coding.calibration import cross_fit_thresholds
+from pipeline.coding.coders import KeywordCoder, SemanticCoder
+from pipeline.coding.placement import (
+    SegmentEvidence,
+    TurnDecisions,
+    place_codes,
+    rollup,
+    segment_scores,
+)
+from pipeline.coding.scoring import decide, pool_turns, turn_matrix_scores
+from pipeline.errors import QualevalError
+from pipeline.params import CodeParams
+
+
+@dataclass
+class CodingResult:
+    """What the code stage produces."""
+
+    segment_codes: pd.DataFrame
+    turn_codes: pd.DataFrame
+    thresholds: pd.DataFrame
+    stats: dict[str, Any]
+
+
+@dataclass
+class Turns:
+    """The respondent turns of a segments table, in order of first appearance."""
+
+    position: dict[tuple[str, int], int]  # (interview_id, turn_index) -> turn row
+    of_segment: np.ndarray  # turn row of each segment
+    interview: np.ndarray  # interview of each turn
+
+    @property
+    def n(self) -> int:
+        """Number of turns."""
+        return len(self.position)
+
+
+def index_turns(segments: pd.DataFrame) -> Turns:
+    """Number the turns of ``segments`` and map every segment to its turn."""
+    turn_keys = list(zip(segments["interview_id"].astype(str), segments["turn_index"].astype(int)))
+    position = {t: i for i, t in enumerate(dict.fromkeys(turn_keys))}
+    of_segment = np.array([position[t] for t in turn_keys], dtype=np.int64)
+    interview = np.array([t[0] for t in position], dtype=object)
+    return Turns(position, of_segment, interview)
+
+
+def _keyword_hits(
+    book: Codebook, params: CodeParams, texts: list[str], turns: Turns
+) -> tuple[np.ndarray, dict[tuple[int, int], str], np.ndarray]:
+    """Keyword hits per (segment, code), their evidence, and hits summed per turn."""
+    k = len(book.leaves())
+    if "keyword" in params.coders:
+        keyword, evidence = KeywordCoder(book).score(texts)
+    else:
+        keyword, evidence = np.zeros((len(texts), k), dtype=np.float32), {}
+    kw_turn = np.zeros((turns.n, k), dtype=np.float32)
+    np.add.at(kw_turn, turns.of_segment, keyword)
+    return keyword, evidence, kw_turn
+
+
+def _semantic_coder(
+    book: Codebook, encode: Any, params: CodeParams, embeddings: np.ndarray, n_segments: int
+) -> SemanticCoder | None:
+    """The semantic coder when enabled, checked against the segment embeddings' dimension."""
+    if "semantic" not in params.coders:
+        return None
+    semantic = SemanticCoder(book, encode)
+    if n_segments:
+        dims = (np.shape(embeddings)[-1], semantic.centroids.shape[1])
+        if np.ndim(embeddings) != 2 or dims[0] != dims[1]:
+            raise QualevalError(
+                f"code: the segment embeddings have {dims[0]} dimensions but the codebook's "
+                f"vectors {dims[1]}: they come from different models; re-run the embed and "
+                "embed_codebook stages with the same embed.model (dvc repro)"
+            )
+    return semantic
+
+
+def _calibrate(
+    scores: np.ndarray,
+    uncoded: np.ndarray | None,
+    turns: Turns,
+    human: pd.DataFrame | None,
+    codes: list[str],
+    params: CodeParams,
+    has_semantic: bool,
+) -> tuple[np.ndarray, np.ndarray | None, str, np.ndarray | None]:
+    """Per-(turn, code) thresholds, uncoded floors, how they were chosen, and the gold matrix.
+
+    Without human codes every turn gets ``default_threshold`` and ``uncoded_bias``; with them
+    (and the semantic coder) both are cross-fitted over interviews.
+    """
+    thresholds = np.full((turns.n, len(codes)), params.default_threshold, dtype=np.float32)
+    floors = None if uncoded is None else uncoded + params.uncoded_bias
+    calibration = "default"
+    gold = None
+    if human is not None and turns.n:
+        gold = coding_matrix(human, turns.position, codes, dtype=bool)
+        if has_semantic:
+            thresholds, cf_floors = cross_fit_thresholds(
+                scores, turns.interview, gold, params, uncoded
+            )
+            floors = None if uncoded is None else cf_floors
+            calibration = f"cross-fitted over interviews ({params.folds} folds)"
+    return thresholds, floors, calibration, gold
+
+
+def _supervised(
+    texts: list[str],
+    turns: Turns,
+    turn_vectors: np.ndarray,
+    gold: np.ndarray | None,
+    codes: list[str],
+    params: CodeParams,
+    finetune_model: str | None,
+    human_given: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The supervised coder's cross-fitted turn decisions and probabilities (zeros if off)."""
+    shape = (turns.n, len(codes))
+    if "supervised" not in params.coders:
+        return np.zeros(shape, dtype=bool), np.zeros(shape, dtype=np.float32)
+    if not human_given:
+        raise QualevalError(
+            "params.yaml: code.coders: 'supervised' needs human codes for training; set "
+            "data.human_codes (e.g. a filled-in review sheet) or remove 'supervised'"
+        )
+    from pipeline.coding.supervised import cross_fit_supervised
+
+    return cross_fit_supervised(
+        texts, turns.of_segment, turn_vectors, turns.interview, gold, codes, params, finetune_model
+    )
+
+
+def _rule_decisions(
+    has_semantic: bool,
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    floors: np.ndarray | None,
+    kw_turn: np.ndarray,
+    params: CodeParams,
+) -> np.ndarray:
+    """The codebook rule's turn decisions (the keyword coder alone: a hit codes the turn)."""
+    if has_semantic:
+        return decide(scores, thresholds, params.relative, floors)
+    return kw_turn > 0
+
+
+def _combine(
+    by_rule: np.ndarray, sup: np.ndarray, gold: np.ndarray | None, params: CodeParams
+) -> tuple[np.ndarray, str]:
+    """The final turn decisions from the rule's and the supervised coder's, and a note."""
+    if "supervised" not in params.coders:
+        return by_rule.copy(), ""
+    if params.combine == "supervised":
+        # codes with enough human examples follow the supervised coder; the others keep
+        # the codebook rule's decisions
+        trained = gold.sum(axis=0) >= params.min_positives  # type: ignore[union-attr]
+        decided = np.where(trained[None, :], sup, by_rule)
+    else:
+        decided = by_rule | sup
+    member = " with a fine-tuned encoder" if params.finetune_epochs else ""
+    return decided, f"; supervised coder{member} cross-fitted over interviews ({params.combine})"
+
+
+def _threshold_table(codes: list[str], thresholds: np.ndarray) -> pd.DataFrame:
+    """Each code's thresholds over the turns (they differ by fold when cross-fitted)."""
+    n_turns = len(thresholds)
+    return pd.DataFrame(
+        {
+            "code_id": codes,
+            "threshold_mean": thresholds.mean(axis=0).round(4) if n_turns else np.nan,
+            "threshold_min": thresholds.min(axis=0).round(4) if n_turns else np.nan,
+            "threshold_max": thresholds.max(axis=0).round(4) if n_turns else np.nan,
+        }
+    )
+
+
+def _turn_codes(
+    seg_codes: pd.DataFrame,
+    turns: Turns,
+    codes: list[str],
+    scores: np.ndarray,
+    decided: np.ndarray,
+) -> pd.DataFrame:
+    """The per-turn roll-up, scored with the turns' decision scores."""
+    keys = list(turns.position)
+    turn_score = {
+        (keys[t][0], keys[t][1], codes[j]): round(float(scores[t, j]), 4)
+        for t, j in zip(*np.nonzero(decided))
+    }
+    return rollup(seg_codes, turn_score)
+
+
+def _stats(
+    seg_codes: pd.DataFrame,
+    turn_codes: pd.DataFrame,
+    decided: np.ndarray,
+    sizes: tuple[int, int],
+    params: CodeParams,
+    calibration: str,
+    started: float,
+) -> dict[str, Any]:
+    """The stage's metrics (counts, methods, how thresholds were chosen, speed).
+
+    ``sizes`` is the number of segments and of codes.
+    """
+    n_segments, n_codes = sizes
+    stats = {
+        "segments": n_segments,
+        "turns": len(decided),
+        "codes": n_codes,
+        "coders": list(params.coders),
+        "coded_segments": int(seg_codes["segment_id"].nunique()),
+        "coded_turns": int(decided.any(axis=1).sum()),
+        "segment_codes": len(seg_codes),
+        "turn_codes": len(turn_codes),
+        "by_method": dict(sorted(seg_codes["method"].value_counts().items())),
+        "calibration": calibration,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    stats["segments_per_second"] = round(n_segments / max(stats["seconds"], 1e-9), 1)
+    return stats
+
+
+def code_segments(
+    segments: pd.DataFrame,
+    embeddings: np.ndarray,
+    book: Codebook,
+    params: CodeParams,
+    encode: Any,
+    human: pd.DataFrame | None = None,
+    finetune_model: str | None = None,
+) -> CodingResult:
+    """Code every respondent turn and place each code on its segments.
+
+    Pure apart from ``encode``, the embedding function for the codebook's texts.
+
+    Args:
+        segments: the embed stage's segments table.
+        embeddings: one row per segment.
+        book: the validated codebook.
+        params: the ``code`` block of params.
+        encode: ``texts -> L2-normalised array`` (the embed stage's encoder).
+        human: optional human codes (``interview_id, turn_index, code_id``) used to
+            calibrate thresholds by cross-fitting and to train the supervised coder.
+        finetune_model: the encoder folder the supervised coder fine-tunes when
+            ``params.finetune_epochs`` is set (``None``: the packaged all-MiniLM-L6-v2).
+    """
+    started = time.perf_counter()
+    if len(segments) != len(embeddings):
+        raise QualevalError(
+            f"code: {len(segments)} segments but {len(embeddings)} embeddings; re-run the "
+            "embed stage (dvc repro embed)"
+        )
+    codes = [c.id for c in book.leaves()]
+    texts = segments["text"].astype(str).tolist()
+    turns = index_turns(segments)
+    keyword, kw_evidence, kw_turn = _keyword_hits(book, params, texts, turns)
+    semantic = _semantic_coder(book, encode, params, embeddings, len(segments))
+    turn_vectors = pool_turns(embeddings, turns.of_segment, turns.n)
+    scores, uncoded = turn_matrix_scores(semantic, turn_vectors, kw_turn, params)
+    sem_only, _ = turn_matrix_scores(semantic, turn_vectors, np.zeros_like(kw_turn), params)
+    thresholds, floors, calibration, gold = _calibrate(
+        scores, uncoded, turns, human, codes, params, semantic is not None
+    )
+    by_rule = _rule_decisions(semantic is not None, scores, thresholds, floors, kw_turn, params)
+    sup, sup_proba = _supervised(
+        texts, turns, turn_vectors, gold, codes, params, finetune_model, human is not None
+    )
+    decided, note = _combine(by_rule, sup, gold, params)
+    decisions = TurnDecisions(decided, by_rule, sup, sup_proba, kw_turn, sem_only, thresholds)
+    evidence = SegmentEvidence(
+        segment_scores(semantic, embeddings, keyword), keyword, kw_evidence, embeddings, semantic
+    )
+    seg_codes = place_codes(
+        segments, turns.of_segment, codes, decisions, evidence, params.segment_threshold
+    )
+    turn_codes = _turn_codes(seg_codes, turns, codes, scores, decided)
+    sizes = (len(segments), len(codes))
+    stats = _stats(seg_codes, turn_codes, decided, sizes, params, calibration + note, started)
+    return CodingResult(seg_codes, turn_codes, _threshold_table(codes, thresholds), stats)

@@ -1,0 +1,154 @@
+"""The code stage's door: read the inputs, code the segments, write every output."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import typer
+
+from pipeline.codebook import load_codebook
+from pipeline.coding.coders import cached_encoder
+from pipeline.coding.core import CodingResult, code_segments
+from pipeline.errors import QualevalError
+from pipeline.evaluator_files.human_codes import read_human_codes
+from pipeline.io import atomic_outputs, optional_path, write_json
+from pipeline.params import load_params
+
+log = logging.getLogger(__name__)
+
+
+def _import_spacy_without_torch() -> None:
+    """Import spaCy without letting thinc import torch (seconds of start-up we do not use).
+
+    thinc imports torch when it can, for its PyTorch layers; the keyword coder needs only the
+    tokenizer and the lookup lemmatizer. While spaCy is first imported, ``torch`` is marked
+    as missing (``sys.modules["torch"] = None``, Python's documented way to block an import),
+    then unmarked, so torch can still be imported later (e.g. to embed a codebook text whose
+    vector is not cached). Does nothing when torch or spaCy is already imported.
+
+    Called only by :func:`main`, the code stage's own process: in a longer-lived process (a
+    notebook, ``qualeval run``) another spaCy pipeline may need thinc's torch support.
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+
+
+def read_codes_for_calibration(path: Path) -> pd.DataFrame:
+    """Human codes (see :func:`pipeline.evaluator_files.human_codes.read_human_codes`)."""
+    coding, _ = read_human_codes(path)
+    return coding
+
+
+def _read_codebook_vectors(path: Path | None) -> pd.DataFrame | None:
+    """The ``embed_codebook`` stage's table (``None`` without a path)."""
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise QualevalError(
+            f"{path}: not found; run the embed_codebook stage first (dvc repro embed_codebook)"
+        )
+    return pd.read_parquet(path, columns=["text", "vector"])
+
+
+def _write_outputs(result: CodingResult, paths: Sequence[Path]) -> None:
+    """Write the segment codes, turn codes, thresholds and metrics (all or nothing)."""
+    with atomic_outputs(*paths) as t:
+        result.segment_codes.to_parquet(t[0], index=False)
+        result.turn_codes.to_parquet(t[1], index=False)
+        result.thresholds.to_csv(t[2], index=False, lineterminator="\n")
+        write_json(t[3], result.stats)
+
+
+def run_stage(
+    params_path: Path | None,
+    segments_path: Path,
+    embeddings_path: Path,
+    codebook_path: Path,
+    *,
+    human_path: Path | None,
+    segment_codes_path: Path,
+    turn_codes_path: Path,
+    thresholds_path: Path,
+    metrics_path: Path,
+    codebook_vectors_path: Path | None = None,
+) -> CodingResult:
+    """Read inputs, code the segments, write every output (all or nothing).
+
+    With ``codebook_vectors_path`` (the ``embed_codebook`` stage's table) the codebook's
+    material is not re-embedded, so the sentence-transformers model is not loaded.
+    """
+    started = time.perf_counter()
+    params = load_params(params_path)
+    book = load_codebook(codebook_path)
+    for p in (segments_path, embeddings_path):
+        if not Path(p).is_file():
+            raise QualevalError(f"{p}: not found; run the embed stage first")
+    segments = pd.read_parquet(segments_path)
+    embeddings = np.load(embeddings_path, allow_pickle=False)
+    human = read_codes_for_calibration(human_path) if human_path else None
+    table = _read_codebook_vectors(codebook_vectors_path)
+
+    def fallback(texts: Sequence[str]) -> np.ndarray:
+        from pipeline.encoder import encode
+
+        return encode(list(texts), params.embed.model, params.embed.batch_size)
+
+    encode = cached_encoder(table, fallback)
+    result = code_segments(
+        segments, embeddings, book, params.code, encode, human, finetune_model=params.embed.model
+    )
+    stats = result.stats
+    stats["stage_seconds"] = round(time.perf_counter() - started, 3)
+    stats["stage_segments_per_second"] = round(len(segments) / max(stats["stage_seconds"], 1e-9), 1)
+    _write_outputs(result, (segment_codes_path, turn_codes_path, thresholds_path, metrics_path))
+    log.info(
+        "coded %d segments: %d segment codes, %d turn codes (%s) in %.1f s",
+        stats["segments"],
+        stats["segment_codes"],
+        stats["turn_codes"],
+        stats["calibration"],
+        stats["seconds"],
+    )
+    return result
+
+
+def main(
+    segments: Path = typer.Option(..., help="segments (parquet) from the embed stage"),
+    embeddings: Path = typer.Option(..., help="segment embeddings (.npy)"),
+    codebook: Path = typer.Option(..., help="codebook YAML"),
+    human: Path = typer.Option(None, help="human codes to calibrate thresholds (optional)"),
+    codebook_vectors: Path = typer.Option(
+        None, help="codebook material vectors (parquet) from the embed_codebook stage"
+    ),
+    segment_codes: Path = typer.Option(..., help="one row per (segment, code) (parquet)"),
+    turn_codes: Path = typer.Option(..., help="per-turn roll-up (parquet)"),
+    thresholds: Path = typer.Option(..., help="thresholds used per code (CSV)"),
+    metrics: Path = typer.Option(..., help="metrics JSON"),
+    params: Path = typer.Option(None, help="params.yaml"),
+) -> None:
+    """Apply the codebook to the segments."""
+    _import_spacy_without_torch()
+
+    run_stage(
+        params,
+        segments,
+        embeddings,
+        codebook,
+        human_path=optional_path(human),
+        codebook_vectors_path=codebook_vectors,
+        segment_codes_path=segment_codes,
+        turn_codes_path=turn_codes,
+        thresholds_path=thresholds,
+        metrics_path=metrics,
+    )

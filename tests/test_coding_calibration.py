@@ -1,0 +1,55 @@
+"""Code stage calibration: fitted and cross-fitted thresholds, the F1 curve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.agreement import f1
+from pipeline.coding import calibration as C
+from pipeline.params import CodeParams
+
+
+def test_when_thresholds_fitted_then_they_separate_positive_turns():
+    scores = np.array([[0.8], [0.7], [0.3], [0.2]], dtype=np.float32)
+    gold = np.array([[True], [True], [False], [False]])
+    params = CodeParams(min_positives=1, grid_min=0.0, grid_max=1.0, relative=None)
+    thr, f1 = C.fit_thresholds(scores, gold, params)
+    assert 0.3 < thr[0] <= 0.7 and f1 == 1.0
+
+
+def test_when_code_has_few_positives_then_it_gets_the_global_threshold():
+    scores = np.array([[0.8, 0.9], [0.7, 0.1], [0.3, 0.2], [0.2, 0.1]], dtype=np.float32)
+    gold = np.array([[True, True], [True, False], [False, False], [False, False]])
+    params = CodeParams(min_positives=2, grid_min=0.0, grid_max=1.0, relative=None)
+    thr, _ = C.fit_thresholds(scores, gold, params)
+    assert thr[1] == thr[0] or np.isclose(thr[1], thr[0])
+
+
+def test_when_cross_fitted_then_each_interview_gets_thresholds_learned_elsewhere():
+    # interview A's turns are all positive at 0.9; B's at 0.5; C's at 0.2 and negative
+    scores = np.array([[0.9], [0.5], [0.2], [0.3]], dtype=np.float32)
+    gold = np.array([[True], [True], [False], [False]])
+    interviews = np.array(["A", "B", "C", "D"])
+    params = CodeParams(min_positives=1, grid_min=0.0, grid_max=1.0, folds=4, relative=None, seed=0)
+    thr, floors = C.cross_fit_thresholds(scores, interviews, gold, params)
+    assert np.isneginf(floors).all()  # no uncoded competitor
+    # B is coded with a threshold fitted on A, C and D: between D's 0.3 and A's 0.9
+    assert 0.3 < thr[1, 0] <= 0.9
+    assert thr.shape == scores.shape
+
+
+@pytest.mark.parametrize(
+    ("values", "positive"),
+    [
+        ([0.1, 0.5, 0.9, 0.5], [False, True, True, False]),
+        ([1.0, 1.0, 1.0], [True, False, True]),
+        ([-np.inf, 0.2, 3.0], [True, True, False]),  # masked scores never predicted
+        ([0.3, 0.4], [False, False]),  # no positives: F1 0 everywhere
+    ],
+)
+def test_when_f1_curve_computed_then_it_equals_brute_force(values, positive):
+    grid = np.round(np.arange(-0.5, 3.5, 0.05), 4)
+    v, g = np.array(values), np.array(positive)
+    brute = [f1(v >= t, g) for t in grid]
+    np.testing.assert_allclose(C.f1_curve(v, g, grid), brute, atol=1e-12)
