@@ -204,3 +204,28 @@ def test_when_makefile_lint_fails_then_make_lint_fails():
     makefile = (ROOT / "Makefile").read_text()
     lint = makefile.split("\nlint:", 1)[1].split("\n\n", 1)[0]
     assert "|| true" not in lint and "ruff format --check" in lint and "ruff check" in lint
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def _long_functions(root: Path, limit: int) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > limit:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines})")
+    return found
+
+
+def test_when_functions_measured_then_none_is_over_the_limit():
+    assert _long_functions(ROOT / "pipeline", MAX_FUNCTION_LINES) == []
+
+
+def test_when_a_long_function_is_planted_then_the_size_check_finds_it(tmp_path, monkeypatch):
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "big.py").write_text(f"def big():\n{body}\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert [f.split()[1] for f in _long_functions(tmp_path, MAX_FUNCTION_LINES)] == ["big"]

@@ -113,7 +113,7 @@ def test_when_codebook_has_uncoded_then_coder_builds_its_centroid():
 
 
 def test_when_stage_run_then_parquet_round_trips_and_metrics_count_kinds(tmp_path, monkeypatch):
-    import pipeline.embed as E
+    import pipeline.encoder as E
 
     encode, _ = counting_encoder()
     monkeypatch.setattr(E, "encode", lambda texts, model=None, batch_size=64: encode(texts))
