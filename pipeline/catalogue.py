@@ -33,6 +33,8 @@ class Artefact:
             whole) or ``metrics`` (DVC metrics JSON).
         columns: the stable columns of a table, in order.
         description: one line for people.
+        dtypes: the logical type of each column of a parquet table, same order (``string``,
+            ``int32``, ``int64``, ``float64``, ``bool``, ``vector``); empty for CSV tables.
         tracked: DVC tracks it as an out (a folder that only holds other artefacts, such as
             the topics folder, is named by an option but tracked file by file).
     """
@@ -45,6 +47,7 @@ class Artefact:
     columns: tuple[str, ...] = ()
     description: str = ""
     tracked: bool = True
+    dtypes: tuple[str, ...] = ()
 
     @property
     def repo_path(self) -> str:
@@ -68,7 +71,29 @@ def _a(
     d: str = "",
     tracked: bool = True,
 ) -> Artefact:
-    return Artefact(key, area, relpath, writer, kind, tuple(columns), d, tracked)
+    dtypes = _DTYPES.get(key, ())
+    if dtypes and len(dtypes) != len(columns):
+        raise ValueError(f"catalogue: {key}: {len(columns)} columns but {len(dtypes)} dtypes")
+    return Artefact(key, area, relpath, writer, kind, tuple(columns), d, tracked, dtypes)
+
+
+_S, _I32, _I64, _F64 = "string", "int32", "int64", "float64"
+# the parquet tables' column types (turn_index is int32 in the turns and segments, int64 in
+# the tables built by grouping; kept as written so outputs stay byte-stable)
+_DTYPES: dict[str, tuple[str, ...]] = {
+    "turns_raw": (_S, _I32, _S, _S, _S, _S, _I32, _S, _S, _I32, _I32, _F64, _F64),
+    "preamble": (_S, _S, _S, _S, _I32, _I32),
+    "turns": (_S, _I32, _S, _S, _S, _I32, _I32, _F64, _F64),
+    "anonymisation_mentions": (_S, _I64, _I64, _I64, _S, _S, _S, _S, _S, _F64),
+    "segments": (_S, _S, _I32, _I32, _I32, _I32, _S, _I32),
+    "dropped_turns": (_S, _I64, _S, _S),
+    "codebook_vectors": (_S, _S, _S, "vector"),
+    "segment_codes": (_S, _I64, _S, _I64, _I64, _S, _F64, _S, _S),
+    "turn_codes": (_S, _I64, _S, _F64, _I32, _S, _S),
+    "topics": (_I32, _S, _S, _I32, _I32, _F64, _S, _F64, _F64, "bool"),
+    "segment_topics": (_S, _S, _I32, _I32, _I32, _F64),
+    "topic_quotes": (_I32, _I32, _S, _S, _I32, _S),
+}
 
 
 ARTEFACTS: tuple[Artefact, ...] = (
@@ -471,6 +496,59 @@ ARTEFACTS: tuple[Artefact, ...] = (
         "folder",
         d="every report table as CSV, report_tables.xlsx and evidence.csv",
     ),
+    _a(
+        "evidence",
+        "outputs",
+        "tables/evidence.csv",
+        "report",
+        "table",
+        tracked=False,
+        d="the segments behind every figure of the report",
+        columns=("table", "row_key", "column_key", "interview_id", "segment_id"),
+    ),
+    _a(
+        "cooccurrence",
+        "outputs",
+        "tables/cooccurrence.csv",
+        "report",
+        "table",
+        tracked=False,
+        d="pairs of sub-themes meeting in an interview",
+        columns=("code_a", "theme_a", "code_b", "theme_b", "n_interviews", "n_segments"),
+    ),
+    _a(
+        "quotes_bank",
+        "outputs",
+        "tables/quotes_bank.csv",
+        "report",
+        "table",
+        tracked=False,
+        d="the best quotes per sub-theme, attributed from metadata",
+        columns=("code_id", "theme", "rank", "quote", "attribution", "segment_id"),
+    ),
+    _a(
+        "report_emergent_topics",
+        "outputs",
+        "tables/emergent_topics.csv",
+        "report",
+        "table",
+        tracked=False,
+        d="emergent topics as the report shows them",
+        columns=(
+            "topic_id",
+            "label",
+            "keywords",
+            "n_segments",
+            "n_interviews",
+            "share",
+            "nearest_code",
+            "nearest_code_share",
+            "reason",
+            "quote",
+            "attribution",
+            "quote_segment_id",
+        ),
+    ),
     _a("report_md", "outputs", "report.md", "report", d="the report, Markdown"),
     _a("report_html", "outputs", "report.html", "report", d="the report, one offline HTML file"),
     _a("report_docx", "outputs", "report.docx", "report", d="the report, Word"),
@@ -516,6 +594,21 @@ def artefact(key: str) -> Artefact:
 def columns(key: str) -> tuple[str, ...]:
     """The stable columns of the table ``key``."""
     return artefact(key).columns
+
+
+def required(key: str, *names: str) -> tuple[str, ...]:
+    """The columns ``names`` a reader needs of table ``key``, checked against the catalogue.
+
+    A reader declares its needs with this at import time, so a reader asking for a column
+    its writer does not write fails at once, not on a user's data.
+
+    Raises:
+        QualevalError: when a name is not a column of ``key``.
+    """
+    unknown = [n for n in names if n not in columns(key)]
+    if unknown:
+        raise QualevalError(f"artefact catalogue: {key} has no column(s) {', '.join(unknown)}")
+    return names
 
 
 def written_by(stage: str) -> tuple[Artefact, ...]:

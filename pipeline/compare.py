@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import typer
 
+from pipeline import catalogue
 from pipeline.agreement import coding_matrix, f1, kappa, precision, recall
 from pipeline.errors import QualevalError
 from pipeline.evaluator_files.human_codes import (
@@ -35,17 +36,7 @@ from pipeline.io import atomic_outputs, read_stage_table, write_json
 
 log = logging.getLogger(__name__)
 
-PER_CODE_COLUMNS = (
-    "code_id",
-    "support",
-    "predicted",
-    "true_positives",
-    "precision",
-    "recall",
-    "f1",
-    "kappa",
-    "agreement",
-)
+PER_CODE_COLUMNS = catalogue.columns("comparison")
 REVIEW_COLUMNS = (
     "interview_id",
     "turn_index",
@@ -344,6 +335,12 @@ def write_review_xlsx(df: pd.DataFrame, path: Path) -> None:
 # --- stage -----------------------------------------------------------------------------------
 
 
+# what this stage reads of the coding and embed stages' tables
+TURN_CODE_NEEDS = catalogue.required("turn_codes", *CODING_COLUMNS, "score", "methods", "evidence")
+SEGMENT_CODE_NEEDS = catalogue.required("segment_codes", *CODING_COLUMNS, "segment_id", "score")
+SEGMENT_NEEDS = catalogue.required("segments", "segment_id", "text")
+
+
 def _read_parquet(path: Path, what: str, columns: Sequence[str]) -> pd.DataFrame:
     return read_stage_table(path, what, columns, "the code and embed stages")
 
@@ -371,13 +368,9 @@ def run_stage(
     from pipeline.codebook import load_codebook
 
     codes = [c.id for c in load_codebook(codebook_path).leaves()]
-    turn_codes = _read_parquet(
-        auto_path, "automatic codes (turn_codes)", (*CODING_COLUMNS, "score", "methods", "evidence")
-    )
-    segment_codes = _read_parquet(
-        segment_codes_path, "segment codes", (*CODING_COLUMNS, "segment_id", "score")
-    )
-    segments = _read_parquet(segments_path, "segments table", ("segment_id", "text"))
+    turn_codes = _read_parquet(auto_path, "automatic codes (turn_codes)", TURN_CODE_NEEDS)
+    segment_codes = _read_parquet(segment_codes_path, "segment codes", SEGMENT_CODE_NEEDS)
+    segments = _read_parquet(segments_path, "segments table", SEGMENT_NEEDS)
     sheet = review_sheet(segment_codes, turn_codes, segments)
 
     if human_path is None:

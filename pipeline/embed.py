@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import typer
 
+from pipeline import catalogue
 from pipeline.encoder import encode
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
@@ -25,17 +26,8 @@ from pipeline.text import sentence_spans
 
 log = logging.getLogger(__name__)
 
-SEGMENT_COLUMNS = (
-    "segment_id",
-    "interview_id",
-    "turn_index",
-    "segment_index",
-    "start",
-    "end",
-    "text",
-    "n_words",
-)
-DROPPED_COLUMNS = ("interview_id", "turn_index", "speaker_role", "reason")
+SEGMENT_COLUMNS = catalogue.columns("segments")
+DROPPED_COLUMNS = catalogue.columns("dropped_turns")
 
 
 def _merge(spans: list[tuple[int, int]], text: str, min_words: int, max_words: int) -> list:

@@ -21,13 +21,14 @@ import pandas as pd
 import pyarrow as pa
 import typer
 
+from pipeline import catalogue
 from pipeline.codebook import Codebook, load_codebook
 from pipeline.io import atomic_files, write_json
 from pipeline.params import load_params
 
 log = logging.getLogger(__name__)
 
-VECTOR_COLUMNS = ("code_id", "kind", "text", "vector")
+VECTOR_COLUMNS = catalogue.columns("codebook_vectors")
 
 
 def embed_material(book: Codebook, encode: Any) -> pd.DataFrame:

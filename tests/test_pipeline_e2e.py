@@ -170,7 +170,17 @@ def test_when_dvc_repro_then_every_table_has_its_catalogue_columns(repro):
             continue
         path = art.path(work / "outputs", work / "private")
         if path.suffix == ".parquet":
-            cols = tuple(pd.read_parquet(path).columns)
+            frame = pd.read_parquet(path)
+            if art.dtypes:
+                assert tuple(_logical_type(frame[c]) for c in frame) == art.dtypes, art.key
         else:
-            cols = tuple(pd.read_csv(path, nrows=0).columns)
-        assert cols == art.columns, art.repo_path
+            frame = pd.read_csv(path, nrows=0)
+        assert tuple(frame.columns) == art.columns, art.repo_path
+
+
+def _logical_type(column):
+    kind = str(column.dtype)
+    if kind in ("object", "string"):
+        first = column.dropna().head(1).tolist()
+        return "vector" if first and not isinstance(first[0], str) else "string"
+    return kind

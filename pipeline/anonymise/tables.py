@@ -13,38 +13,13 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import catalogue
 from pipeline.anonymise.link import Entity, Mention, UnionFind
 from pipeline.anonymise.pseudonymise import speaker_pseudonyms
 from pipeline.recognisers.base import Detection
 
-REVIEW_COLUMNS = (
-    "entity_id",
-    "pseudonym",
-    "entity_type",
-    "text",
-    "status",
-    "recognisers",
-    "max_score",
-    "n_mentions",
-    "n_interviews",
-    "interviews",
-    "context",
-    "decision",
-    "link_to",
-    "note",
-)
-MENTION_COLUMNS = (
-    "interview_id",
-    "turn_index",
-    "start",
-    "end",
-    "text",
-    "entity_type",
-    "entity_id",
-    "pseudonym",
-    "recogniser",
-    "score",
-)
+REVIEW_COLUMNS = catalogue.columns("anonymisation_review")
+MENTION_COLUMNS = catalogue.columns("anonymisation_mentions")
 
 
 # --- safe tables ---------------------------------------------------------------------------

@@ -13,29 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline import catalogue
 from pipeline.coding.coders import SemanticCoder
 from pipeline.coding.scoring import standardise
 
-SEGMENT_CODE_COLUMNS = (
-    "interview_id",
-    "turn_index",
-    "segment_id",
-    "start",
-    "end",
-    "code_id",
-    "score",
-    "method",
-    "evidence",
-)
-TURN_CODE_COLUMNS = (
-    "interview_id",
-    "turn_index",
-    "code_id",
-    "score",
-    "n_segments",
-    "methods",
-    "evidence",
-)
+SEGMENT_CODE_COLUMNS = catalogue.columns("segment_codes")
+TURN_CODE_COLUMNS = catalogue.columns("turn_codes")
 _SEGMENT_KEY_COLUMNS = ["interview_id", "turn_index", "segment_id", "start", "end"]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import catalogue
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.io import read_stage_table
@@ -20,11 +21,14 @@ from pipeline.params import AnonymiseParams
 from pipeline.report.model import Inputs
 
 # The columns the report needs of each upstream table (see docs/data-contracts.md).
-INTERVIEW_COLUMNS = ("interview_id",)
-SEGMENT_COLUMNS = ("segment_id", "text")
-SEGMENT_CODE_COLUMNS = ("interview_id", "segment_id", "code_id", "score")
-TURN_COLUMNS = ("text",)
-TOPIC_COLUMNS = (
+INTERVIEW_COLUMNS = ("interview_id",)  # the interviews table's other columns vary
+SEGMENT_COLUMNS = catalogue.required("segments", "segment_id", "text")
+SEGMENT_CODE_COLUMNS = catalogue.required(
+    "segment_codes", "interview_id", "segment_id", "code_id", "score"
+)
+TURN_COLUMNS = catalogue.required("turns", "text")
+TOPIC_COLUMNS = catalogue.required(
+    "topics",
     "topic_id",
     "label",
     "keywords",
@@ -35,9 +39,13 @@ TOPIC_COLUMNS = (
     "top_code_share",
     "emergent",
 )
-EMERGENT_REASON_COLUMNS = ("topic_id", "reason")
-TOPIC_QUOTE_COLUMNS = ("topic_id", "rank", "segment_id", "interview_id", "text")
-SEGMENT_TOPIC_COLUMNS = ("segment_id", "interview_id", "topic_id")
+EMERGENT_REASON_COLUMNS = catalogue.required("emergent_topics", "topic_id", "reason")
+TOPIC_QUOTE_COLUMNS = catalogue.required(
+    "topic_quotes", "topic_id", "rank", "segment_id", "interview_id", "text"
+)
+SEGMENT_TOPIC_COLUMNS = catalogue.required(
+    "segment_topics", "segment_id", "interview_id", "topic_id"
+)
 
 
 def _read_parquet(path: Path, what: str, columns: Sequence[str], stage: str) -> pd.DataFrame:

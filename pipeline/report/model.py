@@ -7,8 +7,10 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import catalogue
+
 #: Columns of the evidence table: one row per (table, row, column, interview, segment).
-EVIDENCE_COLUMNS = ("table", "row_key", "column_key", "interview_id", "segment_id")
+EVIDENCE_COLUMNS = catalogue.columns("evidence")
 
 
 @dataclass

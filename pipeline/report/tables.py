@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import catalogue
 from pipeline.params import ReportParams
 from pipeline.report.codes import Codes
 from pipeline.report.model import (
@@ -41,22 +42,9 @@ GATE_NOTE = (
     "other file under outputs/, for the identifiers the anonymisation replaced; the pipeline "
     "fails if it finds one. Its result is in outputs/metrics/verify.json."
 )
-EMERGENT_COLUMNS = [
-    "topic_id",
-    "label",
-    "keywords",
-    "n_segments",
-    "n_interviews",
-    "share",
-    "nearest_code",
-    "nearest_code_share",
-    "reason",
-    "quote",
-    "attribution",
-    "quote_segment_id",
-]
-COOCCURRENCE_COLUMNS = ["code_a", "theme_a", "code_b", "theme_b", "n_interviews", "n_segments"]
-QUOTES_BANK_COLUMNS = ["code_id", "theme", "rank", "quote", "attribution", "segment_id"]
+EMERGENT_COLUMNS = list(catalogue.columns("report_emergent_topics"))
+COOCCURRENCE_COLUMNS = list(catalogue.columns("cooccurrence"))
+QUOTES_BANK_COLUMNS = list(catalogue.columns("quotes_bank"))
 
 
 @dataclass

@@ -5,43 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline import catalogue
 from pipeline.params import TopicsParams
 from pipeline.topics.emergent import emergent_reason, is_emergent
 from pipeline.topics.labels import OUTLIER_LABEL
 
-TOPIC_COLUMNS = (
-    "topic_id",
-    "label",
-    "keywords",
-    "n_segments",
-    "n_interviews",
-    "share",
-    "top_code_id",
-    "top_code_share",
-    "coded_share",
-    "emergent",
-)
-SEGMENT_TOPIC_COLUMNS = (
-    "segment_id",
-    "interview_id",
-    "turn_index",
-    "topic_id",
-    "initial_topic_id",
-    "probability",
-)
-QUOTE_COLUMNS = ("topic_id", "rank", "segment_id", "interview_id", "turn_index", "text")
-TOPIC_CODE_COLUMNS = ("topic_id", "code_id", "n_segments", "share")
-EMERGENT_COLUMNS = (
-    "topic_id",
-    "label",
-    "keywords",
-    "n_segments",
-    "n_interviews",
-    "top_code_id",
-    "top_code_share",
-    "coded_share",
-    "reason",
-)
+TOPIC_COLUMNS = catalogue.columns("topics")
+SEGMENT_TOPIC_COLUMNS = catalogue.columns("segment_topics")
+QUOTE_COLUMNS = catalogue.columns("topic_quotes")
+TOPIC_CODE_COLUMNS = catalogue.columns("topic_codes")
+EMERGENT_COLUMNS = catalogue.columns("emergent_topics")
 # one dtype per column name, whichever table the column is in
 DTYPES = {
     "topic_id": "int32",
