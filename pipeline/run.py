@@ -8,9 +8,11 @@ through the same ``main`` that ``dvc repro`` runs, with the same options, resolv
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
@@ -72,9 +74,17 @@ def resolve_private(out: Path, private: Path | None) -> Path:
     return priv
 
 
-def stage_arguments(stage: Stage, inputs: RunInputs) -> dict[str, Path | None]:
-    """The keyword arguments of ``stage``'s ``main`` for this run."""
-    return {opt: inputs.value(src) for opt, src in stage.options}
+def stage_arguments(stage: Stage, inputs: RunInputs) -> dict[str, Any]:
+    """The keyword arguments of ``stage``'s ``main`` for this run.
+
+    Options the stage table does not set keep their command-line defaults (typer keeps a
+    default inside its ``OptionInfo``, which a direct call would otherwise receive).
+    """
+    args: dict[str, Any] = {opt: inputs.value(src) for opt, src in stage.options}
+    for name, parameter in inspect.signature(stage.main()).parameters.items():
+        if name not in args:
+            args[name] = getattr(parameter.default, "default", parameter.default)
+    return args
 
 
 def run_all(
