@@ -1,0 +1,94 @@
+"""The ingest stage's door: read params and metadata, run :func:`~.core.ingest`, write outputs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import typer
+
+from pipeline.ingest.core import ingest
+from pipeline.ingest.metadata import read_metadata
+from pipeline.ingest.tables import PREAMBLE_SCHEMA, TURN_SCHEMA, IngestResult
+from pipeline.io import atomic_files, write_json
+from pipeline.params import load_params
+
+log = logging.getLogger(__name__)
+
+
+def write_outputs(
+    result: IngestResult,
+    turns_path: Path,
+    preamble_path: Path,
+    interviews_path: Path,
+    rejects_path: Path,
+    metrics_path: Path | None,
+    row_group_size: int = 100_000,
+) -> None:
+    """Write every table all-or-nothing (temporary files renamed at the end)."""
+    targets = {
+        "turns_raw": turns_path,
+        "preamble": preamble_path,
+        "interviews_raw": interviews_path,
+        "ingest_rejects": rejects_path,
+    }
+    if metrics_path is not None:
+        targets["ingest_metrics"] = metrics_path
+    with atomic_files(targets) as tmp:
+        table = pa.Table.from_pandas(result.turns, schema=TURN_SCHEMA, preserve_index=False)
+        pq.write_table(table, tmp["turns_raw"], row_group_size=row_group_size)
+        pq.write_table(
+            pa.Table.from_pandas(result.preamble, schema=PREAMBLE_SCHEMA, preserve_index=False),
+            tmp["preamble"],
+        )
+        result.interviews.to_parquet(tmp["interviews_raw"], index=False)
+        result.rejects.to_csv(tmp["ingest_rejects"], index=False, lineterminator="\n")
+        if metrics_path is not None:
+            write_json(tmp["ingest_metrics"], result.metrics())
+
+
+def run_stage(
+    params_path: Path | None,
+    transcripts: Path,
+    metadata_path: Path,
+    turns: Path,
+    preamble: Path,
+    interviews: Path,
+    rejects: Path,
+    metrics: Path | None,
+) -> IngestResult:
+    """Load params and metadata, ingest, write outputs; shared by ``main`` and ``qualeval run``."""
+    params = load_params(params_path)
+    t0 = time.perf_counter()
+    meta = read_metadata(metadata_path)
+    result = ingest(transcripts, meta, params.ingest, source=str(metadata_path), progress=True)
+    write_outputs(
+        result, turns, preamble, interviews, rejects, metrics, params.ingest.row_group_size
+    )
+    m = result.metrics()
+    log.info(
+        "ingested %d interviews (%d turns, %d words), rejected %d file(s) in %.2f s",
+        m["interviews"],
+        m["turns"],
+        m["words"],
+        m["rejected_files"],
+        time.perf_counter() - t0,
+    )
+    return result
+
+
+def main(
+    transcripts: Path = typer.Option(..., help="folder of transcripts"),
+    metadata: Path = typer.Option(..., help="metadata sheet (.csv or .xlsx)"),
+    turns: Path = typer.Option(..., help="output: turns table (.parquet, private)"),
+    preamble: Path = typer.Option(..., help="output: preamble table (.parquet, private)"),
+    interviews: Path = typer.Option(..., help="output: interviews table (.parquet, private)"),
+    rejects: Path = typer.Option(..., help="output: rejected files (.csv, private)"),
+    metrics: Path = typer.Option(None, help="output: counts as JSON (safe, DVC metrics)"),
+    params: Path = typer.Option(Path("params.yaml"), help="parameters file"),
+) -> None:
+    """Parse transcripts into the turns table."""
+    run_stage(params, transcripts, metadata, turns, preamble, interviews, rejects, metrics)
