@@ -234,3 +234,15 @@ def test_when_a_long_function_is_planted_then_the_size_check_finds_it(tmp_path, 
     (tmp_path / "big.py").write_text(f"def big():\n{body}\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert [f.split()[1] for f in _long_functions(tmp_path, MAX_FUNCTION_LINES)] == ["big"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "key"), [("TURN_SCHEMA", "turns_raw"), ("PREAMBLE_SCHEMA", "preamble")]
+)
+def test_when_ingest_schemas_read_then_they_match_the_catalogue(schema, key):
+    from pipeline.ingest import tables
+
+    arrow = getattr(tables, schema)
+    assert tuple(arrow.names) == catalogue.columns(key)
+    kinds = {"string": "string", "int32": "int32", "double": "float64", "int64": "int64"}
+    assert tuple(kinds[str(t)] for t in arrow.types) == catalogue.artefact(key).dtypes

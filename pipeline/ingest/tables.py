@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pyarrow as pa
 
+from pipeline import catalogue
 from pipeline.ingest.parse import ParsedTranscript
 from pipeline.ingest.roles import RESPONDENT
 from pipeline.ingest.turns import WORD
@@ -39,7 +40,7 @@ PREAMBLE_SCHEMA = pa.schema(
         ("source_end", pa.int32()),
     ]
 )
-REJECT_COLUMNS = ["file", "interview_id", "reason", "message"]
+REJECT_COLUMNS = list(catalogue.columns("ingest_rejects"))
 
 
 @dataclass
