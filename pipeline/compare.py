@@ -32,7 +32,7 @@ from pipeline.evaluator_files.human_codes import (
     REVIEW_SHEET,
     read_human_codes,
 )
-from pipeline.io import atomic_outputs, read_stage_table, write_json
+from pipeline.io import atomic_files, read_stage_table, write_json
 
 log = logging.getLogger(__name__)
 
@@ -389,10 +389,15 @@ def run_stage(
         per_code = per_code.round(6)
         metrics = {"human_codes": True, **{k: _rounded(v) for k, v in summary.items()}}
 
-    with atomic_outputs(table_path, metrics_path, review_sheet_path) as tmp:
-        per_code.to_csv(tmp[0], index=False, lineterminator="\n")
-        write_json(tmp[1], metrics)
-        write_review_xlsx(sheet, tmp[2])
+    targets = {
+        "comparison": table_path,
+        "coding_agreement": metrics_path,
+        "review_sheet": review_sheet_path,
+    }
+    with atomic_files(targets) as tmp:
+        per_code.to_csv(tmp["comparison"], index=False, lineterminator="\n")
+        write_json(tmp["coding_agreement"], metrics)
+        write_review_xlsx(sheet, tmp["review_sheet"])
     if metrics["human_codes"]:
         log.info(
             "%d turns x %d codes: micro F1 %.3f, macro kappa %s",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +22,7 @@ import typer
 
 from pipeline import catalogue
 from pipeline.codebook import Codebook, load_codebook
+from pipeline.encoder import EncodeFn
 from pipeline.io import atomic_files, write_json
 from pipeline.params import load_params
 
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 VECTOR_COLUMNS = catalogue.columns("codebook_vectors")
 
 
-def embed_material(book: Codebook, encode: Any) -> pd.DataFrame:
+def embed_material(book: Codebook, encode: EncodeFn) -> pd.DataFrame:
     """One row per distinct material text: ``code_id``, ``kind``, ``text``, ``vector``.
 
     A text that appears twice (an example repeated under two codes) is embedded once and

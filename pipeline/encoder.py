@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from pipeline.errors import QualevalError
+
+#: a function from texts to one L2-normalised row per text (what the coders call)
+EncodeFn = Callable[[Sequence[str]], np.ndarray]
 
 
 class Encoder(Protocol):

@@ -29,8 +29,9 @@ from typing import Any
 import pandas as pd
 import typer
 
+from pipeline import catalogue
 from pipeline.errors import QualevalError
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_files, write_json
 from pipeline.params import load_params
 from pipeline.text import placeholder_pattern
 
@@ -425,11 +426,11 @@ def run_stage(
         {"file": u["file"], "identifier": "", "entity_type": "", "problem": u["reason"]}
         for u in result.unreadable
     ]
-    with atomic_outputs(report, metrics) as (tmp_report, tmp_metrics):
-        pd.DataFrame(rows, columns=["file", "identifier", "entity_type", "problem"]).to_csv(
-            tmp_report, index=False, lineterminator="\n"
+    with atomic_files({"verify_report": report, "verify_metrics": metrics}) as tmp:
+        pd.DataFrame(rows, columns=list(catalogue.columns("verify_report"))).to_csv(
+            tmp["verify_report"], index=False, lineterminator="\n"
         )
-        write_json(tmp_metrics, result.metrics())
+        write_json(tmp["verify_metrics"], result.metrics())
     if not result.passed:
         lines = [
             f"  {leak['file']}: {leak['identifier']!r} ({leak['entity_type']})"

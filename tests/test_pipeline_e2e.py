@@ -184,3 +184,12 @@ def _logical_type(column):
         first = column.dropna().head(1).tolist()
         return "vector" if first and not isinstance(first[0], str) else "string"
     return kind
+
+
+def test_when_notebooks_rerun_then_rendered_pages_are_byte_identical(repro):
+    work, _ = repro
+    pages = sorted((work / "outputs" / "notebooks").glob("*.html"))
+    before = [p.read_bytes() for p in pages]
+    proc = _dvc(work, "repro", "-f", "-s", "notebooks")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert [p.read_bytes() for p in pages] == before

@@ -20,7 +20,7 @@ from pipeline.evaluator_files.allow_list import read_allow_list
 from pipeline.evaluator_files.decisions import read_decisions
 from pipeline.evaluator_files.gold import read_gold
 from pipeline.evaluator_files.register import load_register
-from pipeline.io import atomic_outputs, optional_path, write_json
+from pipeline.io import atomic_files, optional_path, write_json
 from pipeline.keyfile import SECRET_ENV, dumps_key
 from pipeline.params import load_params
 from pipeline.recognisers import registry
@@ -93,31 +93,38 @@ def run_stage(
         metrics["gold"] = gold_metrics
     secret = os.environ.get(SECRET_ENV) or None
     metrics["key_encrypted"] = bool(secret)
-    targets = [out_turns, out_interviews, key_path, review_path, mentions_path, metrics_path]
+    targets = {
+        "turns": out_turns,
+        "interviews": out_interviews,
+        "anonymisation_key": key_path,
+        "anonymisation_review": review_path,
+        "anonymisation_mentions": mentions_path,
+        "anonymise_metrics": metrics_path,
+    }
     if leaks is not None and gold_report is not None:
-        targets.append(gold_report)
+        targets["anonymisation_gold_leaks"] = gold_report
     _write_outputs(targets, result, metrics, secret, leaks)
     _log_summary(metrics, time.perf_counter() - started)
     return result
 
 
 def _write_outputs(
-    targets: list[Path],
+    targets: dict[str, Path],
     result: AnonymiseResult,
     metrics: dict[str, Any],
     secret: str | None,
     leaks: pd.DataFrame | None,
 ) -> None:
-    """Write the outputs in ``targets`` order, all or nothing (the gold leaks last, if any)."""
-    with atomic_outputs(*targets) as tmp:
-        result.turns.to_parquet(tmp[0], index=False)
-        result.interviews.to_parquet(tmp[1], index=False)
-        tmp[2].write_text(dumps_key(result.key, secret), encoding="utf-8")
-        tmp[3].write_text(_csv_text(result.review), encoding="utf-8")
-        result.mentions.to_parquet(tmp[4], index=False)
-        write_json(tmp[5], metrics)
-        if len(tmp) > 6 and leaks is not None:
-            tmp[6].write_text(_csv_text(leaks), encoding="utf-8")
+    """Write the outputs named in ``targets`` (artefact keys), all or nothing."""
+    with atomic_files(targets) as tmp:
+        result.turns.to_parquet(tmp["turns"], index=False)
+        result.interviews.to_parquet(tmp["interviews"], index=False)
+        tmp["anonymisation_key"].write_text(dumps_key(result.key, secret), encoding="utf-8")
+        tmp["anonymisation_review"].write_text(_csv_text(result.review), encoding="utf-8")
+        result.mentions.to_parquet(tmp["anonymisation_mentions"], index=False)
+        write_json(tmp["anonymise_metrics"], metrics)
+        if "anonymisation_gold_leaks" in tmp and leaks is not None:
+            tmp["anonymisation_gold_leaks"].write_text(_csv_text(leaks), encoding="utf-8")
 
 
 def _log_summary(metrics: dict[str, Any], seconds: float) -> None:

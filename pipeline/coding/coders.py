@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.codebook import Codebook
+from pipeline.encoder import EncodeFn
 from pipeline.errors import QualevalError
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class SemanticCoder:
 
     name = "semantic"
 
-    def __init__(self, book: Codebook, encode: Any) -> None:
+    def __init__(self, book: Codebook, encode: EncodeFn) -> None:
         """Embed the codebook's material (:meth:`Codebook.material_items`) with ``encode``."""
         self.codes = [c.id for c in book.leaves()]
         col = {c: j for j, c in enumerate(self.codes)}

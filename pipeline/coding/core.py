@@ -30,6 +30,7 @@ from pipeline.coding.placement import (
     segment_scores,
 )
 from pipeline.coding.scoring import decide, pool_turns, turn_matrix_scores
+from pipeline.encoder import EncodeFn
 from pipeline.errors import QualevalError
 from pipeline.params import CodeParams
 
@@ -82,7 +83,7 @@ def _keyword_hits(
 
 
 def _semantic_coder(
-    book: Codebook, encode: Any, params: CodeParams, embeddings: np.ndarray, n_segments: int
+    book: Codebook, encode: EncodeFn, params: CodeParams, embeddings: np.ndarray, n_segments: int
 ) -> SemanticCoder | None:
     """The semantic coder when enabled, checked against the segment embeddings' dimension."""
     if "semantic" not in params.coders:
@@ -250,7 +251,7 @@ def code_segments(
     embeddings: np.ndarray,
     book: Codebook,
     params: CodeParams,
-    encode: Any,
+    encode: EncodeFn,
     human: pd.DataFrame | None = None,
     finetune_model: str | None = None,
 ) -> CodingResult:

@@ -17,7 +17,7 @@ from pipeline.coding.coders import cached_encoder
 from pipeline.coding.core import CodingResult, code_segments
 from pipeline.errors import QualevalError
 from pipeline.evaluator_files.human_codes import read_human_codes
-from pipeline.io import atomic_outputs, optional_path, write_json
+from pipeline.io import atomic_files, optional_path, write_json
 from pipeline.params import load_params
 
 log = logging.getLogger(__name__)
@@ -61,13 +61,13 @@ def _read_codebook_vectors(path: Path | None) -> pd.DataFrame | None:
     return pd.read_parquet(path, columns=["text", "vector"])
 
 
-def _write_outputs(result: CodingResult, paths: Sequence[Path]) -> None:
+def _write_outputs(result: CodingResult, paths: dict[str, Path]) -> None:
     """Write the segment codes, turn codes, thresholds and metrics (all or nothing)."""
-    with atomic_outputs(*paths) as t:
-        result.segment_codes.to_parquet(t[0], index=False)
-        result.turn_codes.to_parquet(t[1], index=False)
-        result.thresholds.to_csv(t[2], index=False, lineterminator="\n")
-        write_json(t[3], result.stats)
+    with atomic_files(paths) as t:
+        result.segment_codes.to_parquet(t["segment_codes"], index=False)
+        result.turn_codes.to_parquet(t["turn_codes"], index=False)
+        result.thresholds.to_csv(t["thresholds"], index=False, lineterminator="\n")
+        write_json(t["coding_metrics"], result.stats)
 
 
 def run_stage(
@@ -111,7 +111,13 @@ def run_stage(
     stats = result.stats
     stats["stage_seconds"] = round(time.perf_counter() - started, 3)
     stats["stage_segments_per_second"] = round(len(segments) / max(stats["stage_seconds"], 1e-9), 1)
-    _write_outputs(result, (segment_codes_path, turn_codes_path, thresholds_path, metrics_path))
+    paths = {
+        "segment_codes": segment_codes_path,
+        "turn_codes": turn_codes_path,
+        "thresholds": thresholds_path,
+        "coding_metrics": metrics_path,
+    }
+    _write_outputs(result, paths)
     log.info(
         "coded %d segments: %d segment codes, %d turn codes (%s) in %.1f s",
         stats["segments"],

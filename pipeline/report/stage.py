@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_files, write_json
 from pipeline.params import load_params
 from pipeline.report.build import build_report
 from pipeline.report.inputs import read_inputs
@@ -59,19 +59,23 @@ def run_stage(
     tables_dir = Path(tables_dir)
     tables_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_csvs(tables_dir, report)
-    csvs = [tables_dir / f"{t.key}.csv" for t in report.tables]
-    xlsx = tables_dir / "report_tables.xlsx"
-    targets = [*csvs, xlsx, Path(report_md), Path(report_html), Path(report_docx), metrics_path]
-    with atomic_outputs(*targets) as tmp:
-        for t, p in zip(report.tables, tmp):
-            t.frame.to_csv(p, index=False, lineterminator="\n")
-        n = len(csvs)
-        write_xlsx(report.tables, tmp[n])
-        tmp[n + 1].write_text(render_markdown(report), encoding="utf-8")
-        tmp[n + 2].write_text(render_html(report), encoding="utf-8")
-        write_docx(report, tmp[n + 3])
+    targets = {f"table:{t.key}": tables_dir / f"{t.key}.csv" for t in report.tables}
+    targets |= {
+        "report_tables_xlsx": tables_dir / "report_tables.xlsx",
+        "report_md": Path(report_md),
+        "report_html": Path(report_html),
+        "report_docx": Path(report_docx),
+        "report_metrics": Path(metrics_path),
+    }
+    with atomic_files(targets) as tmp:
+        for t in report.tables:
+            t.frame.to_csv(tmp[f"table:{t.key}"], index=False, lineterminator="\n")
+        write_xlsx(report.tables, tmp["report_tables_xlsx"])
+        tmp["report_md"].write_text(render_markdown(report), encoding="utf-8")
+        tmp["report_html"].write_text(render_html(report), encoding="utf-8")
+        write_docx(report, tmp["report_docx"])
         metrics = _metrics(report, inputs, started)
-        write_json(tmp[n + 4], metrics)
+        write_json(tmp["report_metrics"], metrics)
     log.info(
         "report: %d tables, %d findings, %d quotes, %d evidence rows in %.1f s",
         metrics["n_tables"],

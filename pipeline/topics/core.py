@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.encoder import Encoder
 from pipeline.errors import QualevalError
 from pipeline.params import TopicsParams
 from pipeline.topics.clustering import centroid_similarity
@@ -50,7 +51,7 @@ def fit_topics(
     params: TopicsParams,
     *,
     code_labels: dict[str, str] | None = None,
-    encoder: Any | None = None,
+    encoder: Encoder | None = None,
     placeholders: re.Pattern[str] | None = None,
 ) -> TopicsResult:
     """Emergent topics of the segments (pure: no file I/O).

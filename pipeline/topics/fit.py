@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.encoder import Encoder
 from pipeline.params import TopicsParams
 from pipeline.topics.clustering import Clustering, centroids, cluster_segments
 from pipeline.topics.model import batched_mmr, fit_bertopic, quiet
@@ -53,7 +54,7 @@ def assign_topics(
     embeddings: np.ndarray,
     params: TopicsParams,
     seed: int,
-    encoder: Any | None,
+    encoder: Encoder | None,
 ) -> Assignment:
     """Cluster, fit BERTopic on the clusters, reduce outliers and refresh the representations."""
     clustering = cluster_segments(embeddings, params, seed)

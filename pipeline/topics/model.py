@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.encoder import Encoder
 from pipeline.params import TopicsParams
 from pipeline.topics.vocabulary import make_vectorizer
 
@@ -68,7 +69,7 @@ def fit_bertopic(
     embeddings: np.ndarray,
     labels: np.ndarray,
     params: TopicsParams,
-    encoder: Any | None,
+    encoder: Encoder | None,
 ) -> Any:
     """BERTopic fitted on given assignments (manual clustering): c-TF-IDF only."""
     from bertopic import BERTopic

@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 
 from pipeline.errors import QualevalError
-from pipeline.io import atomic_outputs, write_json
+from pipeline.io import atomic_files, write_json
 from pipeline.params import load_params
 from pipeline.text import placeholder_pattern
 from pipeline.topics.core import TopicsResult, fit_topics
@@ -117,9 +117,8 @@ def write_outputs(
     result: TopicsResult, pages: dict[str, str], out_dir: Path, metrics_path: Path
 ) -> None:
     """Write the tables, the chart pages and the metrics JSON (all or nothing)."""
-    keys = list(OUTPUT_FILES)
-    with atomic_outputs(*(out_dir / OUTPUT_FILES[k] for k in keys), metrics_path) as tmp:
-        path = dict(zip(keys, tmp))
+    targets = {k: out_dir / name for k, name in OUTPUT_FILES.items()}
+    with atomic_files({**targets, "topics_metrics": Path(metrics_path)}) as path:
         result.topics.to_parquet(path["topics"], index=False)
         result.topics.to_csv(path["topics_csv"], index=False, lineterminator="\n")
         result.segment_topics.to_parquet(path["segment_topics"], index=False)
@@ -128,7 +127,7 @@ def write_outputs(
         result.emergent.to_csv(path["emergent"], index=False, lineterminator="\n")
         for key in CHARTS:
             path[key].write_text(pages[key], encoding="utf-8")
-        write_json(tmp[len(keys)], result.metrics)
+        write_json(path["topics_metrics"], result.metrics)
 
 
 def _log_summary(m: dict) -> None:
