@@ -85,14 +85,8 @@ def run_stage(
         nlp=nlp,
         progress=progress,
     )
-    metrics: dict[str, Any] = dict(result.stats)
-    metrics["words_per_second"] = round(result.stats["words"] / max(result.stats["seconds"], 1e-9))
-    leaks = None
-    if gold is not None:
-        gold_metrics, leaks = score_against_gold(turns, result.turns, gold)
-        metrics["gold"] = gold_metrics
     secret = os.environ.get(SECRET_ENV) or None
-    metrics["key_encrypted"] = bool(secret)
+    metrics, leaks = _metrics(result, turns, gold, secret)
     targets = {
         "turns": out_turns,
         "interviews": out_interviews,
@@ -106,6 +100,23 @@ def run_stage(
     _write_outputs(targets, result, metrics, secret, leaks)
     _log_summary(metrics, time.perf_counter() - started)
     return result
+
+
+def _metrics(
+    result: AnonymiseResult,
+    turns: pd.DataFrame,
+    gold: list[dict[str, Any]] | None,
+    secret: str | None,
+) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """The stage's metrics, with the gold scores and surviving gold identifiers if any."""
+    metrics: dict[str, Any] = dict(result.stats)
+    metrics["words_per_second"] = round(result.stats["words"] / max(result.stats["seconds"], 1e-9))
+    leaks = None
+    if gold is not None:
+        gold_metrics, leaks = score_against_gold(turns, result.turns, gold)
+        metrics["gold"] = gold_metrics
+    metrics["key_encrypted"] = bool(secret)
+    return metrics, leaks
 
 
 def _write_outputs(
