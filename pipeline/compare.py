@@ -73,9 +73,9 @@ INSTRUCTIONS = (
     "",
     "Do not rename, reorder or delete the columns. Save as .xlsx.",
     "",
-    "The saved file re-imports as human codes: name it as data.human_codes in params.yaml "
-    "(or pass it as --human to the compare stage) to measure agreement, or use it for "
-    "calibration.",
+    "The saved file re-imports as human codes (qualeval's read_human_codes reads it): name it "
+    "as data.human_codes in params.yaml (or pass it as --human to the compare stage) to "
+    "measure agreement, or use it for calibration.",
 )
 
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
