@@ -7,6 +7,7 @@ speaker and a text column are read row by row, see :mod:`.word_tables`) and
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from collections.abc import Callable
@@ -53,8 +54,11 @@ def _paragraph_line(no: int, para: Paragraph) -> Line:
     return Line(no, text, None)
 
 
+@functools.lru_cache(maxsize=2)
 def open_docx(data: bytes) -> Document:
-    """The Word document in ``data``.
+    """The Word document in ``data``, to read only.
+
+    The last two are cached, so detecting the Teams layout and reading the file parse it once.
 
     Raises:
         Rejected: for an empty file or one that is not a readable Word document.
