@@ -60,7 +60,11 @@ class CodebookParams(_Block):
 
 
 class SpeakerPatterns(_Block):
-    """Regular expressions (full match, case-insensitive) that map speaker labels to roles."""
+    """Regular expressions (full match, case-insensitive) that map speaker labels to roles.
+
+    Generic labels (``Speaker 1``, ``Speaker 2``) match none on purpose: the heuristic gives
+    them roles by who asks the questions (ADR 0004).
+    """
 
     interviewer: list[str] = Field(
         default_factory=lambda: [
@@ -92,7 +96,6 @@ class SpeakerPatterns(_Block):
             r"note[- ]?taker",
             r"observer",
             r"unknown( speaker)?",
-            r"speaker\s*\d+",
             r"inaudible",
         ]
     )

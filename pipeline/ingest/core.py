@@ -48,13 +48,18 @@ def ingest_one(
 
 
 def iter_ingest(
-    transcripts_dir: Path, metadata: pd.DataFrame, params: IngestParams, progress: bool = False
+    transcripts_dir: Path,
+    metadata: pd.DataFrame,
+    params: IngestParams,
+    progress: bool = False,
+    metadata_dir: Path | None = None,
 ) -> Iterator[tuple[str, object]]:
     """Stream ``("turns"|"preamble"|"interview"|"reject"|"warning", payload)`` per file.
 
     Streaming keeps memory flat for large corpora; :func:`ingest` collects it.
+    ``metadata_dir`` (the metadata file's folder) lets ``file`` values be relative to it.
     """
-    pairs, rejects = discover(Path(transcripts_dir), metadata, params)
+    pairs, rejects = discover(Path(transcripts_dir), metadata, params, metadata_dir)
     for rej in rejects:
         yield "reject", rej
     for row, path in tqdm(pairs, desc="ingest", unit="file", disable=not progress, leave=False):
@@ -83,15 +88,20 @@ def ingest(
     params: IngestParams,
     source: str = "metadata",
     progress: bool = False,
+    metadata_dir: Path | None = None,
 ) -> IngestResult:
     """Run the stage in memory (for tests, notebooks and ``qualeval run``).
+
+    ``metadata_dir`` is the metadata file's folder (``file`` values may be relative to it).
 
     Raises:
         QualevalError: for invalid metadata, a reject under ``strict``, or no usable transcript.
     """
     metadata = validate_metadata(metadata, source)
     turns, pre, interviews, rejects, warnings = [], [], [], [], []
-    for kind, payload in iter_ingest(Path(transcripts_dir), metadata, params, progress):
+    for kind, payload in iter_ingest(
+        Path(transcripts_dir), metadata, params, progress, metadata_dir
+    ):
         if kind == "reject":
             _handle_reject(payload, params)
             rejects.append(payload)
