@@ -417,7 +417,8 @@ def run_stage(
     key = read_key(key_path)
     register = load_register(register_path)
     decisions = read_decisions(decisions_path)
-    allow = allow_terms(allow_path, params.anonymise.allow, decisions)  # as anonymise uses it
+    p = params.anonymise
+    allow = allow_terms(allow_path, p.allow, decisions, p.default_allow_list)  # as in anonymise
     idents = identifiers_from(key, register, decisions.add, allow)
     pseudonyms = {e.get("pseudonym", "") for e in key.get("entities", [])}
     placeholders = placeholder_pattern(params.anonymise.pseudonyms)

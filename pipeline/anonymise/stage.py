@@ -65,7 +65,7 @@ def run_stage(
     registry.check_names(p.recognisers)
     register = load_register(register_path)
     decisions = read_decisions(decisions_path)
-    allow = allow_terms(allow_path, p.allow, decisions)  # built-in defaults included
+    allow = allow_terms(allow_path, p.allow, decisions, p.default_allow_list)  # + built-in list
     gold = read_gold(gold_path) if gold_path else None
     turns, interviews = _read_turns(turns_path, interviews_path)
     nlp = None

@@ -50,6 +50,7 @@ def allow_terms(
     path: Path | None,
     extra: Iterable[str] = (),
     decisions: Decisions | None = None,
+    defaults: bool = True,
 ) -> list[str]:
     """Every term never to replace, as both the anonymise stage and the leak gate use it.
 
@@ -58,6 +59,7 @@ def allow_terms(
         extra: more terms (``anonymise.allow``).
         decisions: review decisions: ``reject`` adds its texts, ``add`` removes its texts
             (a reviewer's "this is an identifier here" wins over every list).
+        defaults: include the built-in list (``anonymise.default_allow_list``).
 
     Returns:
         The built-in defaults, then the file's terms, the extra terms and the rejections,
@@ -67,7 +69,8 @@ def allow_terms(
     added = {normalise_phrase(text) for text, _ in decisions.add}
     out: list[str] = []
     seen: set[str] = set()
-    for term in [*default_allow_list(), *read_allow_list(path), *extra, *decisions.reject]:
+    builtin = default_allow_list() if defaults else ()
+    for term in [*builtin, *read_allow_list(path), *extra, *decisions.reject]:
         key = normalise_phrase(term)
         if key and key not in seen and key not in added:
             seen.add(key)
