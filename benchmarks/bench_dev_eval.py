@@ -9,7 +9,8 @@ scores what came out against the set's gold:
 - ingest: interviews ingested of 12, respondent turns of 169;
 - anonymisation: ``must_remove`` strings surviving (whole-word, case-sensitive) in the
   anonymised turns of their interview and anywhere under the shareable outputs; ``must_keep``
-  strings removed from their interview's turns; whether the leak gate passed;
+  strings (case-sensitive substrings, as the gold lists them) that occur in an interview's raw
+  turns but not in its anonymised turns; whether the leak gate passed;
 - coding: turn-level micro-F1, precision, recall and macro Cohen's kappa of the automatic
   turn codes against ``gold/gold_codes.jsonl`` over the gold's respondent turns.
 
@@ -65,6 +66,8 @@ def score_anonymisation(data: Path, work: Path) -> dict:
     """Leaks and over-redaction against the set's PII gold, and the gate's verdict."""
     turns = pd.read_parquet(work / "outputs" / "anonymised" / "turns.parquet")
     by_iv = turns.groupby("interview_id")["text"].apply(lambda s: "\n".join(map(str, s)))
+    raw_turns = pd.read_parquet(work / "private" / "turns.parquet")
+    raw = raw_turns.groupby("interview_id")["text"].apply(lambda s: "\n".join(map(str, s)))
     shared = "\n".join(
         p.read_text(encoding="utf-8", errors="ignore")
         for p in sorted((work / "outputs").rglob("*"))
@@ -78,7 +81,11 @@ def score_anonymisation(data: Path, work: Path) -> dict:
         n_remove += len(row["must_remove"])
         n_keep += len(row["must_keep"])
         leaks += [t for t in row["must_remove"] if _present(t, text) or _present(t, shared)]
-        kept_removed += [t for t in row["must_keep"] if not _present(t, text)]
+        # keep-terms are listed as they occur, also inside longer words ("health visitors");
+        # one that occurs only in a file's header (never a turn) cannot be kept or removed
+        keep = [t for t in row["must_keep"] if t in raw.get(row["interview_id"], "")]
+        n_keep += len(keep) - len(row["must_keep"])
+        kept_removed += [t for t in keep if t not in text]
     gate = json.loads((work / "outputs" / "metrics" / "verify.json").read_text())
     return {
         "must_remove_strings": n_remove,
@@ -119,6 +126,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp one)")
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    ap.add_argument("--score-only", action="store_true", help="score an existing --work run")
     args = ap.parse_args()
     if not (args.data / "gold" / "gold_codes.jsonl").is_file():
         print(
@@ -128,8 +136,8 @@ def main() -> int:
         )
         return 2
     work = args.work or Path(tempfile.mkdtemp(prefix="qualeval-dev-eval-"))
-    proc = run_pipeline(args.data, work)
-    if proc.returncode != 0:
+    proc = run_pipeline(args.data, work) if not args.score_only else None
+    if proc is not None and proc.returncode != 0:
         print(proc.stderr[-3000:], file=sys.stderr)
         return 1
     ingest = json.loads((work / "outputs" / "metrics" / "ingest.json").read_text())
