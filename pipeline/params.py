@@ -587,6 +587,11 @@ class VerifyParams(_Block):
 class Params(_Block):
     """The whole ``params.yaml``."""
 
+    qualeval_version: str | None = Field(
+        None,
+        description="the qualeval that wrote an evaluation project (`qualeval init`); every "
+        "stage of its dvc.yaml depends on it",
+    )
     data: DataParams = Field(default_factory=DataParams)
     codebook: CodebookParams = Field(default_factory=CodebookParams)
     ingest: IngestParams = Field(default_factory=IngestParams)
