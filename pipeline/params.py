@@ -123,7 +123,11 @@ class IngestParams(_Block):
         default_factory=lambda: ["README*", "readme*", ".*", "~$*", "*.csv", "*.xlsx", "*.json*"],
         description="glob patterns of files in the transcripts folder that are not transcripts",
     )
-    strict: bool = Field(False, description="stop the run on the first rejected file")
+    strict: bool = Field(
+        True,
+        description="stop the run when a listed transcript cannot be ingested or has no "
+        "respondent turn (all listed at once); false: leave them out, and the report says so",
+    )
     speaker_patterns: SpeakerPatterns = Field(default_factory=SpeakerPatterns)
     min_label_repeats: int = Field(
         2, ge=1, description="a label matching no pattern must occur this often to count"
