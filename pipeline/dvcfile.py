@@ -122,6 +122,8 @@ def _source_value(source: str) -> str:
 
 # evaluator files a project may leave unset (null): options and params deps, not file deps
 OPTIONAL_DATA = ("data.human_codes", "data.gold_pii")
+# sample-only inputs and what only they produce: never in an evaluation project's dvc.yaml
+SAMPLE_ONLY = ("data.gold_pii", "@anonymisation_gold_leaks")
 # project files a stage depends on (the rest of ``extra_deps`` is the installed package's)
 PROJECT_EXTRA_DEPS = ("notebooks",)
 # the params key ``qualeval init`` writes: project stages re-run when qualeval is upgraded
@@ -136,7 +138,7 @@ def command(stage: Stage, program: str | None = None) -> list[str]:
     """
     options = stage.options
     if program is not None:  # sample-only inputs are never passed in a project
-        options = tuple((opt, src) for opt, src in options if src != "data.gold_pii")
+        options = tuple((opt, src) for opt, src in options if src not in SAMPLE_ONLY)
     opts = [f"--{opt.replace('_', '-')} {_source_value(src)}" for opt, src in options]
     head = f"python -m {stage.module}" if program is None else f"{program} {stage.command}"
     return [head, *opts]
@@ -187,6 +189,8 @@ def render_stage(stage: Stage, program: str | None = None) -> list[str]:
     lines += _dep_lines(stage, program)
     lines += _param_lines(stage, program)
     outs = [a for a in stage.outputs() if a.tracked and a.kind != "metrics"]
+    if program is not None:
+        outs = [a for a in outs if f"@{a.key}" not in SAMPLE_ONLY]
     metrics = [a for a in stage.outputs() if a.kind == "metrics"]
     if outs:
         lines += ["    outs:", *[line for a in outs for line in _out_lines(a)]]
