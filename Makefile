@@ -20,7 +20,7 @@ help:
 	@echo "make test    set up, then run the whole test suite"
 	@echo "make lint    ruff"
 	@echo "make sample  re-render transcripts_sample/ from tools/sample_source/"
-	@echo "make train-ner  retrain + evaluate models/ner_en_qualeval (needs ../shared/data/ner; ~30 min CPU)"
+	@echo "make train-ner  retrain + evaluate pipeline/models/ner_en_qualeval (needs ../shared/data/ner; ~30 min CPU)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

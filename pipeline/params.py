@@ -60,7 +60,11 @@ class CodebookParams(_Block):
 
 
 class SpeakerPatterns(_Block):
-    """Regular expressions (full match, case-insensitive) that map speaker labels to roles."""
+    """Regular expressions (full match, case-insensitive) that map speaker labels to roles.
+
+    Generic labels (``Speaker 1``, ``Speaker 2``) match none on purpose: the heuristic gives
+    them roles by who asks the questions (ADR 0004).
+    """
 
     interviewer: list[str] = Field(
         default_factory=lambda: [
@@ -92,7 +96,6 @@ class SpeakerPatterns(_Block):
             r"note[- ]?taker",
             r"observer",
             r"unknown( speaker)?",
-            r"speaker\s*\d+",
             r"inaudible",
         ]
     )
@@ -192,9 +195,10 @@ class AnonymiseParams(_Block):
         description="recognisers to run, by registered name; earlier ones win overlaps",
     )
     ner_model: str = Field(
-        "models/ner_en_qualeval",
+        "pipeline/models/ner_en_qualeval",
         description="spaCy pipeline for the 'ner' recogniser: a folder or an installed "
-        "package name such as en_core_web_lg",
+        "package name such as en_core_web_lg; a relative folder not found from the current "
+        "folder is looked up in the installed qualeval package (the shipped model)",
     )
     ner_labels: dict[str, str] = Field(
         default_factory=lambda: {
@@ -220,6 +224,12 @@ class AnonymiseParams(_Block):
     )
     allow: list[str] = Field(
         default_factory=list, description="extra terms never to replace (added to allow_list)"
+    )
+    default_allow_list: bool = Field(
+        True,
+        description="apply qualeval's built-in allow-list (national bodies, regions and nations, "
+        "roles, software) before data.allow_list; false only for a profile where those are "
+        "quasi-identifiers (legal documents: the country of a case)",
     )
     dates: Literal["redact", "coarsen"] = Field(
         "redact", description="redact specific dates, or coarsen them to month (and year)"

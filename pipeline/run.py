@@ -98,8 +98,14 @@ def stage_arguments(stage: Stage, inputs: RunInputs) -> dict[str, Any]:
     Options the stage table does not set keep their command-line defaults (typer keeps a
     default inside its ``OptionInfo``, which a direct call would otherwise receive).
     """
-    args: dict[str, Any] = {opt: inputs.value(src) for opt, src in stage.options}
-    for name, parameter in inspect.signature(stage.main()).parameters.items():
+    parameters = inspect.signature(stage.main()).parameters
+    args: dict[str, Any] = {}
+    for opt, src in stage.options:
+        value = inputs.value(src)
+        # an option typed as text gets text, as it would from the command line
+        text = str(parameters[opt].annotation).startswith("str")
+        args[opt] = str(value) if text and value is not None else value
+    for name, parameter in parameters.items():
         if name not in args:
             args[name] = getattr(parameter.default, "default", parameter.default)
     return args

@@ -408,7 +408,7 @@ def run_stage(
     Raises:
         QualevalError: listing file and identifier for every leak (or unreadable file).
     """
-    from pipeline.evaluator_files.allow_list import read_allow_list
+    from pipeline.evaluator_files.allow_list import allow_terms
     from pipeline.evaluator_files.decisions import read_decisions
     from pipeline.evaluator_files.register import load_register
     from pipeline.keyfile import read_key
@@ -417,7 +417,8 @@ def run_stage(
     key = read_key(key_path)
     register = load_register(register_path)
     decisions = read_decisions(decisions_path)
-    allow = [*read_allow_list(allow_path), *params.anonymise.allow, *decisions.reject]
+    p = params.anonymise
+    allow = allow_terms(allow_path, p.allow, decisions, p.default_allow_list)  # as in anonymise
     idents = identifiers_from(key, register, decisions.add, allow)
     pseudonyms = {e.get("pseudonym", "") for e in key.get("entities", [])}
     placeholders = placeholder_pattern(params.anonymise.pseudonyms)

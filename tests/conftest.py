@@ -58,7 +58,6 @@ COPY = [
     "codebook",
     "transcripts_sample",
     "anonymisation",
-    "models",
     "notebooks",
 ]
 

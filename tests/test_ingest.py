@@ -314,7 +314,7 @@ BAD_FILE_CASES = [
         "a.txt",
         b"Just some notes about the interview.\nNo speakers at all.\n",
         "no_speaker_labels",
-        "speaker_patterns",
+        "no line starts with a label-like prefix",
     ),
     (
         "vtt_no_header",

@@ -23,9 +23,13 @@ def test_when_default_extensions_looked_up_then_each_has_its_own_reader():
     }
 
 
-def test_when_registry_read_then_no_extension_is_claimed_twice():
-    claimed = [ext for reader in READERS for ext in reader.extensions]
+def test_when_registry_read_then_no_extension_has_two_generic_readers():
+    claimed = [ext for r in READERS if not hasattr(r, "detects") for ext in r.extensions]
     assert len(claimed) == len(set(claimed))
+
+
+def test_when_registry_read_then_every_reader_names_its_layouts():
+    assert all(reader.layouts for reader in READERS)
 
 
 def test_when_extension_has_no_reader_then_plain_text_reads_it():

@@ -1,4 +1,4 @@
-"""Checks on the shipped spaCy NER model in models/ner_en_qualeval (slow: loads the model)."""
+"""Checks on the shipped spaCy NER model, pipeline/models/ner_en_qualeval (slow: loads it)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ner_en_qualeval"
+MODEL_DIR = Path(__file__).resolve().parent.parent / "pipeline" / "models" / "ner_en_qualeval"
 MAX_BYTES = 20 * 1024 * 1024
 
 # Hand-written British interview-style sentences (not from transcripts_sample/), with the

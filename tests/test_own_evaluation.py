@@ -95,7 +95,7 @@ def _qualeval(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _follow_the_readme(tmp_path: Path) -> Path:
-    """Steps 2-5 of the README: init, transcripts, metadata, codebook, register."""
+    """Steps 2-5 of the README: init, transcripts, metadata, codebook, register (no params edit)."""
     proc = _qualeval(tmp_path, "init", "my-evaluation")
     assert proc.returncode == 0, proc.stderr
     proj = tmp_path / "my-evaluation"
@@ -104,13 +104,6 @@ def _follow_the_readme(tmp_path: Path) -> Path:
     (proj / "metadata.csv").write_text(METADATA, encoding="utf-8")
     (proj / "codebook" / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     (proj / "anonymisation" / "register.yaml").write_text(REGISTER, encoding="utf-8")
-    # the shipped NER model is looked up from the current folder until it is package data
-    # (another part of issue 13): point at this checkout's copy
-    params = proj / "params.yaml"
-    model = (ROOT / "models" / "ner_en_qualeval").as_posix()
-    params.write_text(
-        params.read_text().replace("anonymise:\n", f"anonymise:\n  ner_model: {model}\n", 1)
-    )
     return proj
 
 

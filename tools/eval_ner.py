@@ -12,7 +12,7 @@ Writes ``<model>/scores.json`` and prints a markdown table.
 
 Usage (from the repository root)::
 
-    python tools/eval_ner.py                                   # models/ner_en_qualeval
+    python tools/eval_ner.py                                   # pipeline/models/ner_en_qualeval
     python tools/eval_ner.py --model en_core_web_lg --no-write # any installed spaCy pipeline
 """
 
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
         "--model",
-        default="models/ner_en_qualeval",
+        default="pipeline/models/ner_en_qualeval",
         help="model folder (relative to the repo root) or installed package name",
     )
     ap.add_argument(

@@ -623,7 +623,9 @@ def main(argv: list[str] | None = None) -> int:
         default="../shared",
         help="folder containing data/ner (relative to the repo root)",
     )
-    ap.add_argument("--out", default="models/ner_en_qualeval", help="packaged model folder")
+    ap.add_argument(
+        "--out", default="pipeline/models/ner_en_qualeval", help="packaged model folder"
+    )
     ap.add_argument("--build", default="build/ner", help="scratch folder (DocBins, checkpoints)")
     ap.add_argument("--config", default=str(HERE / "ner_config.cfg"), help="spaCy config")
     ap.add_argument(

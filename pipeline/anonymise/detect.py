@@ -86,8 +86,13 @@ def build_recognisers(
 
 
 def allow_keys_of(allow: Iterable[str], params: AnonymiseParams, decisions: Decisions) -> set[str]:
-    """Normalised phrases never to replace: the allow-list, ``anonymise.allow``, rejections."""
+    """Normalised phrases never to replace: the allow-list, ``anonymise.allow``, rejections.
+
+    A review decision ``add`` wins: an added identifier is never allowed, even when a list
+    (the built-in defaults included) names it.
+    """
     allow_keys = {normalise_phrase(a) for a in [*allow, *params.allow]} | set(decisions.reject)
+    allow_keys -= {normalise_phrase(text) for text, _ in decisions.add}
     allow_keys.discard("")
     return allow_keys
 

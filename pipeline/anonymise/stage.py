@@ -16,7 +16,7 @@ import typer
 from pipeline.anonymise.core import AnonymiseResult, anonymise
 from pipeline.anonymise.tables import score_against_gold
 from pipeline.errors import QualevalError
-from pipeline.evaluator_files.allow_list import read_allow_list
+from pipeline.evaluator_files.allow_list import allow_terms
 from pipeline.evaluator_files.decisions import read_decisions
 from pipeline.evaluator_files.gold import read_gold
 from pipeline.evaluator_files.register import load_register
@@ -65,7 +65,7 @@ def run_stage(
     registry.check_names(p.recognisers)
     register = load_register(register_path)
     decisions = read_decisions(decisions_path)
-    allow = read_allow_list(allow_path)
+    allow = allow_terms(allow_path, p.allow, decisions, p.default_allow_list)  # + built-in list
     gold = read_gold(gold_path) if gold_path else None
     turns, interviews = _read_turns(turns_path, interviews_path)
     nlp = None

@@ -1,9 +1,11 @@
 """Ingest stage: transcripts (.txt/.md, .docx, .vtt, .srt) + a metadata sheet -> speaker turns.
 
 Layers: :mod:`.readers` turn a file's bytes into numbered units (text lines via
-:mod:`.decode`, docx paragraphs, subtitle cues), one reader per format family registered in
-:data:`.readers.READERS`; :mod:`.labels` finds speaker labels; :mod:`.turns` builds segments
-and merges them into turns (:mod:`.parse` for one file); :mod:`.roles` assigns roles
+:mod:`.decode`, docx paragraphs and transcript-table rows, subtitle cues), one reader per
+format registered in :data:`.readers.READERS` (Otter.ai .txt and Teams .docx recognised from
+the content); :mod:`.labels` finds speaker labels; :mod:`.turns` builds segments and merges
+them into turns (:mod:`.parse` for one file, :mod:`.advice` when a file yields none);
+:mod:`.roles` assigns roles
 (metadata names, ``ingest.speaker_patterns``, heuristic); :mod:`.metadata` reads and checks
 the metadata sheet and :mod:`.discover` pairs its rows with files; :mod:`.tables` builds the
 rows and holds the schemas.

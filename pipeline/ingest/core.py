@@ -55,13 +55,18 @@ def ingest_one(
 
 
 def iter_ingest(
-    transcripts_dir: Path, metadata: pd.DataFrame, params: IngestParams, progress: bool = False
+    transcripts_dir: Path,
+    metadata: pd.DataFrame,
+    params: IngestParams,
+    progress: bool = False,
+    metadata_dir: Path | None = None,
 ) -> Iterator[tuple[str, object]]:
     """Stream ``("turns"|"preamble"|"interview"|"reject"|"warning", payload)`` per file.
 
     Streaming keeps memory flat for large corpora; :func:`ingest` collects it.
+    ``metadata_dir`` (the metadata file's folder) lets ``file`` values be relative to it.
     """
-    pairs, rejects = discover(Path(transcripts_dir), metadata, params)
+    pairs, rejects = discover(Path(transcripts_dir), metadata, params, metadata_dir)
     for rej in rejects:
         yield "reject", rej
     for row, path in tqdm(pairs, desc="ingest", unit="file", disable=not progress, leave=False):
@@ -93,6 +98,7 @@ def ingest(
     params: IngestParams,
     source: str = "metadata",
     progress: bool = False,
+    metadata_dir: Path | None = None,
 ) -> IngestResult:
     """Run the stage in memory (for tests, notebooks and ``qualeval run``).
 
@@ -100,13 +106,17 @@ def ingest(
     rejects: under ``strict`` (the default) they stop the run, every one listed at once;
     otherwise they are left out of every table (and counted in the metrics).
 
+    ``metadata_dir`` is the metadata file's folder (``file`` values may be relative to it).
+
     Raises:
         QualevalError: for invalid metadata, any reject under ``strict``, or no usable
             transcript.
     """
     metadata = validate_metadata(metadata, source)
     turns, pre, interviews, rejects, warnings = [], [], [], [], []
-    for kind, payload in iter_ingest(Path(transcripts_dir), metadata, params, progress):
+    for kind, payload in iter_ingest(
+        Path(transcripts_dir), metadata, params, progress, metadata_dir
+    ):
         if kind == "reject":
             rejects.append(payload)
         elif kind == "warning":

@@ -1,4 +1,10 @@
-"""Pair the metadata sheet's rows with the files in the transcripts folder."""
+"""Pair the metadata sheet's rows with the files in the transcripts folder.
+
+A row's ``file`` may be relative to the transcripts folder (``HO01.txt``, ``wave2/HO01.txt``),
+relative to the metadata file (``transcripts/HO01.txt``), or a bare name that matches exactly
+one file anywhere under the transcripts folder; a bare name matching several is rejected
+with the candidates listed.
+"""
 
 from __future__ import annotations
 
@@ -42,10 +48,72 @@ def _unlisted_reject(rel: str, params: IngestParams) -> dict[str, str]:
     return reject_row(rel, "", reason, msg)
 
 
+def _by_name(on_disk: dict[str, Path]) -> dict[str, list[str]]:
+    """``file name -> relative paths`` of the files on disk with that name."""
+    out: dict[str, list[str]] = {}
+    for rel in on_disk:
+        out.setdefault(Path(rel).name, []).append(rel)
+    return out
+
+
+def _metadata_relative(value: str, transcripts_dir: Path, metadata_dir: Path | None) -> str | None:
+    """``value`` read relative to the metadata file, as a path inside the transcripts folder."""
+    if metadata_dir is None:
+        return None
+    try:
+        inside = (metadata_dir / value).resolve().relative_to(transcripts_dir.resolve())
+    except (ValueError, OSError):
+        return None
+    return inside.as_posix()
+
+
+def resolve_file(
+    value: str,
+    on_disk: dict[str, Path],
+    by_name: dict[str, list[str]],
+    transcripts_dir: Path,
+    metadata_dir: Path | None,
+) -> tuple[str | None, str]:
+    """A metadata ``file`` value -> ``(relative path on disk or None, reject message)``.
+
+    Tried in order: relative to the transcripts folder; relative to the metadata file
+    (``transcripts/HO01.txt``); a bare name that matches exactly one file under the
+    transcripts folder. A bare name matching several files is an error listing them.
+    """
+    rel = Path(value).as_posix()
+    if rel in on_disk:
+        return rel, ""
+    via_meta = _metadata_relative(value, transcripts_dir, metadata_dir)
+    if via_meta in on_disk:
+        return via_meta, ""
+    candidates = by_name.get(Path(value).name, [])
+    if Path(value).name == rel and len(candidates) == 1:
+        return candidates[0], ""
+    if Path(value).name == rel and candidates:
+        return None, (
+            f"the name matches {len(candidates)} files under {transcripts_dir}: "
+            f"{', '.join(sorted(candidates))}; write the path of the right one in the file column"
+        )
+    hint = f" (a file of that name is at {', '.join(sorted(candidates))})" if candidates else ""
+    return None, (
+        f"listed in the metadata but not found in {transcripts_dir}{hint}; write the path "
+        "relative to the transcripts folder or to the metadata file, or add the transcript"
+    )
+
+
 def discover(
-    transcripts_dir: Path, metadata: pd.DataFrame, params: IngestParams
+    transcripts_dir: Path,
+    metadata: pd.DataFrame,
+    params: IngestParams,
+    metadata_dir: Path | None = None,
 ) -> tuple[list[tuple[dict, Path]], list[dict]]:
     """Pair metadata rows with files; files and rows that do not pair become rejects.
+
+    Args:
+        transcripts_dir: the transcripts folder.
+        metadata: the checked metadata table.
+        params: ingest parameters (ignore patterns, extensions).
+        metadata_dir: the folder of the metadata file, for ``file`` values relative to it.
 
     Raises:
         QualevalError: when the transcripts folder does not exist.
@@ -56,18 +124,21 @@ def discover(
             "set data.transcripts_dir in params.yaml"
         )
     on_disk = _files_on_disk(transcripts_dir, params)
+    by_name = _by_name(on_disk)
     pairs, rejects = [], []
     listed = set()
     for row in metadata.to_dict("records"):
-        rel = Path(row["file"]).as_posix()
-        listed.add(rel)
-        if rel not in on_disk:
-            message = (
-                f"listed in the metadata but not found in {transcripts_dir}; "
-                "fix the file name or add the transcript"
-            )
-            rejects.append(reject_row(rel, row["interview_id"], "file_missing", message))
+        rel, message = resolve_file(row["file"], on_disk, by_name, transcripts_dir, metadata_dir)
+        if rel is None:
+            reason = "ambiguous_file" if message.startswith("the name matches") else "file_missing"
+            shown = Path(row["file"]).as_posix()
+            rejects.append(reject_row(shown, row["interview_id"], reason, message))
             continue
+        if rel in listed:
+            message = f"another metadata row already names {rel}; each interview needs its own file"
+            rejects.append(reject_row(rel, row["interview_id"], "duplicate_file", message))
+            continue
+        listed.add(rel)
         pairs.append((row, on_disk[rel]))
     rejects.extend(_unlisted_reject(rel, params) for rel in sorted(set(on_disk) - listed))
     return pairs, rejects

@@ -1,7 +1,10 @@
 """Speaker labels: what a label-shaped line prefix looks like and which ones are speakers.
 
-A label is ``Name:`` at the start of a line, optionally bold (``**Name:**``) and with a
-timestamp before or after (``[00:01:02] Name:``, ``Name (01:02):``).
+A label is ``Name:`` at the start of a line, optionally bold (``**Name:**``), with a
+timestamp before or after (``[00:01:02] Name:``, ``Speaker 1 (00:00:03):``) and with a
+bracketed organisation or role after the name (``Rebecca Holt (Little Steps CIC):``), which
+is kept out of the label and never becomes turn text. A *block header* is a label and a time
+alone on a line (Otter.ai ``Speaker 1  0:03``, Teams ``Full Name   0:01:23``).
 """
 
 from __future__ import annotations
@@ -13,12 +16,17 @@ from pipeline.ingest.units import Line
 from pipeline.params import IngestParams
 
 _TS = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
+_NAME = r"(?P<label>[^\W\d_][\w'\u2019.\- ]{0,40}?)"
+# a bracketed organisation or role after the name (not a timestamp): dropped from the label
+_BRACKETED = rf"(?:\s*[\[(](?!\s*{_TS}\s*[\])])(?P<org>[^\[\]()\n]{{1,60}})[\])])?"
 _LABEL_LINE = re.compile(
     rf"^\s*(?:[\[(]?(?P<ts>{_TS})[\])]?\s*[-\u2013]?\s*)?"
-    r"(?:\*\*|__)?(?P<label>[^\W\d_][\w'\u2019.\- ]{0,40}?)\s*(?:\*\*|__)?"
+    rf"(?:\*\*|__)?{_NAME}{_BRACKETED}\s*(?:\*\*|__)?"
     rf"\s*(?:[\[(](?P<ts2>{_TS})[\])])?\s*"
     r":(?:\*\*|__)?(?:\s+|$)(?P<rest>.*)$"
 )
+_BLOCK_HEADER = re.compile(rf"^\s*{_NAME}{_BRACKETED}\s+[\[(]?(?P<ts>{_TS})[\])]?\s*$")
+_SPLIT_BRACKETED = re.compile(rf"^\s*(?P<label>[^\[\]()]+?){_BRACKETED}\s*$")
 _TS_ONLY = re.compile(rf"^\s*[\[(]?(?P<ts>{_TS})[\])]?\s*[-\u2013]?\s*(?P<rest>.*)$")
 
 
@@ -57,6 +65,34 @@ def match_label(line: Line) -> tuple[str, str, float | None] | None:
     if not label_shape_ok(label):
         return None
     return label, m.group("rest"), ts_seconds(m.group("ts") or m.group("ts2"))
+
+
+def name_part(label: str) -> str:
+    """A label without its bracketed organisation or role: ``"Jo Ray (Guest)"`` -> ``"Jo Ray"``."""
+    m = _SPLIT_BRACKETED.match(label)
+    return m.group("label").strip() if m and m.group("org") else label.strip()
+
+
+def match_block_header(text: str) -> tuple[str, float | None] | None:
+    """``(label, seconds)`` when ``text`` is a block header (a label and a time alone)."""
+    m = _BLOCK_HEADER.match(text)
+    if not m or not label_shape_ok(m.group("label").strip()):
+        return None
+    return m.group("label").strip(), ts_seconds(m.group("ts"))
+
+
+def is_block_layout(texts: list[str]) -> bool:
+    """True when most label-like lines are block headers (Otter.ai, Teams .docx).
+
+    Label-like lines are block headers and ``Name:`` lines; at least two headers are needed.
+    """
+    headers = colons = 0
+    for text in texts:
+        if match_block_header(text):
+            headers += 1
+        elif match_label(Line(0, text)):
+            colons += 1
+    return headers >= 2 and headers > colons
 
 
 def strip_timestamp(text: str, start: float | None) -> tuple[str, float | None]:

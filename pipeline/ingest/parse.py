@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.ingest.advice import no_turns
 from pipeline.ingest.readers import reader_for
 from pipeline.ingest.rejected import Rejected
 from pipeline.ingest.roles import name_keys
@@ -32,7 +33,8 @@ def parse_transcript(
     """Parse one transcript's bytes into speaker segments, merged into turns.
 
     Args:
-        name: file name (its extension selects the reader, see :mod:`pipeline.ingest.readers`).
+        name: file name (its extension, and the content, select the reader, see
+            :mod:`pipeline.ingest.readers`).
         data: the file's bytes.
         params: ingest parameters.
         known_names: people's names from metadata; labels equal to one (or its first name)
@@ -48,15 +50,11 @@ def parse_transcript(
             f"unsupported file type {ext or '(none)'}; supported: {', '.join(params.extensions)}",
         )
     known = set(name_keys(known_names))
-    units = reader_for(ext).read(name, data, params)
+    units = reader_for(ext, data, params).read(name, data, params)
     if not any(line.text.strip() for line in units.lines):
         raise Rejected("empty", "the file has no text; remove it or export the transcript again")
-    preamble, segs = segments(units.lines, units.unit, params, known)
-    turns = merge(segs, units.unit)
+    preamble, segs = segments(units.lines, units.unit, params, known, units.blocks)
+    turns = merge(segs, units.unit, units.blocks)
     if not turns:
-        raise Rejected(
-            "no_speaker_labels",
-            "no speaker labels found; start each turn with a label such as 'Interviewer:' / "
-            "'Respondent:' (or add the label pattern to params.yaml ingest.speaker_patterns)",
-        )
+        raise no_turns(ext, units, params)
     return ParsedTranscript(units.fmt, units.unit, units.encoding, turns, preamble, units.warnings)

@@ -64,7 +64,14 @@ def run_stage(
     params = load_params(params_path)
     t0 = time.perf_counter()
     meta = read_metadata(metadata_path)
-    result = ingest(transcripts, meta, params.ingest, source=str(metadata_path), progress=True)
+    result = ingest(
+        transcripts,
+        meta,
+        params.ingest,
+        source=str(metadata_path),
+        progress=True,
+        metadata_dir=Path(metadata_path).parent,
+    )
     write_outputs(
         result, turns, preamble, interviews, rejects, metrics, params.ingest.row_group_size
     )

@@ -1,7 +1,10 @@
 """Units -> speaker segments -> turns: labels start segments, consecutive ones merge.
 
 Text before the first label is the preamble. A text line wraps into the current paragraph
-until a blank line; a docx paragraph is a paragraph; subtitle cues of one speaker join.
+until a blank line; a docx paragraph is a paragraph; subtitle cues of one speaker join, and
+so do consecutive speaker blocks (Otter.ai, Teams .docx) of one speaker. A bracketed
+organisation or role after a name (``Rebecca Holt (Little Steps CIC)``) is not part of the
+label, and never part of the text.
 """
 
 from __future__ import annotations
@@ -9,7 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.ingest.labels import accepted_labels, match_label, speaker_key, strip_timestamp
+from pipeline.ingest.labels import (
+    accepted_labels,
+    match_label,
+    name_part,
+    speaker_key,
+    strip_timestamp,
+)
 from pipeline.ingest.units import Line
 from pipeline.params import IngestParams
 
@@ -30,10 +39,15 @@ class Segment:
     new_para: bool = False
 
 
-def _resolve(line: Line, accepted: set[str]) -> tuple[str | None, str, float | None]:
-    """The line's speaker label (markup, or an accepted prefix), its words and its start."""
+def _resolve(line: Line, accepted: set[str] | None) -> tuple[str | None, str, float | None]:
+    """The line's speaker label (markup, or an accepted prefix), its words and its start.
+
+    ``accepted`` is None for speaker blocks: labels then come from markup only.
+    """
     text, label, start = line.text, line.label, line.start
-    if label is None:
+    if label is not None:
+        label = name_part(label)
+    elif accepted is not None:
         hit = match_label(line)
         if hit and speaker_key(hit[0]) in accepted:
             label, text, ts = hit
@@ -75,10 +89,13 @@ def _continue_segment(cur: Segment, line: Line, text: str, unit: str) -> None:
 
 
 def segments(
-    lines: list[Line], unit: str, params: IngestParams, known: set[str]
+    lines: list[Line], unit: str, params: IngestParams, known: set[str], blocks: bool = False
 ) -> tuple[list[Line], list[Segment]]:
-    """Split units into the preamble (before any label) and one segment per label."""
-    accepted = accepted_labels(lines, params, known)
+    """Split units into the preamble (before any label) and one segment per label.
+
+    With ``blocks`` (speaker blocks), only the units' markup labels start segments.
+    """
+    accepted = None if blocks else accepted_labels(lines, params, known)
     preamble: list[Line] = []
     segs: list[Segment] = []
     cur: Segment | None = None
@@ -95,8 +112,12 @@ def segments(
     return preamble, segs
 
 
-def merge(segs: list[Segment], unit: str) -> list[Segment]:
-    """Merge consecutive segments by one speaker into turns; drop labels with no words."""
+def merge(segs: list[Segment], unit: str, blocks: bool = False) -> list[Segment]:
+    """Merge consecutive segments by one speaker into turns; drop labels with no words.
+
+    Subtitle cues, and speaker blocks (``blocks``), join the next one's first paragraph to
+    the last one with one space; other segments keep their paragraphs.
+    """
     turns: list[Segment] = []
     for s in segs:
         if not s.paras:
@@ -105,6 +126,9 @@ def merge(segs: list[Segment], unit: str) -> list[Segment]:
             t = turns[-1]
             if unit == "cue":
                 t.paras[-1] = " ".join([t.paras[-1], *s.paras])
+            elif blocks:
+                t.paras[-1] = f"{t.paras[-1]} {s.paras[0]}"
+                t.paras.extend(s.paras[1:])
             else:
                 t.paras.extend(s.paras)
             t.last = s.last

@@ -26,6 +26,9 @@ class Units:
         fmt: the format (the ``format`` column of the interviews table).
         encoding: the text encoding, ``None`` for binary formats.
         warnings: problems worth telling the evaluator that did not stop the read.
+        blocks: the units are speaker blocks (Otter.ai, Teams .docx, Word tables): labels
+            come only from the readers' markup, never from ``Name:`` prefixes in the text,
+            and consecutive blocks by one speaker join into one paragraph (with one space).
     """
 
     lines: list[Line]
@@ -33,3 +36,4 @@ class Units:
     fmt: str
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    blocks: bool = False

@@ -1,4 +1,4 @@
-"""Statistical NER: a spaCy pipeline (ours, shipped in ``models/``, or any installed one).
+"""Statistical NER: a spaCy pipeline (ours, shipped in ``pipeline/models/``, or any installed one).
 
 The model is loaded once per process (:func:`load_pipeline` caches it); the stage runs
 ``nlp.pipe`` over all texts in batches and hands each ``Doc`` to :class:`SpacyNerRecogniser`.
@@ -35,16 +35,40 @@ _UNUSED = (
 )
 
 
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the installed ``pipeline`` package
+
+
+def resolve_model(name_or_path: str) -> Path:
+    """The folder ``anonymise.ner_model`` names, from the current folder or the package.
+
+    A path that exists from the current folder (or an absolute one) is used as given. A
+    relative one that does not is looked up in the installed package, so the shipped model
+    is found from any folder: ``pipeline/models/ner_en_qualeval`` next to the package, or
+    ``models/ner_en_qualeval`` (the older spelling) inside it.
+    """
+    path = Path(name_or_path)
+    if path.exists() or path.is_absolute():
+        return path
+    bases = [PACKAGE_DIR.parent] if path.parts[:1] == ("pipeline",) else [PACKAGE_DIR]
+    for base in bases:
+        if (base / path / "meta.json").is_file():
+            return base / path
+    return path
+
+
 @functools.lru_cache(maxsize=4)
 def load_pipeline(name_or_path: str) -> Any:
     """Load a spaCy pipeline by folder or installed package name, keeping only what NER needs.
+
+    A relative folder not found from the current folder is looked up in the installed
+    package (:func:`resolve_model`).
 
     Raises:
         QualevalError: when the folder or package does not exist or is not a spaCy pipeline.
     """
     import spacy
 
-    path = Path(name_or_path)
+    path = resolve_model(name_or_path)
     looks_like_path = path.exists() or "/" in name_or_path or name_or_path.startswith(".")
     if looks_like_path and not (path / "meta.json").is_file():
         raise QualevalError(
@@ -56,7 +80,7 @@ def load_pipeline(name_or_path: str) -> Any:
     except OSError:
         raise QualevalError(
             f"anonymise.ner_model: {name_or_path}: not an installed spaCy pipeline or a "
-            "folder; install it (pip install ...) or point to models/ner_en_qualeval"
+            "folder; install it (pip install ...) or point to pipeline/models/ner_en_qualeval"
         ) from None
     if "ner" not in nlp.pipe_names:
         raise QualevalError(f"anonymise.ner_model: {name_or_path}: the pipeline has no 'ner'")

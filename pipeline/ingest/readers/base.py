@@ -3,7 +3,10 @@
 A reader turns one file's bytes into :class:`~pipeline.ingest.units.Units` (numbered lines,
 paragraphs or cues, some with a speaker given by markup); the speaker-label logic of
 :mod:`pipeline.ingest.turns` is the same for every format. A new format is a class with
-``extensions`` and ``read``, registered in :data:`pipeline.ingest.readers.READERS`.
+``extensions``, ``layouts`` and ``read``, registered in
+:data:`pipeline.ingest.readers.READERS`. A reader of one layout among several sharing an
+extension (Otter.ai among ``.txt``, Teams among ``.docx``) also has ``detects(data, params)``
+and is chosen when it recognises the content.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ class TranscriptReader(Protocol):
     """Reads one family of transcript files."""
 
     extensions: ClassVar[tuple[str, ...]]
+    layouts: ClassVar[tuple[str, ...]]  # what it understands, in words (for the advice)
 
     def read(self, name: str, data: bytes, params: IngestParams) -> Units:
         """Split one file's bytes into units.
@@ -39,6 +43,7 @@ class TextReader:
     """Base of the readers of text files: decode the bytes, then split the text."""
 
     extensions: ClassVar[tuple[str, ...]] = ()
+    layouts: ClassVar[tuple[str, ...]] = ()
     unit: ClassVar[str] = "line"
 
     def read(self, name: str, data: bytes, params: IngestParams) -> Units:

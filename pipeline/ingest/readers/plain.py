@@ -17,6 +17,10 @@ class PlainTextReader(TextReader):
     """``.txt`` and ``.md``; also any other extension listed in ``ingest.extensions``."""
 
     extensions: ClassVar[tuple[str, ...]] = (".txt", ".md")
+    layouts: ClassVar[tuple[str, ...]] = (
+        "'Name: text' labels, also bold or timestamped ('**Name:**', '[00:01:02] Name:', "
+        "'Speaker 1 (00:00:03):', 'Name (Organisation):')",
+    )
     unit: ClassVar[str] = "line"
 
     def lines(self, text: str) -> list[Line]:

@@ -105,6 +105,10 @@ class VttReader(TextReader):
     """``.vtt`` (WebVTT, as Teams and Zoom export)."""
 
     extensions: ClassVar[tuple[str, ...]] = (".vtt",)
+    layouts: ClassVar[tuple[str, ...]] = (
+        "WebVTT cues with '<v Name>' voice tags (Teams)",
+        "WebVTT cues whose text starts 'Name: ' (Zoom)",
+    )
     unit: ClassVar[str] = "cue"
 
     def lines(self, text: str) -> list[Line]:
@@ -116,6 +120,7 @@ class SrtReader(TextReader):
     """``.srt`` (SubRip subtitles)."""
 
     extensions: ClassVar[tuple[str, ...]] = (".srt",)
+    layouts: ClassVar[tuple[str, ...]] = ("SubRip subtitles whose text starts 'Name: '",)
     unit: ClassVar[str] = "cue"
 
     def lines(self, text: str) -> list[Line]:
