@@ -180,3 +180,27 @@ def test_when_no_notebooks_folder_then_packaged_notebooks(tmp_path, monkeypatch)
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "x.ipynb").write_text("{}")
     assert run.notebooks_dir(tmp_path) == tmp_path / "notebooks"
+
+
+STAGE_FILE_CASES = [
+    ("unset_from_params", None, "mine/register.yaml"),
+    ("flag_overrides_params", "flag.yaml", "flag.yaml"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "given", "expected"), STAGE_FILE_CASES, ids=[c[0] for c in STAGE_FILE_CASES]
+)
+def test_when_stage_command_leaves_an_evaluator_file_unset_then_params_yaml_names_it(
+    tmp_path, monkeypatch, case, given, expected
+):
+    from pipeline.cli import _with_params_files
+    from pipeline.stages import stage
+
+    monkeypatch.chdir(tmp_path)
+    Path("params.yaml").write_text("data:\n  register_file: mine/register.yaml\n")
+    seen = {}
+    wrapped = _with_params_files(stage("verify"), lambda **kw: seen.update(kw))
+    wrapped(register=given, decisions=None, allow_list=None, params=None)
+    assert str(seen["register"]) == expected
+    assert seen["decisions"] is None and seen["allow_list"] is None
