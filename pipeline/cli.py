@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from pipeline.entry import guarded, setup_logging
 from pipeline.errors import QualevalError
+
+if TYPE_CHECKING:
+    from pipeline.stages import Stage
 
 app = typer.Typer(
     add_completion=False,
@@ -19,34 +25,83 @@ app = typer.Typer(
 log = logging.getLogger(__name__)
 
 
+def _with_params_files(stage: Stage, func: Callable[..., object]) -> Callable[..., object]:
+    """Fill evaluator-file options left unset from ``params.yaml`` (``data:``), as dvc.yaml does."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: object) -> object:
+        from pipeline.io import params_file
+        from pipeline.params import load_params
+
+        unset = [
+            (o, s) for o, s in stage.options if s.startswith("data.") and kwargs.get(o) is None
+        ]
+        if unset:
+            data = load_params(params_file(kwargs.get("params"))).data  # type: ignore[arg-type]
+            for opt, src in unset:
+                kwargs[opt] = getattr(data, src.removeprefix("data."))
+        return func(**kwargs)
+
+    return wrapper
+
+
 def _register() -> None:
     """One sub-command per stage of the stage table, each calling the stage's ``main``."""
     from pipeline.stages import STAGES
 
     for stage in STAGES:
-        app.command(stage.command, help=stage.help)(guarded(stage.main()))
+        app.command(stage.command, help=stage.help)(
+            guarded(_with_params_files(stage, stage.main()))
+        )
 
 
 @app.command("run")
 def run(
-    transcripts: Path = typer.Option(..., help="folder of transcripts"),
-    metadata: Path = typer.Option(..., help="metadata sheet (.csv or .xlsx)"),
-    codebook: Path = typer.Option(..., help="codebook YAML"),
-    out: Path = typer.Option(..., help="folder for the shareable outputs"),
+    transcripts: Path = typer.Option(None, help="folder of transcripts (default: params.yaml)"),
+    metadata: Path = typer.Option(None, help="metadata sheet (default: params.yaml)"),
+    codebook: Path = typer.Option(None, help="codebook YAML (default: params.yaml)"),
+    out: Path = typer.Option(None, help="folder for the shareable outputs (default: outputs)"),
     private: Path = typer.Option(
         None, help="folder for raw-derived data (default: 'private' beside --out)"
     ),
-    params: Path = typer.Option(None, help="params.yaml (default: built-in defaults)"),
+    params: Path = typer.Option(None, help="params file (default: ./params.yaml if present)"),
+    register: Path = typer.Option(None, help="anonymisation register (overrides params.yaml)"),
+    decisions: Path = typer.Option(None, help="review decisions (overrides params.yaml)"),
+    allow_list: Path = typer.Option(None, help="allow-list (overrides params.yaml)"),
+    human_codes: Path = typer.Option(None, help="human codes (overrides params.yaml)"),
 ) -> None:
     """Run every stage without DVC (the same stages, options and files as `dvc repro`)."""
-    from pipeline.run import run_all
+    from pipeline.run import resolve_inputs, run_all
 
     setup_logging()
+    overrides = {
+        "register_file": register,
+        "review_decisions": decisions,
+        "allow_list": allow_list,
+        "human_codes": human_codes,
+    }
     try:
-        run_all(transcripts, metadata, codebook, out, private, params)
+        run_all(resolve_inputs(params, transcripts, metadata, codebook, out, private, overrides))
     except QualevalError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+@app.command("init")
+def init(
+    folder: Path = typer.Argument(..., help="the new evaluation's folder"),
+    force: bool = typer.Option(False, help="add only the missing files to a non-empty folder"),
+) -> None:
+    """Create an evaluation project: params, dvc.yaml, templates, notebooks, README."""
+    from pipeline.project import init_project
+
+    setup_logging()
+    try:
+        init_project(folder, force=force)
+    except QualevalError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    log.info("next: read %s, add transcripts, then run `dvc repro` there", folder / "README.md")
 
 
 _register()

@@ -424,7 +424,8 @@ def main(
     review_sheet: Path = typer.Option(..., help="review sheet to write (.xlsx)"),
 ) -> None:
     """Compare automatic codes with human codes and write the human review sheet."""
-    human_path = None if human is None or human.strip().lower() in NO_HUMAN else Path(human)
+    text = None if human is None else str(human)
+    human_path = None if text is None or text.strip().lower() in NO_HUMAN else Path(text)
     run_stage(
         auto,
         human_path,

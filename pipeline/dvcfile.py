@@ -120,18 +120,57 @@ def _source_value(source: str) -> str:
     }[source]
 
 
-def command(stage: Stage) -> list[str]:
-    """The stage's command line, one option per item after the first."""
-    opts = [f"--{opt.replace('_', '-')} {_source_value(src)}" for opt, src in stage.options]
-    return [f"python -m {stage.module}", *opts]
+# evaluator files a project may leave unset (null): options and params deps, not file deps
+OPTIONAL_DATA = ("data.human_codes", "data.gold_pii")
+# sample-only inputs and what only they produce: never in an evaluation project's dvc.yaml
+SAMPLE_ONLY = ("data.gold_pii", "@anonymisation_gold_leaks")
+# project files a stage depends on (the rest of ``extra_deps`` is the installed package's)
+PROJECT_EXTRA_DEPS = ("notebooks",)
+# the params key ``qualeval init`` writes: project stages re-run when qualeval is upgraded
+VERSION_PARAM = "qualeval_version"
 
 
-def data_deps(stage: Stage) -> list[str]:
+def command(stage: Stage, program: str | None = None) -> list[str]:
+    """The stage's command line, one option per item after the first.
+
+    ``program`` is the installed command (``qualeval``) for an evaluation project made by
+    ``qualeval init``; ``None`` runs the checkout's module (``python -m pipeline...``).
+    """
+    options = stage.options
+    if program is not None:  # sample-only inputs are never passed in a project
+        options = tuple((opt, src) for opt, src in options if src not in SAMPLE_ONLY)
+    opts = [f"--{opt.replace('_', '-')} {_source_value(src)}" for opt, src in options]
+    head = f"python -m {stage.module}" if program is None else f"{program} {stage.command}"
+    return [head, *opts]
+
+
+def data_deps(stage: Stage, project: bool = False) -> list[str]:
     """Evaluator files, the codebook and earlier stages' artefacts the stage reads."""
+    data = [src for _, src in stage.options if src.startswith("data.")]
+    if project:
+        data = [src for src in data if src not in OPTIONAL_DATA]
     deps = [_source_value(src) for _, src in stage.options if src in ("codebook",)]
-    deps += [_source_value(src) for _, src in stage.options if src.startswith("data.")]
+    deps += [_source_value(src) for src in data]
     deps += [a.repo_path for a in stage.inputs() if a.tracked]
     return list(dict.fromkeys(deps))
+
+
+def _dep_lines(stage: Stage, program: str | None) -> list[str]:
+    if program is None:
+        deps = code_deps(stage) + list(stage.extra_deps) + data_deps(stage)
+    else:  # the code is the installed qualeval: its version is a params dep instead
+        extra = [d for d in stage.extra_deps if d in PROJECT_EXTRA_DEPS]
+        deps = extra + data_deps(stage, project=True)
+    return ["    deps:", *[f"      - {d}" for d in dict.fromkeys(deps)]]
+
+
+def _param_lines(stage: Stage, program: str | None) -> list[str]:
+    params = list(stage.params)
+    if program is not None:  # whole blocks: a project's params.yaml sets only a few keys
+        optional = [s for _, s in stage.options if s in OPTIONAL_DATA and s != "data.gold_pii"]
+        blocks = [p.split(".")[0] for p in params]
+        params = list(dict.fromkeys([VERSION_PARAM, *blocks, *optional]))
+    return ["    params:", *[f"      - {p}" for p in params]] if params else []
 
 
 def _out_lines(artefact: catalogue.Artefact) -> list[str]:
@@ -140,19 +179,18 @@ def _out_lines(artefact: catalogue.Artefact) -> list[str]:
     return [f"      - {artefact.repo_path}"]
 
 
-def render_stage(stage: Stage) -> list[str]:
-    """The lines of one stage's block."""
+def render_stage(stage: Stage, program: str | None = None) -> list[str]:
+    """The lines of one stage's block (``program``: see :func:`command`)."""
     lines = [f"  # {stage.note}"] if stage.note else []
     lines += [f"  {stage.name}:", "    cmd: >-"]
-    lines += [f"      {part}" for part in command(stage)]
+    lines += [f"      {part}" for part in command(stage, program)]
     if stage.always_changed:
         lines.append("    always_changed: true")
-    lines.append("    deps:")
-    deps = code_deps(stage) + list(stage.extra_deps) + data_deps(stage)
-    lines += [f"      - {d}" for d in dict.fromkeys(deps)]
-    if stage.params:
-        lines += ["    params:", *[f"      - {p}" for p in stage.params]]
+    lines += _dep_lines(stage, program)
+    lines += _param_lines(stage, program)
     outs = [a for a in stage.outputs() if a.tracked and a.kind != "metrics"]
+    if program is not None:
+        outs = [a for a in outs if f"@{a.key}" not in SAMPLE_ONLY]
     metrics = [a for a in stage.outputs() if a.kind == "metrics"]
     if outs:
         lines += ["    outs:", *[line for a in outs for line in _out_lines(a)]]
@@ -161,10 +199,26 @@ def render_stage(stage: Stage) -> list[str]:
     return lines
 
 
-def render() -> str:
-    """The whole ``dvc.yaml``."""
-    blocks = ["\n".join(render_stage(s)) for s in STAGES]
-    return HEADER + "stages:\n" + "\n\n".join(blocks) + "\n"
+PROJECT_HEADER = """\
+# Written by `qualeval init` from the stage table of the installed qualeval: every stage calls
+# the installed `qualeval <stage>` command. Settings live in params.yaml; `qualeval_version`
+# there is a dependency of every stage, so upgrading qualeval (and re-running init) re-runs
+# them. Raw-derived data go to private/ (git-ignored, not cached); only shareable files go
+# to outputs/.
+"""
+
+
+def render(command: str | None = None) -> str:
+    """The whole ``dvc.yaml``.
+
+    Args:
+        command: ``None`` for this repository's own file (``python -m`` each stage module,
+            code deps on ``pipeline/``); a program name such as ``"qualeval"`` for an
+            evaluation project (the installed commands, a version param instead of code deps).
+    """
+    blocks = ["\n".join(render_stage(s, command)) for s in STAGES]
+    header = HEADER if command is None else PROJECT_HEADER
+    return header + "stages:\n" + "\n\n".join(blocks) + "\n"
 
 
 def main() -> None:

@@ -55,6 +55,10 @@ def guarded(func: Callable[..., object]) -> Callable[..., object]:
     @functools.wraps(func)
     def wrapper(*args: object, **kwargs: object) -> object:
         setup_logging()
+        if "params" in kwargs:  # one params story: ./params.yaml unless --params says otherwise
+            from pipeline.io import params_file
+
+            kwargs["params"] = params_file(kwargs["params"])  # type: ignore[arg-type]
         try:
             return func(*args, **kwargs)
         except QualevalError as exc:

@@ -66,6 +66,16 @@ def optional_path(path: Path | str | None) -> Path | None:
     return Path(path)
 
 
+DEFAULT_PARAMS_FILE = Path("params.yaml")
+
+
+def params_file(path: Path | str | None) -> Path | None:
+    """The params file a command uses: ``path``, else ``./params.yaml`` when it exists."""
+    if path is not None and str(path).strip():
+        return Path(path)
+    return DEFAULT_PARAMS_FILE if DEFAULT_PARAMS_FILE.is_file() else None
+
+
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` as stable, sorted, indented JSON (DVC metrics format)."""
     Path(path).write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -126,7 +126,11 @@ class IngestParams(_Block):
         default_factory=lambda: ["README*", "readme*", ".*", "~$*", "*.csv", "*.xlsx", "*.json*"],
         description="glob patterns of files in the transcripts folder that are not transcripts",
     )
-    strict: bool = Field(False, description="stop the run on the first rejected file")
+    strict: bool = Field(
+        True,
+        description="stop the run when a listed transcript cannot be ingested or has no "
+        "respondent turn (all listed at once); false: leave them out, and the report says so",
+    )
     speaker_patterns: SpeakerPatterns = Field(default_factory=SpeakerPatterns)
     min_label_repeats: int = Field(
         2, ge=1, description="a label matching no pattern must occur this often to count"
@@ -597,6 +601,11 @@ class VerifyParams(_Block):
 class Params(_Block):
     """The whole ``params.yaml``."""
 
+    qualeval_version: str | None = Field(
+        None,
+        description="the qualeval that wrote an evaluation project (`qualeval init`); every "
+        "stage of its dvc.yaml depends on it",
+    )
     data: DataParams = Field(default_factory=DataParams)
     codebook: CodebookParams = Field(default_factory=CodebookParams)
     ingest: IngestParams = Field(default_factory=IngestParams)

@@ -16,13 +16,27 @@ from typing import Any
 
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
-from pipeline.params import load_params
+from pipeline.io import params_file
+from pipeline.params import Params, load_params
 from pipeline.stages import STAGES, Stage
 
 log = logging.getLogger(__name__)
 
-# the researcher notebooks of this checkout (``qualeval run`` renders them like dvc repro)
+# the researcher notebooks (``qualeval run`` renders them like dvc repro): ./notebooks of an
+# evaluation project or this checkout, else the copies shipped in the package
+PACKAGED_NOTEBOOKS = Path(__file__).resolve().parent / "templates" / "project" / "notebooks"
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+# evaluator files ``qualeval run`` may take from flags instead of params.yaml
+EVALUATOR_FILES = ("register_file", "review_decisions", "allow_list", "human_codes", "gold_pii")
+
+
+def notebooks_dir(cwd: Path | None = None) -> Path:
+    """``./notebooks`` when there is one, else this checkout's, else the packaged notebooks."""
+    here = Path.cwd() if cwd is None else Path(cwd)
+    for folder in (here / "notebooks", NOTEBOOKS_DIR):
+        if folder.is_dir() and any(folder.glob("*.ipynb")):
+            return folder
+    return PACKAGED_NOTEBOOKS
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,8 @@ class RunInputs:
     private: Path
     params: Path | None
     notebooks: Path = NOTEBOOKS_DIR
+    # data.<field> -> path (``--register`` ...), overriding params.yaml
+    overrides: tuple[tuple[str, Path | None], ...] = ()
 
     def value(self, source: str) -> Path | None:
         """The path an option with this source gets (see :mod:`pipeline.stages`)."""
@@ -48,7 +64,9 @@ class RunInputs:
         if source == "data.metadata":
             return self.metadata
         if source.startswith("data."):
-            return getattr(load_params(self.params).data, source.removeprefix("data."))
+            field = source.removeprefix("data.")
+            given = dict(self.overrides)
+            return given[field] if field in given else getattr(load_params(self.params).data, field)
         return {
             "codebook": self.codebook,
             "params": self.params,
@@ -93,20 +111,52 @@ def stage_arguments(stage: Stage, inputs: RunInputs) -> dict[str, Any]:
     return args
 
 
-def run_all(
-    transcripts: Path,
-    metadata: Path,
-    codebook: Path,
-    out: Path,
-    private: Path | None,
+def _log_inputs(inputs: RunInputs) -> None:
+    """Name the params file and the evaluator files this run uses (names only, no paths)."""
+    log.info("params: %s", inputs.params.name if inputs.params else "built-in defaults")
+    used = [(f, inputs.value(f"data.{f}")) for f in EVALUATOR_FILES]
+    log.info(
+        "evaluator files: %s",
+        ", ".join(f"{f}={Path(p).name if p else 'none'}" for f, p in used),
+    )
+
+
+def resolve_inputs(
     params: Path | None,
-) -> None:
-    """Run every stage of :data:`~pipeline.stages.STAGES` in order."""
+    transcripts: Path | None = None,
+    metadata: Path | None = None,
+    codebook: Path | None = None,
+    out: Path | None = None,
+    private: Path | None = None,
+    overrides: dict[str, Path | None] | None = None,
+) -> RunInputs:
+    """The run's inputs: flags first, then ``params.yaml`` (``./params.yaml`` by default).
+
+    Without ``out`` the shareable files go to ``outputs/`` and the private ones to
+    ``private/`` in the current folder, as under ``dvc repro``.
+    """
+    path = params_file(params)
+    p: Params = load_params(path)
+    out = Path("outputs") if out is None else Path(out)
     priv = resolve_private(out, private)
-    book = load_codebook(codebook)
-    log.info("codebook %s: %d codes", Path(codebook).name, len(book.codes))
-    inputs = RunInputs(Path(transcripts), Path(metadata), Path(codebook), Path(out), priv, params)
+    return RunInputs(
+        Path(transcripts or p.data.transcripts_dir),
+        Path(metadata or p.data.metadata),
+        Path(codebook or p.codebook.path),
+        out,
+        priv,
+        path,
+        notebooks_dir(),
+        tuple((k, v) for k, v in (overrides or {}).items() if v is not None),
+    )
+
+
+def run_all(inputs: RunInputs) -> None:
+    """Run every stage of :data:`~pipeline.stages.STAGES` in order."""
+    book = load_codebook(inputs.codebook)
+    log.info("codebook %s: %d codes", inputs.codebook.name, len(book.codes))
+    _log_inputs(inputs)
     for stage in STAGES:
         log.info("stage %s", stage.name)
         stage.main()(**stage_arguments(stage, inputs))
-    log.info("shareable outputs in %s; raw-derived data in %s", out, priv)
+    log.info("shareable outputs in %s; raw-derived data in %s", inputs.out, inputs.private)

@@ -208,6 +208,7 @@ STAGES: tuple[Stage, ...] = (
             ("segment_codes", "@segment_codes"),
             ("codebook", "codebook"),
             ("agreement", "@coding_agreement"),
+            ("ingest_metrics", "@ingest_metrics"),
             ("turns", "@turns"),
             ("topics_dir", "@topics_dir"),
             ("tables_dir", "@tables_dir"),

@@ -23,11 +23,14 @@ def _corpus(tmp_path):
     meta.write_text("interview_id,file,role,region\nA,a.txt,Lead DCS,London\n")
     cb = tmp_path / "in" / "codebook.yaml"
     cb.write_text("codes:\n  - id: benefit\n    label: Benefits\n    definition: Good things.\n")
+    # built-in defaults: without --params, `run` would read the sample's ./params.yaml
+    (tmp_path / "in" / "params.yaml").write_text("{}\n")
     return tdir, meta, cb
 
 
 def _run(tdir, meta, cb, out, *extra):
     args = ["run", "--transcripts", str(tdir), "--metadata", str(meta), "--codebook", str(cb)]
+    args += ["--params", str(meta.parent / "params.yaml")]
     return runner.invoke(app, [*args, "--out", str(out), *extra])
 
 

@@ -524,7 +524,7 @@ STAGE_REJECT_CASES = [
 )
 def test_when_file_and_metadata_disagree_then_rejects_row(tmp_path, case, files, rows, expected):
     tdir, meta = _corpus(tmp_path, files, rows)
-    res = ingest(tdir, read_metadata(meta), P)
+    res = ingest(tdir, read_metadata(meta), IngestParams(strict=False))
     assert sorted(zip(res.rejects.file, res.rejects.reason)) == sorted(expected)
     assert res.interviews.interview_id.tolist() == ["A"]
 
@@ -588,7 +588,7 @@ def test_when_strict_and_a_file_is_rejected_then_run_stops_and_writes_nothing(tm
     params = tmp_path / "params.yaml"
     params.write_text("ingest:\n  strict: true\n")
     out = _outputs(tmp_path)
-    with pytest.raises(QualevalError, match=r"b\.txt: .*empty.*strict"):
+    with pytest.raises(QualevalError, match=r"(?s)b\.txt: .*empty.*strict"):
         run_stage(params, tdir, meta, **out)
     assert not any(p.exists() for p in out.values())
     assert not list((tmp_path / "private").glob("*")) if (tmp_path / "private").exists() else True
@@ -599,8 +599,10 @@ def test_when_every_file_rejected_then_error_not_empty_tables(tmp_path):
         tmp_path, {"a.txt": b"no labels here\n"}, [{"interview_id": "A", "file": "a.txt"}]
     )
     out = _outputs(tmp_path)
+    params = tmp_path / "params.yaml"
+    params.write_text("ingest:\n  strict: false\n")
     with pytest.raises(QualevalError, match=r"no transcript could be ingested.*no_speaker_labels"):
-        run_stage(None, tdir, meta, **out)
+        run_stage(params, tdir, meta, **out)
     assert not any(p.exists() for p in out.values())
 
 

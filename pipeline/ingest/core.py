@@ -32,6 +32,13 @@ from pipeline.params import IngestParams
 
 log = logging.getLogger(__name__)
 
+NO_RESPONDENT = (
+    "no_respondent_turn",
+    "no turn was assigned to a respondent, so nothing would be analysed; label the "
+    "interviewee's turns (e.g. 'Respondent:'), name the interviewee in the metadata "
+    "(interviewee column), or add their label to ingest.speaker_patterns.respondent",
+)
+
 
 def ingest_one(
     row: dict, rel: str, data: bytes, params: IngestParams
@@ -74,6 +81,9 @@ def iter_ingest(
             message = f"cannot read ({exc.strerror})"
             yield "reject", reject_row(rel, row["interview_id"], "unreadable", message)
             continue
+        if not summary["n_respondent_turns"]:
+            yield "reject", reject_row(rel, row["interview_id"], *NO_RESPONDENT)
+            continue
         for w in warns:
             yield "warning", f"{rel}: {w}"
         yield "turns", turns
@@ -92,10 +102,15 @@ def ingest(
 ) -> IngestResult:
     """Run the stage in memory (for tests, notebooks and ``qualeval run``).
 
+    A listed file that cannot be ingested, and an interview with no respondent turn, are
+    rejects: under ``strict`` (the default) they stop the run, every one listed at once;
+    otherwise they are left out of every table (and counted in the metrics).
+
     ``metadata_dir`` is the metadata file's folder (``file`` values may be relative to it).
 
     Raises:
-        QualevalError: for invalid metadata, a reject under ``strict``, or no usable transcript.
+        QualevalError: for invalid metadata, any reject under ``strict``, or no usable
+            transcript.
     """
     metadata = validate_metadata(metadata, source)
     turns, pre, interviews, rejects, warnings = [], [], [], [], []
@@ -103,7 +118,6 @@ def ingest(
         Path(transcripts_dir), metadata, params, progress, metadata_dir
     ):
         if kind == "reject":
-            _handle_reject(payload, params)
             rejects.append(payload)
         elif kind == "warning":
             log.warning("%s", payload)
@@ -114,19 +128,29 @@ def ingest(
             pre.extend(payload)
         else:
             interviews.append(payload)
+    _handle_rejects(rejects, params)
     if not interviews:
         raise QualevalError(_nothing_ingested(rejects, transcripts_dir))
     return to_frames(turns, pre, interviews, rejects, warnings)
 
 
-def _handle_reject(rej: dict, params: IngestParams) -> None:
-    msg = f"{rej['file']}: {rej['message']} [{rej['reason']}]"
-    if params.strict:
+def _handle_rejects(rejects: list[dict], params: IngestParams) -> None:
+    """Stop on any reject under ``strict``, listing them all; otherwise warn about each."""
+    listed = [r for r in rejects if r["interview_id"]]  # the others are stray files
+    lines = [f"{r['file']}: {r['message']} [{r['reason']}]" for r in listed]
+    if listed and params.strict:
         raise QualevalError(
-            msg + " (ingest.strict is true, so the run stops; "
-            "set it to false to skip rejected files)"
+            f"{len(listed)} listed transcript(s) cannot be analysed:\n"
+            + "\n".join(f"  {line}" for line in lines)
+            + "\nFix each file (or its metadata row), or remove its row from the metadata; "
+            "to leave them out and go on, set ingest.strict: false in params.yaml (the "
+            "report then says how many were excluded and why)"
         )
-    log.warning("rejected %s", msg)
+    for line in lines:
+        log.warning("excluded %s", line)
+    for r in rejects:
+        if not r["interview_id"]:
+            log.warning("skipped %s: %s [%s]", r["file"], r["message"], r["reason"])
 
 
 def _nothing_ingested(rejects: list[dict], where: Path) -> str:

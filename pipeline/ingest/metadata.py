@@ -56,6 +56,8 @@ def validate_metadata(df: pd.DataFrame, source: str) -> pd.DataFrame:
         )
     for c in df.columns:
         df[c] = df[c].astype(str).str.strip()
+    # rows whose id starts with "#" are comments (the template's example row)
+    df = df[~df["interview_id"].str.startswith("#")]
     problems = []
     for col in ("interview_id", "file"):
         for i in df.index[df[col] == ""]:

@@ -95,7 +95,7 @@ def main(
     interviews: Path = typer.Option(..., help="output: interviews table (.parquet, private)"),
     rejects: Path = typer.Option(..., help="output: rejected files (.csv, private)"),
     metrics: Path = typer.Option(None, help="output: counts as JSON (safe, DVC metrics)"),
-    params: Path = typer.Option(Path("params.yaml"), help="parameters file"),
+    params: Path = typer.Option(None, help="params.yaml (default: ./params.yaml if present)"),
 ) -> None:
     """Parse transcripts into the turns table."""
     run_stage(params, transcripts, metadata, turns, preamble, interviews, rejects, metrics)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -43,6 +44,12 @@ PREAMBLE_SCHEMA = pa.schema(
 REJECT_COLUMNS = list(catalogue.columns("ingest_rejects"))
 
 
+def excluded_by_reason(rejects: pd.DataFrame) -> dict[str, int]:
+    """Rejects of interviews listed in the metadata (not stray files), counted by reason."""
+    listed = rejects[rejects["interview_id"].astype(str) != ""]
+    return {str(k): int(v) for k, v in listed["reason"].value_counts().sort_index().items()}
+
+
 @dataclass
 class IngestResult:
     """Everything the stage produces, as DataFrames."""
@@ -53,13 +60,16 @@ class IngestResult:
     rejects: pd.DataFrame
     warnings: list[str]
 
-    def metrics(self) -> dict[str, int]:
+    def metrics(self) -> dict[str, Any]:
         """Counts for ``outputs/metrics/ingest.json`` (no text, no names)."""
         t = self.turns
         resp = t[t["speaker_role"] == RESPONDENT]
         return {
             "interviews": int(self.interviews.shape[0]),
             "rejected_files": int(self.rejects.shape[0]),
+            # listed interviews left out (ingest.strict false), reason -> count: the report's
+            # methods section states them
+            "excluded_by_reason": excluded_by_reason(self.rejects),
             "turns": int(t.shape[0]),
             "respondent_turns": int(resp.shape[0]),
             "words": int(t["n_words"].sum()) if len(t) else 0,

@@ -126,6 +126,7 @@ def read_inputs(
     codebook_path: Path,
     *,
     agreement_path: Path | None = None,
+    ingest_metrics_path: Path | None = None,
     turns_path: Path | None = None,
     pseudonyms: dict[str, str] | None = None,
     topics_dir: Path | None = None,
@@ -133,7 +134,8 @@ def read_inputs(
     """Read and check every input of the report stage.
 
     ``turns_path`` (the anonymised turns) and ``pseudonyms`` give the anonymisation summary;
-    ``agreement_path`` the coding's agreement with human codes; ``topics_dir`` the topics.
+    ``agreement_path`` the coding's agreement with human codes; ``ingest_metrics_path`` the
+    interviews excluded at ingest (``excluded_by_reason``); ``topics_dir`` the topics.
     """
     replacements = None
     templates = pseudonyms if pseudonyms is not None else AnonymiseParams().pseudonyms
@@ -150,6 +152,7 @@ def read_inputs(
         ),
         codebook=load_codebook(codebook_path),
         agreement=_read_json(agreement_path),
+        excluded=dict(_read_json(ingest_metrics_path).get("excluded_by_reason") or {}),
         replacements=replacements,
         topics=None if topics_dir is None else read_topics(topics_dir),
         pseudonyms=dict(templates),

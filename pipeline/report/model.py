@@ -85,6 +85,8 @@ class Inputs:
     segment_codes: pd.DataFrame
     codebook: Any
     agreement: dict[str, Any] = field(default_factory=dict)
+    # interviews excluded at ingest (ingest.strict false): reason -> count
+    excluded: dict[str, int] = field(default_factory=dict)
     replacements: dict[str, int] | None = None  # placeholders in the anonymised turns, by type
     topics: dict[str, pd.DataFrame] | None = None
     pseudonyms: dict[str, str] | None = None  # the templates; None: the built-in ones

@@ -93,6 +93,9 @@ def main(
     segment_codes: Path = typer.Option(..., help="per-segment codes (parquet)"),
     codebook: Path = typer.Option(..., help="codebook YAML"),
     agreement: Path = typer.Option(None, help="outputs/metrics/coding_agreement.json"),
+    ingest_metrics: Path = typer.Option(
+        None, help="outputs/metrics/ingest.json: interviews excluded at ingest, by reason"
+    ),
     turns: Path = typer.Option(
         None, help="anonymised turns (parquet), for the anonymisation summary"
     ),
@@ -113,6 +116,7 @@ def main(
         segment_codes,
         codebook,
         agreement_path=agreement,
+        ingest_metrics_path=ingest_metrics,
         turns_path=turns,
         pseudonyms=load_params(params).anonymise.pseudonyms,
         topics_dir=topics_dir,

@@ -113,6 +113,13 @@ def report_intro(inputs: Inputs, interviews: pd.DataFrame, params: ReportParams)
         + "; a count is the number of interviews in which at least one segment was coded with "
         "the theme.",
     ]
+    if inputs.excluded:
+        k = sum(inputs.excluded.values())
+        intro.append(
+            f"{k} further interview{'s were' if k != 1 else ' was'} excluded before analysis "
+            f"(Table {table_number('methods')}); every count and share here is of the {n} "
+            "analysed."
+        )
     ag = inputs.agreement
     if ag.get("human_codes") and ag.get("micro_f1") is not None:
         intro.append(

@@ -546,9 +546,27 @@ def emergent_topics(
 Row = tuple[str, str, str]
 
 
+EXCLUDED_REASONS = {
+    "no_respondent_turn": "no respondent turn",
+    "unreadable": "file unreadable",
+    "empty": "empty file",
+    "file_missing": "file not found",
+    "undecodable": "text encoding not readable",
+}
+
+
+def excluded_note(excluded: dict[str, int]) -> str:
+    """``"3 (2 no respondent turn, 1 file unreadable)"``: interviews left out at ingest."""
+    n = sum(excluded.values())
+    parts = [f"{v} {EXCLUDED_REASONS.get(k, k.replace('_', ' '))}" for k, v in excluded.items()]
+    return f"{n} ({', '.join(parts)})"
+
+
 def _sample_rows(inputs: Inputs, params: ReportParams) -> list[Row]:
     iv = inputs.interviews
     rows = [("Sample", "Interviews", str(len(iv)))]
+    if inputs.excluded:  # ingest.strict false: the counts above are of those analysed only
+        rows.append(("Sample", "Interviews excluded at ingest", excluded_note(inputs.excluded)))
     for attr in dict.fromkeys([params.group_by, *params.crosstab_by]):
         if attr in iv.columns:
             values = iv[attr].map(display_value)
