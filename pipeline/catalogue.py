@@ -146,6 +146,15 @@ ARTEFACTS: tuple[Artefact, ...] = (
         d="one row per ingested interview: the metadata columns as given, then counts",
     ),
     _a(
+        "participants",
+        "private",
+        "participants.parquet",
+        "ingest",
+        "table",
+        d="one row per focus-group participant of data.participants, with attributes",
+        columns=("interview_id", "speaker_label", "n_turns", "n_words"),
+    ),
+    _a(
         "ingest_rejects",
         "private",
         "ingest_rejects.csv",

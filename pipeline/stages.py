@@ -94,6 +94,7 @@ STAGES: tuple[Stage, ...] = (
             ("preamble", "@preamble"),
             ("interviews", "@interviews_raw"),
             ("rejects", "@ingest_rejects"),
+            ("participants", "@participants"),
             ("metrics", "@ingest_metrics"),
             ("params", "params"),
         ),
