@@ -53,7 +53,10 @@ def safe_interviews(interviews: pd.DataFrame, columns: list[str]) -> pd.DataFram
     if "interview_date" in interviews.columns:
         dates = pd.to_datetime(interviews["interview_date"], errors="coerce")
         out["interview_month"] = dates.dt.strftime("%Y-%m").astype("string")
-    for col in ("format", "n_turns", "n_respondent_turns", "n_words", "n_speakers"):
+    counts = ("format", "n_turns", "n_respondent_turns", "n_words", "n_speakers")
+    # case columns exist only for evaluations with surveys or focus groups
+    cases = ("case_kind", "n_participants", "n_blank_answers")
+    for col in (*counts, *cases):
         if col in interviews.columns:
             out[col] = interviews[col]
     return out.reset_index(drop=True)
