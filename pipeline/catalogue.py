@@ -193,6 +193,15 @@ ARTEFACTS: tuple[Artefact, ...] = (
         d="one row per interview: id, the shareable metadata columns, counts",
     ),
     _a(
+        "participants_safe",
+        "outputs",
+        "anonymised/participants.parquet",
+        "anonymise",
+        "table",
+        d="one row per focus-group participant: speaker pseudonym, shareable attributes",
+        columns=("interview_id", "speaker", "n_turns", "n_words"),
+    ),
+    _a(
         "anonymisation_key",
         "private",
         "anonymisation_key.json",

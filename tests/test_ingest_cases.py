@@ -280,3 +280,28 @@ def test_when_params_name_a_survey_and_no_metadata_then_stage_ingests_survey_onl
     assert pd.read_parquet(f["participants"]).empty
     assert json.loads(f["metrics"].read_text())["survey_respondents"] == 2
     assert pd.read_csv(f["rejects"])["reason"].tolist() == ["no_answers"]
+
+
+def test_when_participants_made_safe_then_pseudonyms_and_listed_attributes_only(tmp_path):
+    from pipeline.anonymise.pseudonymise import speaker_pseudonyms
+    from pipeline.anonymise.tables import safe_participants
+
+    tr = tmp_path / "tr"
+    tr.mkdir()
+    text = "Facilitator: What helped?\nHelen Marsh: The hub.\nTom Reed: The hub too.\n"
+    (tr / "fg.txt").write_text(text, encoding="utf-8")
+    meta = pd.DataFrame({"interview_id": ["FG"], "file": ["fg.txt"]})
+    sheet = [
+        {"interview_id": "FG", "speaker": "Tom Reed", "region": "London", "email": "t@x.org"},
+        {"interview_id": "FG", "speaker": "Helen Marsh", "region": "Leeds", "email": "h@x.org"},
+        {"interview_id": "FG", "speaker": "Ann Lee", "region": "Leeds", "email": "a@x.org"},
+    ]
+    people = read_participants(_write(pd.DataFrame(sheet), tmp_path / "p.csv"), {"FG"})
+    res = ingest(tr, meta, IngestParams(), participants=people)
+    safe_turns = res.turns.assign(speaker=speaker_pseudonyms(res.turns))
+    safe = safe_participants(res.participants, res.turns, safe_turns, ["region", "role"])
+    assert list(safe.columns) == ["interview_id", "speaker", "n_turns", "n_words", "region"]
+    assert safe["speaker"].tolist() == ["Respondent 2", "Respondent 1", ""]
+    assert safe["region"].tolist() == ["London", "Leeds", "Leeds"]
+    flat = safe.astype(str).to_numpy().ravel().tolist()
+    assert not {"Tom Reed", "Helen Marsh", "Ann Lee", "t@x.org"} & set(flat)

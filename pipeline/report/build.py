@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline.errors import QualevalError
 from pipeline.params import ReportParams
+from pipeline.report.cases import relabel, split_focus_groups
 from pipeline.report.codes import Codes, attach_text, coded_segments
 from pipeline.report.model import Inputs, Report, Table
 from pipeline.report.nouns import INTERVIEWS, Nouns, nouns_for
@@ -57,10 +58,12 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
         QualevalError: when there are no interviews, or the coding does not match the
             codebook, the interviews or the segments.
     """
-    iv, params = _prepare_interviews(inputs.interviews, params)
+    people, case_of = split_focus_groups(inputs.interviews, inputs)
+    iv, params = _prepare_interviews(people, params)
     nouns = nouns_for(iv)
     codes = Codes(inputs.codebook)
     coded = attach_text(coded_segments(inputs, codes), inputs.segments)
+    coded = relabel(coded, inputs.segments, case_of)
     attribution = attributions(iv, params.attribution, params.attribution_min_group)
     if nouns != INTERVIEWS:
         attribution = attribution.replace("Interviewee", nouns.sub("Interviewee"))

@@ -4,9 +4,9 @@ The report counts cases (rows of the interviews table). Its wording is written f
 interviews (``interview``, ``interviewee``); :func:`nouns_for` picks the nouns from the
 interviews table's ``case_kind`` column (absent for transcript-only evaluations, so the
 sample's report is unchanged) and :meth:`Nouns.sub` rewrites the report's own sentences.
-A survey's cases are ``survey responses`` given by ``respondents``; a focus group counts
-once, as a ``focus group`` (counting each participant is not done yet); a mix of kinds is
-counted in ``cases``.
+A survey's cases are ``survey responses`` given by ``respondents``; focus groups split into
+their participants (:mod:`.cases`), alone or with interviews, are ``participants``; a focus
+group that could not be split counts once, as a ``focus group``; other mixes are ``cases``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class Nouns:
 INTERVIEWS = Nouns()
 SURVEY = Nouns("survey response", "respondent")
 FOCUS_GROUPS = Nouns("focus group", "focus group")
+PARTICIPANTS = Nouns("participant", "participant")
 CASES = Nouns("case", "case")
 _BY_KIND = {"interview": INTERVIEWS, "survey": SURVEY, "focus_group": FOCUS_GROUPS}
 
@@ -53,4 +54,6 @@ def nouns_for(interviews: pd.DataFrame) -> Nouns:
     kinds = set(interviews["case_kind"].dropna().astype(str)) or {"interview"}
     if len(kinds) == 1 and (kind := next(iter(kinds))) in _BY_KIND:
         return _BY_KIND[kind]
+    if "participant" in kinds and kinds <= {"participant", "interview"}:
+        return PARTICIPANTS
     return CASES
