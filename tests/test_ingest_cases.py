@@ -198,7 +198,7 @@ def test_when_participants_sheet_then_focus_group_and_people_with_attributes(tmp
     assert p["region"].tolist() == ["London", "North West", "London"]
     fg = res.turns[res.turns["interview_id"] == "FG1"]
     roles = dict(zip(fg["speaker_label"], zip(fg["speaker_role"], fg["role_rule"])))
-    assert roles["Respondent 2"] == ("respondent", "metadata")
+    assert roles["Respondent 2"] == ("respondent", "participants")
     assert any("'Respondent 3' is listed but has no turn" in w for w in res.warnings)
     assert res.metrics()["focus_groups"] == 1
 
@@ -214,7 +214,7 @@ def test_when_focus_group_labels_are_generic_then_sheet_makes_them_respondents(t
     t = ingest(tr, meta, IngestParams(), participants=people).turns
     roles = dict(zip(t["speaker_label"], zip(t["speaker_role"], t["role_rule"])))
     # Speaker 1's role is the generic-label rule's (not the sheet's) business
-    assert roles["Speaker 2"] == roles["Speaker 3"] == ("respondent", "metadata")
+    assert roles["Speaker 2"] == roles["Speaker 3"] == ("respondent", "participants")
 
 
 @pytest.mark.parametrize(
@@ -305,3 +305,25 @@ def test_when_participants_made_safe_then_pseudonyms_and_listed_attributes_only(
     assert safe["region"].tolist() == ["London", "Leeds", "Leeds"]
     flat = safe.astype(str).to_numpy().ravel().tolist()
     assert not {"Tom Reed", "Helen Marsh", "Ann Lee", "t@x.org"} & set(flat)
+
+
+@pytest.mark.parametrize(
+    ("label", "rule"),
+    [("Respondent 2", "participants"), ("Speaker 4", "participants"), ("Helen Marsh", "metadata")],
+)
+def test_when_listed_label_is_generic_then_not_taken_for_a_name(tmp_path, label, rule):
+    from pipeline.anonymise.detect import people_from
+
+    tr = tmp_path / "tr"
+    tr.mkdir()
+    text = f"Facilitator: What helped?\n{label}: The hub.\nRespondent 9: Yes.\n"
+    (tr / "fg.txt").write_text(text, encoding="utf-8")
+    meta = pd.DataFrame({"interview_id": ["FG"], "file": ["fg.txt"]})
+    sheet = [{"interview_id": "FG", "speaker": s} for s in (label, "Respondent 9")]
+    people = read_participants(_write(pd.DataFrame(sheet), tmp_path / "p.csv"), {"FG"})
+    res = ingest(tr, meta, IngestParams(), participants=people)
+    t = res.turns
+    assert t.loc[t["speaker_label"] == label, "role_rule"].tolist() == [rule]
+    names = people_from(t, res.interviews, [])
+    assert (label in names) == (rule == "metadata")
+    assert "Respondent 9" not in names

@@ -20,6 +20,7 @@ from pipeline.ingest.metadata import validate_metadata
 from pipeline.ingest.parse import parse_transcript
 from pipeline.ingest.participants import (
     case_columns,
+    mark_generic_labels,
     participant_names,
     participant_rows,
     participants_frame,
@@ -79,6 +80,7 @@ def iter_ingest(
             data = path.read_bytes()
             extra = participant_names(participants, row["interview_id"])
             turns, pre, summary, warns = ingest_one(row, rel, data, params, extra)
+            mark_generic_labels(turns, extra, params)
         except Rejected as exc:
             yield "reject", reject_row(rel, row["interview_id"], exc.reason, exc.message)
             continue

@@ -2,7 +2,8 @@
 
 Columns ``interview_id`` and ``speaker`` (the label as written in the transcript, e.g.
 ``Respondent 2``, ``Speaker 3`` or a name), then any attributes (role, region, ...). A listed
-speaker is a respondent (``role_rule`` ``metadata``); an interview with two or more listed
+speaker is a respondent (``role_rule`` ``metadata`` for a name, ``participants`` for a
+generic label); an interview with two or more listed
 participants is a focus group (``case_kind`` ``focus_group`` in the interviews table, with
 ``n_participants``). The participants table (private) keeps each participant's attributes
 and what they said (``n_turns``, ``n_words``).
@@ -18,6 +19,7 @@ from pipeline.errors import QualevalError
 from pipeline.ingest.labels import speaker_key
 from pipeline.ingest.roles import RESPONDENT
 from pipeline.ingest.survey import read_sheet
+from pipeline.params import IngestParams
 
 REQUIRED = ("interview_id", "speaker")
 COUNT_COLUMNS = ("interview_id", "speaker_label", "n_turns", "n_words")
@@ -65,6 +67,20 @@ def participant_names(participants: pd.DataFrame | None, iid: str) -> dict[str, 
         return {}
     mine = participants.loc[participants["interview_id"] == iid, "speaker"]
     return dict.fromkeys(mine, RESPONDENT)
+
+
+def mark_generic_labels(turns: list[dict], names: dict[str, str], params: IngestParams) -> None:
+    """Give sheet-listed generic labels (``Respondent 2``, ``Speaker 3``) the rule ``participants``.
+
+    A listed name (``Helen Marsh``) keeps ``metadata``, so anonymise still treats it as a
+    person's name; a generic label is not one (in place).
+    """
+    generic = {
+        speaker_key(n) for n in names if params.speaker_patterns.role_of(speaker_key(n)) is not None
+    }
+    for t in turns:
+        if t["role_rule"] == "metadata" and speaker_key(t["speaker_label"]) in generic:
+            t["role_rule"] = "participants"
 
 
 def participant_rows(
