@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pandas as pd
 
@@ -64,6 +65,13 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
     codes = Codes(inputs.codebook)
     coded = attach_text(coded_segments(inputs, codes), inputs.segments)
     coded = relabel(coded, inputs.segments, case_of)
+    if case_of and inputs.topics:
+        moved = {
+            k: relabel(inputs.topics[k], inputs.segments, case_of)
+            for k in ("topic_quotes", "segment_topics")
+            if k in inputs.topics
+        }
+        inputs = replace(inputs, topics={**inputs.topics, **moved})
     attribution = attributions(iv, params.attribution, params.attribution_min_group)
     if nouns != INTERVIEWS:
         attribution = attribution.replace("Interviewee", nouns.sub("Interviewee"))
