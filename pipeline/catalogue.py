@@ -146,6 +146,15 @@ ARTEFACTS: tuple[Artefact, ...] = (
         d="one row per ingested interview: the metadata columns as given, then counts",
     ),
     _a(
+        "participants",
+        "private",
+        "participants.parquet",
+        "ingest",
+        "table",
+        d="one row per focus-group participant of data.participants, with attributes",
+        columns=("interview_id", "speaker_label", "n_turns", "n_words"),
+    ),
+    _a(
         "ingest_rejects",
         "private",
         "ingest_rejects.csv",
@@ -182,6 +191,15 @@ ARTEFACTS: tuple[Artefact, ...] = (
         "anonymise",
         "table",
         d="one row per interview: id, the shareable metadata columns, counts",
+    ),
+    _a(
+        "participants_safe",
+        "outputs",
+        "anonymised/participants.parquet",
+        "anonymise",
+        "table",
+        d="one row per focus-group participant: speaker pseudonym, shareable attributes",
+        columns=("interview_id", "speaker", "n_turns", "n_words"),
     ),
     _a(
         "anonymisation_key",

@@ -29,6 +29,71 @@ class _Block(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_SURVEY_RESERVED = {
+    "interview_id",
+    "file",
+    "case_kind",
+    "format",
+    "encoding",
+    "n_turns",
+    "n_respondent_turns",
+    "n_words",
+    "has_preamble",
+    "n_speakers",
+    "n_blank_answers",
+    "n_participants",
+}
+
+
+class SurveyParams(_Block):
+    """One open-ended survey export (.csv or .xlsx): one row per respondent, one case each."""
+
+    path: Path = Field(description="the survey file (.csv or .xlsx), relative to the project")
+    id_column: str = Field(description="the column with each respondent's unique id")
+    text_columns: list[str] = Field(
+        min_length=1, description="free-text answer columns, in question order"
+    )
+    attribute_columns: list[str] = Field(
+        default_factory=list, description="columns kept as the respondent's attributes"
+    )
+    questions: dict[str, str] = Field(
+        default_factory=dict,
+        description="text column -> the question as asked (default: the column header)",
+    )
+    sheet: str | None = Field(None, description="the .xlsx sheet (default: the first)")
+    id_prefix: str = Field("", description="prefix of the case ids (keeps them unique)")
+
+    @model_validator(mode="after")
+    def _columns_consistent(self) -> SurveyParams:
+        problems = []
+        if self.path.suffix.lower() not in {".csv", ".xlsx"}:
+            problems.append(f"path {self.path}: a survey must be a .csv or .xlsx file")
+        stray = sorted(set(self.questions) - set(self.text_columns))
+        if stray:
+            problems.append(f"questions: {', '.join(stray)} not in text_columns")
+        both = sorted(set(self.text_columns) & set(self.attribute_columns))
+        if both:
+            problems.append(f"{', '.join(both)} listed in both text_columns and attribute_columns")
+        if self.id_column in {*self.text_columns, *self.attribute_columns}:
+            problems.append(f"id_column {self.id_column!r} is also a text or attribute column")
+        reserved = sorted(set(self.attribute_columns) & _SURVEY_RESERVED)
+        if reserved:
+            problems.append(
+                f"attribute_columns: {', '.join(reserved)} are names the interviews table "
+                "uses itself; rename those columns"
+            )
+        for name, cols in (
+            ("text_columns", self.text_columns),
+            ("attribute_columns", self.attribute_columns),
+        ):
+            dups = sorted({c for c in cols if cols.count(c) > 1})
+            if dups:
+                problems.append(f"{name}: {', '.join(dups)} listed twice")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class DataParams(_Block):
     """Where the evaluation's raw inputs live (relative to the project root)."""
 
@@ -50,6 +115,15 @@ class DataParams(_Block):
     )
     gold_pii: Path | None = Field(
         None, description="sample gold (JSONL: must_remove / must_keep) for leak metrics"
+    )
+    surveys: list[SurveyParams] = Field(
+        default_factory=list,
+        description="open-ended survey exports: each row a respondent (a case of its own)",
+    )
+    participants: Path | None = Field(
+        None,
+        description="focus-group participants sheet (.csv/.xlsx): interview_id, speaker and "
+        "each participant's attributes",
     )
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import typer
 
 from pipeline.anonymise.core import AnonymiseResult, anonymise
-from pipeline.anonymise.tables import score_against_gold
+from pipeline.anonymise.tables import safe_participants, score_against_gold
 from pipeline.errors import QualevalError
 from pipeline.evaluator_files.allow_list import allow_terms
 from pipeline.evaluator_files.decisions import read_decisions
@@ -22,7 +22,7 @@ from pipeline.evaluator_files.gold import read_gold
 from pipeline.evaluator_files.register import load_register
 from pipeline.io import atomic_files, optional_path, write_json
 from pipeline.keyfile import SECRET_ENV, dumps_key
-from pipeline.params import load_params
+from pipeline.params import AnonymiseParams, load_params
 from pipeline.recognisers import registry
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,9 @@ def run_stage(
     metrics_path: Path,
     gold_report: Path | None = None,
     progress: bool = True,
+    participants: tuple[Path | None, Path | None] = (None, None),
 ) -> AnonymiseResult:
-    """Read inputs, anonymise, and write every output (all or nothing)."""
+    """Read inputs, anonymise, write every output (``participants``: in and out paths)."""
     params = load_params(params_path)
     p = params.anonymise
     registry.check_names(p.recognisers)
@@ -68,11 +69,7 @@ def run_stage(
     allow = allow_terms(allow_path, p.allow, decisions, p.default_allow_list)  # + built-in list
     gold = read_gold(gold_path) if gold_path else None
     turns, interviews = _read_turns(turns_path, interviews_path)
-    nlp = None
-    if "ner" in p.recognisers:
-        from pipeline.recognisers.ner import load_pipeline  # imports spaCy
-
-        nlp = load_pipeline(p.ner_model)
+    nlp = _load_nlp(p)
     started = time.perf_counter()
     result = anonymise(
         turns,
@@ -97,9 +94,36 @@ def run_stage(
     }
     if leaks is not None and gold_report is not None:
         targets["anonymisation_gold_leaks"] = gold_report
-    _write_outputs(targets, result, metrics, secret, leaks)
+    people = _participants(participants, turns, result, p.metadata_columns, targets)
+    _write_outputs(targets, result, metrics, secret, leaks, people)
     _log_summary(metrics, time.perf_counter() - started)
     return result
+
+
+def _load_nlp(p: AnonymiseParams) -> Any:
+    """The spaCy pipeline when the ``ner`` recogniser is on, else None."""
+    if "ner" not in p.recognisers:
+        return None
+    from pipeline.recognisers.ner import load_pipeline  # imports spaCy
+
+    return load_pipeline(p.ner_model)
+
+
+def _participants(
+    paths: tuple[Path | None, Path | None],
+    turns: pd.DataFrame,
+    result: AnonymiseResult,
+    columns: list[str],
+    targets: dict[str, Path],
+) -> pd.DataFrame:
+    """The shareable participants table (empty without ingest's); adds its target."""
+    path, out = paths
+    if out is not None:
+        targets["participants_safe"] = out
+    raw = pd.read_parquet(path) if path is not None and Path(path).is_file() else pd.DataFrame()
+    if raw.empty:
+        raw = pd.DataFrame(columns=["interview_id", "speaker_label", "n_turns", "n_words"])
+    return safe_participants(raw, turns, result.turns, columns)
 
 
 def _metrics(
@@ -125,9 +149,12 @@ def _write_outputs(
     metrics: dict[str, Any],
     secret: str | None,
     leaks: pd.DataFrame | None,
+    people: pd.DataFrame | None = None,
 ) -> None:
     """Write the outputs named in ``targets`` (artefact keys), all or nothing."""
     with atomic_files(targets) as tmp:
+        if "participants_safe" in tmp and people is not None:
+            people.to_parquet(tmp["participants_safe"], index=False)
         result.turns.to_parquet(tmp["turns"], index=False)
         result.interviews.to_parquet(tmp["interviews"], index=False)
         tmp["anonymisation_key"].write_text(dumps_key(result.key, secret), encoding="utf-8")
@@ -170,6 +197,8 @@ def main(
     mentions: Path = typer.Option(..., help="private mentions table (parquet)"),
     metrics: Path = typer.Option(..., help="metrics JSON"),
     gold_report: Path = typer.Option(None, help="private list of gold identifiers that survived"),
+    participants: Path = typer.Option(None, help="private focus-group participants (parquet)"),
+    out_participants: Path = typer.Option(None, help="safe participants table (parquet)"),
     params: Path = typer.Option(None, help="params.yaml"),
 ) -> None:
     """Anonymise the turns: pseudonyms, private key, review file, metrics."""
@@ -188,4 +217,5 @@ def main(
         mentions_path=mentions,
         metrics_path=metrics,
         gold_report=gold_report,
+        participants=(participants, out_participants),
     )

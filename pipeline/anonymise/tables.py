@@ -53,9 +53,44 @@ def safe_interviews(interviews: pd.DataFrame, columns: list[str]) -> pd.DataFram
     if "interview_date" in interviews.columns:
         dates = pd.to_datetime(interviews["interview_date"], errors="coerce")
         out["interview_month"] = dates.dt.strftime("%Y-%m").astype("string")
-    for col in ("format", "n_turns", "n_respondent_turns", "n_words", "n_speakers"):
+    counts = ("format", "n_turns", "n_respondent_turns", "n_words", "n_speakers")
+    # case columns exist only for evaluations with surveys or focus groups
+    cases = ("case_kind", "n_participants", "n_blank_answers")
+    for col in (*counts, *cases):
         if col in interviews.columns:
             out[col] = interviews[col]
+    return out.reset_index(drop=True)
+
+
+def safe_participants(
+    participants: pd.DataFrame, turns: pd.DataFrame, safe: pd.DataFrame, columns: list[str]
+) -> pd.DataFrame:
+    """Focus-group participants with their role pseudonym and shareable attributes only.
+
+    ``speaker`` is the participant's pseudonym in the anonymised turns (``Respondent 2``),
+    empty for a listed participant who never speaks; attributes are the ``columns`` the
+    participants sheet has (``anonymise.metadata_columns``), after the counts. Names are
+    never copied.
+    """
+    keep = [c for c in columns if c in participants.columns]
+    out_cols = ["interview_id", "speaker", "n_turns", "n_words", *keep]
+    if participants.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in out_cols}).astype(
+            {"n_turns": "int64", "n_words": "int64"}
+        )
+    pseudo = pd.DataFrame(
+        {
+            "interview_id": turns["interview_id"].astype(str).to_numpy(),
+            "speaker_label": turns["speaker_label"].astype(str).to_numpy(),
+            "speaker": safe["speaker"].astype(str).to_numpy(),
+        }
+    ).drop_duplicates(["interview_id", "speaker_label"])
+    p = participants.assign(interview_id=participants["interview_id"].astype(str))
+    p = p.merge(pseudo, on=["interview_id", "speaker_label"], how="left")
+    p["speaker"] = p["speaker"].fillna("")
+    out = p[out_cols].copy()
+    for c in ["interview_id", "speaker", *keep]:
+        out[c] = out[c].astype("string")
     return out.reset_index(drop=True)
 
 

@@ -8,7 +8,7 @@ DataFrames.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -18,8 +18,16 @@ from pipeline.errors import QualevalError
 from pipeline.ingest.discover import discover
 from pipeline.ingest.metadata import validate_metadata
 from pipeline.ingest.parse import parse_transcript
+from pipeline.ingest.participants import (
+    case_columns,
+    mark_generic_labels,
+    participant_names,
+    participant_rows,
+    participants_frame,
+)
 from pipeline.ingest.rejected import Rejected
 from pipeline.ingest.roles import assign_roles, metadata_names
+from pipeline.ingest.survey import iter_survey
 from pipeline.ingest.tables import (
     IngestResult,
     interview_row,
@@ -28,7 +36,7 @@ from pipeline.ingest.tables import (
     to_frames,
     turn_rows,
 )
-from pipeline.params import IngestParams
+from pipeline.params import IngestParams, SurveyParams
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +49,14 @@ NO_RESPONDENT = (
 
 
 def ingest_one(
-    row: dict, rel: str, data: bytes, params: IngestParams
+    row: dict, rel: str, data: bytes, params: IngestParams, extra_names: dict | None = None
 ) -> tuple[list[dict], list[dict], dict, list[str]]:
-    """Parse one transcript into turn rows, preamble rows and an interview summary row."""
-    names = metadata_names(row, params)
+    """Parse one transcript into turn rows, preamble rows and an interview summary row.
+
+    ``extra_names`` (speaker -> role, e.g. focus-group participants) add to the metadata's
+    name columns.
+    """
+    names = {**(extra_names or {}), **metadata_names(row, params)}
     parsed = parse_transcript(rel, data, params, known_names=names)
     roles = assign_roles(parsed.turns, params, names)
     iid = row["interview_id"]
@@ -60,10 +72,12 @@ def iter_ingest(
     params: IngestParams,
     progress: bool = False,
     metadata_dir: Path | None = None,
+    participants: pd.DataFrame | None = None,
 ) -> Iterator[tuple[str, object]]:
-    """Stream ``("turns"|"preamble"|"interview"|"reject"|"warning", payload)`` per file.
+    """Stream ``("turns"|"preamble"|"interview"|"participants"|"reject"|"warning", payload)``.
 
-    Streaming keeps memory flat for large corpora; :func:`ingest` collects it.
+    One group per file; streaming keeps memory flat for large corpora; :func:`ingest`
+    collects it. With a participants sheet, each transcript's listed participants follow it.
     ``metadata_dir`` (the metadata file's folder) lets ``file`` values be relative to it.
     """
     pairs, rejects = discover(Path(transcripts_dir), metadata, params, metadata_dir)
@@ -73,7 +87,9 @@ def iter_ingest(
         rel = path.relative_to(transcripts_dir).as_posix()
         try:
             data = path.read_bytes()
-            turns, pre, summary, warns = ingest_one(row, rel, data, params)
+            extra = participant_names(participants, row["interview_id"])
+            turns, pre, summary, warns = ingest_one(row, rel, data, params, extra)
+            mark_generic_labels(turns, extra, params)
         except Rejected as exc:
             yield "reject", reject_row(rel, row["interview_id"], exc.reason, exc.message)
             continue
@@ -84,12 +100,35 @@ def iter_ingest(
         if not summary["n_respondent_turns"]:
             yield "reject", reject_row(rel, row["interview_id"], *NO_RESPONDENT)
             continue
-        for w in warns:
+        people, missing = participant_rows(participants, row["interview_id"], turns)
+        if participants is not None:
+            summary.update(case_columns(len(people)))
+        for w in [*warns, *missing]:
             yield "warning", f"{rel}: {w}"
         yield "turns", turns
         if pre:
             yield "preamble", pre
+        if people:
+            yield "participants", people
         yield "interview", summary
+
+
+def _events(
+    transcripts_dir: Path,
+    metadata: pd.DataFrame,
+    params: IngestParams,
+    progress: bool,
+    cases: tuple[Sequence[SurveyParams], pd.DataFrame | None],
+    metadata_dir: Path | None = None,
+) -> Iterator[tuple[str, object]]:
+    """The transcripts' events (when the metadata lists any), then each survey's."""
+    surveys, participants = cases
+    if len(metadata) or not surveys:
+        yield from iter_ingest(
+            Path(transcripts_dir), metadata, params, progress, metadata_dir, participants
+        )
+    for spec in surveys:
+        yield from iter_survey(spec)
 
 
 def ingest(
@@ -99,44 +138,73 @@ def ingest(
     source: str = "metadata",
     progress: bool = False,
     metadata_dir: Path | None = None,
+    surveys: Sequence[SurveyParams] = (),
+    participants: pd.DataFrame | None = None,
 ) -> IngestResult:
     """Run the stage in memory (for tests, notebooks and ``qualeval run``).
 
     A listed file that cannot be ingested, and an interview with no respondent turn, are
     rejects: under ``strict`` (the default) they stop the run, every one listed at once;
-    otherwise they are left out of every table (and counted in the metrics).
+    otherwise they are left out of every table (and counted in the metrics). A survey
+    respondent with no answer at all is recorded (``no_answers``) and never stops the run.
 
-    ``metadata_dir`` is the metadata file's folder (``file`` values may be relative to it).
+    ``metadata_dir`` is the metadata file's folder (``file`` values may be relative to it);
+    ``surveys`` add one case per respondent (:mod:`.survey`); ``participants`` (a checked
+    participants sheet, :mod:`.participants`) marks focus groups and their people.
 
     Raises:
         QualevalError: for invalid metadata, any reject under ``strict``, or no usable
             transcript.
     """
     metadata = validate_metadata(metadata, source)
-    turns, pre, interviews, rejects, warnings = [], [], [], [], []
-    for kind, payload in iter_ingest(
-        Path(transcripts_dir), metadata, params, progress, metadata_dir
-    ):
+    got: dict[str, list] = {k: [] for k in ("turns", "preamble", "interview", "participants")}
+    rejects, warnings = [], []
+    events = _events(
+        transcripts_dir, metadata, params, progress, (surveys, participants), metadata_dir
+    )
+    for kind, payload in events:
         if kind == "reject":
             rejects.append(payload)
         elif kind == "warning":
             log.warning("%s", payload)
             warnings.append(payload)
-        elif kind == "turns":
-            turns.extend(payload)
-        elif kind == "preamble":
-            pre.extend(payload)
+        elif kind == "interview":
+            got["interview"].append(payload)
         else:
-            interviews.append(payload)
+            got[kind].extend(payload)
     _handle_rejects(rejects, params)
+    interviews = _complete_cases(got["interview"])
     if not interviews:
         raise QualevalError(_nothing_ingested(rejects, transcripts_dir))
-    return to_frames(turns, pre, interviews, rejects, warnings)
+    result = to_frames(got["turns"], got["preamble"], interviews, rejects, warnings)
+    result.participants = participants_frame(got["participants"])
+    return result
+
+
+def _complete_cases(interviews: list[dict]) -> list[dict]:
+    """Give every row the case columns any row has; a case id used twice is an error.
+
+    Raises:
+        QualevalError: when a survey respondent's id equals another case's id.
+    """
+    seen: dict[str, str] = {}
+    for r in interviews:
+        iid = r["interview_id"]
+        if iid in seen:
+            raise QualevalError(
+                f"case id {iid!r} is used by {seen[iid]} and {r['file']}; set "
+                "data.surveys[].id_prefix so survey respondents get ids of their own"
+            )
+        seen[iid] = r["file"]
+    defaults = {"case_kind": "interview", "n_participants": 0, "n_blank_answers": 0}
+    present = {k: v for k, v in defaults.items() if any(k in r for r in interviews)}
+    return [{**r, **{k: v for k, v in present.items() if k not in r}} for r in interviews]
 
 
 def _handle_rejects(rejects: list[dict], params: IngestParams) -> None:
     """Stop on any reject under ``strict``, listing them all; otherwise warn about each."""
-    listed = [r for r in rejects if r["interview_id"]]  # the others are stray files
+    # stray files (no metadata row) and blank survey respondents never stop a run
+    listed = [r for r in rejects if r["interview_id"] and r["reason"] != "no_answers"]
     lines = [f"{r['file']}: {r['message']} [{r['reason']}]" for r in listed]
     if listed and params.strict:
         raise QualevalError(
@@ -149,7 +217,7 @@ def _handle_rejects(rejects: list[dict], params: IngestParams) -> None:
     for line in lines:
         log.warning("excluded %s", line)
     for r in rejects:
-        if not r["interview_id"]:
+        if r not in listed:
             log.warning("skipped %s: %s [%s]", r["file"], r["message"], r["reason"])
 
 

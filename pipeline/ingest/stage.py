@@ -6,15 +6,17 @@ import logging
 import time
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
 
 from pipeline.ingest.core import ingest
 from pipeline.ingest.metadata import read_metadata
+from pipeline.ingest.participants import read_participants
 from pipeline.ingest.tables import PREAMBLE_SCHEMA, TURN_SCHEMA, IngestResult
 from pipeline.io import atomic_files, write_json
-from pipeline.params import load_params
+from pipeline.params import DataParams, load_params
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ def write_outputs(
     rejects_path: Path,
     metrics_path: Path | None,
     row_group_size: int = 100_000,
+    participants_path: Path | None = None,
 ) -> None:
     """Write every table all-or-nothing (temporary files renamed at the end)."""
     targets = {
@@ -37,7 +40,11 @@ def write_outputs(
     }
     if metrics_path is not None:
         targets["ingest_metrics"] = metrics_path
+    if participants_path is not None:
+        targets["participants"] = participants_path
     with atomic_files(targets) as tmp:
+        if participants_path is not None:
+            result.participants.to_parquet(tmp["participants"], index=False)
         table = pa.Table.from_pandas(result.turns, schema=TURN_SCHEMA, preserve_index=False)
         pq.write_table(table, tmp["turns_raw"], row_group_size=row_group_size)
         pq.write_table(
@@ -50,6 +57,21 @@ def write_outputs(
             write_json(tmp["ingest_metrics"], result.metrics())
 
 
+def _metadata_and_participants(
+    metadata_path: Path, data: DataParams
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The metadata sheet (empty for a survey-only evaluation) and the participants sheet."""
+    if data.surveys and not Path(metadata_path).is_file():
+        log.info("no metadata sheet at %s: surveys only", metadata_path)
+        meta = pd.DataFrame({"interview_id": [], "file": []}, dtype=str)
+    else:
+        meta = read_metadata(metadata_path)
+    if data.participants is None:
+        return meta, None
+    ids = set(meta["interview_id"].astype(str).str.strip())
+    return meta, read_participants(data.participants, ids)
+
+
 def run_stage(
     params_path: Path | None,
     transcripts: Path,
@@ -59,11 +81,16 @@ def run_stage(
     interviews: Path,
     rejects: Path,
     metrics: Path | None,
+    participants: Path | None = None,
 ) -> IngestResult:
-    """Load params and metadata, ingest, write outputs; shared by ``main`` and ``qualeval run``."""
+    """Load params and metadata, ingest, write outputs; shared by ``main`` and ``qualeval run``.
+
+    ``data.surveys`` and ``data.participants`` of the params file add survey respondents and
+    focus-group participants; with surveys, a missing metadata sheet means no transcripts.
+    """
     params = load_params(params_path)
     t0 = time.perf_counter()
-    meta = read_metadata(metadata_path)
+    meta, people = _metadata_and_participants(metadata_path, params.data)
     result = ingest(
         transcripts,
         meta,
@@ -71,9 +98,18 @@ def run_stage(
         source=str(metadata_path),
         progress=True,
         metadata_dir=Path(metadata_path).parent,
+        surveys=params.data.surveys,
+        participants=people,
     )
     write_outputs(
-        result, turns, preamble, interviews, rejects, metrics, params.ingest.row_group_size
+        result,
+        turns,
+        preamble,
+        interviews,
+        rejects,
+        metrics,
+        params.ingest.row_group_size,
+        participants,
     )
     m = result.metrics()
     log.info(
@@ -94,8 +130,13 @@ def main(
     preamble: Path = typer.Option(..., help="output: preamble table (.parquet, private)"),
     interviews: Path = typer.Option(..., help="output: interviews table (.parquet, private)"),
     rejects: Path = typer.Option(..., help="output: rejected files (.csv, private)"),
+    participants: Path = typer.Option(
+        None, help="output: focus-group participants (.parquet, private)"
+    ),
     metrics: Path = typer.Option(None, help="output: counts as JSON (safe, DVC metrics)"),
     params: Path = typer.Option(None, help="params.yaml (default: ./params.yaml if present)"),
 ) -> None:
     """Parse transcripts into the turns table."""
-    run_stage(params, transcripts, metadata, turns, preamble, interviews, rejects, metrics)
+    run_stage(
+        params, transcripts, metadata, turns, preamble, interviews, rejects, metrics, participants
+    )

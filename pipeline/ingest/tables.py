@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -59,11 +59,32 @@ class IngestResult:
     interviews: pd.DataFrame
     rejects: pd.DataFrame
     warnings: list[str]
+    participants: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def metrics(self) -> dict[str, Any]:
-        """Counts for ``outputs/metrics/ingest.json`` (no text, no names)."""
+        """Counts for ``outputs/metrics/ingest.json`` (no text, no names).
+
+        With surveys or a participants sheet, the counts of each case kind follow.
+        """
         t = self.turns
         resp = t[t["speaker_role"] == RESPONDENT]
+        return {**self._counts(t, resp), **self._case_counts()}
+
+    def _case_counts(self) -> dict[str, int]:
+        iv = self.interviews
+        if "case_kind" not in iv.columns:
+            return {}
+        kinds = iv["case_kind"]
+        return {
+            "survey_respondents": int((kinds == "survey").sum()),
+            "survey_blank_answers": int(iv["n_blank_answers"].sum())
+            if "n_blank_answers" in iv.columns
+            else 0,
+            "focus_groups": int((kinds == "focus_group").sum()),
+            "participants": int(self.participants.shape[0]),
+        }
+
+    def _counts(self, t: pd.DataFrame, resp: pd.DataFrame) -> dict[str, int]:
         return {
             "interviews": int(self.interviews.shape[0]),
             "rejected_files": int(self.rejects.shape[0]),

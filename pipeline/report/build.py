@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pandas as pd
 
 from pipeline.errors import QualevalError
 from pipeline.params import ReportParams
+from pipeline.report.cases import relabel, split_focus_groups
 from pipeline.report.codes import Codes, attach_text, coded_segments
-from pipeline.report.model import Inputs, Report
+from pipeline.report.model import Inputs, Report, Table
+from pipeline.report.nouns import INTERVIEWS, Nouns, nouns_for
 from pipeline.report.prose import attributions, scale_note
 from pipeline.report.summary import executive_summary, report_intro, topics_summary
 from pipeline.report.tables import TableContext, build_tables
@@ -56,20 +59,56 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
         QualevalError: when there are no interviews, or the coding does not match the
             codebook, the interviews or the segments.
     """
-    iv, params = _prepare_interviews(inputs.interviews, params)
+    people, case_of = split_focus_groups(inputs.interviews, inputs)
+    iv, params = _prepare_interviews(people, params)
+    nouns = nouns_for(iv)
     codes = Codes(inputs.codebook)
     coded = attach_text(coded_segments(inputs, codes), inputs.segments)
+    coded = relabel(coded, inputs.segments, case_of)
+    if case_of and inputs.topics:
+        moved = {
+            k: relabel(inputs.topics[k], inputs.segments, case_of)
+            for k in ("topic_quotes", "segment_topics")
+            if k in inputs.topics
+        }
+        inputs = replace(inputs, topics={**inputs.topics, **moved})
     attribution = attributions(iv, params.attribution, params.attribution_min_group)
+    if nouns != INTERVIEWS:
+        attribution = attribution.replace("Interviewee", nouns.sub("Interviewee"))
     tables = build_tables(TableContext(inputs, iv, coded, codes, attribution, params))
+    tables = [reworded(t, nouns) for t in tables]
     frame = {t.key: t.frame for t in tables}
     return Report(
         title=params.title,
-        intro=report_intro(inputs, iv, params),
+        intro=report_intro(inputs, iv, params, nouns),
         themes=executive_summary(
-            frame["theme_prevalence"], frame["quotes_bank"], codes, len(iv), params
+            frame["theme_prevalence"], frame["quotes_bank"], codes, len(iv), params, nouns
         ),
-        topics_summary=topics_summary(inputs.topics is not None, frame["emergent_topics"]),
+        topics_summary=topics_summary(inputs.topics is not None, frame["emergent_topics"], nouns),
         tables=tables,
         evidence=frame["evidence"],
-        scale_note=scale_note(params.quantifiers),
+        scale_note=nouns.sub(scale_note(params.quantifiers)),
+    )
+
+
+def reworded(table: Table, nouns: Nouns) -> Table:
+    """``table`` with the report's own words for its cases (title, note, methods items).
+
+    Data (quotes, codebook labels, metadata values) is never rewritten; only the framework
+    matrix's ``Interview`` column and the methods table's items and quantifier scale are.
+    """
+    if nouns == INTERVIEWS:
+        return table
+    frame = table.frame.rename(columns={"Interview": nouns.sub("Interview")})
+    if table.key == "methods":
+        frame = frame.assign(item=frame["item"].map(nouns.sub))
+        scale = frame["item"] == "Quantifier scale"
+        frame.loc[scale, "value"] = frame.loc[scale, "value"].map(nouns.sub)
+    return Table(
+        table.key,
+        table.number,
+        nouns.sub(table.title),
+        frame,
+        nouns.sub(table.note),
+        table.report_frame,
     )

@@ -130,18 +130,25 @@ def read_inputs(
     turns_path: Path | None = None,
     pseudonyms: dict[str, str] | None = None,
     topics_dir: Path | None = None,
+    participants_path: Path | None = None,
 ) -> Inputs:
     """Read and check every input of the report stage.
 
     ``turns_path`` (the anonymised turns) and ``pseudonyms`` give the anonymisation summary;
     ``agreement_path`` the coding's agreement with human codes; ``ingest_metrics_path`` the
-    interviews excluded at ingest (``excluded_by_reason``); ``topics_dir`` the topics.
+    interviews excluded at ingest (``excluded_by_reason``); ``topics_dir`` the topics;
+    ``participants_path`` the anonymised focus-group participants (the turns' speakers then
+    let the report count each participant, :mod:`.cases`).
     """
-    replacements = None
+    replacements, speakers, participants = None, None, None
     templates = pseudonyms if pseudonyms is not None else AnonymiseParams().pseudonyms
     if turns_path is not None:
         turns = _read_parquet(turns_path, "anonymised turns", TURN_COLUMNS, "anonymise")
         replacements = placeholder_counts(turns, templates)
+        cols = [c for c in ("interview_id", "turn_index", "speaker", "speaker_role") if c in turns]
+        speakers = turns[cols] if len(cols) == 4 else None
+    if participants_path is not None and Path(participants_path).is_file():
+        participants = pd.read_parquet(participants_path)
     return Inputs(
         interviews=_read_parquet(
             interviews_path, "anonymised interviews table", INTERVIEW_COLUMNS, "anonymise"
@@ -156,4 +163,6 @@ def read_inputs(
         replacements=replacements,
         topics=None if topics_dir is None else read_topics(topics_dir),
         pseudonyms=dict(templates),
+        speakers=speakers,
+        participants=participants,
     )

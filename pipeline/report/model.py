@@ -90,6 +90,8 @@ class Inputs:
     replacements: dict[str, int] | None = None  # placeholders in the anonymised turns, by type
     topics: dict[str, pd.DataFrame] | None = None
     pseudonyms: dict[str, str] | None = None  # the templates; None: the built-in ones
+    speakers: pd.DataFrame | None = None  # interview_id, turn_index, speaker, speaker_role
+    participants: pd.DataFrame | None = None  # anonymised focus-group participants
 
 
 def empty_evidence() -> pd.DataFrame:

@@ -102,6 +102,9 @@ def main(
     topics_dir: Path = typer.Option(
         None, help="the topics stage's folder (outputs/topics); omitted: topics not reported"
     ),
+    participants: Path = typer.Option(
+        None, help="anonymised focus-group participants (parquet): count each participant"
+    ),
     tables_dir: Path = typer.Option(..., help="folder for the table CSVs and the XLSX"),
     report_md: Path = typer.Option(..., help="report to write (.md)"),
     report_html: Path = typer.Option(..., help="report to write (.html)"),
@@ -120,6 +123,7 @@ def main(
         turns_path=turns,
         pseudonyms=load_params(params).anonymise.pseudonyms,
         topics_dir=topics_dir,
+        participants_path=participants,
     )
     run_stage(
         params,

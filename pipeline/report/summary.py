@@ -11,21 +11,24 @@ import pandas as pd
 from pipeline.params import ReportParams
 from pipeline.report.codes import Codes
 from pipeline.report.model import Inputs, Quote, ThemeSummary
+from pipeline.report.nouns import INTERVIEWS, Nouns
 from pipeline.report.prose import attribute_title, display_value, gloss, lower_first, phrase
 from pipeline.report.tables import TOPICS_NOT_RUN, table_number
 
 
-def _headline(t: str, k: int, n: int, leaves: list[str], codes: Codes, params: ReportParams):
+def _headline(
+    t: str, k: int, n: int, leaves: list[str], codes: Codes, params: ReportParams, person: str
+):
     label = codes.label(t)
     if k == 0:
-        return f"No interviewee described any {lower_first(label)} theme."
+        return f"No {person} described any {lower_first(label)} theme."
     if leaves:
         return (
-            f"{phrase(k, n, params.quantifiers)} described at least one of the {len(leaves)} "
-            f"sub-themes of {lower_first(label)}."
+            f"{phrase(k, n, params.quantifiers, person)} described at least one of the "
+            f"{len(leaves)} sub-themes of {lower_first(label)}."
         )
     return (
-        f"{phrase(k, n, params.quantifiers)} described {lower_first(label)} "
+        f"{phrase(k, n, params.quantifiers, person)} described {lower_first(label)} "
         f"({gloss(codes.by_id[t].definition)})."
     )
 
@@ -53,6 +56,7 @@ def executive_summary(
     codes: Codes,
     n: int,
     params: ReportParams,
+    nouns: Nouns = INTERVIEWS,
 ) -> list[ThemeSummary]:
     """Key findings per theme: sentences from theme prevalence, quotes from the quotes bank."""
     scale = params.quantifiers
@@ -61,7 +65,8 @@ def executive_summary(
     for t in codes.themes:
         k = int(prev.at[t, "n_interviews"])
         leaves = [c for c in codes.leaves_of[t] if c != t]
-        summary = ThemeSummary(t, codes.label(t), _headline(t, k, n, leaves, codes, params))
+        headline = _headline(t, k, n, leaves, codes, params, nouns.person)
+        summary = ThemeSummary(t, codes.label(t), headline)
         ranked = sorted(
             (c for c in leaves if int(prev.at[c, "n_interviews"]) >= params.min_finding_interviews),
             key=lambda c: (-int(prev.at[c, "n_interviews"]), codes.order[c]),
@@ -69,7 +74,7 @@ def executive_summary(
         for c in ranked:
             kc = int(prev.at[c, "n_interviews"])
             summary.findings.append(
-                f"{phrase(kc, n, scale)} described {lower_first(codes.label(c))} "
+                f"{phrase(kc, n, scale, nouns.person)} described {lower_first(codes.label(c))} "
                 f"({gloss(codes.by_id[c].definition)})."
             )
         summary.quotes = _summary_quotes(quotes, ranked, params)
@@ -77,7 +82,9 @@ def executive_summary(
     return out
 
 
-def topics_summary(topics_ran: bool, emergent: pd.DataFrame) -> list[str]:
+def topics_summary(
+    topics_ran: bool, emergent: pd.DataFrame, nouns: Nouns = INTERVIEWS
+) -> list[str]:
     """The emergent topics in a sentence, from the emergent topics table."""
     if not topics_ran:
         return [TOPICS_NOT_RUN]
@@ -87,7 +94,8 @@ def topics_summary(topics_ran: bool, emergent: pd.DataFrame) -> list[str]:
             "covered by a code of the codebook."
         ]
     labels = "; ".join(
-        f"“{r.label}” ({r.n_interviews} interview{'s' if r.n_interviews != 1 else ''})"
+        f"“{r.label}” "
+        + nouns.sub(f"({r.n_interviews} interview{'s' if r.n_interviews != 1 else ''})")
         for r in emergent.itertuples()
     )
     n = len(emergent)
@@ -97,21 +105,27 @@ def topics_summary(topics_ran: bool, emergent: pd.DataFrame) -> list[str]:
     ]
 
 
-def report_intro(inputs: Inputs, interviews: pd.DataFrame, params: ReportParams) -> list[str]:
+def report_intro(
+    inputs: Inputs, interviews: pd.DataFrame, params: ReportParams, nouns: Nouns = INTERVIEWS
+) -> list[str]:
     """The opening paragraphs: the sample, the codebook, agreement, and the evidence trail."""
     iv = interviews
     n = len(iv)
     months = sorted(v for v in iv.get("interview_month", pd.Series(dtype=str)).dropna().astype(str))
     roles = iv[params.group_by].map(display_value).nunique()
     intro = [
-        f"This report summarises {n} anonymised interview{'s' if n != 1 else ''} with "
-        f"{roles} {attribute_title(params.group_by).lower()}{'s' if roles != 1 else ''}"
-        + (f", conducted between {months[0]} and {months[-1]}" if months else "")
+        nouns.sub(
+            f"This report summarises {n} anonymised interview{'s' if n != 1 else ''} with "
+            f"{roles} {attribute_title(params.group_by).lower()}{'s' if roles != 1 else ''}"
+            + (f", conducted between {months[0]} and {months[-1]}" if months else "")
+        )
         + ". Themes were coded automatically with the codebook "
         f"“{inputs.codebook.name or 'unnamed'}”"
         + (f" (version {inputs.codebook.version})" if inputs.codebook.version else "")
-        + "; a count is the number of interviews in which at least one segment was coded with "
-        "the theme.",
+        + nouns.sub(
+            "; a count is the number of interviews in which at least one segment was coded "
+            "with the theme."
+        ),
     ]
     if inputs.excluded:
         k = sum(inputs.excluded.values())
