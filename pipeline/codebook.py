@@ -220,6 +220,17 @@ class Codebook(BaseModel):
         out += [(None, "uncoded", t) for t in self.uncoded]
         return out
 
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of the codebook's text in lower case: the evaluator's analytic vocabulary.
+
+        Labels, definitions, include/exclude criteria, examples, keywords and uncoded
+        examples all count.
+        """
+        texts = [self.name or "", *(t for _, _, t in self.material_items())]
+        for code in self.codes:
+            texts += [code.label, *getattr(code, "keywords", [])]
+        return frozenset(w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", str(t)))
+
     def material(self, code_id: str) -> str:
         """A code's material as one readable text (for people: notebooks, review).
 

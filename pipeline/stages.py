@@ -111,6 +111,7 @@ STAGES: tuple[Stage, ...] = (
             ("decisions", "data.review_decisions"),
             ("allow_list", "data.allow_list"),
             ("gold", "data.gold_pii"),
+            ("codebook", "codebook"),
             ("out_turns", "@turns"),
             ("out_interviews", "@interviews"),
             ("key", "@anonymisation_key"),

@@ -375,6 +375,45 @@ def test_when_untrusted_name_is_a_common_word_at_sentence_start_then_dropped():
     assert not detect._common_word_at_sentence_start(text, trusted, detect._lowercase_words([text]))
 
 
+@pytest.mark.parametrize(
+    ("vocabulary", "recogniser", "kept"),
+    [
+        (frozenset(), "ner", True),  # nothing says it is a common word
+        (frozenset({"childcare", "barrier"}), "ner", False),  # the codebook's own word
+        (frozenset({"childcare"}), "register", True),  # the evaluator named it: trusted
+    ],
+)
+def test_when_codebook_vocabulary_given_then_untrusted_sentence_start_word_dropped(
+    vocabulary, recogniser, kept
+):
+    from pipeline.recognisers.base import Detection
+
+    text = "Childcare was the biggest barrier for us."
+    det = Detection(0, 9, "place", recogniser, 0.85, "Childcare")
+    out = detect.filter_detections([text], [[det]], set(), 0.5, vocabulary)
+    assert (out.kept_by_row == [[det]]) is kept
+    assert out.dropped.get("implausible", 0) == (0 if kept else 1)
+
+
+def test_when_codebook_read_then_vocabulary_has_its_words_in_lower_case():
+    from pipeline.codebook import parse_codebook
+
+    book = parse_codebook(
+        {
+            "codes": [
+                {
+                    "id": "access",
+                    "label": "Access",
+                    "definition": "Childcare and transport barriers to using the hub.",
+                    "examples": ["Childcare was the biggest barrier."],
+                }
+            ]
+        },
+        "codebook.yaml",
+    )
+    assert {"childcare", "barrier", "access", "transport"} <= book.vocabulary()
+
+
 @pytest.mark.parametrize(("min_score", "spread"), [(0.7, 0), (0.5, 1)])
 def test_when_detection_less_confident_than_propagate_min_score_then_not_spread(min_score, spread):
     from pipeline.recognisers.base import Detection

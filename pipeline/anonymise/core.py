@@ -76,6 +76,7 @@ def anonymise(
     name_columns: list[str] | None = None,
     nlp: Any = None,
     progress: bool = True,
+    vocabulary: frozenset[str] = frozenset(),
 ) -> AnonymiseResult:
     """Anonymise the turns table (pure: no file I/O).
 
@@ -89,6 +90,7 @@ def anonymise(
         name_columns: metadata columns holding people's names.
         nlp: a loaded spaCy pipeline for the ``ner`` recogniser (None: no NER).
         progress: show a progress bar.
+        vocabulary: lower-case words of the evaluator's codebook (its analytic vocabulary).
     """
     started = time.perf_counter()
     register = register or []
@@ -102,7 +104,9 @@ def anonymise(
     names, recognisers = build_recognisers(params, decisions, register, people, nlp)
     priority = {name: i for i, name in enumerate(names)}
     allow_keys = allow_keys_of(allow, params, decisions)
-    found, protected = _detections(texts, recognisers, nlp, params, progress, allow_keys)
+    found, protected = _detections(
+        texts, recognisers, nlp, params, progress, (allow_keys, vocabulary)
+    )
     mentions, uf = _link(
         texts, interview_of, found, priority, protected, allow_keys, params, decisions
     )
@@ -129,9 +133,13 @@ def _detections(
     nlp: Any,
     params: AnonymiseParams,
     progress: bool,
-    allow_keys: set[str],
+    known: tuple[set[str], frozenset[str]],
 ) -> tuple[Filtered, list[list[Detection]]]:
-    """Run the recognisers, trim and filter their detections; also the allowed spans."""
+    """Run the recognisers, trim and filter their detections; also the allowed spans.
+
+    ``known`` is the allowed phrases and the codebook's vocabulary.
+    """
+    allow_keys, vocabulary = known
     raw = detect(
         texts,
         recognisers,
@@ -145,7 +153,8 @@ def _detections(
     allow_index = allow_index_of(allow_keys)
     protected = protected_spans(texts, allow_index)
     raw = trim_allowed(texts, raw, allow_index, protected)
-    return filter_detections(texts, raw, allow_keys, params.min_score), protected
+    filtered = filter_detections(texts, raw, allow_keys, params.min_score, vocabulary)
+    return filtered, protected
 
 
 def _link(

@@ -337,10 +337,19 @@ class Filtered:
 
 
 def filter_detections(
-    texts: Sequence[str], raw: list[list[Detection]], allow_keys: set[str], min_score: float
+    texts: Sequence[str],
+    raw: list[list[Detection]],
+    allow_keys: set[str],
+    min_score: float,
+    vocabulary: frozenset[str] = frozenset(),
 ) -> Filtered:
-    """Drop allowed, low-scoring and implausible detections, recording why."""
-    common = _lowercase_words(texts)
+    """Drop allowed, low-scoring and implausible detections, recording why.
+
+    ``vocabulary`` (the codebook's words, lower case) counts as common words too: a word the
+    evaluator uses to describe the analysis ("Childcare was the biggest barrier") is not a
+    name at the start of a sentence.
+    """
+    common = _lowercase_words(texts) | vocabulary
     out = Filtered()
     for row, dets in enumerate(raw):
         keep = []

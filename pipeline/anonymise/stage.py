@@ -15,6 +15,7 @@ import typer
 
 from pipeline.anonymise.core import AnonymiseResult, anonymise
 from pipeline.anonymise.tables import safe_participants, score_against_gold
+from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.evaluator_files.allow_list import allow_terms
 from pipeline.evaluator_files.decisions import read_decisions
@@ -59,14 +60,16 @@ def run_stage(
     gold_report: Path | None = None,
     progress: bool = True,
     participants: tuple[Path | None, Path | None] = (None, None),
+    codebook_path: Path | None = None,
 ) -> AnonymiseResult:
-    """Read inputs, anonymise, write every output (``participants``: in and out paths)."""
+    """Read inputs, anonymise, write every output (``participants``: in and out paths).
+
+    The codebook (``codebook_path``), when given, lends its words as common vocabulary.
+    """
     params = load_params(params_path)
     p = params.anonymise
     registry.check_names(p.recognisers)
-    register = load_register(register_path)
-    decisions = read_decisions(decisions_path)
-    allow = allow_terms(allow_path, p.allow, decisions, p.default_allow_list)  # + built-in list
+    register, decisions, allow = _evaluator_files(p, register_path, decisions_path, allow_path)
     gold = read_gold(gold_path) if gold_path else None
     turns, interviews = _read_turns(turns_path, interviews_path)
     nlp = _load_nlp(p)
@@ -81,6 +84,7 @@ def run_stage(
         name_columns=params.ingest.name_columns,
         nlp=nlp,
         progress=progress,
+        vocabulary=_vocabulary(codebook_path),
     )
     secret = os.environ.get(SECRET_ENV) or None
     metrics, leaks = _metrics(result, turns, gold, secret)
@@ -124,6 +128,23 @@ def _participants(
     if raw.empty:
         raw = pd.DataFrame(columns=["interview_id", "speaker_label", "n_turns", "n_words"])
     return safe_participants(raw, turns, result.turns, columns)
+
+
+def _evaluator_files(
+    p: AnonymiseParams,
+    register_path: Path | None,
+    decisions_path: Path | None,
+    allow_path: Path | None,
+) -> tuple[list[Any], Any, list[str]]:
+    """The register, the review decisions and every allowed term (with the built-in list)."""
+    decisions = read_decisions(decisions_path)
+    allow = allow_terms(allow_path, p.allow, decisions, p.default_allow_list)
+    return load_register(register_path), decisions, allow
+
+
+def _vocabulary(codebook_path: Path | None) -> frozenset[str]:
+    """The codebook's words (none without a codebook)."""
+    return load_codebook(codebook_path).vocabulary() if codebook_path else frozenset()
 
 
 def _metrics(
@@ -199,6 +220,7 @@ def main(
     gold_report: Path = typer.Option(None, help="private list of gold identifiers that survived"),
     participants: Path = typer.Option(None, help="private focus-group participants (parquet)"),
     out_participants: Path = typer.Option(None, help="safe participants table (parquet)"),
+    codebook: Path = typer.Option(None, help="the codebook (its words are not names)"),
     params: Path = typer.Option(None, help="params.yaml"),
 ) -> None:
     """Anonymise the turns: pseudonyms, private key, review file, metrics."""
@@ -218,4 +240,5 @@ def main(
         metrics_path=metrics,
         gold_report=gold_report,
         participants=(participants, out_participants),
+        codebook_path=optional_path(codebook),
     )
