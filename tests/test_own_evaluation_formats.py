@@ -231,7 +231,11 @@ def _assert_gate_passed(proj: Path) -> None:
     assert ingest["interviews"] == len(ROWS) + len(SURVEY), ingest  # every case
     assert ingest["survey_respondents"] == len(SURVEY), ingest
     turns = pd.read_parquet(out / "anonymised" / "turns.parquet")
-    assert set(turns["interview_id"]) >= set(ROWS)
+    # every transcript read with its roles: two questions, two answers each
+    roles = turns[turns["interview_id"].isin(ROWS)].groupby("interview_id")["speaker_role"]
+    assert {k: sorted(v) for k, v in roles} == {
+        iid: ["interviewer", "interviewer", "respondent", "respondent"] for iid in ROWS
+    }
     text = "\n".join(turns["text"].astype(str))
     assert [t for t in NATIONAL_TERMS if not re.search(rf"\b{t}\b", text)] == []
     for f in out.rglob("*"):
