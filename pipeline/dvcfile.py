@@ -126,6 +126,8 @@ OPTIONAL_DATA = ("data.human_codes", "data.gold_pii")
 SAMPLE_ONLY = ("data.gold_pii", "@anonymisation_gold_leaks")
 # project files a stage depends on (the rest of ``extra_deps`` is the installed package's)
 PROJECT_EXTRA_DEPS = ("notebooks",)
+# folders only a project made by ``qualeval init`` has (``data.surveys_dir``)
+PROJECT_ONLY_DEPS = {"ingest": ("surveys",)}
 # the params key ``qualeval init`` writes: project stages re-run when qualeval is upgraded
 VERSION_PARAM = "qualeval_version"
 
@@ -160,6 +162,7 @@ def _dep_lines(stage: Stage, program: str | None) -> list[str]:
         deps = code_deps(stage) + list(stage.extra_deps) + data_deps(stage)
     else:  # the code is the installed qualeval: its version is a params dep instead
         extra = [d for d in stage.extra_deps if d in PROJECT_EXTRA_DEPS]
+        extra += list(PROJECT_ONLY_DEPS.get(stage.name, ()))
         deps = extra + data_deps(stage, project=True)
     return ["    deps:", *[f"      - {d}" for d in dict.fromkeys(deps)]]
 

@@ -120,6 +120,11 @@ class DataParams(_Block):
         default_factory=list,
         description="open-ended survey exports: each row a respondent (a case of its own)",
     )
+    surveys_dir: Path | None = Field(
+        None,
+        description="a folder whose every .csv/.xlsx is an open-ended survey, its id, question "
+        "and attribute columns found from the file (a survey in data.surveys wins)",
+    )
     participants: Path | None = Field(
         None,
         description="focus-group participants sheet (.csv/.xlsx): interview_id, speaker and "

@@ -14,6 +14,7 @@ import typer
 from pipeline.ingest.core import ingest
 from pipeline.ingest.metadata import read_metadata
 from pipeline.ingest.participants import read_participants
+from pipeline.ingest.survey_folder import folder_surveys
 from pipeline.ingest.tables import PREAMBLE_SCHEMA, TURN_SCHEMA, IngestResult
 from pipeline.io import atomic_files, write_json
 from pipeline.params import DataParams, load_params
@@ -58,10 +59,10 @@ def write_outputs(
 
 
 def _metadata_and_participants(
-    metadata_path: Path, data: DataParams
+    metadata_path: Path, data: DataParams, surveys: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The metadata sheet (empty for a survey-only evaluation) and the participants sheet."""
-    if data.surveys and not Path(metadata_path).is_file():
+    if surveys and not Path(metadata_path).is_file():
         log.info("no metadata sheet at %s: surveys only", metadata_path)
         meta = pd.DataFrame({"interview_id": [], "file": []}, dtype=str)
     else:
@@ -90,7 +91,8 @@ def run_stage(
     """
     params = load_params(params_path)
     t0 = time.perf_counter()
-    meta, people = _metadata_and_participants(metadata_path, params.data)
+    surveys = [*params.data.surveys, *folder_surveys(params.data.surveys_dir, params.data.surveys)]
+    meta, people = _metadata_and_participants(metadata_path, params.data, bool(surveys))
     result = ingest(
         transcripts,
         meta,
@@ -98,7 +100,7 @@ def run_stage(
         source=str(metadata_path),
         progress=True,
         metadata_dir=Path(metadata_path).parent,
-        surveys=params.data.surveys,
+        surveys=surveys,
         participants=people,
     )
     write_outputs(

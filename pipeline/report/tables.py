@@ -382,13 +382,17 @@ def quotes_bank(
                 evidence_rows("quotes_bank", cid, str(rank), rows[rows.segment_id == seg])
             )
     frame = pd.DataFrame(records, columns=QUOTES_BANK_COLUMNS)
+    attributed = (
+        f"Attributions use {', '.join(params.attribution)} only, shortened until at least "
+        f"{params.attribution_min_group} interviewees share them."
+        if params.attribution
+        else "Quotes are not attributed: the metadata has none of report.attribution's columns."
+    )
     note = (
         f"Up to {params.quotes_per_code} quotes per sub-theme: complete sentences of "
         f"{params.quote_min_words} to {params.quote_max_words} words from the highest-scoring "
         "coded segments, one per interview; quotes without anonymisation placeholders first, "
-        "then those both coders chose. "
-        f"Attributions use {', '.join(params.attribution)} only, shortened until at least "
-        f"{params.attribution_min_group} interviewees share them."
+        f"then those both coders chose. {attributed}"
     )
     table = Table("quotes_bank", table_number("quotes_bank"), "Quotes bank", frame, note)
     return table, _concat_evidence(evidence)
