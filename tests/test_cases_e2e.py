@@ -67,7 +67,7 @@ def run(tmp_path_factory):
     }
     params = {
         "data": {"participants": str(work / "participants.csv"), "surveys": [survey]},
-        "anonymise": {"ner_model": str(ROOT / "models" / "ner_en_qualeval")},
+        "anonymise": {"ner_model": str(ROOT / "pipeline" / "models" / "ner_en_qualeval")},
     }
     (work / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
     cmd = [sys.executable, "-m", "pipeline.cli", "run", "--transcripts", str(tr)]
