@@ -128,6 +128,8 @@ SAMPLE_ONLY = ("data.gold_pii", "@anonymisation_gold_leaks")
 PROJECT_EXTRA_DEPS = ("notebooks",)
 # folders only a project made by ``qualeval init`` has (``data.surveys_dir``)
 PROJECT_ONLY_DEPS = {"ingest": ("surveys",)}
+# settings a project's stage re-runs on besides its own block (how its cases are read)
+PROJECT_ONLY_PARAMS = {"ingest": ("data.surveys", "data.surveys_dir", "data.participants")}
 # the params key ``qualeval init`` writes: project stages re-run when qualeval is upgraded
 VERSION_PARAM = "qualeval_version"
 
@@ -172,7 +174,8 @@ def _param_lines(stage: Stage, program: str | None) -> list[str]:
     if program is not None:  # whole blocks: a project's params.yaml sets only a few keys
         optional = [s for _, s in stage.options if s in OPTIONAL_DATA and s != "data.gold_pii"]
         blocks = [p.split(".")[0] for p in params]
-        params = list(dict.fromkeys([VERSION_PARAM, *blocks, *optional]))
+        extra = PROJECT_ONLY_PARAMS.get(stage.name, ())
+        params = list(dict.fromkeys([VERSION_PARAM, *blocks, *optional, *extra]))
     return ["    params:", *[f"      - {p}" for p in params]] if params else []
 
 
