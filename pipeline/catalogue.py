@@ -96,6 +96,20 @@ _DTYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+# the topics table, written as parquet and as an identical CSV
+_TOPIC_COLUMNS = (
+    "topic_id",
+    "label",
+    "keywords",
+    "n_segments",
+    "n_interviews",
+    "share",
+    "top_code_id",
+    "top_code_share",
+    "coded_share",
+    "emergent",
+)
+
 ARTEFACTS: tuple[Artefact, ...] = (
     # ingest
     _a(
@@ -407,18 +421,7 @@ ARTEFACTS: tuple[Artefact, ...] = (
         "topics",
         "table",
         d="one row per topic",
-        columns=(
-            "topic_id",
-            "label",
-            "keywords",
-            "n_segments",
-            "n_interviews",
-            "share",
-            "top_code_id",
-            "top_code_share",
-            "coded_share",
-            "emergent",
-        ),
+        columns=_TOPIC_COLUMNS,
     ),
     _a(
         "topics_csv",
@@ -427,18 +430,7 @@ ARTEFACTS: tuple[Artefact, ...] = (
         "topics",
         "table",
         d="the topics table as CSV",
-        columns=(
-            "topic_id",
-            "label",
-            "keywords",
-            "n_segments",
-            "n_interviews",
-            "share",
-            "top_code_id",
-            "top_code_share",
-            "coded_share",
-            "emergent",
-        ),
+        columns=_TOPIC_COLUMNS,
     ),
     _a(
         "segment_topics",
