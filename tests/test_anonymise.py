@@ -395,25 +395,6 @@ def test_when_codebook_vocabulary_given_then_untrusted_sentence_start_word_dropp
     assert out.dropped.get("implausible", 0) == (0 if kept else 1)
 
 
-def test_when_codebook_read_then_vocabulary_has_its_words_in_lower_case():
-    from pipeline.codebook import parse_codebook
-
-    book = parse_codebook(
-        {
-            "codes": [
-                {
-                    "id": "access",
-                    "label": "Access",
-                    "definition": "Childcare and transport barriers to using the hub.",
-                    "examples": ["Childcare was the biggest barrier."],
-                }
-            ]
-        },
-        "codebook.yaml",
-    )
-    assert {"childcare", "barrier", "access", "transport"} <= book.vocabulary()
-
-
 @pytest.mark.parametrize(("min_score", "spread"), [(0.7, 0), (0.5, 1)])
 def test_when_detection_less_confident_than_propagate_min_score_then_not_spread(min_score, spread):
     from pipeline.recognisers.base import Detection

@@ -573,3 +573,20 @@ def test_when_uncoded_material_malformed_then_error_names_field(uncoded, message
 def test_when_uncoded_material_given_then_whitespace_normalised():
     book = parse_codebook({"uncoded": ["Yes,   I can\nhear you."], **_book(PARENT, CHILD)}, "x")
     assert book.uncoded == ["Yes, I can hear you."]
+
+
+def test_when_codebook_read_then_vocabulary_has_its_words_in_lower_case():
+    book = parse_codebook(
+        {
+            "codes": [
+                {
+                    "id": "access",
+                    "label": "Access",
+                    "definition": "Childcare and transport barriers to using the hub.",
+                    "examples": ["Childcare was the biggest barrier."],
+                }
+            ]
+        },
+        "codebook.yaml",
+    )
+    assert {"childcare", "barrier", "access", "transport"} <= book.vocabulary()

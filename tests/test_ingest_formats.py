@@ -471,3 +471,20 @@ def test_when_no_reader_finds_turns_then_advice_names_layouts_and_label_shapes_o
 def test_when_layout_counted_then_block_layout_needs_most_label_lines():
     assert is_block_layout(["A B  0:01", "x", "C D  0:05", "y"])
     assert not is_block_layout(["A B  0:01", "Interviewer: x", "Respondent: y", "Interviewer: z"])
+
+
+@pytest.mark.parametrize(
+    ("label", "numbered"),
+    [
+        ("Speaker 3", True),
+        ("participant2", True),
+        ("Respondent 1", True),
+        ("Sam Rivers", False),
+        ("Speaker", False),
+        ("Guest 12", True),
+    ],
+)
+def test_when_label_checked_then_only_numbered_tool_labels_are_generic(label, numbered):
+    from pipeline.ingest.labels import is_numbered_label
+
+    assert is_numbered_label(label) is numbered

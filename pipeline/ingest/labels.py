@@ -130,3 +130,12 @@ def accepted_labels(lines: list[Line], params: IngestParams, known: set[str]) ->
         ):
             ok.add(key)
     return ok
+
+
+# a numbered label a transcription tool gives ("Speaker 3", "Participant 2"): never a name
+_NUMBERED = re.compile(r"^(?:speaker|participant|respondent|person|guest|caller)\s*\d+$", re.I)
+
+
+def is_numbered_label(label: str) -> bool:
+    """Whether ``label`` is a tool's numbered speaker label rather than a person's name."""
+    return bool(_NUMBERED.match(speaker_key(label)))

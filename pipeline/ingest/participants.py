@@ -11,13 +11,12 @@ and what they said (``n_turns``, ``n_words``).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.errors import QualevalError
-from pipeline.ingest.labels import speaker_key
+from pipeline.ingest.labels import is_numbered_label, speaker_key
 from pipeline.ingest.roles import RESPONDENT
 from pipeline.ingest.survey import read_sheet
 from pipeline.params import IngestParams
@@ -70,10 +69,6 @@ def participant_names(participants: pd.DataFrame | None, iid: str) -> dict[str, 
     return dict.fromkeys(mine, RESPONDENT)
 
 
-# a numbered label a transcription tool gives ("Speaker 3", "Participant 2"): never a name
-_NUMBERED = re.compile(r"^(?:speaker|participant|respondent|person|guest|caller)\s*\d+$", re.I)
-
-
 def mark_generic_labels(turns: list[dict], names: dict[str, str], params: IngestParams) -> None:
     """Give sheet-listed generic labels (``Respondent 2``, ``Speaker 3``) the rule ``participants``.
 
@@ -83,8 +78,7 @@ def mark_generic_labels(turns: list[dict], names: dict[str, str], params: Ingest
     generic = {
         speaker_key(n)
         for n in names
-        if params.speaker_patterns.role_of(speaker_key(n)) is not None
-        or _NUMBERED.match(speaker_key(n))
+        if params.speaker_patterns.role_of(speaker_key(n)) is not None or is_numbered_label(n)
     }
     for t in turns:
         if t["role_rule"] == "metadata" and speaker_key(t["speaker_label"]) in generic:
