@@ -303,6 +303,14 @@ ARTEFACTS: tuple[Artefact, ...] = (
         d="one L2-normalised embedding row per segment",
     ),
     _a(
+        "question_embeddings",
+        "outputs",
+        "segments/question_embeddings.npy",
+        "embed",
+        d="one row per segment: the embedding of the interviewer's question before its turn "
+        "(zeros where there is none)",
+    ),
+    _a(
         "dropped_turns",
         "outputs",
         "segments/dropped_turns.parquet",

@@ -88,6 +88,42 @@ def segment_turns(turns: pd.DataFrame, params: EmbedParams) -> tuple[pd.DataFram
     return segments, pd.DataFrame(dropped, columns=list(DROPPED_COLUMNS))
 
 
+def questions_of_segments(turns: pd.DataFrame, segments: pd.DataFrame) -> list[str]:
+    """The interviewer's turn just before each segment's turn ("" where there is none).
+
+    Ordered by ``turn_index`` within an interview; a question stays in force over several
+    answers (a focus group's respondents, a respondent's split turns) until the next one.
+    """
+    asked: dict[tuple[str, int], str] = {}
+    ordered = turns.sort_values(["interview_id", "turn_index"], kind="stable")
+    last: dict[str, str] = {}
+    for iv, ti, role, text in zip(
+        ordered["interview_id"], ordered["turn_index"], ordered["speaker_role"], ordered["text"]
+    ):
+        if role == "interviewer":
+            last[iv] = "" if text is None else str(text).strip()
+        else:
+            asked[(iv, int(ti))] = last.get(iv, "")
+    return [
+        asked.get((iv, int(ti)), "")
+        for iv, ti in zip(segments["interview_id"], segments["turn_index"])
+    ]
+
+
+def embed_questions(
+    questions: list[str], model: str | None, batch_size: int, dim: int
+) -> np.ndarray:
+    """One row per segment: its question's embedding, zeros where there is no question."""
+    distinct = sorted({q for q in questions if q})
+    out = np.zeros((len(questions), dim), dtype=np.float32)
+    if distinct:
+        vectors = dict(zip(distinct, encode(distinct, model, batch_size)))
+        for i, q in enumerate(questions):
+            if q:
+                out[i] = vectors[q]
+    return out
+
+
 def run_stage(
     params_path: Path | None,
     turns_path: Path,
@@ -96,6 +132,7 @@ def run_stage(
     embeddings_path: Path,
     dropped_path: Path,
     metrics_path: Path,
+    questions_path: Path | None = None,
 ) -> pd.DataFrame:
     """Read the anonymised turns, segment and embed them, write every output (all or nothing)."""
     params = load_params(params_path).embed
@@ -107,10 +144,13 @@ def run_stage(
     t0 = time.perf_counter()
     vectors = encode(segments["text"].tolist(), params.model, params.batch_size)
     embed_s = time.perf_counter() - t0
+    asked = questions_of_segments(turns, segments)
+    question_vectors = embed_questions(asked, params.model, params.batch_size, vectors.shape[1])
     metrics = {
         "segments": len(segments),
         "segmented_turns": int(segments[["interview_id", "turn_index"]].drop_duplicates().shape[0]),
         "dropped_turns": len(dropped),
+        "questions": len({q for q in asked if q}),
         "dimensions": int(vectors.shape[1]),
         "embed_seconds": round(embed_s, 3),
         "segments_per_second": round(len(segments) / embed_s, 1) if embed_s > 0 else 0.0,
@@ -122,10 +162,15 @@ def run_stage(
         "dropped_turns": dropped_path,
         "embed_metrics": metrics_path,
     }
+    if questions_path is not None:
+        targets["question_embeddings"] = questions_path
     with atomic_files(targets) as tmp:
         segments.to_parquet(tmp["segments"], index=False)
         with open(tmp["embeddings"], "wb") as fh:
             np.save(fh, vectors, allow_pickle=False)
+        if questions_path is not None:
+            with open(tmp["question_embeddings"], "wb") as fh:
+                np.save(fh, question_vectors, allow_pickle=False)
         dropped.to_parquet(tmp["dropped_turns"], index=False)
         write_json(tmp["embed_metrics"], metrics)
     log.info(
@@ -144,6 +189,9 @@ def main(
     embeddings: Path = typer.Option(..., help="embeddings to write (.npy, one row per segment)"),
     dropped: Path = typer.Option(..., help="turns not segmented, with the reason (parquet)"),
     metrics: Path = typer.Option(..., help="metrics JSON"),
+    questions: Path = typer.Option(
+        None, help="the interviewer's question before each segment's turn, embedded (.npy)"
+    ),
     params: Path = typer.Option(None, help="params.yaml"),
 ) -> None:
     """Split anonymised respondent turns into segments and embed them."""
@@ -154,6 +202,7 @@ def main(
         embeddings_path=embeddings,
         dropped_path=dropped,
         metrics_path=metrics,
+        questions_path=questions,
     )
 
 

@@ -24,6 +24,7 @@ from pipeline import catalogue
 from pipeline.codebook import Codebook, load_codebook
 from pipeline.encoder import EncodeFn
 from pipeline.io import atomic_files, write_json
+from pipeline.nonanalytic import GENERIC_UNCODED
 from pipeline.params import load_params
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,14 @@ def embed_material(book: Codebook, encode: EncodeFn) -> pd.DataFrame:
     """One row per distinct material text: ``code_id``, ``kind``, ``text``, ``vector``.
 
     A text that appears twice (an example repeated under two codes) is embedded once and
-    kept at its first place.
+    kept at its first place. qualeval's built-in generic uncoded set
+    (:data:`pipeline.nonanalytic.GENERIC_UNCODED`, kind ``generic_uncoded``) comes last, so the
+    code stage never loads the model for it.
     """
     items = []
     seen: set[str] = set()
-    for code_id, kind, text in book.material_items():
+    generic = [(None, "generic_uncoded", t) for t in GENERIC_UNCODED]
+    for code_id, kind, text in [*book.material_items(), *generic]:
         if text not in seen:
             seen.add(text)
             items.append((code_id, kind, text))

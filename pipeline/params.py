@@ -387,17 +387,34 @@ class CodeParams(_Block):
         description="coders to combine; 'supervised' needs human codes for training",
     )
     default_threshold: float = Field(
-        1.6, description="turn score threshold when no human codes calibrate it"
+        1.0, description="turn score threshold when no human codes calibrate it"
     )
     keyword_weight: float = Field(
-        0.5, ge=0, description="weight of log(1 + keyword hits in the turn) in the turn score"
+        1.0, ge=0, description="weight of log(1 + keyword hits in the turn) in the turn score"
+    )
+    prototype_weight: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="share of the semantic score taken from the code's nearest piece of "
+        "material (definition, include criterion, example) rather than its centroid",
+    )
+    question_weight: float = Field(
+        0.25,
+        ge=0,
+        description="weight of the interviewer's question's standardised similarity to each code",
+    )
+    analytic_margin: float | None = Field(
+        0.0,
+        description="a turn is coded only when its best code's similarity exceeds its nearest "
+        "uncoded example's (built-in generic set plus the codebook's uncoded) by this; null: off",
     )
     standardise: bool = Field(
         True, description="semantic scores as per-code z-scores over the corpus's turns"
     )
     centre: bool = Field(True, description="subtract each turn's mean score over codes")
     relative: float | None = Field(
-        1.0, ge=0, description="a code must score within this of the turn's best code"
+        0.5, ge=0, description="a code must score within this of the turn's best code"
     )
     uncoded_bias: float = Field(
         1.0,

@@ -134,6 +134,7 @@ STAGES: tuple[Stage, ...] = (
             ("turns", "@turns"),
             ("segments", "@segments"),
             ("embeddings", "@embeddings"),
+            ("questions", "@question_embeddings"),
             ("dropped", "@dropped_turns"),
             ("metrics", "@embed_metrics"),
             ("params", "params"),
@@ -161,6 +162,7 @@ STAGES: tuple[Stage, ...] = (
         (
             ("segments", "@segments"),
             ("embeddings", "@embeddings"),
+            ("questions", "@question_embeddings"),
             ("codebook", "codebook"),
             ("codebook_vectors", "@codebook_vectors"),
             ("human", "data.human_codes"),

@@ -130,12 +130,58 @@ def test_when_turn_is_small_talk_then_uncoded_competitor_leaves_it_uncoded():
         ]
     )
     emb = weather_encode(segs.text.tolist())
-    params = CodeParams(default_threshold=-5.0, relative=0.5, uncoded_bias=0.0)
+    # the built-in generic set off, so only the codebook's own uncoded material competes
+    params = CodeParams(
+        default_threshold=-5.0, relative=0.5, uncoded_bias=0.0, analytic_margin=None
+    )
     with_unc = C.code_segments(segs, emb, UNCODED_BOOK, params, weather_encode).turn_codes
     without = C.code_segments(segs, emb, BOOK, params, weather_encode).turn_codes
     assert 1 not in set(with_unc.turn_index)  # small talk: no code
     assert 1 in set(without.turn_index)  # without uncoded material every turn gets its best code
     assert {3} == set(with_unc.turn_index)
+
+
+SMALL_TALK = _segments(
+    [
+        ("A", 1, 0, "Yes I can hear you, lovely day, nice weather."),
+        ("A", 3, 0, "We borrowed a tool and shared practice."),
+        ("B", 1, 0, "It was a long day, the weather was bad."),
+        ("B", 3, 0, "Honest, open, trusting."),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("margin", "small_talk_coded"),
+    [(0.0, False), (None, True)],
+)
+def test_when_codebook_has_no_uncoded_then_generic_set_decides_small_talk(margin, small_talk_coded):
+    emb = weather_encode(SMALL_TALK.text.tolist())
+    params = CodeParams(default_threshold=-5.0, relative=0.5, analytic_margin=margin)
+    coded = set(
+        C.code_segments(SMALL_TALK, emb, BOOK, params, weather_encode).turn_codes.turn_index
+    )
+    assert (1 in coded) is small_talk_coded
+    assert 3 in coded
+
+
+def test_when_question_names_a_code_then_it_lifts_that_code_for_the_answer():
+    # the same ambiguous answer after two different questions
+    segs = _segments([("A", 1, 0, "Honest, and a tool."), ("B", 1, 0, "Honest, and a tool.")])
+    emb = fake_encode(segs.text.tolist())
+    asked = fake_encode(["how did sharing practice go?", "was it honest and open?"])
+    params = CodeParams(question_weight=1.0, relative=0.0, default_threshold=-5.0)
+    result = C.code_segments(segs, emb, BOOK, params, fake_encode, questions=asked)
+    coded = {(r.interview_id, r.code_id) for r in result.turn_codes.itertuples()}
+    assert coded == {("A", "benefit.sharing"), ("B", "benefit.trust")}
+
+
+def test_when_question_embeddings_do_not_match_segments_then_clear_error():
+    from pipeline.errors import QualevalError
+
+    emb = fake_encode(SEGS.text.tolist())
+    with pytest.raises(QualevalError, match="question embeddings"):
+        C.code_segments(SEGS, emb, BOOK, CodeParams(), fake_encode, questions=emb[:2])
 
 
 # --- a user's own codebook, in the minimal hand-written form, applied with the real model ---

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline import embed as E
 from pipeline.params import EmbedParams
@@ -52,3 +54,57 @@ def test_when_turn_is_not_respondent_or_empty_then_dropped_with_reason():
         "speaker role 'interviewer' is not segmented",
         "empty text",
     ]
+
+
+def _turns(rows):
+    return pd.DataFrame(rows, columns=["interview_id", "turn_index", "speaker_role", "text"])
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # each answer gets the interviewer turn just before it
+        (
+            [("A", 0, "interviewer", "Q1?"), ("A", 1, "respondent", "a1"),
+             ("A", 2, "interviewer", "Q2?"), ("A", 3, "respondent", "a2")],
+            ["Q1?", "Q2?"],
+        ),
+        # no question before the first answer; a question holds over several answers
+        (
+            [("A", 0, "respondent", "a0"), ("A", 1, "interviewer", "Q?"),
+             ("A", 2, "respondent", "a1"), ("A", 3, "respondent", "a2")],
+            ["", "Q?", "Q?"],
+        ),
+        # interviews never share a question
+        (
+            [("A", 0, "interviewer", "QA?"), ("B", 0, "respondent", "b0")],
+            [""],
+        ),
+    ],
+)  # fmt: skip
+def test_when_turns_have_questions_then_each_segment_gets_the_one_before_its_turn(rows, expected):
+    from pipeline.embed import questions_of_segments
+
+    turns = _turns(rows)
+    answers = turns[turns.speaker_role == "respondent"]
+    segments = answers[["interview_id", "turn_index"]].reset_index(drop=True)
+    assert questions_of_segments(turns, segments) == expected
+
+
+def test_when_a_segment_has_no_question_then_its_question_row_is_zero():
+    from pipeline.embed import embed_questions
+
+    calls = []
+
+    def fake(texts, model=None, batch_size=64):
+        calls.append(list(texts))
+        return np.ones((len(texts), 3), dtype=np.float32)
+
+    original = E.encode
+    E.encode = fake
+    try:
+        out = embed_questions(["Q?", "", "Q?"], None, 64, 3)
+    finally:
+        E.encode = original
+    assert calls == [["Q?"]]  # each distinct question embedded once
+    assert out.shape == (3, 3) and not out[1].any() and out[0].all()

@@ -11,6 +11,7 @@ import pytest
 from pipeline import coding as C
 from pipeline import embed_codebook as EC
 from pipeline.codebook import parse_codebook
+from pipeline.nonanalytic import GENERIC_UNCODED
 
 BOOK = parse_codebook(
     {
@@ -80,8 +81,13 @@ def test_when_material_embedded_then_one_row_per_distinct_text():
     table = EC.embed_material(BOOK, encode)
     assert list(table.columns) == list(EC.VECTOR_COLUMNS)
     assert table["text"].is_unique and (table["text"] == "Shared text.").sum() == 1
-    assert len(calls) == 1 and len(table) == 9
+    book_rows = table[table.kind != "generic_uncoded"]
+    assert len(calls) == 1 and len(book_rows) == 9
     assert table.loc[table.kind == "uncoded", "code_id"].isna().all()
+    # qualeval's generic uncoded set comes last, so coding never loads the model for it
+    generic = table[table.kind == "generic_uncoded"]
+    assert list(generic["text"]) == [t for t in GENERIC_UNCODED if t not in set(book_rows.text)]
+    assert generic.index.min() > book_rows.index.max()
 
 
 @pytest.mark.parametrize(
@@ -124,9 +130,16 @@ def test_when_stage_run_then_parquet_round_trips_and_metrics_count_kinds(tmp_pat
     out, metrics = tmp_path / "v.parquet", tmp_path / "m.json"
     EC.run_stage(None, book, vectors_path=out, metrics_path=metrics)
     table = pd.read_parquet(out)
-    assert len(table) == 9 and len(table["vector"].iloc[0]) == 4
+    assert len(table) == 9 + len(GENERIC_UNCODED) and len(table["vector"].iloc[0]) == 4
     m = json.loads(metrics.read_text())
-    assert m["by_kind"] == {"definition": 2, "example": 3, "exclude": 1, "include": 1, "uncoded": 2}
+    assert m["by_kind"] == {
+        "definition": 2,
+        "example": 3,
+        "exclude": 1,
+        "generic_uncoded": len(GENERIC_UNCODED),
+        "include": 1,
+        "uncoded": 2,
+    }
 
 
 def test_when_dvc_repro_then_code_stage_reads_cached_codebook_vectors(repro):

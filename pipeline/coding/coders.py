@@ -20,6 +20,7 @@ import pandas as pd
 from pipeline.codebook import Codebook
 from pipeline.encoder import EncodeFn
 from pipeline.errors import QualevalError
+from pipeline.nonanalytic import uncoded_examples
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,9 @@ class SemanticCoder:
         self.excl = (vectors[excl], owners[excl]) if excl.any() else None
         unc = kinds == "uncoded"
         self.uncoded = normalise(vectors[unc].mean(axis=0)[None]) if unc.any() else None
+        # the built-in generic set plus the codebook's own: what a turn with no code looks like
+        examples = uncoded_examples(book.uncoded)
+        self.uncoded_examples = np.asarray(encode(examples), dtype=np.float32)
 
     def score(self, embeddings: np.ndarray) -> np.ndarray:
         """Similarity of each row (a segment or a pooled turn) to each code, shape (n, k)."""
@@ -173,6 +177,34 @@ class SemanticCoder:
                     worst = ex_sims[:, cols].max(axis=1)
                     scores[:, j] -= np.clip(worst - scores[:, j], 0, None)
         return scores
+
+    def nearest_prototype(self, embeddings: np.ndarray) -> np.ndarray:
+        """Similarity of each row to each code's single nearest piece of material, (n, k).
+
+        With two examples a code's centroid sits between them; the nearest piece rewards a
+        turn that is close to one example even when it is far from the other.
+        """
+        sims = np.asarray(embeddings, dtype=np.float32) @ self.proto.vectors.T
+        out = np.full((len(sims), len(self.codes)), -1.0, dtype=np.float32)
+        for j in range(len(self.codes)):
+            cols = np.flatnonzero(self.proto.owner == j)
+            if len(cols):
+                out[:, j] = sims[:, cols].max(axis=1)
+        return out
+
+    def analytic_margin(self, embeddings: np.ndarray) -> np.ndarray:
+        """How much closer each row is to its best code than to any uncoded example, (n,).
+
+        Negative: the row looks more like a greeting, consent, self-introduction, logistics or
+        contact details (:mod:`pipeline.nonanalytic`, plus the codebook's ``uncoded``) than like
+        any code.
+        """
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        if not len(embeddings):
+            return np.zeros(0, dtype=np.float32)
+        best_code = self.score(embeddings).max(axis=1)
+        best_uncoded = (embeddings @ self.uncoded_examples.T).max(axis=1)
+        return (best_code - best_uncoded).astype(np.float32)
 
     def score_uncoded(self, embeddings: np.ndarray) -> np.ndarray | None:
         """Similarity of each row to the codebook's ``uncoded`` material (None without it)."""

@@ -29,7 +29,7 @@ from pipeline.coding.placement import (
     rollup,
     segment_scores,
 )
-from pipeline.coding.scoring import decide, pool_turns, turn_matrix_scores
+from pipeline.coding.scoring import analytic_turns, decide, pool_turns, turn_matrix_scores
 from pipeline.encoder import EncodeFn
 from pipeline.errors import QualevalError
 from pipeline.params import CodeParams
@@ -163,10 +163,50 @@ def _rule_decisions(
     kw_turn: np.ndarray,
     params: CodeParams,
 ) -> np.ndarray:
-    """The codebook rule's turn decisions (the keyword coder alone: a hit codes the turn)."""
+    """The codebook rule's turn decisions (the keyword coder alone: a hit codes the turn).
+
+    ``scores`` are already gated: a turn without analytic content scores -inf for every code.
+    """
     if has_semantic:
         return decide(scores, thresholds, params.relative, floors)
     return kw_turn > 0
+
+
+def _all_scores(
+    semantic: SemanticCoder | None,
+    turn_vectors: np.ndarray,
+    kw_turn: np.ndarray,
+    params: CodeParams,
+    asked: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """Turn scores, the same without keywords, the uncoded competitor's, and gated scores."""
+    scores, uncoded = turn_matrix_scores(semantic, turn_vectors, kw_turn, params, asked)
+    sem_only, _ = turn_matrix_scores(semantic, turn_vectors, np.zeros_like(kw_turn), params, asked)
+    gated = _gate(scores, analytic_turns(semantic, turn_vectors, params))
+    return scores, sem_only, uncoded, gated
+
+
+def _gate(scores: np.ndarray, analytic: np.ndarray | None) -> np.ndarray:
+    """Scores with every code of a non-analytic turn set to -inf (so calibration agrees)."""
+    if analytic is None:
+        return scores
+    return np.where(analytic[:, None], scores, -np.inf).astype(np.float32)
+
+
+def question_vectors_of_turns(questions: np.ndarray | None, turns: Turns) -> np.ndarray | None:
+    """One question vector per turn from the per-segment question embeddings (or None)."""
+    if questions is None:
+        return None
+    questions = np.asarray(questions, dtype=np.float32)
+    if len(questions) != len(turns.of_segment):
+        raise QualevalError(
+            f"code: {len(turns.of_segment)} segments but {len(questions)} question embeddings; "
+            "re-run the embed stage (dvc repro embed)"
+        )
+    first = np.full(turns.n, -1, dtype=np.int64)
+    for i in range(len(turns.of_segment) - 1, -1, -1):
+        first[turns.of_segment[i]] = i
+    return questions[first] if turns.n else questions[:0]
 
 
 def _combine(
@@ -254,6 +294,7 @@ def code_segments(
     encode: EncodeFn,
     human: pd.DataFrame | None = None,
     finetune_model: str | None = None,
+    questions: np.ndarray | None = None,
 ) -> CodingResult:
     """Code every respondent turn and place each code on its segments.
 
@@ -269,6 +310,8 @@ def code_segments(
             calibrate thresholds by cross-fitting and to train the supervised coder.
         finetune_model: the encoder folder the supervised coder fine-tunes when
             ``params.finetune_epochs`` is set (``None``: the packaged all-MiniLM-L6-v2).
+        questions: optional embedding of the interviewer's question before each segment's
+            turn (one row per segment, zeros where there is none; the embed stage writes it).
     """
     started = time.perf_counter()
     if len(segments) != len(embeddings):
@@ -282,12 +325,13 @@ def code_segments(
     keyword, kw_evidence, kw_turn = _keyword_hits(book, params, texts, turns)
     semantic = _semantic_coder(book, encode, params, embeddings, len(segments))
     turn_vectors = pool_turns(embeddings, turns.of_segment, turns.n)
-    scores, uncoded = turn_matrix_scores(semantic, turn_vectors, kw_turn, params)
-    sem_only, _ = turn_matrix_scores(semantic, turn_vectors, np.zeros_like(kw_turn), params)
-    thresholds, floors, calibration, gold = _calibrate(
-        scores, uncoded, turns, human, codes, params, semantic is not None
+    scores, sem_only, uncoded, gated = _all_scores(
+        semantic, turn_vectors, kw_turn, params, question_vectors_of_turns(questions, turns)
     )
-    by_rule = _rule_decisions(semantic is not None, scores, thresholds, floors, kw_turn, params)
+    thresholds, floors, calibration, gold = _calibrate(
+        gated, uncoded, turns, human, codes, params, semantic is not None
+    )
+    by_rule = _rule_decisions(semantic is not None, gated, thresholds, floors, kw_turn, params)
     sup, sup_proba = _supervised(
         texts, turns, turn_vectors, gold, codes, params, finetune_model, human is not None
     )

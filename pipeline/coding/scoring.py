@@ -3,8 +3,10 @@
 The unit of decision is the respondent turn (human coders code turns, and an evaluator asks
 "did this interviewee raise X"). A turn's score for a code is the per-code z-score of its
 pooled embedding's similarity to the code, plus ``keyword_weight * log(1 + keyword hits)``,
+plus ``question_weight`` times the standardised similarity of the interviewer's question,
 centred on the turn's mean over codes. The turn gets the code when the score reaches the
-code's threshold and is within ``relative`` of the turn's best code.
+code's threshold, is within ``relative`` of the turn's best code, and the turn is analytic
+(closer to a code than to every uncoded example, :func:`analytic_turns`).
 """
 
 from __future__ import annotations
@@ -35,22 +37,59 @@ def standardise(scores: np.ndarray) -> np.ndarray:
 
 
 def turn_scores(
-    semantic: np.ndarray | None, keyword_hits: np.ndarray, params: CodeParams
+    semantic: np.ndarray | None,
+    keyword_hits: np.ndarray,
+    params: CodeParams,
+    context: np.ndarray | None = None,
 ) -> np.ndarray:
     """The turn-level decision score of every (turn, code).
 
-    ``z(semantic) + keyword_weight * log(1 + keyword hits)``, then (with ``centre``) minus the
-    turn's mean over codes, so that a turn that is close to everything (a long, on-topic
-    answer) does not get every code. Without a semantic coder the score is the keyword term.
+    ``z(semantic) + question_weight * context + keyword_weight * log(1 + keyword hits)``,
+    then (with ``centre``) minus the turn's mean over codes, so that a turn that is close to
+    everything (a long, on-topic answer) does not get every code. ``context`` is the
+    standardised similarity of the interviewer's question to each code (None: no question
+    term). Without a semantic coder the score is the keyword term.
     """
     kw = params.keyword_weight * np.log1p(keyword_hits).astype(np.float32)
     if semantic is None:
         return kw
     sem = standardise(semantic) if params.standardise else semantic.astype(np.float32)
     out = sem + kw
+    if context is not None and params.question_weight:
+        out = out + params.question_weight * context
     if params.centre and out.shape[1] > 1:
         out = out - out.mean(axis=1, keepdims=True)
     return out.astype(np.float32)
+
+
+def question_context(
+    semantic: SemanticCoder, question_vectors: np.ndarray | None, n_turns: int
+) -> np.ndarray | None:
+    """Per-code z-scores of each turn's question, 0 where a turn has no question (or None).
+
+    In a semi-structured interview the question names the topic the answer is about ("what
+    got in the way?"), so it is evidence for the answer's codes; rows of zeros mark turns
+    without a question (the first answer, survey answers without a prompt).
+    """
+    if question_vectors is None or not len(question_vectors):
+        return None
+    question_vectors = np.asarray(question_vectors, dtype=np.float32)
+    asked = np.linalg.norm(question_vectors, axis=1) > 0
+    out = np.zeros((n_turns, len(semantic.codes)), dtype=np.float32)
+    if asked.any():
+        out[asked] = standardise(semantic.score(question_vectors[asked]))
+    return out
+
+
+def blended_similarity(
+    semantic: SemanticCoder, vectors: np.ndarray, params: CodeParams
+) -> np.ndarray:
+    """Similarity to each code's centroid, blended with its nearest piece of material."""
+    sims = semantic.score(vectors)
+    if params.prototype_weight:
+        nearest = semantic.nearest_prototype(vectors)
+        sims = (1 - params.prototype_weight) * sims + params.prototype_weight * nearest
+    return sims.astype(np.float32)
 
 
 def turn_matrix_scores(
@@ -58,22 +97,27 @@ def turn_matrix_scores(
     turn_vectors: np.ndarray,
     kw_turn: np.ndarray,
     params: CodeParams,
+    question_vectors: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Turn scores of the codes and, when the codebook has ``uncoded`` material, of it.
 
-    The uncoded competitor is scored like a code with no keywords (same standardising and
-    centring), so the two are on one scale.
+    The uncoded competitor is scored like a code with no keywords and no question term (same
+    standardising and centring), so the two are on one scale.
     """
     if semantic is None or not len(turn_vectors):
         return turn_scores(None, kw_turn, params), None
-    sem = semantic.score(turn_vectors)
+    sem = blended_similarity(semantic, turn_vectors, params)
+    context = question_context(semantic, question_vectors, len(turn_vectors))
     unc = semantic.score_uncoded(turn_vectors)
     if unc is None:
-        return turn_scores(sem, kw_turn, params), None
+        return turn_scores(sem, kw_turn, params, context), None
+    if context is not None:
+        context = np.hstack([context, np.zeros((len(context), 1), dtype=np.float32)])
     ext = turn_scores(
         np.hstack([sem, unc[:, None]]),
         np.hstack([kw_turn, np.zeros((len(kw_turn), 1), dtype=kw_turn.dtype)]),
         params,
+        context,
     )
     return ext[:, :-1], ext[:, -1]
 
@@ -100,10 +144,27 @@ def decide(
     thresholds: np.ndarray,
     relative: float | None = None,
     floor: np.ndarray | None = None,
+    analytic: np.ndarray | None = None,
 ) -> np.ndarray:
     """Boolean (turn, code) matrix: the score reaches the code's threshold and competes.
 
     With ``relative``, a code must also score within ``relative`` of the turn's best code
     (codes compete for a turn, which usually expresses one or two ideas) and of ``floor``.
+    With ``analytic`` (one bool per turn), turns marked False get no code.
     """
-    return (scores >= thresholds) & competition(scores, relative, floor)
+    out = (scores >= thresholds) & competition(scores, relative, floor)
+    if analytic is not None:
+        out &= np.asarray(analytic, dtype=bool)[:, None]
+    return out
+
+
+def analytic_turns(
+    semantic: SemanticCoder | None, turn_vectors: np.ndarray, params: CodeParams
+) -> np.ndarray | None:
+    """Turns with analytic content: closer to some code than to every uncoded example.
+
+    None (every turn may be coded) without the semantic coder or with ``analytic_margin`` unset.
+    """
+    if semantic is None or params.analytic_margin is None:
+        return None
+    return semantic.analytic_margin(turn_vectors) > params.analytic_margin

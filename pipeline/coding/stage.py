@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,26 @@ def _write_outputs(result: CodingResult, paths: dict[str, Path]) -> None:
         write_json(t["coding_metrics"], result.stats)
 
 
+def _codebook_encoder(table: pd.DataFrame | None, model: str | None, batch_size: int) -> Any:
+    """Codebook texts from the cached vectors; the model only for texts not cached."""
+
+    def fallback(texts: Sequence[str]) -> np.ndarray:
+        from pipeline.encoder import encode
+
+        return encode(list(texts), model, batch_size)
+
+    return cached_encoder(table, fallback)
+
+
+def _read_questions(path: Path | None) -> np.ndarray | None:
+    """The embed stage's question embeddings, or None (not given: no question term)."""
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise QualevalError(f"{path}: not found; run the embed stage first (dvc repro embed)")
+    return np.load(path, allow_pickle=False)
+
+
 def run_stage(
     params_path: Path | None,
     segments_path: Path,
@@ -82,6 +103,7 @@ def run_stage(
     thresholds_path: Path,
     metrics_path: Path,
     codebook_vectors_path: Path | None = None,
+    questions_path: Path | None = None,
 ) -> CodingResult:
     """Read inputs, code the segments, write every output (all or nothing).
 
@@ -98,15 +120,17 @@ def run_stage(
     embeddings = np.load(embeddings_path, allow_pickle=False)
     human = read_codes_for_calibration(human_path) if human_path else None
     table = _read_codebook_vectors(codebook_vectors_path)
-
-    def fallback(texts: Sequence[str]) -> np.ndarray:
-        from pipeline.encoder import encode
-
-        return encode(list(texts), params.embed.model, params.embed.batch_size)
-
-    encode = cached_encoder(table, fallback)
+    questions = _read_questions(questions_path)
+    encode = _codebook_encoder(table, params.embed.model, params.embed.batch_size)
     result = code_segments(
-        segments, embeddings, book, params.code, encode, human, finetune_model=params.embed.model
+        segments,
+        embeddings,
+        book,
+        params.code,
+        encode,
+        human,
+        finetune_model=params.embed.model,
+        questions=questions,
     )
     stats = result.stats
     stats["stage_seconds"] = round(time.perf_counter() - started, 3)
@@ -118,6 +142,12 @@ def run_stage(
         "coding_metrics": metrics_path,
     }
     _write_outputs(result, paths)
+    _log_result(stats)
+    return result
+
+
+def _log_result(stats: dict[str, Any]) -> None:
+    """One line of counts (never transcript text)."""
     log.info(
         "coded %d segments: %d segment codes, %d turn codes (%s) in %.1f s",
         stats["segments"],
@@ -126,12 +156,14 @@ def run_stage(
         stats["calibration"],
         stats["seconds"],
     )
-    return result
 
 
 def main(
     segments: Path = typer.Option(..., help="segments (parquet) from the embed stage"),
     embeddings: Path = typer.Option(..., help="segment embeddings (.npy)"),
+    questions: Path = typer.Option(
+        None, help="the interviewer's question before each segment's turn, embedded (.npy)"
+    ),
     codebook: Path = typer.Option(..., help="codebook YAML"),
     human: Path = typer.Option(None, help="human codes to calibrate thresholds (optional)"),
     codebook_vectors: Path = typer.Option(
@@ -153,6 +185,7 @@ def main(
         codebook,
         human_path=optional_path(human),
         codebook_vectors_path=codebook_vectors,
+        questions_path=questions,
         segment_codes_path=segment_codes,
         turn_codes_path=turn_codes,
         thresholds_path=thresholds,
