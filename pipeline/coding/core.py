@@ -310,8 +310,7 @@ def code_segments(
             calibrate thresholds by cross-fitting and to train the supervised coder.
         finetune_model: the encoder folder the supervised coder fine-tunes when
             ``params.finetune_epochs`` is set (``None``: the packaged all-MiniLM-L6-v2).
-        questions: optional embedding of the interviewer's question before each segment's
-            turn (one row per segment, zeros where there is none; the embed stage writes it).
+        questions: per segment, its turn's question embedded (zeros: none), or None.
     """
     started = time.perf_counter()
     if len(segments) != len(embeddings):
