@@ -370,9 +370,9 @@ def test_when_untrusted_name_is_a_common_word_at_sentence_start_then_dropped():
 
     text = "Broadly positive. We broadly agree."
     det = Detection(0, 7, "person", "ner", 0.85, "Broadly")
-    assert detect._common_word_at_sentence_start(text, det, detect._lowercase_words([text]))
+    assert detect._common_word_at_sentence_start(text, det, detect.lowercase_words([text]))
     trusted = Detection(0, 7, "person", "register", 1.0, "Broadly")
-    assert not detect._common_word_at_sentence_start(text, trusted, detect._lowercase_words([text]))
+    assert not detect._common_word_at_sentence_start(text, trusted, detect.lowercase_words([text]))
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from pipeline.anonymise.detect import (
     allow_index_of,
     allow_keys_of,
     build_recognisers,
+    lowercase_words,
     detect,
     filter_detections,
     people_from,
@@ -26,11 +27,19 @@ from pipeline.anonymise.detect import (
     resolve_overlaps,
     trim_allowed,
 )
+from pipeline.anonymise.evidence import (
+    extend_house_numbers,
+    extend_surnames,
+    known_first_names,
+    nickname_forms,
+    place_nicknames,
+)
 from pipeline.anonymise.link import (
     Mention,
     UnionFind,
     build_entities,
     link_mentions,
+    name_parts,
     propagate_lone_names,
     propagate_names,
 )
@@ -77,6 +86,7 @@ def anonymise(
     nlp: Any = None,
     progress: bool = True,
     vocabulary: frozenset[str] = frozenset(),
+    codebook_phrases: frozenset[str] = frozenset(),
 ) -> AnonymiseResult:
     """Anonymise the turns table (pure: no file I/O).
 
@@ -91,6 +101,8 @@ def anonymise(
         nlp: a loaded spaCy pipeline for the ``ner`` recogniser (None: no NER).
         progress: show a progress bar.
         vocabulary: lower-case words of the evaluator's codebook (its analytic vocabulary).
+        codebook_phrases: normalised word n-grams of the codebook's labels, definitions and
+            criteria (not its examples): the evaluator's own terms, never identifiers.
     """
     started = time.perf_counter()
     register = register or []
@@ -105,11 +117,13 @@ def anonymise(
     priority = {name: i for i, name in enumerate(names)}
     allow_keys = allow_keys_of(allow, params, decisions)
     found, protected = _detections(
-        texts, recognisers, nlp, params, progress, (allow_keys, vocabulary)
+        texts, recognisers, nlp, params, progress, (allow_keys, vocabulary, codebook_phrases)
     )
+    known = (register, people)
     mentions, uf = _link(
-        texts, interview_of, found, priority, protected, allow_keys, params, decisions
+        texts, interview_of, found, priority, protected, allow_keys, params, decisions, known
     )
+    extend_house_numbers(texts, mentions)
 
     entities = build_entities(mentions, uf, interview_of, turn_of, priority)
     assign_pseudonyms(entities, params, chosen_pseudonyms(register, decisions, uf, entities))
@@ -133,13 +147,13 @@ def _detections(
     nlp: Any,
     params: AnonymiseParams,
     progress: bool,
-    known: tuple[set[str], frozenset[str]],
+    known: tuple[set[str], frozenset[str], frozenset[str]],
 ) -> tuple[Filtered, list[list[Detection]]]:
     """Run the recognisers, trim and filter their detections; also the allowed spans.
 
-    ``known`` is the allowed phrases and the codebook's vocabulary.
+    ``known`` is the allowed phrases, the codebook's vocabulary and its phrases.
     """
-    allow_keys, vocabulary = known
+    allow_keys, vocabulary, phrases = known
     raw = detect(
         texts,
         recognisers,
@@ -153,7 +167,7 @@ def _detections(
     allow_index = allow_index_of(allow_keys)
     protected = protected_spans(texts, allow_index)
     raw = trim_allowed(texts, raw, allow_index, protected)
-    filtered = filter_detections(texts, raw, allow_keys, params.min_score, vocabulary)
+    filtered = filter_detections(texts, raw, allow_keys, params.min_score, vocabulary, phrases)
     return filtered, protected
 
 
@@ -166,19 +180,29 @@ def _link(
     allow_keys: set[str],
     params: AnonymiseParams,
     decisions: Decisions,
+    known: tuple[list[RegisterEntity], list[str]],
 ) -> tuple[list[Mention], UnionFind]:
-    """Resolve overlaps, link mentions into entities and propagate names (when asked)."""
+    """Resolve overlaps, apply the evidence rules, link mentions and propagate names.
+
+    ``known`` is the register and the people known from speakers and metadata.
+    """
     chosen_by_row = [
         resolve_overlaps(texts[row], dets, priority) for row, dets in enumerate(found.kept_by_row)
     ]
+    extend_surnames(texts, chosen_by_row, allow_keys)
+    place_nicknames(texts, chosen_by_row, allow_keys, lowercase_words(texts))
     mentions = [Mention(row, d) for row, dets in enumerate(chosen_by_row) for d in dets]
     min_score = params.propagate_min_score
+    short_forms = nickname_forms(known_first_names(known[0], known[1], mentions))
     if params.propagate:
         # lone first names everywhere, each occurrence its interview's own (linked below)
+        extra = name_parts(mentions, allow_keys, min_score) | {f.title() for f in short_forms}
         mentions += propagate_lone_names(
-            texts, interview_of, chosen_by_row, mentions, allow_keys, protected, min_score
+            texts, interview_of, chosen_by_row, mentions, allow_keys, protected, min_score, extra
         )
-    uf = link_mentions(mentions, found.kept_by_row, interview_of, params.link_names, decisions.link)
+    uf = link_mentions(
+        mentions, found.kept_by_row, interview_of, params.link_names, decisions.link, short_forms
+    )
     if params.propagate:
         added = propagate_names(
             texts, interview_of, chosen_by_row, mentions, uf, allow_keys, protected, min_score

@@ -32,6 +32,8 @@ from pipeline.recognisers.base import (
     RecogniserContext,
     normalise_phrase,
 )
+from pipeline.recognisers.gazetteers import GENERIC_WORDS, LOWER_CASE_HEADS
+from pipeline.recognisers.names import common_word_person_ok
 from pipeline.recognisers.registry import trust
 from pipeline.text import sentence_spans
 
@@ -279,7 +281,7 @@ _GENERIC_WORDS = frozenset(
 )
 
 
-def _lowercase_words(texts: Sequence[str]) -> set[str]:
+def lowercase_words(texts: Sequence[str]) -> set[str]:
     """Every word the corpus also writes in lower case ("broadly", "mark", "uncertain")."""
     words: set[str] = set()
     for text in texts:
@@ -312,12 +314,52 @@ def _plausible(det: Detection) -> bool:
     """
     if det.entity_type not in NAMED_TYPES:
         return True
-    if not any(ch.isupper() or ch.isdigit() for ch in det.text):
+    lower_ok = trust(det.recogniser).tier == 0 or det.recogniser in _LOWER_CASE_SOURCES
+    if not lower_ok and not any(ch.isupper() or ch.isdigit() for ch in det.text):
         return False
     words = det.text.split()
     if not trust(det.recogniser).trusted and len(words) == 1:
+        if _ACRONYM.fullmatch(words[0]):
+            return False  # "MASH", "ICO", "DBS": statistical NER's organisations
         return normalise_phrase(words[0]) not in _GENERIC_WORDS
     return True
+
+
+# sources whose named detections may be written in lower case: the evaluator's own lists
+# (tier 0) and the given-name list in a strong person context ("spoke to priyanka")
+_LOWER_CASE_SOURCES = frozenset({"first_names"})
+# a short all-capitals word: an acronym as often as a name; only evidence (register, review,
+# a gazetteer) makes it an identifier, never statistical NER alone
+_ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,3}s?")
+
+
+def _generic_facility(det: Detection, allow: set[str]) -> bool:
+    """A facility name whose specific words are all allowed terms ("GP surgery", "NHS Trust")."""
+    if det.recogniser != "facilities" or not allow:
+        return False
+    words = normalise_phrase(det.text).split()
+    specific = [w for w in words if w not in GENERIC_WORDS and w not in LOWER_CASE_HEADS]
+    specific = [w for w in specific if w not in _FACILITY_HEAD_WORDS]
+    return bool(specific) and all(w in allow for w in specific)
+
+
+_FACILITY_HEAD_WORDS = frozenset(
+    "surgery practice clinic centre center hub road street lane avenue close way drive".split()
+)
+
+
+def _in_codebook(det: Detection, phrases: frozenset[str]) -> bool:
+    """Whether an untrusted or gazetteer detection is one of the codebook's own terms."""
+    if not phrases or det.entity_type not in NAMED_TYPES or trust(det.recogniser).tier == 0:
+        return False
+    return normalise_phrase(det.text) in phrases
+
+
+def _person_context_ok(text: str, det: Detection) -> bool:
+    """A one-word person name that is also a common word needs a person context."""
+    if det.entity_type != PERSON or det.recogniser == "review" or " " in det.text.strip():
+        return True
+    return common_word_person_ok(text, det.start, det.end)
 
 
 @dataclass
@@ -342,25 +384,34 @@ def filter_detections(
     allow_keys: set[str],
     min_score: float,
     vocabulary: frozenset[str] = frozenset(),
+    codebook_phrases: frozenset[str] = frozenset(),
 ) -> Filtered:
     """Drop allowed, low-scoring and implausible detections, recording why.
 
     ``vocabulary`` (the codebook's words, lower case) counts as common words too: a word the
     evaluator uses to describe the analysis ("Childcare was the biggest barrier") is not a
-    name at the start of a sentence.
+    name at the start of a sentence. ``codebook_phrases`` (normalised word n-grams of the
+    codebook's labels, definitions and criteria, not its examples) are the evaluator's own
+    terms: a detection that is one of them is not a transcript identifier, unless the
+    evaluator's register or review named it. One-word names that are common words need a
+    person context (:func:`pipeline.recognisers.names.common_word_person_ok`).
     """
-    common = _lowercase_words(texts) | vocabulary
+    common = lowercase_words(texts) | vocabulary
     out = Filtered()
     for row, dets in enumerate(raw):
         keep = []
         for d in dets:
             reason = None
-            if _allowed(d, allow_keys):
+            if _allowed(d, allow_keys) or _generic_facility(d, allow_keys):
                 reason = "allowed"
+            elif _in_codebook(d, codebook_phrases):
+                reason = "codebook_term"
             elif d.score < min_score:
                 reason = "below_min_score"
             elif not _plausible(d) or _common_word_at_sentence_start(texts[row], d, common):
                 reason = "implausible"
+            elif not _person_context_ok(texts[row], d):
+                reason = "common_word"
             if reason:
                 out.dropped[reason] += 1
                 out.dropped_examples.setdefault((normalise_phrase(d.text), reason), (d, row))

@@ -22,6 +22,8 @@ from pipeline.recognisers.base import (
     PhraseIndex,
     normalise_phrase,
 )
+from pipeline.recognisers.known import any_case_ok
+from pipeline.recognisers.names import common_word_person_ok
 from pipeline.recognisers.registry import trust
 
 
@@ -105,8 +107,13 @@ def link_mentions(
     interview_of: Sequence[str],
     link_names: bool,
     extra_links: Iterable[tuple[str, str]] = (),
+    short_forms: dict[str, set[str]] | None = None,
 ) -> UnionFind:
-    """Group mentions into entities (union-find over mention keys)."""
+    """Group mentions into entities (union-find over mention keys).
+
+    ``short_forms`` maps a nickname to the formal first names it stands for ("gaz" ->
+    {"gareth"}): a lone nickname joins the one full name with that first name.
+    """
     uf = UnionFind()
     for m in mentions:
         interview = interview_of[m.row]
@@ -120,7 +127,7 @@ def link_mentions(
         _link_same_spans(dets, interview_of[row], uf)
     _link_reviewed(extra_links, uf)
     if link_names:
-        _link_person_parts(mentions, interview_of, uf)
+        _link_person_parts(mentions, interview_of, uf, short_forms or {})
     return uf
 
 
@@ -168,8 +175,13 @@ def _link_reviewed(extra_links: Iterable[tuple[str, str]], uf: UnionFind) -> Non
                 uf.union(ka, kb)
 
 
-def _link_person_parts(mentions: list[Mention], interview_of: Sequence[str], uf: UnionFind) -> None:
-    """Link a lone first name or surname to the one full name it belongs to.
+def _link_person_parts(
+    mentions: list[Mention],
+    interview_of: Sequence[str],
+    uf: UnionFind,
+    short_forms: dict[str, set[str]],
+) -> None:
+    """Link a lone first name, nickname or surname to the one full name it belongs to.
 
     Evidence is looked for in the same interview first, then in the whole corpus; when two
     full names share the part, the lone name stays its own entity (a reviewer can link it).
@@ -195,9 +207,12 @@ def _link_person_parts(mentions: list[Mention], interview_of: Sequence[str], uf:
         if not m.key.startswith("first:"):
             continue
         _, iv, part = m.key.split(":", 2)
+        formal = sorted(short_forms.get(part, ()))
         for candidates in (
             full_by_part_iv.get((iv, part)),
             full_by_part.get(part),
+            set().union(*(full_by_part_iv.get((iv, f), set()) for f in formal)),
+            set().union(*(full_by_part.get(f, set()) for f in formal)),
             nick.get(part),
         ):
             roots = {uf.find(r) for r in candidates or ()}
@@ -255,8 +270,12 @@ def propagate_lone_names(
     allow_keys: set[str],
     protected: list[list[Detection]],
     min_score: float = 0.0,
+    extra_names: Iterable[str] = (),
 ) -> list[Mention]:
     """Every occurrence of a lone detected first name or surname, in every interview.
+
+    ``extra_names`` are more lone names to find: parts of full names (:func:`name_parts`) and
+    the short forms of known first names ("Gaz").
 
     Keys are left to :func:`link_mentions`, which scopes a lone name to its interview and
     links it to that interview's full name when there is one, so two people called "Jo" in
@@ -266,8 +285,35 @@ def propagate_lone_names(
     for m in sorted(mentions, key=lambda m: (m.det.text, m.det.start)):
         if _is_lone_name(m, interview_of[m.row]) and m.det.score >= min_score:
             if normalise_phrase(m.det.text) not in allow_keys:
-                index.add(m.det.text, PhraseEntry(PERSON, None, m.det.score))
+                index.add(m.det.text, _person_entry(m.det.text, m.det.score))
+    for name in sorted(extra_names):
+        if normalise_phrase(name) not in allow_keys:
+            index.add(name, _person_entry(name, 0.8))
     return _find_further(texts, index, chosen_by_row, protected)
+
+
+def _person_entry(name: str, score: float) -> PhraseEntry:
+    return PhraseEntry(PERSON, None, score, any_case=any_case_ok(name))
+
+
+def name_parts(mentions: Iterable[Mention], allow_keys: set[str], min_score: float) -> set[str]:
+    """First names and surnames of the full person names found ("Jo" and "Marsh" of "Jo Marsh").
+
+    Each is then found alone too (and linked to its full name where that is unambiguous), so
+    "Okafor-Lindqvist is great" does not keep the surname of "Adaeze Okafor-Lindqvist".
+    """
+    parts = set()
+    for m in mentions:
+        d = m.det
+        if d.entity_type != PERSON or d.score < min_score or d.recogniser == "titled_names":
+            continue
+        words = strip_title(d.text).split()
+        if len(words) < 2:
+            continue
+        for w in (words[0], words[-1]):
+            if len(w) > 1 and w[:1].isupper() and normalise_phrase(w) not in allow_keys:
+                parts.add(w.rstrip(".,"))
+    return parts
 
 
 def propagate_names(
@@ -322,6 +368,8 @@ def _find_further(
                 continue
             if any(p.start <= s and e <= p.end for p in protected[row]):
                 continue
+            if entry.entity_type == PERSON and not common_word_person_ok(text, s, e):
+                continue  # "Hope that helps", "mark the register"
             det = Detection(s, e, entry.entity_type, "propagation", entry.score * 0.9, text[s:e])
             taken = [*taken, det]
             added.append(Mention(row, det, key=entry.canonical or ""))

@@ -220,6 +220,7 @@ class PhraseEntry:
     canonical: str | None
     score: float
     case_sensitive: bool = False
+    any_case: bool = False
 
 
 class PhraseIndex:
@@ -228,7 +229,8 @@ class PhraseIndex:
     Matching is token based (no regex alternation over thousands of names), so it scales to
     large gazetteers. A phrase written with a capital initial only matches text with a
     capital initial ("Reading" the town, not "reading"); all-capitals text ("DARREN") matches
-    too. Entries marked ``case_sensitive`` match only the exact spelling. A possessive "'s"
+    too. Entries marked ``case_sensitive`` match only the exact spelling, entries marked
+    ``any_case`` also lower case ("sarah" for a known Sarah). A possessive "'s"
     after a phrase is left outside the match ("Barnet's" finds "Barnet").
     """
 
@@ -282,7 +284,7 @@ class PhraseIndex:
                 if hit is None and key.endswith("'s"):
                     hit = entries.get(key[:-2])
                     end -= 2
-                if hit and _case_ok(hit[0], text[start:end], hit[1].case_sensitive):
+                if hit and (hit[1].any_case or _case_ok(hit[0], text[start:end], hit[1].case_sensitive)):
                     yield start, end, hit[1]
                     matched = k
                     break
