@@ -348,6 +348,48 @@ _FACILITY_HEAD_WORDS = frozenset(
 )
 
 
+def phrase_ngrams(texts: Iterable[str], max_words: int = 6) -> frozenset[str]:
+    """The proper-noun phrases of ``texts`` (the codebook's own terms), normalised.
+
+    Runs of capitalised words ("Children's Improvement Adviser", "DfE") and every shorter
+    run inside them; a lone capitalised word that starts a sentence does not count, nor do
+    lower-case words ("grant funding" does not make the person "Grant" a term).
+    """
+    out: set[str] = set()
+    for text in texts:
+        for run, initial in _capital_runs(text):
+            if len(run) == 1 and initial:
+                continue
+            words = normalise_phrase(" ".join(run)).split()
+            for i in range(len(words)):
+                for n in range(1, min(max_words, len(words) - i) + 1):
+                    out.add(" ".join(words[i : i + n]))
+    return frozenset(out)
+
+
+_RUN_TOKEN = re.compile(r"[\w'’&-]+|[.!?:;]")
+
+
+def _capital_runs(text: str) -> list[tuple[list[str], bool]]:
+    """Maximal runs of capitalised (or digit) words, and whether each starts a sentence."""
+    runs: list[tuple[list[str], bool]] = []
+    run: list[str] = []
+    initial = at_start = True
+    for tok in _RUN_TOKEN.findall(text):
+        if tok[:1].isupper() or (tok[:1].isdigit() and run):
+            if not run:
+                initial = at_start
+            run.append(tok)
+        else:
+            if run:
+                runs.append((run, initial))
+            run = []
+        at_start = tok in ".!?:;"
+    if run:
+        runs.append((run, initial))
+    return runs
+
+
 def _in_codebook(det: Detection, phrases: frozenset[str]) -> bool:
     """Whether an untrusted or gazetteer detection is one of the codebook's own terms."""
     if not phrases or det.entity_type not in NAMED_TYPES or trust(det.recogniser).tier == 0:

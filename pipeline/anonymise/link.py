@@ -16,15 +16,20 @@ from pipeline.anonymise.detect import contains, name_group
 from pipeline.evaluator_files.register import strip_title
 from pipeline.recognisers.base import (
     NAMED_TYPES,
+    ORGANISATION,
     PERSON,
     Detection,
     PhraseEntry,
     PhraseIndex,
     normalise_phrase,
 )
+from pipeline.recognisers.gazetteers import GENERIC_WORDS, ORG_HEADS
 from pipeline.recognisers.known import any_case_ok
-from pipeline.recognisers.names import common_word_person_ok
+from pipeline.recognisers.names import FirstNameRecogniser, common_word_person_ok
 from pipeline.recognisers.registry import trust
+
+
+ORG_HEAD_WORDS = frozenset(w for h in ORG_HEADS for w in h.split())
 
 
 @dataclass
@@ -293,7 +298,12 @@ def propagate_lone_names(
 
 
 def _person_entry(name: str, score: float) -> PhraseEntry:
-    return PhraseEntry(PERSON, None, score, any_case=any_case_ok(name))
+    """A lone name to find: in lower case too only when it is a listed given name."""
+    listed = all(_GIVEN_NAMES.is_name(w) for w in name.split())
+    return PhraseEntry(PERSON, None, score, any_case=listed and any_case_ok(name))
+
+
+_GIVEN_NAMES = FirstNameRecogniser()
 
 
 def name_parts(mentions: Iterable[Mention], allow_keys: set[str], min_score: float) -> set[str]:
@@ -310,8 +320,12 @@ def name_parts(mentions: Iterable[Mention], allow_keys: set[str], min_score: flo
         words = strip_title(d.text).split()
         if len(words) < 2:
             continue
+        trusted = trust(d.recogniser).trusted
         for w in (words[0], words[-1]):
-            if len(w) > 1 and w[:1].isupper() and normalise_phrase(w) not in allow_keys:
+            key = normalise_phrase(w)
+            if len(w) < 2 or not w[:1].isupper() or key in allow_keys or key in GENERIC_WORDS:
+                continue
+            if trusted or _GIVEN_NAMES.is_name(w):  # NER's spans: only its given names
                 parts.add(w.rstrip(".,"))
     return parts
 
@@ -341,12 +355,36 @@ def propagate_names(
         entry = PhraseEntry(d.entity_type, uf.find(m.key), d.score)
         if not (m.key.startswith("first:") and d.recogniser != "titled_names"):
             corpus.add(d.text, entry)
+        # "Creekside Family Hub" also protects "Creekside" (its distinctive part)
+        part = facility_name_part(d)
+        if part and normalise_phrase(part) not in allow_keys:
+            corpus.add(part, entry)
         # "Councillor Stobbart" also protects "Stobbart" (a title makes it a surname)
         if d.recogniser == "titled_names" and d.canonical:
             bare = strip_title(d.canonical)
             if normalise_phrase(bare) not in allow_keys:
                 corpus.add(bare, entry)
     return _find_further(texts, corpus, chosen_by_row, protected)
+
+
+def facility_name_part(det: Detection) -> str | None:
+    """The distinctive leading words of a named organisation ("Creekside" of "Creekside Family Hub").
+
+    Only for the facility recogniser's organisations: the capitalised words before the first
+    generic or head word, when some are left and they are not a lone short word.
+    """
+    if det.recogniser != "facilities" or det.entity_type not in (ORGANISATION,):
+        return None
+    words = det.text.split()
+    prefix = []
+    for w in words:
+        key = w.casefold().replace("’", "'")
+        if key in GENERIC_WORDS or key in ORG_HEAD_WORDS or not w[:1].isupper():
+            break
+        prefix.append(w)
+    if not prefix or len(prefix) == len(words) or (len(prefix) == 1 and len(prefix[0]) < 4):
+        return None
+    return " ".join(prefix)
 
 
 def _find_further(

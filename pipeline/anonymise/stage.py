@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 
 from pipeline.anonymise.core import AnonymiseResult, anonymise
+from pipeline.anonymise.detect import phrase_ngrams
 from pipeline.anonymise.tables import safe_participants, score_against_gold
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
@@ -85,6 +86,7 @@ def run_stage(
         nlp=nlp,
         progress=progress,
         vocabulary=_vocabulary(codebook_path),
+        codebook_phrases=_codebook_phrases(codebook_path),
     )
     secret = os.environ.get(SECRET_ENV) or None
     metrics, leaks = _metrics(result, turns, gold, secret)
@@ -140,6 +142,13 @@ def _evaluator_files(
     decisions = read_decisions(decisions_path)
     allow = allow_terms(allow_path, p.allow, decisions, p.default_allow_list)
     return load_register(register_path), decisions, allow
+
+
+def _codebook_phrases(codebook_path: Path | None) -> frozenset[str]:
+    """The codebook's own terms as word n-grams (none without a codebook)."""
+    if not codebook_path:
+        return frozenset()
+    return phrase_ngrams(load_codebook(codebook_path).own_texts())
 
 
 def _vocabulary(codebook_path: Path | None) -> frozenset[str]:
