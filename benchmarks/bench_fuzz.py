@@ -1,4 +1,4 @@
-"""The anonymise fuzz corpus (``tests/test_anonymise_fuzz.py``), scored per class, with and without NER.
+"""The anonymise fuzz corpus (``tests/test_anonymise_fuzz.py``) per class, with and without NER.
 
 Usage: ``python benchmarks/bench_fuzz.py [--out FILE]``
 

@@ -125,7 +125,12 @@ def _throughput(turns, interviews, params, nlp, allow, copies: int) -> dict:
     )
     elapsed = time.perf_counter() - t0
     words = res.stats["words"]
-    return {"copies": copies, "words": words, "seconds": round(elapsed, 2), "words_per_s": round(words / elapsed)}
+    return {
+        "copies": copies,
+        "words": words,
+        "seconds": round(elapsed, 2),
+        "words_per_s": round(words / elapsed),
+    }
 
 
 def main() -> None:

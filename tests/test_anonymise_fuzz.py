@@ -150,6 +150,16 @@ CASES: tuple[Case, ...] = (
         ),
         planted=("Skem", "Skelmersdale"),
     ),
+    Case(
+        "unknown place coordinated with a known one",
+        "place_coordination",
+        (
+            "The children of Thetford or Brinnington are no better off.",
+            "We cover Wigan and Tyldesley.",
+        ),
+        planted=("Brinnington", "Tyldesley"),
+        probes=("The children of",),
+    ),
     # --- recall: linked people ----------------------------------------------------------------
     Case(
         "double-barrelled surname after a known first name",
@@ -164,6 +174,13 @@ CASES: tuple[Case, ...] = (
         ("Then Marcus Wetherell-Price took over the group.",),
         planted=("Wetherell-Price",),
         register=(_reg("person", "Marcus Adeyemi", "Marcus"),),
+    ),
+    Case(
+        "common-word first name of a person named in full",
+        "common_word",
+        ("Mark Ibbotson went to the review.", "Mark came back with ideas.", "Mark my words."),
+        planted=("Ibbotson", "re:Mark came"),
+        probes=("Mark my words",),
     ),
     Case(
         "nickname of a speaker",
@@ -352,6 +369,7 @@ def test_when_corpus_is_run_then_every_class_is_covered():
     classes = {c.klass for c in CASES}
     assert {"case", "address", "nhs", "handle", "url", "house", "surname", "nickname"} <= classes
     assert {"common_word", "acronym", "codebook", "consistency", "place_nickname"} <= classes
+    assert "place_coordination" in classes
 
 
 def test_when_codebook_terms_are_collected_then_examples_and_lower_case_words_do_not_count():

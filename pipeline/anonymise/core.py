@@ -19,15 +19,16 @@ from pipeline.anonymise.detect import (
     allow_index_of,
     allow_keys_of,
     build_recognisers,
-    lowercase_words,
     detect,
     filter_detections,
+    lowercase_words,
     people_from,
     protected_spans,
     resolve_overlaps,
     trim_allowed,
 )
 from pipeline.anonymise.evidence import (
+    coordinated_places,
     extend_house_numbers,
     extend_surnames,
     known_first_names,
@@ -101,17 +102,14 @@ def anonymise(
         nlp: a loaded spaCy pipeline for the ``ner`` recogniser (None: no NER).
         progress: show a progress bar.
         vocabulary: lower-case words of the evaluator's codebook (its analytic vocabulary).
-        codebook_phrases: normalised word n-grams of the codebook's labels, definitions and
-            criteria (not its examples): the evaluator's own terms, never identifiers.
+        codebook_phrases: the codebook's own proper-noun terms (never identifiers).
     """
     started = time.perf_counter()
-    register = register or []
-    decisions = decisions or Decisions()
+    register, decisions = register or [], decisions or Decisions()
     turns = turns.reset_index(drop=True)
     texts = turns["text"].fillna("").astype(str).tolist()
     interview_of = turns["interview_id"].astype(str).tolist()
     turn_of = turns["turn_index"].astype(int).tolist()
-
     people = people_from(turns, interviews, name_columns or [])
     names, recognisers = build_recognisers(params, decisions, register, people, nlp)
     priority = {name: i for i, name in enumerate(names)}
@@ -123,8 +121,6 @@ def anonymise(
     mentions, uf = _link(
         texts, interview_of, found, priority, protected, allow_keys, params, decisions, known
     )
-    extend_house_numbers(texts, mentions)
-
     entities = build_entities(mentions, uf, interview_of, turn_of, priority)
     assign_pseudonyms(entities, params, chosen_pseudonyms(register, decisions, uf, entities))
     new_texts, n_repl, applied = replace_mentions(texts, mentions, entities, uf)
@@ -190,7 +186,9 @@ def _link(
         resolve_overlaps(texts[row], dets, priority) for row, dets in enumerate(found.kept_by_row)
     ]
     extend_surnames(texts, chosen_by_row, allow_keys)
-    place_nicknames(texts, chosen_by_row, allow_keys, lowercase_words(texts))
+    common = lowercase_words(texts)
+    place_nicknames(texts, chosen_by_row, allow_keys, common)
+    coordinated_places(texts, chosen_by_row, allow_keys, common)
     mentions = [Mention(row, d) for row, dets in enumerate(chosen_by_row) for d in dets]
     min_score = params.propagate_min_score
     short_forms = nickname_forms(known_first_names(known[0], known[1], mentions))
@@ -208,4 +206,5 @@ def _link(
             texts, interview_of, chosen_by_row, mentions, uf, allow_keys, protected, min_score
         )
         mentions.extend(added)  # their keys are entity roots already
+    extend_house_numbers(texts, mentions)
     return mentions, uf

@@ -33,7 +33,7 @@ from pipeline.recognisers.base import (
     normalise_phrase,
 )
 from pipeline.recognisers.gazetteers import GENERIC_WORDS, LOWER_CASE_HEADS
-from pipeline.recognisers.names import common_word_person_ok
+from pipeline.recognisers.names import FirstNameRecogniser, common_word_person_ok
 from pipeline.recognisers.registry import trust
 from pipeline.text import sentence_spans
 
@@ -289,7 +289,39 @@ def lowercase_words(texts: Sequence[str]) -> set[str]:
     return words
 
 
+_GIVEN = FirstNameRecogniser()
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
+
+
+def capitalised_inside(texts: Sequence[str]) -> set[str]:
+    """Every capitalised word the corpus writes inside a sentence (not first), lower case."""
+    out: set[str] = set()
+    for text in texts:
+        for m in _INSIDE_CAPITAL.finditer(text):
+            out.add(m.group(1).lower())
+    return out
+
+
+_INSIDE_CAPITAL = re.compile(r"[a-z,;][ \t]+([A-Z][a-z]+)")
+
+
+def _only_ever_sentence_initial(text: str, det: Detection, inside: set[str]) -> bool:
+    """An NER one-word name that the corpus only ever capitalises at a sentence start.
+
+    "Demand rose sharply": a word written with a capital only where every word is, never
+    mid-sentence anywhere in the corpus, is no evidence of a name; given names from the
+    list and gazetteer names (other recognisers) are not affected.
+    """
+    if trust(det.recogniser).trusted or " " in det.text.strip() or not det.text.istitle():
+        return False
+    before = text[: det.start].rstrip(" \t\"'“‘(")
+    if before and before[-1] not in ".!?\n:…":
+        return False
+    nxt = text[det.end : det.end + 2].lstrip()[:1]
+    if not nxt.islower():
+        return False
+    word = det.text.lower()
+    return word not in inside and not _GIVEN.is_name(det.text)
 
 
 def _common_word_at_sentence_start(text: str, det: Detection, common: set[str]) -> bool:
@@ -439,6 +471,7 @@ def filter_detections(
     person context (:func:`pipeline.recognisers.names.common_word_person_ok`).
     """
     common = lowercase_words(texts) | vocabulary
+    inside = capitalised_inside(texts)
     out = Filtered()
     for row, dets in enumerate(raw):
         keep = []
@@ -451,6 +484,8 @@ def filter_detections(
             elif d.score < min_score:
                 reason = "below_min_score"
             elif not _plausible(d) or _common_word_at_sentence_start(texts[row], d, common):
+                reason = "implausible"
+            elif _only_ever_sentence_initial(texts[row], d, inside):
                 reason = "implausible"
             elif not _person_context_ok(texts[row], d):
                 reason = "common_word"

@@ -1,4 +1,6 @@
-"""Evidence rules that widen or add detections from what is already known (ADR 0013).
+"""Evidence rules that widen or add detections from what is already known.
+
+See ``docs/adr/0013-a14-ambiguity-and-evidence-rules.md``.
 
 They run on the chosen (non-overlapping) detections of each turn, before linking, and on
 the final mentions, before replacement:
@@ -106,6 +108,48 @@ def place_nicknames(
                 if ":" not in canonical:
                     canonical = f"name:{normalise_phrase(d.text)}"
                 added.append(Detection(s, e, d.entity_type, SOURCE, 0.8, text[s:e], canonical))
+        if added:
+            chosen_by_row[row] = sorted([*dets, *added])
+
+
+_COORD_AFTER = re.compile(r"[ \t]+(?:and|or|&)[ \t]+([A-Z][a-z]{2,})(?![\w'’-])(?![ \t]+[A-Z])")
+_COORD_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][a-z]{2,})[ \t]+(?:and|or|&)[ \t]+$")
+
+
+def coordinated_places(
+    texts: Sequence[str],
+    chosen_by_row: list[list[Detection]],
+    allow_keys: set[str],
+    common: set[str],
+) -> None:
+    """Add an unknown capitalised word coordinated with a detected place ("Edgeley or Reddish").
+
+    "X and Y" / "X or Y", X a detected place: Y is a place too when it is one capitalised
+    word that no detection covers, not a function word, not a word the corpus writes in
+    lower case, not an allowed term and not a listed given name (a person, then). It is its
+    own place (no link to X).
+    """
+    given = FirstNameRecogniser()
+    for row, dets in enumerate(chosen_by_row):
+        text = texts[row]
+        added = []
+        for d in dets:
+            if d.entity_type not in (PLACE, COUNCIL):
+                continue
+            hits = (
+                _COORD_AFTER.match(text, d.end),
+                _COORD_BEFORE.search(text, max(0, d.start - 30), d.start),
+            )
+            for m in hits:
+                if m is None:
+                    continue
+                word, (s, e) = m.group(1), m.span(1)
+                key = word.casefold()
+                if key in STOP_WORDS or key in common or key in allow_keys or given.is_name(word):
+                    continue
+                if any(o.start < e and s < o.end for o in [*dets, *added]):
+                    continue
+                added.append(Detection(s, e, PLACE, SOURCE, 0.75, word))
         if added:
             chosen_by_row[row] = sorted([*dets, *added])
 

@@ -85,8 +85,7 @@ def run_stage(
         name_columns=params.ingest.name_columns,
         nlp=nlp,
         progress=progress,
-        vocabulary=_vocabulary(codebook_path),
-        codebook_phrases=_codebook_phrases(codebook_path),
+        **_codebook_terms(codebook_path),
     )
     secret = os.environ.get(SECRET_ENV) or None
     metrics, leaks = _metrics(result, turns, gold, secret)
@@ -144,16 +143,12 @@ def _evaluator_files(
     return load_register(register_path), decisions, allow
 
 
-def _codebook_phrases(codebook_path: Path | None) -> frozenset[str]:
-    """The codebook's own terms as word n-grams (none without a codebook)."""
+def _codebook_terms(codebook_path: Path | None) -> dict[str, frozenset[str]]:
+    """The codebook's words and its own proper-noun terms (none without a codebook)."""
     if not codebook_path:
-        return frozenset()
-    return phrase_ngrams(load_codebook(codebook_path).own_texts())
-
-
-def _vocabulary(codebook_path: Path | None) -> frozenset[str]:
-    """The codebook's words (none without a codebook)."""
-    return load_codebook(codebook_path).vocabulary() if codebook_path else frozenset()
+        return {"vocabulary": frozenset(), "codebook_phrases": frozenset()}
+    book = load_codebook(codebook_path)
+    return {"vocabulary": book.vocabulary(), "codebook_phrases": phrase_ngrams(book.own_texts())}
 
 
 def _metrics(

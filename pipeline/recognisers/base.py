@@ -284,7 +284,9 @@ class PhraseIndex:
                 if hit is None and key.endswith("'s"):
                     hit = entries.get(key[:-2])
                     end -= 2
-                if hit and (hit[1].any_case or _case_ok(hit[0], text[start:end], hit[1].case_sensitive)):
+                if hit and (
+                    hit[1].any_case or _case_ok(hit[0], text[start:end], hit[1].case_sensitive)
+                ):
                     yield start, end, hit[1]
                     matched = k
                     break

@@ -34,7 +34,9 @@ def any_case_ok(phrase: str) -> bool:
     """
     words = normalise_phrase(phrase).split()
     common = common_word_names()
-    return bool(words) and all(len(w) > 2 and w not in common and w not in STOP_WORDS for w in words)
+    return bool(words) and all(
+        len(w) > 2 and w not in common and w not in STOP_WORDS for w in words
+    )
 
 
 def person_entry(phrase: str, canonical: str | None, score: float) -> PhraseEntry:

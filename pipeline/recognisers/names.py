@@ -104,7 +104,7 @@ def nicknames() -> dict[str, frozenset[str]]:
 _VOCATIVE = re.compile(r"[ \t]*,")
 
 
-def common_word_person_ok(text: str, start: int, end: int) -> bool:
+def common_word_person_ok(text: str, start: int, end: int, known: bool = False) -> bool:
     """Whether a one-word name at ``text[start:end]`` may be a person, by its context.
 
     Names that are also common words (:func:`common_word_names`: "Hope", "Will", "Mark") are
@@ -112,6 +112,9 @@ def common_word_person_ok(text: str, start: int, end: int) -> bool:
     Will") or, at a sentence start, followed by a speech verb, a possessive, a comma or a
     capitalised word ("Hope said", "Will's team", "Mark, can you", "Will Hughes"): "Hope
     that helps", "Will you send it?" and "mark the register" stay. Other names always may.
+    With ``known`` (the interview names a person with this first name: "Mark Ibbotson"), a
+    sentence start also counts unless a function word follows ("Mark came back" goes,
+    "Mark my words" stays).
     """
     word = text[start:end]
     key = _key(word.removesuffix("'s").removesuffix("’s"))
@@ -126,6 +129,8 @@ def common_word_person_ok(text: str, start: int, end: int) -> bool:
     nxt = _next_word(text, end)
     if nxt is None:
         return False
+    if known and nxt.casefold() not in STOP_WORDS:
+        return True
     return nxt[:1].isupper() or nxt.casefold() in FirstNameRecogniser.FOLLOWING_CUES
 
 

@@ -168,19 +168,20 @@ _SPOKEN_DOMAIN = re.compile(
     rf"{_LABEL}(?:{_ANY_DOT}{_LABEL})+(?:{_SP}*(?:/|slash){_SP}*{_LABEL})*",
     re.I,
 )
-_SPOKEN_LOCAL = re.compile(rf"(?<![\w.@-])({_LABEL}(?:{_LOCAL_SEP}{_LABEL}){{0,3}}){_SPOKEN_AT}$", re.I)
+_SPOKEN_LOCAL = re.compile(
+    rf"(?<![\w.@-])({_LABEL}(?:{_LOCAL_SEP}{_LABEL}){{0,3}}){_SPOKEN_AT}$", re.I
+)
 _SPOKEN_DOT_RE = re.compile(_SPOKEN_DOT, re.I)
 _SPOKEN_QUICK_ADDR = re.compile(r"\bdot\b|\[\s*dot\s*\]|\(\s*dot\s*\)", re.I)
 # words before "at" that make it a preposition, not an address ("look at bbc dot co dot uk")
 _NOT_LOCAL = frozenset(
     "look looked looking email emailed mail write contact find check go went online us me "
-    "them him her it is was be are were site website page"
-    .split()
+    "them him her it is was be are were site website page".split()
 )
 
 
 class SpokenAddressRecogniser(Recogniser):
-    """Email and web addresses spoken or obfuscated: "jo dot marsh at littlestepscic dot org dot uk".
+    """Email and web addresses spoken or obfuscated: "jo dot marsh at steps dot org dot uk".
 
     Also bracketed forms written to dodge spam filters ("tmorgan [at] barnsley [dot] gov [dot]
     uk", "a.khan (at) leeds (dot) ac (dot) uk") and spoken web addresses ("www dot
@@ -235,9 +236,7 @@ class SpokenAddressRecogniser(Recogniser):
 
 
 _SEPARATOR_WORDS = frozenset({"dot", "slash", "colon"})
-_STOPWORDS_ADDR = frozenset(
-    "the a an and or of on in at to it this that is was dot com".split()
-)
+_STOPWORDS_ADDR = frozenset("the a an and or of on in at to it this that is was dot com".split())
 
 
 def _canonical_address(surface: str) -> str:
@@ -251,7 +250,9 @@ def _canonical_address(surface: str) -> str:
 
 # --- social media handles -------------------------------------------------------------------
 
-_HANDLE = re.compile(r"(?<![\w@./])@(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{2,30}(?![\w@]|\.[A-Za-z0-9])")
+_HANDLE = re.compile(
+    r"(?<![\w@./])@(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{2,30}(?![\w@]|\.[A-Za-z0-9])"
+)
 # chat-app mentions that name nobody
 _NOT_HANDLES = frozenset({"@here", "@everyone", "@channel", "@all"})
 
