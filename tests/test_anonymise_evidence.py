@@ -88,3 +88,15 @@ def test_when_a_formal_first_name_is_known_then_its_short_forms_map_to_it():
     forms = evidence.nickname_forms({"gareth", "rebecca"})
     assert forms["gaz"] == {"gareth"} and forms["bex"] == {"rebecca"}
     assert "jo" not in forms  # nobody called Joanne, Joanna or Josephine is known
+
+
+def test_when_one_surface_has_two_types_in_an_interview_then_the_better_evidence_wins():
+    from pipeline.anonymise.link import UnionFind
+
+    texts = ["I told Grace.", "We met in Grace."]
+    m1 = Mention(0, det(texts[0], "Grace", PERSON, "first_names"), key="first:I1:grace")
+    m2 = Mention(1, det(texts[1], "Grace", PLACE, "ner"), key="name:grace")
+    uf = UnionFind()
+    uf.find(m1.key), uf.find(m2.key)
+    evidence.one_type_per_surface([m1, m2], uf, ["I1", "I1"])
+    assert m2.det.entity_type == PERSON and uf.find(m2.key) == uf.find(m1.key)

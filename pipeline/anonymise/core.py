@@ -33,6 +33,7 @@ from pipeline.anonymise.evidence import (
     extend_surnames,
     known_first_names,
     nickname_forms,
+    one_type_per_surface,
     place_nicknames,
 )
 from pipeline.anonymise.link import (
@@ -207,4 +208,5 @@ def _link(
         )
         mentions.extend(added)  # their keys are entity roots already
     extend_house_numbers(texts, mentions)
+    one_type_per_surface(mentions, uf, interview_of)
     return mentions, uf

@@ -18,14 +18,23 @@ text (adjacency) or a person already known to the run.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from pipeline.anonymise.link import Mention
+from pipeline.anonymise.link import Mention, UnionFind
 from pipeline.evaluator_files.register import RegisterEntity, strip_title
-from pipeline.recognisers.base import COUNCIL, PERSON, PLACE, Detection, normalise_phrase
+from pipeline.recognisers.base import (
+    COUNCIL,
+    NAMED_TYPES,
+    PERSON,
+    PLACE,
+    Detection,
+    normalise_phrase,
+)
 from pipeline.recognisers.gazetteers import STOP_WORDS
 from pipeline.recognisers.names import FirstNameRecogniser, nicknames
+from pipeline.recognisers.registry import trust
 
 # what a surname looks like: "Okafor-Lindqvist", "McDonald", "O'Neill", "Wiśniewski"
 _SURNAME = re.compile(
@@ -209,3 +218,38 @@ def extend_house_numbers(texts: Sequence[str], mentions: list[Mention]) -> None:
         if hit is None:
             continue
         m.det = replace(d, start=hit.start(), text=text[hit.start() : d.end])
+
+
+def one_type_per_surface(
+    mentions: list[Mention], uf: UnionFind, interview_of: Sequence[str]
+) -> None:
+    """Give each named surface form one entity per interview, chosen by evidence (in place).
+
+    "Grace" must not be [Person 2] in one sentence and [Place 2] in the next: where the
+    mentions of one surface form in one interview belong to entities of different types, the
+    type with the best evidence wins (the most trusted source, then the most mentions, then
+    the type's name) and every mention of that surface there joins its entity.
+    """
+    groups: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+    for m in mentions:
+        if m.det.entity_type in NAMED_TYPES:
+            groups[(interview_of[m.row], normalise_phrase(m.det.text))].append(m)
+    for group in groups.values():
+        if len({m.det.entity_type for m in group}) < 2:
+            continue
+        by_type: dict[str, list[Mention]] = defaultdict(list)
+        for m in group:
+            by_type[m.det.entity_type].append(m)
+        best = min(
+            by_type,
+            key=lambda t: (
+                min(trust(m.det.recogniser).tier for m in by_type[t]),
+                -len(by_type[t]),
+                t,
+            ),
+        )
+        winner = min(by_type[best], key=lambda m: (m.row, m.det.start))
+        for m in group:
+            if m.det.entity_type != best:
+                m.det = replace(m.det, entity_type=best)
+                m.key = uf.find(winner.key)
