@@ -55,6 +55,7 @@ def test_when_a_short_word_next_to_a_place_shares_its_start_then_it_is_its_nickn
         ("we cover Wigan and Tyldesley", "Wigan", COUNCIL, ["Tyldesley"]),
         ("Wigan and Simon went", "Wigan", COUNCIL, []),  # a given name: a person
         ("Wigan and Ofsted", "Wigan", COUNCIL, []),  # allowed
+        ("in Wigan and Thursdays", "Wigan", COUNCIL, []),  # a day
         ("Wigan and Hope", "Wigan", COUNCIL, []),  # the corpus writes "hope" in lower case
     ],
 )

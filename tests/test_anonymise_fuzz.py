@@ -202,6 +202,31 @@ CASES: tuple[Case, ...] = (
         ("Rebecca Holt set it up.", "Bex does the admin, and Bex is brilliant."),
         planted=("Bex", "Rebecca", "Holt"),
     ),
+    Case(
+        "names in capitals and after a greeting",
+        "case",
+        ("THANKS PRIYANKA, and DOMINIC SAID the same.", "hiya dominic, it's me"),
+        planted=("priyanka", "dominic"),
+        speakers=("Priyanka Desai", "Dominic Rowe"),
+    ),
+    Case(
+        "short forms of register people in speech",
+        "nickname",
+        ("Liz and Tom ran the session.", "Tom said Liz's notes are on Teams."),
+        planted=("Liz", "Tom"),
+        probes=("Teams",),
+        register=(_reg("person", "Elizabeth Carver"), _reg("person", "Thomas Wright")),
+    ),
+    Case(
+        "addresses mid-sentence with punctuation",
+        "address",
+        (
+            "Send it to r dot patel at bolton dot gov dot uk, or ring.",
+            "Her number (NHS) was 401-023-2137; the form's at tinyurl.com/fh-form.",
+        ),
+        planted=("patel", "bolton dot gov", "401-023-2137", "fh-form"),
+        probes=("NHS",),
+    ),
     # --- precision: common words ----------------------------------------------------------------
     Case(
         "common words that are names",

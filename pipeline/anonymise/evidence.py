@@ -53,6 +53,13 @@ _HOUSE_NUMBER = re.compile(
     r"(?<![\w£$€.,/-])(?:(?:[Nn]umber|[Nn]o\.?|[Ff]lat|[Uu]nit|[Aa]partment)[ \t]+)?"
     r"\d{1,4}[A-Za-z]?,?[ \t]+$"
 )
+# days, months and festivals: never a place ("in Leigh and Thursdays", "Wigan or March")
+_CALENDAR = frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday weekend january february march
+    april may june july august september october november december christmas easter
+    """.split()
+)
 # the source name of detections these rules add (trust: see registry.OTHER_SOURCES)
 SOURCE = "evidence"
 
@@ -156,6 +163,8 @@ def coordinated_places(
                 key = word.casefold()
                 if key in STOP_WORDS or key in common or key in allow_keys or given.is_name(word):
                     continue
+                if key in _CALENDAR or key.removesuffix("s") in _CALENDAR:
+                    continue  # "in Leigh and Thursdays"
                 if any(o.start < e and s < o.end for o in [*dets, *added]):
                     continue
                 added.append(Detection(s, e, PLACE, SOURCE, 0.75, word))
