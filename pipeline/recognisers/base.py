@@ -8,6 +8,7 @@ entities. Recognisers are registered in :mod:`pipeline.recognisers.registry`.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -266,8 +267,7 @@ class PhraseIndex:
         """Yield ``(start, end, entry)`` for the longest indexed phrase at each position."""
         if not self._entries:
             return
-        spans = [m.span() for m in _TOKEN.finditer(text)]
-        norm = [_norm_token(text[s:e]) for s, e in spans]
+        spans, norm = _tokens(text)
         entries, firsts = self._entries, self._firsts
         n = len(spans)
         i = 0
@@ -291,6 +291,13 @@ class PhraseIndex:
                     matched = k
                     break
             i += matched or 1
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """The token spans of ``text`` and their lookup keys (cached: every index reads each text)."""
+    spans = [m.span() for m in _TOKEN.finditer(text)]
+    return spans, [_norm_token(text[s:e]) for s, e in spans]
 
 
 def _case_ok(phrase: str, surface: str, case_sensitive: bool) -> bool:
