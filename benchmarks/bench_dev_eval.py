@@ -62,6 +62,15 @@ def run_pipeline(data: Path, work: Path) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, check=False)
 
 
+# a JavaScript library bundled into an HTML file (plotly.js in the topic maps): its minified
+# identifiers ("Jo()", "Kai") are code, not transcript text; the plot's data is kept
+_VENDORED_SCRIPT = re.compile(r"<script[^>]*>\s*/\*\*?\s*\*?\s*plotly\.js v.*?</script>", re.S)
+
+
+def _without_vendored_scripts(text: str) -> str:
+    return _VENDORED_SCRIPT.sub("", text)
+
+
 def score_anonymisation(data: Path, work: Path) -> dict:
     """Leaks and over-redaction against the set's PII gold, and the gate's verdict."""
     turns = pd.read_parquet(work / "outputs" / "anonymised" / "turns.parquet")
@@ -69,7 +78,7 @@ def score_anonymisation(data: Path, work: Path) -> dict:
     raw_turns = pd.read_parquet(work / "private" / "turns.parquet")
     raw = raw_turns.groupby("interview_id")["text"].apply(lambda s: "\n".join(map(str, s)))
     shared = "\n".join(
-        p.read_text(encoding="utf-8", errors="ignore")
+        _without_vendored_scripts(p.read_text(encoding="utf-8", errors="ignore"))
         for p in sorted((work / "outputs").rglob("*"))
         if p.suffix in TEXT_SUFFIXES and p.is_file()
     )

@@ -231,6 +231,19 @@ class Codebook(BaseModel):
             texts += [code.label, *getattr(code, "keywords", [])]
         return frozenset(w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", str(t)))
 
+    def own_texts(self) -> list[str]:
+        """The evaluator's own wording: name, labels, definitions, include/exclude, keywords.
+
+        Examples and uncoded examples are left out: they may quote transcripts (candidate
+        codes built from quotes), so a name in them is still an identifier.
+        """
+        texts = [self.name or ""]
+        for code in self.codes:
+            texts += [code.label, getattr(code, "definition", "") or ""]
+            texts += [*getattr(code, "include", []), *getattr(code, "exclude", [])]
+            texts += list(getattr(code, "keywords", []))
+        return [str(t) for t in texts if t]
+
     def material(self, code_id: str) -> str:
         """A code's material as one readable text (for people: notebooks, review).
 

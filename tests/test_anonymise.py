@@ -370,9 +370,9 @@ def test_when_untrusted_name_is_a_common_word_at_sentence_start_then_dropped():
 
     text = "Broadly positive. We broadly agree."
     det = Detection(0, 7, "person", "ner", 0.85, "Broadly")
-    assert detect._common_word_at_sentence_start(text, det, detect._lowercase_words([text]))
+    assert detect._common_word_at_sentence_start(text, det, detect.lowercase_words([text]))
     trusted = Detection(0, 7, "person", "register", 1.0, "Broadly")
-    assert not detect._common_word_at_sentence_start(text, trusted, detect._lowercase_words([text]))
+    assert not detect._common_word_at_sentence_start(text, trusted, detect.lowercase_words([text]))
 
 
 @pytest.mark.parametrize(
@@ -388,7 +388,8 @@ def test_when_codebook_vocabulary_given_then_untrusted_sentence_start_word_dropp
 ):
     from pipeline.recognisers.base import Detection
 
-    text = "Childcare was the biggest barrier for us."
+    # "Childcare" is capitalised mid-sentence too, so its capital is some evidence of a name
+    text = "Childcare was the biggest barrier for us. We rang Childcare about it."
     det = Detection(0, 9, "place", recogniser, 0.85, "Childcare")
     out = detect.filter_detections([text], [[det]], set(), 0.5, vocabulary)
     assert (out.kept_by_row == [[det]]) is kept
@@ -406,3 +407,20 @@ def test_when_detection_less_confident_than_propagate_min_score_then_not_spread(
         texts_, ["INT01", "INT02"], chosen, [link.Mention(0, det)], set(), [[], []], min_score
     )
     assert len(added) == spread
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Demand rose sharply in the winter.", False),  # capitalised only where all words are
+        ("Demand rose sharply. We rang Demand again.", True),  # capitalised mid-sentence too
+        ("Priya rose to the challenge.", True),  # a listed given name
+    ],
+)
+def test_when_ner_word_is_only_ever_capitalised_at_sentence_start_then_dropped(text, kept):
+    from pipeline.recognisers.base import Detection
+
+    word = text.split()[0]
+    det = Detection(0, len(word), "place", "ner", 0.85, word)
+    out = detect.filter_detections([text], [[det]], set(), 0.5)
+    assert (out.kept_by_row == [[det]]) is kept

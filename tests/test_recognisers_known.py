@@ -10,12 +10,13 @@ from pipeline.recognisers.known import (
 )
 
 
-def test_when_register_names_appear_then_detected_with_register_key():
+def test_when_register_names_appear_in_any_case_then_detected_with_register_key():
     rec = RegisterRecogniser(
         [RegisterEntity(type="person", name="Councillor Ann Lee", aliases=["Annie"])]
     )
     dets = rec.analyse("Councillor Ann Lee, Ann Lee and Annie; annual annie.")
-    assert [d.text for d in dets] == ["Councillor Ann Lee", "Ann Lee", "Annie"]
+    # a person's name that is no common word is found in lower case too ("annie")
+    assert [d.text for d in dets] == ["Councillor Ann Lee", "Ann Lee", "Annie", "annie"]
     assert {d.canonical for d in dets} == {"register:councillor ann lee"}
     assert all(d.recogniser == "register" and d.score == 1.0 for d in dets)
 

@@ -451,3 +451,96 @@ def test_when_ordinary_text_has_no_identifiers_then_recognisers_are_fast_and_fin
     found = [d for r in recognisers for d in r.analyse(text)]
     assert time.perf_counter() - began < 5
     assert found == []
+
+
+# --- spoken addresses, handles, NHS numbers, short links ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "etype"),
+    [
+        (
+            "It's jo dot marsh at littlestepscic dot org dot uk.",
+            "jo dot marsh at littlestepscic dot org dot uk",
+            EMAIL,
+        ),
+        (
+            "tmorgan [at] barnsley [dot] gov [dot] uk",
+            "tmorgan [at] barnsley [dot] gov [dot] uk",
+            EMAIL,
+        ),
+        ("a.khan (at) leeds (dot) ac (dot) uk", "a.khan (at) leeds (dot) ac (dot) uk", EMAIL),
+        ("sam underscore lee at gmail dot com", "sam underscore lee at gmail dot com", EMAIL),
+        ("J DOT SMITH AT KENT DOT GOV DOT UK", "J DOT SMITH AT KENT DOT GOV DOT UK", EMAIL),
+        ("go to www dot littlesteps dot org dot uk", "www dot littlesteps dot org dot uk", URL),
+        ("look at kent dot gov dot uk", "kent dot gov dot uk", URL),
+    ],
+)
+def test_when_an_address_is_spoken_then_spoken_address_finds_it(text, expected, etype):
+    from pipeline.recognisers.patterns import SpokenAddressRecogniser
+
+    found = SpokenAddressRecogniser().analyse(text)
+    assert [(d.text, d.entity_type) for d in found] == [(expected, etype)]
+
+
+@pytest.mark.parametrize(
+    "text", ["the dot com boom", "on the dot at nine", "dot dot dot", "we met at the hub"]
+)
+def test_when_speech_says_dot_but_no_address_then_spoken_address_finds_nothing(text):
+    from pipeline.recognisers.patterns import SpokenAddressRecogniser
+
+    assert SpokenAddressRecogniser().analyse(text) == []
+
+
+def test_when_spoken_email_found_then_canonical_is_the_written_address():
+    from pipeline.recognisers.patterns import SpokenAddressRecogniser
+
+    (d,) = SpokenAddressRecogniser().analyse("jo dot marsh at littlestepscic dot org dot uk")
+    assert d.canonical == "jo.marsh@littlestepscic.org.uk"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm @jsmith on Twitter", ["@jsmith"]),
+        ("follow @LittleStepsCIC.", ["@LittleStepsCIC"]),
+        ("meet @ 10", []),
+        ("@10 pm", []),
+        ("x@y.com", []),
+        ("@here folks", []),
+    ],
+)
+def test_when_text_has_a_handle_then_handles_finds_it(text, expected):
+    from pipeline.recognisers.patterns import HandleRecogniser
+
+    assert texts(HandleRecogniser(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NHS number 943 476 5919 ok", ["943 476 5919"]),
+        ("9434765919", ["9434765919"]),
+        ("943-476-5919", ["943-476-5919"]),
+        ("943 476 5918", []),  # wrong check digit
+        ("£943 476 5919", []),
+        ("1111111111", []),
+        ("943 4765919", []),  # mixed grouping
+    ],
+)
+def test_when_text_has_an_nhs_number_then_only_valid_checksums_found(text, expected):
+    from pipeline.recognisers.patterns import NhsNumberRecogniser
+
+    assert texts(NhsNumberRecogniser(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("see bit.ly/3xYzAb now", ["bit.ly/3xYzAb"]),
+        ("tinyurl.com/abc123", ["tinyurl.com/abc123"]),
+        ("forms.gle/abcd12", ["forms.gle/abcd12"]),
+    ],
+)
+def test_when_text_has_a_short_link_then_url_finds_it(text, expected):
+    assert texts(UrlRecogniser(), text) == expected

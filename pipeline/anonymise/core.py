@@ -21,16 +21,27 @@ from pipeline.anonymise.detect import (
     build_recognisers,
     detect,
     filter_detections,
+    lowercase_words,
     people_from,
     protected_spans,
     resolve_overlaps,
     trim_allowed,
+)
+from pipeline.anonymise.evidence import (
+    coordinated_places,
+    extend_house_numbers,
+    extend_surnames,
+    known_first_names,
+    nickname_forms,
+    one_type_per_surface,
+    place_nicknames,
 )
 from pipeline.anonymise.link import (
     Mention,
     UnionFind,
     build_entities,
     link_mentions,
+    name_parts,
     propagate_lone_names,
     propagate_names,
 )
@@ -77,6 +88,7 @@ def anonymise(
     nlp: Any = None,
     progress: bool = True,
     vocabulary: frozenset[str] = frozenset(),
+    codebook_phrases: frozenset[str] = frozenset(),
 ) -> AnonymiseResult:
     """Anonymise the turns table (pure: no file I/O).
 
@@ -91,26 +103,25 @@ def anonymise(
         nlp: a loaded spaCy pipeline for the ``ner`` recogniser (None: no NER).
         progress: show a progress bar.
         vocabulary: lower-case words of the evaluator's codebook (its analytic vocabulary).
+        codebook_phrases: the codebook's own proper-noun terms (never identifiers).
     """
     started = time.perf_counter()
-    register = register or []
-    decisions = decisions or Decisions()
+    register, decisions = register or [], decisions or Decisions()
     turns = turns.reset_index(drop=True)
     texts = turns["text"].fillna("").astype(str).tolist()
     interview_of = turns["interview_id"].astype(str).tolist()
     turn_of = turns["turn_index"].astype(int).tolist()
-
     people = people_from(turns, interviews, name_columns or [])
     names, recognisers = build_recognisers(params, decisions, register, people, nlp)
     priority = {name: i for i, name in enumerate(names)}
     allow_keys = allow_keys_of(allow, params, decisions)
     found, protected = _detections(
-        texts, recognisers, nlp, params, progress, (allow_keys, vocabulary)
+        texts, recognisers, nlp, params, progress, (allow_keys, vocabulary, codebook_phrases)
     )
+    known = (register, people)
     mentions, uf = _link(
-        texts, interview_of, found, priority, protected, allow_keys, params, decisions
+        texts, interview_of, found, priority, protected, allow_keys, params, decisions, known
     )
-
     entities = build_entities(mentions, uf, interview_of, turn_of, priority)
     assign_pseudonyms(entities, params, chosen_pseudonyms(register, decisions, uf, entities))
     new_texts, n_repl, applied = replace_mentions(texts, mentions, entities, uf)
@@ -133,13 +144,13 @@ def _detections(
     nlp: Any,
     params: AnonymiseParams,
     progress: bool,
-    known: tuple[set[str], frozenset[str]],
+    known: tuple[set[str], frozenset[str], frozenset[str]],
 ) -> tuple[Filtered, list[list[Detection]]]:
     """Run the recognisers, trim and filter their detections; also the allowed spans.
 
-    ``known`` is the allowed phrases and the codebook's vocabulary.
+    ``known`` is the allowed phrases, the codebook's vocabulary and its phrases.
     """
-    allow_keys, vocabulary = known
+    allow_keys, vocabulary, phrases = known
     raw = detect(
         texts,
         recognisers,
@@ -153,7 +164,7 @@ def _detections(
     allow_index = allow_index_of(allow_keys)
     protected = protected_spans(texts, allow_index)
     raw = trim_allowed(texts, raw, allow_index, protected)
-    filtered = filter_detections(texts, raw, allow_keys, params.min_score, vocabulary)
+    filtered = filter_detections(texts, raw, allow_keys, params.min_score, vocabulary, phrases)
     return filtered, protected
 
 
@@ -166,22 +177,36 @@ def _link(
     allow_keys: set[str],
     params: AnonymiseParams,
     decisions: Decisions,
+    known: tuple[list[RegisterEntity], list[str]],
 ) -> tuple[list[Mention], UnionFind]:
-    """Resolve overlaps, link mentions into entities and propagate names (when asked)."""
+    """Resolve overlaps, apply the evidence rules, link mentions and propagate names.
+
+    ``known`` is the register and the people known from speakers and metadata.
+    """
     chosen_by_row = [
         resolve_overlaps(texts[row], dets, priority) for row, dets in enumerate(found.kept_by_row)
     ]
+    extend_surnames(texts, chosen_by_row, allow_keys)
+    common = lowercase_words(texts)
+    place_nicknames(texts, chosen_by_row, allow_keys, common)
+    coordinated_places(texts, chosen_by_row, allow_keys, common)
     mentions = [Mention(row, d) for row, dets in enumerate(chosen_by_row) for d in dets]
     min_score = params.propagate_min_score
+    short_forms = nickname_forms(known_first_names(known[0], known[1], mentions))
     if params.propagate:
         # lone first names everywhere, each occurrence its interview's own (linked below)
+        extra = name_parts(mentions, allow_keys, min_score) | {f.title() for f in short_forms}
         mentions += propagate_lone_names(
-            texts, interview_of, chosen_by_row, mentions, allow_keys, protected, min_score
+            texts, interview_of, chosen_by_row, mentions, allow_keys, protected, min_score, extra
         )
-    uf = link_mentions(mentions, found.kept_by_row, interview_of, params.link_names, decisions.link)
+    uf = link_mentions(
+        mentions, found.kept_by_row, interview_of, params.link_names, decisions.link, short_forms
+    )
     if params.propagate:
         added = propagate_names(
             texts, interview_of, chosen_by_row, mentions, uf, allow_keys, protected, min_score
         )
         mentions.extend(added)  # their keys are entity roots already
+    extend_house_numbers(texts, mentions)
+    one_type_per_surface(mentions, uf, interview_of)
     return mentions, uf

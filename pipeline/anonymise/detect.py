@@ -32,6 +32,8 @@ from pipeline.recognisers.base import (
     RecogniserContext,
     normalise_phrase,
 )
+from pipeline.recognisers.gazetteers import GENERIC_WORDS, LOWER_CASE_HEADS
+from pipeline.recognisers.names import FirstNameRecogniser, common_word_person_ok
 from pipeline.recognisers.registry import trust
 from pipeline.text import sentence_spans
 
@@ -279,7 +281,7 @@ _GENERIC_WORDS = frozenset(
 )
 
 
-def _lowercase_words(texts: Sequence[str]) -> set[str]:
+def lowercase_words(texts: Sequence[str]) -> set[str]:
     """Every word the corpus also writes in lower case ("broadly", "mark", "uncertain")."""
     words: set[str] = set()
     for text in texts:
@@ -287,7 +289,39 @@ def _lowercase_words(texts: Sequence[str]) -> set[str]:
     return words
 
 
+_GIVEN = FirstNameRecogniser()
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?![\w'’-])")
+
+
+def capitalised_inside(texts: Sequence[str]) -> set[str]:
+    """Every capitalised word the corpus writes inside a sentence (not first), lower case."""
+    out: set[str] = set()
+    for text in texts:
+        for m in _INSIDE_CAPITAL.finditer(text):
+            out.add(m.group(1).lower())
+    return out
+
+
+_INSIDE_CAPITAL = re.compile(r"[a-z,;][ \t]+([A-Z][a-z]+)")
+
+
+def _only_ever_sentence_initial(text: str, det: Detection, inside: set[str]) -> bool:
+    """An NER one-word name that the corpus only ever capitalises at a sentence start.
+
+    "Demand rose sharply": a word written with a capital only where every word is, never
+    mid-sentence anywhere in the corpus, is no evidence of a name; given names from the
+    list and gazetteer names (other recognisers) are not affected.
+    """
+    if trust(det.recogniser).trusted or " " in det.text.strip() or not det.text.istitle():
+        return False
+    before = text[: det.start].rstrip(" \t\"'“‘(")
+    if before and before[-1] not in ".!?\n:…":
+        return False
+    nxt = text[det.end : det.end + 2].lstrip()[:1]
+    if not nxt.islower():
+        return False
+    word = det.text.lower()
+    return word not in inside and not _GIVEN.is_name(det.text)
 
 
 def _common_word_at_sentence_start(text: str, det: Detection, common: set[str]) -> bool:
@@ -312,12 +346,94 @@ def _plausible(det: Detection) -> bool:
     """
     if det.entity_type not in NAMED_TYPES:
         return True
-    if not any(ch.isupper() or ch.isdigit() for ch in det.text):
+    lower_ok = trust(det.recogniser).tier == 0 or det.recogniser in _LOWER_CASE_SOURCES
+    if not lower_ok and not any(ch.isupper() or ch.isdigit() for ch in det.text):
         return False
     words = det.text.split()
     if not trust(det.recogniser).trusted and len(words) == 1:
+        if _ACRONYM.fullmatch(words[0]):
+            return False  # "MASH", "ICO", "DBS": statistical NER's organisations
         return normalise_phrase(words[0]) not in _GENERIC_WORDS
     return True
+
+
+# sources whose named detections may be written in lower case: the evaluator's own lists
+# (tier 0) and the given-name list in a strong person context ("spoke to priyanka")
+_LOWER_CASE_SOURCES = frozenset({"first_names"})
+# a short all-capitals word: an acronym as often as a name; only evidence (register, review,
+# a gazetteer) makes it an identifier, never statistical NER alone
+_ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,3}s?")
+
+
+def _generic_facility(det: Detection, allow: set[str]) -> bool:
+    """A facility name whose specific words are all allowed terms ("GP surgery", "NHS Trust")."""
+    if det.recogniser != "facilities" or not allow:
+        return False
+    words = normalise_phrase(det.text).split()
+    specific = [w for w in words if w not in GENERIC_WORDS and w not in LOWER_CASE_HEADS]
+    specific = [w for w in specific if w not in _FACILITY_HEAD_WORDS]
+    return bool(specific) and all(w in allow for w in specific)
+
+
+_FACILITY_HEAD_WORDS = frozenset(
+    "surgery practice clinic centre center hub road street lane avenue close way drive".split()
+)
+
+
+def phrase_ngrams(texts: Iterable[str], max_words: int = 6) -> frozenset[str]:
+    """The proper-noun phrases of ``texts`` (the codebook's own terms), normalised.
+
+    Runs of capitalised words ("Children's Improvement Adviser", "DfE") and every shorter
+    run inside them; a lone capitalised word that starts a sentence does not count, nor do
+    lower-case words ("grant funding" does not make the person "Grant" a term).
+    """
+    out: set[str] = set()
+    for text in texts:
+        for run, initial in _capital_runs(text):
+            if len(run) == 1 and initial:
+                continue
+            words = normalise_phrase(" ".join(run)).split()
+            for i in range(len(words)):
+                for n in range(1, min(max_words, len(words) - i) + 1):
+                    out.add(" ".join(words[i : i + n]))
+    return frozenset(out)
+
+
+_RUN_TOKEN = re.compile(r"[\w'’&-]+|[.!?:;]")
+
+
+def _capital_runs(text: str) -> list[tuple[list[str], bool]]:
+    """Maximal runs of capitalised (or digit) words, and whether each starts a sentence."""
+    runs: list[tuple[list[str], bool]] = []
+    run: list[str] = []
+    initial = at_start = True
+    for tok in _RUN_TOKEN.findall(text):
+        if tok[:1].isupper() or (tok[:1].isdigit() and run):
+            if not run:
+                initial = at_start
+            run.append(tok)
+        else:
+            if run:
+                runs.append((run, initial))
+            run = []
+        at_start = tok in ".!?:;"
+    if run:
+        runs.append((run, initial))
+    return runs
+
+
+def _in_codebook(det: Detection, phrases: frozenset[str]) -> bool:
+    """Whether an untrusted or gazetteer detection is one of the codebook's own terms."""
+    if not phrases or det.entity_type not in NAMED_TYPES or trust(det.recogniser).tier == 0:
+        return False
+    return normalise_phrase(det.text) in phrases
+
+
+def _person_context_ok(text: str, det: Detection) -> bool:
+    """A one-word person name that is also a common word needs a person context."""
+    if det.entity_type != PERSON or det.recogniser == "review" or " " in det.text.strip():
+        return True
+    return common_word_person_ok(text, det.start, det.end)
 
 
 @dataclass
@@ -342,25 +458,37 @@ def filter_detections(
     allow_keys: set[str],
     min_score: float,
     vocabulary: frozenset[str] = frozenset(),
+    codebook_phrases: frozenset[str] = frozenset(),
 ) -> Filtered:
     """Drop allowed, low-scoring and implausible detections, recording why.
 
     ``vocabulary`` (the codebook's words, lower case) counts as common words too: a word the
     evaluator uses to describe the analysis ("Childcare was the biggest barrier") is not a
-    name at the start of a sentence.
+    name at the start of a sentence. ``codebook_phrases`` (normalised word n-grams of the
+    codebook's labels, definitions and criteria, not its examples) are the evaluator's own
+    terms: a detection that is one of them is not a transcript identifier, unless the
+    evaluator's register or review named it. One-word names that are common words need a
+    person context (:func:`pipeline.recognisers.names.common_word_person_ok`).
     """
-    common = _lowercase_words(texts) | vocabulary
+    common = lowercase_words(texts) | vocabulary
+    inside = capitalised_inside(texts)
     out = Filtered()
     for row, dets in enumerate(raw):
         keep = []
         for d in dets:
             reason = None
-            if _allowed(d, allow_keys):
+            if _allowed(d, allow_keys) or _generic_facility(d, allow_keys):
                 reason = "allowed"
+            elif _in_codebook(d, codebook_phrases):
+                reason = "codebook_term"
             elif d.score < min_score:
                 reason = "below_min_score"
             elif not _plausible(d) or _common_word_at_sentence_start(texts[row], d, common):
                 reason = "implausible"
+            elif _only_ever_sentence_initial(texts[row], d, inside):
+                reason = "implausible"
+            elif not _person_context_ok(texts[row], d):
+                reason = "common_word"
             if reason:
                 out.dropped[reason] += 1
                 out.dropped_examples.setdefault((normalise_phrase(d.text), reason), (d, row))

@@ -16,13 +16,19 @@ from pipeline.anonymise.detect import contains, name_group
 from pipeline.evaluator_files.register import strip_title
 from pipeline.recognisers.base import (
     NAMED_TYPES,
+    ORGANISATION,
     PERSON,
     Detection,
     PhraseEntry,
     PhraseIndex,
     normalise_phrase,
 )
+from pipeline.recognisers.gazetteers import GENERIC_WORDS, ORG_HEADS
+from pipeline.recognisers.known import any_case_ok
+from pipeline.recognisers.names import FirstNameRecogniser, common_word_person_ok
 from pipeline.recognisers.registry import trust
+
+ORG_HEAD_WORDS = frozenset(w for h in ORG_HEADS for w in h.split())
 
 
 @dataclass
@@ -105,8 +111,13 @@ def link_mentions(
     interview_of: Sequence[str],
     link_names: bool,
     extra_links: Iterable[tuple[str, str]] = (),
+    short_forms: dict[str, set[str]] | None = None,
 ) -> UnionFind:
-    """Group mentions into entities (union-find over mention keys)."""
+    """Group mentions into entities (union-find over mention keys).
+
+    ``short_forms`` maps a nickname to the formal first names it stands for ("gaz" ->
+    {"gareth"}): a lone nickname joins the one full name with that first name.
+    """
     uf = UnionFind()
     for m in mentions:
         interview = interview_of[m.row]
@@ -120,7 +131,7 @@ def link_mentions(
         _link_same_spans(dets, interview_of[row], uf)
     _link_reviewed(extra_links, uf)
     if link_names:
-        _link_person_parts(mentions, interview_of, uf)
+        _link_person_parts(mentions, interview_of, uf, short_forms or {})
     return uf
 
 
@@ -168,8 +179,13 @@ def _link_reviewed(extra_links: Iterable[tuple[str, str]], uf: UnionFind) -> Non
                 uf.union(ka, kb)
 
 
-def _link_person_parts(mentions: list[Mention], interview_of: Sequence[str], uf: UnionFind) -> None:
-    """Link a lone first name or surname to the one full name it belongs to.
+def _link_person_parts(
+    mentions: list[Mention],
+    interview_of: Sequence[str],
+    uf: UnionFind,
+    short_forms: dict[str, set[str]],
+) -> None:
+    """Link a lone first name, nickname or surname to the one full name it belongs to.
 
     Evidence is looked for in the same interview first, then in the whole corpus; when two
     full names share the part, the lone name stays its own entity (a reviewer can link it).
@@ -195,9 +211,12 @@ def _link_person_parts(mentions: list[Mention], interview_of: Sequence[str], uf:
         if not m.key.startswith("first:"):
             continue
         _, iv, part = m.key.split(":", 2)
+        formal = sorted(short_forms.get(part, ()))
         for candidates in (
             full_by_part_iv.get((iv, part)),
             full_by_part.get(part),
+            set().union(*(full_by_part_iv.get((iv, f), set()) for f in formal)),
+            set().union(*(full_by_part.get(f, set()) for f in formal)),
             nick.get(part),
         ):
             roots = {uf.find(r) for r in candidates or ()}
@@ -255,8 +274,12 @@ def propagate_lone_names(
     allow_keys: set[str],
     protected: list[list[Detection]],
     min_score: float = 0.0,
+    extra_names: Iterable[str] = (),
 ) -> list[Mention]:
     """Every occurrence of a lone detected first name or surname, in every interview.
+
+    ``extra_names`` are more lone names to find: parts of full names (:func:`name_parts`) and
+    the short forms of known first names ("Gaz").
 
     Keys are left to :func:`link_mentions`, which scopes a lone name to its interview and
     links it to that interview's full name when there is one, so two people called "Jo" in
@@ -266,8 +289,44 @@ def propagate_lone_names(
     for m in sorted(mentions, key=lambda m: (m.det.text, m.det.start)):
         if _is_lone_name(m, interview_of[m.row]) and m.det.score >= min_score:
             if normalise_phrase(m.det.text) not in allow_keys:
-                index.add(m.det.text, PhraseEntry(PERSON, None, m.det.score))
-    return _find_further(texts, index, chosen_by_row, protected)
+                index.add(m.det.text, _person_entry(m.det.text, m.det.score))
+    for name in sorted(extra_names):
+        if normalise_phrase(name) not in allow_keys:
+            index.add(name, _person_entry(name, 0.8))
+    return _find_further(texts, index, chosen_by_row, protected, interview_of)
+
+
+def _person_entry(name: str, score: float) -> PhraseEntry:
+    """A lone name to find: in lower case too only when it is a listed given name."""
+    listed = all(_GIVEN_NAMES.is_name(w) for w in name.split())
+    return PhraseEntry(PERSON, None, score, any_case=listed and any_case_ok(name))
+
+
+_GIVEN_NAMES = FirstNameRecogniser()
+
+
+def name_parts(mentions: Iterable[Mention], allow_keys: set[str], min_score: float) -> set[str]:
+    """First names and surnames of the full person names found ("Jo" and "Marsh" of "Jo Marsh").
+
+    Each is then found alone too (and linked to its full name where that is unambiguous), so
+    "Okafor-Lindqvist is great" does not keep the surname of "Adaeze Okafor-Lindqvist".
+    """
+    parts = set()
+    for m in mentions:
+        d = m.det
+        if d.entity_type != PERSON or d.score < min_score or d.recogniser == "titled_names":
+            continue
+        words = strip_title(d.text).split()
+        if len(words) < 2:
+            continue
+        trusted = trust(d.recogniser).trusted
+        for w in (words[0], words[-1]):
+            key = normalise_phrase(w)
+            if len(w) < 2 or not w[:1].isupper() or key in allow_keys or key in GENERIC_WORDS:
+                continue
+            if trusted or _GIVEN_NAMES.is_name(w):  # NER's spans: only its given names
+                parts.add(w.rstrip(".,"))
+    return parts
 
 
 def propagate_names(
@@ -295,12 +354,48 @@ def propagate_names(
         entry = PhraseEntry(d.entity_type, uf.find(m.key), d.score)
         if not (m.key.startswith("first:") and d.recogniser != "titled_names"):
             corpus.add(d.text, entry)
+        # "Creekside Family Hub" also protects "Creekside" (its distinctive part)
+        part = facility_name_part(d)
+        if part and normalise_phrase(part) not in allow_keys:
+            corpus.add(part, entry)
         # "Councillor Stobbart" also protects "Stobbart" (a title makes it a surname)
         if d.recogniser == "titled_names" and d.canonical:
             bare = strip_title(d.canonical)
             if normalise_phrase(bare) not in allow_keys:
                 corpus.add(bare, entry)
-    return _find_further(texts, corpus, chosen_by_row, protected)
+    return _find_further(texts, corpus, chosen_by_row, protected, interview_of)
+
+
+def facility_name_part(det: Detection) -> str | None:
+    """The distinctive leading words of a named organisation ("Creekside" of "Creekside Hub").
+
+    Only for the facility recogniser's organisations: the capitalised words before the first
+    generic or head word, when some are left and they are not a lone short word.
+    """
+    if det.recogniser != "facilities" or det.entity_type not in (ORGANISATION,):
+        return None
+    words = det.text.split()
+    prefix = []
+    for w in words:
+        key = w.casefold().replace("’", "'")
+        if key in GENERIC_WORDS or key in ORG_HEAD_WORDS or not w[:1].isupper():
+            break
+        prefix.append(w)
+    if not prefix or len(prefix) == len(words) or (len(prefix) == 1 and len(prefix[0]) < 4):
+        return None
+    return " ".join(prefix)
+
+
+def _full_name_words(
+    chosen_by_row: list[list[Detection]], interview_of: Sequence[str]
+) -> dict[str, set[str]]:
+    """Per interview, the lower-case words of the full person names detected in it."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for row, dets in enumerate(chosen_by_row):
+        for d in dets:
+            if d.entity_type == PERSON and " " in d.text.strip():
+                out[interview_of[row]].update(normalise_phrase(d.text).split())
+    return out
 
 
 def _find_further(
@@ -308,12 +403,21 @@ def _find_further(
     index: PhraseIndex,
     chosen_by_row: list[list[Detection]],
     protected: list[list[Detection]],
+    interview_of: Sequence[str],
 ) -> list[Mention]:
     """Every occurrence of an indexed name outside chosen and allowed spans.
 
     Each mention found is keyed by its entry's ``canonical`` (an entity root; none for a
     lone name, which :func:`link_mentions` keys), and ``chosen_by_row`` is updated.
+    ``interview_of`` and ``evidence`` (per interview, the lower-case words of the full
+    person names it mentions) let a common-word name start a sentence where the interview
+    names that person ("Mark came back" after "Mark Ibbotson").
     """
+    evidence = _full_name_words(chosen_by_row, interview_of)
+
+    def row_iv(row: int) -> str:
+        return interview_of[row]
+
     added = []
     for row, text in enumerate(texts):
         taken = chosen_by_row[row]
@@ -322,6 +426,10 @@ def _find_further(
                 continue
             if any(p.start <= s and e <= p.end for p in protected[row]):
                 continue
+            if entry.entity_type == PERSON and not common_word_person_ok(
+                text, s, e, known=normalise_phrase(text[s:e]) in evidence.get(row_iv(row), ())
+            ):
+                continue  # "Hope that helps", "mark the register"
             det = Detection(s, e, entry.entity_type, "propagation", entry.score * 0.9, text[s:e])
             taken = [*taken, det]
             added.append(Mention(row, det, key=entry.canonical or ""))

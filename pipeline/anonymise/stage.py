@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 
 from pipeline.anonymise.core import AnonymiseResult, anonymise
+from pipeline.anonymise.detect import phrase_ngrams
 from pipeline.anonymise.tables import safe_participants, score_against_gold
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
@@ -84,7 +85,7 @@ def run_stage(
         name_columns=params.ingest.name_columns,
         nlp=nlp,
         progress=progress,
-        vocabulary=_vocabulary(codebook_path),
+        **_codebook_terms(codebook_path),
     )
     secret = os.environ.get(SECRET_ENV) or None
     metrics, leaks = _metrics(result, turns, gold, secret)
@@ -142,9 +143,12 @@ def _evaluator_files(
     return load_register(register_path), decisions, allow
 
 
-def _vocabulary(codebook_path: Path | None) -> frozenset[str]:
-    """The codebook's words (none without a codebook)."""
-    return load_codebook(codebook_path).vocabulary() if codebook_path else frozenset()
+def _codebook_terms(codebook_path: Path | None) -> dict[str, frozenset[str]]:
+    """The codebook's words and its own proper-noun terms (none without a codebook)."""
+    if not codebook_path:
+        return {"vocabulary": frozenset(), "codebook_phrases": frozenset()}
+    book = load_codebook(codebook_path)
+    return {"vocabulary": book.vocabulary(), "codebook_phrases": phrase_ngrams(book.own_texts())}
 
 
 def _metrics(

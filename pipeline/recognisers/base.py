@@ -8,6 +8,7 @@ entities. Recognisers are registered in :mod:`pipeline.recognisers.registry`.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -220,6 +221,7 @@ class PhraseEntry:
     canonical: str | None
     score: float
     case_sensitive: bool = False
+    any_case: bool = False
 
 
 class PhraseIndex:
@@ -228,7 +230,8 @@ class PhraseIndex:
     Matching is token based (no regex alternation over thousands of names), so it scales to
     large gazetteers. A phrase written with a capital initial only matches text with a
     capital initial ("Reading" the town, not "reading"); all-capitals text ("DARREN") matches
-    too. Entries marked ``case_sensitive`` match only the exact spelling. A possessive "'s"
+    too. Entries marked ``case_sensitive`` match only the exact spelling, entries marked
+    ``any_case`` also lower case ("sarah" for a known Sarah). A possessive "'s"
     after a phrase is left outside the match ("Barnet's" finds "Barnet").
     """
 
@@ -264,8 +267,7 @@ class PhraseIndex:
         """Yield ``(start, end, entry)`` for the longest indexed phrase at each position."""
         if not self._entries:
             return
-        spans = [m.span() for m in _TOKEN.finditer(text)]
-        norm = [_norm_token(text[s:e]) for s, e in spans]
+        spans, norm = _tokens(text)
         entries, firsts = self._entries, self._firsts
         n = len(spans)
         i = 0
@@ -282,11 +284,20 @@ class PhraseIndex:
                 if hit is None and key.endswith("'s"):
                     hit = entries.get(key[:-2])
                     end -= 2
-                if hit and _case_ok(hit[0], text[start:end], hit[1].case_sensitive):
+                if hit and (
+                    hit[1].any_case or _case_ok(hit[0], text[start:end], hit[1].case_sensitive)
+                ):
                     yield start, end, hit[1]
                     matched = k
                     break
             i += matched or 1
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """The token spans of ``text`` and their lookup keys (cached: every index reads each text)."""
+    spans = [m.span() for m in _TOKEN.finditer(text)]
+    return spans, [_norm_token(text[s:e]) for s, e in spans]
 
 
 def _case_ok(phrase: str, surface: str, case_sensitive: bool) -> bool:

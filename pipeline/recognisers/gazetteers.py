@@ -736,6 +736,7 @@ ORG_HEADS = (
     "surgery", "gazette", "herald", "echo", "post", "chronicle", "argus", "courier",
     "advertiser", "mercury", "children's centre", "childrens centre", "family centre",
     "youth project", "centre", "youth club", "infirmary", "infants", "juniors",
+    "family hub", "hub", "medical centre", "health centre", "clinic", "cic",
 )  # fmt: skip
 PLACE_HEADS_FACILITY = (
     "house", "lodge", "hall", "town hall", "road", "street", "lane", "avenue", "close",

@@ -22,6 +22,26 @@ from pipeline.recognisers.base import (
     RecogniserContext,
     normalise_phrase,
 )
+from pipeline.recognisers.gazetteers import STOP_WORDS
+from pipeline.recognisers.names import common_word_names
+
+
+def any_case_ok(phrase: str) -> bool:
+    """Whether a person's name may be matched in lower case too ("sarah", "gareth lewis").
+
+    Not when any word of it is a common word ("will", "hope", "mark") or a function word,
+    or is shorter than three letters: those are matched only as written (capitalised).
+    """
+    words = normalise_phrase(phrase).split()
+    common = common_word_names()
+    return bool(words) and all(
+        len(w) > 2 and w not in common and w not in STOP_WORDS for w in words
+    )
+
+
+def person_entry(phrase: str, canonical: str | None, score: float) -> PhraseEntry:
+    """A phrase-index entry for a person's name (any case when :func:`any_case_ok`)."""
+    return PhraseEntry(PERSON, canonical, score, any_case=any_case_ok(phrase))
 
 
 class RegisterRecogniser(Recogniser):
@@ -39,19 +59,20 @@ class RegisterRecogniser(Recogniser):
         parts: dict[str, set[str]] = {}
         for ent in entities:
             for phrase in [ent.name, *ent.aliases]:
-                self.index.add(phrase, PhraseEntry(ent.type, ent.key, self.score))
                 if ent.type != PERSON:
+                    self.index.add(phrase, PhraseEntry(ent.type, ent.key, self.score))
                     continue
+                self.index.add(phrase, person_entry(phrase, ent.key, self.score))
                 bare = strip_title(phrase)
                 if bare != phrase:
-                    self.index.add(bare, PhraseEntry(ent.type, ent.key, self.score))
+                    self.index.add(bare, person_entry(bare, ent.key, self.score))
                 tokens = bare.split()
                 if len(tokens) > 1:
                     for part in (tokens[0], tokens[-1]):
                         parts.setdefault(normalise_phrase(part), set()).add(ent.key)
         for part, owners in sorted(parts.items()):
             if len(owners) == 1 and len(part) > 1:
-                self.index.add(part.title(), PhraseEntry(PERSON, next(iter(owners)), 0.9))
+                self.index.add(part.title(), person_entry(part, next(iter(owners)), 0.9))
 
     @classmethod
     def from_context(cls, context: RecogniserContext) -> RegisterRecogniser:
@@ -89,7 +110,7 @@ class KnownPeopleRecogniser(Recogniser):
             key = normalise_phrase(full)
             if not key:
                 continue
-            self.index.add(full, PhraseEntry(PERSON, f"person:{key}", self.score))
+            self.index.add(full, person_entry(full, f"person:{key}", self.score))
             tokens = full.split()
             if len(tokens) > 1:
                 for part in (tokens[0], tokens[-1]):
@@ -97,7 +118,7 @@ class KnownPeopleRecogniser(Recogniser):
         for part, owners in sorted(parts.items()):
             if len(owners) == 1 and len(part) > 1:
                 (owner,) = owners
-                self.index.add(part.title(), PhraseEntry(PERSON, f"person:{owner}", 0.9))
+                self.index.add(part.title(), person_entry(part, f"person:{owner}", 0.9))
 
     @classmethod
     def from_context(cls, context: RecogniserContext) -> KnownPeopleRecogniser:

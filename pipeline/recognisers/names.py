@@ -18,6 +18,7 @@ needs no spaCy ``Doc`` and runs at about two million words a second.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from pathlib import Path
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 NAMES_FILE = Path(__file__).parent / "data" / "first_names.txt"
+COMMON_WORD_NAMES_FILE = Path(__file__).parent / "data" / "common_word_names.txt"
+NICKNAMES_FILE = Path(__file__).parent / "data" / "nicknames.tsv"
 
 # Upper- and lower-case letters of Latin-1 and Latin Extended-A/B (regex character classes).
 _EXTENDED = [chr(c) for c in range(0xC0, 0x250)]
@@ -76,6 +79,59 @@ def _strip_accents(key: str) -> str:
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+@functools.cache
+def common_word_names() -> frozenset[str]:
+    """Given names that are also common English words (``data/common_word_names.txt``)."""
+    lines = COMMON_WORD_NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+
+
+@functools.cache
+def nicknames() -> dict[str, frozenset[str]]:
+    """Short forms by formal first name (``data/nicknames.tsv``), lower case."""
+    out: dict[str, frozenset[str]] = {}
+    for line in NICKNAMES_FILE.read_text(encoding="utf-8").splitlines()[1:]:
+        if line.startswith("#") or "\t" not in line:
+            continue
+        formal, forms = line.split("\t", 1)
+        out[formal.strip()] = frozenset(forms.split())
+    return out
+
+
+# what follows a sentence-initial common-word name that makes it a person ("Will said")
+_VOCATIVE = re.compile(r"[ \t]*,")
+
+
+def common_word_person_ok(text: str, start: int, end: int, known: bool = False) -> bool:
+    """Whether a one-word name at ``text[start:end]`` may be a person, by its context.
+
+    Names that are also common words (:func:`common_word_names`: "Hope", "Will", "Mark") are
+    a person only when capitalised and either inside a sentence ("and Hope rang", "told
+    Will") or, at a sentence start, followed by a speech verb, a possessive, a comma or a
+    capitalised word ("Hope said", "Will's team", "Mark, can you", "Will Hughes"): "Hope
+    that helps", "Will you send it?" and "mark the register" stay. Other names always may.
+    With ``known`` (the interview names a person with this first name: "Mark Ibbotson"), a
+    sentence start also counts unless a function word follows ("Mark came back" goes,
+    "Mark my words" stays).
+    """
+    word = text[start:end]
+    key = _key(word.removesuffix("'s").removesuffix("’s"))
+    if key not in common_word_names():
+        return True
+    if not word[:1].isupper():
+        return False
+    if not sentence_initial(text, start):
+        return True
+    if text[end : end + 2] in ("'s", "’s") or _VOCATIVE.match(text, end):
+        return True
+    nxt = _next_word(text, end)
+    if nxt is None:
+        return False
+    if known and nxt.casefold() not in STOP_WORDS:
+        return True
+    return nxt[:1].isupper() or nxt.casefold() in FirstNameRecogniser.FOLLOWING_CUES
 
 
 class FirstNameRecogniser(Recogniser):
@@ -278,7 +334,41 @@ class FirstNameRecogniser(Recogniser):
             if self._lone_ok(text, start, end, key, possessive, ambiguous, last_person_end):
                 found.append(self.detection(text, start, end, PERSON, self.SCORE_SINGLE))
                 last_person_end = end
+        if self._LOWER_CUE_QUICK.search(text):
+            found.extend(self._lower_case_names(text))
         return found
+
+    # a cue before a lower-case name ("spoke to priyanka", "asked dominic", "thanks sarah")
+    LOWER_PRECEDING: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?:\b(?:spoke|speak|speaking|talked|talk|talking|chatted|said|went)[ \t]+(?:to|with)"
+        r"|\b(?:asked|told|rang|phoned|emailed|texted|messaged|thanks|thank|cheers|hi|hiya"
+        r"|named|called|met))[ \t]+$",
+        re.I,
+    )
+    _LOWER_CUE_QUICK: ClassVar[re.Pattern[str]] = re.compile(r"(?<![A-Za-z])[a-z]")
+    _LOWER_WORD: ClassVar[re.Pattern[str]] = re.compile(r"(?<![\w'’-])[a-z][a-z]{2,}(?![\w'’-])")
+    SCORE_LOWER: ClassVar[float] = 0.7
+
+    def _lower_case_names(self, text: str) -> list[Detection]:
+        """Listed names written in lower case, in a strong person context only.
+
+        "i spoke to priyanka", "dominic said no": transcription tools that write everything
+        in lower case. Names that are common words ("will", "hope": see
+        :func:`common_word_names`) and function words never count; the cue must be right
+        before ("asked", "spoke to") or a speech verb right after ("said", "thinks").
+        """
+        out = []
+        common = common_word_names()
+        for m in self._LOWER_WORD.finditer(text):
+            key = m.group()
+            if key in common or key in STOP_WORDS or key in self.AMBIGUOUS or not self._lookup(key):
+                continue
+            before = text[max(0, m.start() - 24) : m.start()]
+            nxt = _next_word(text, m.end())
+            cue_after = nxt is not None and nxt.casefold() in self.FOLLOWING_CUES
+            if cue_after or self.LOWER_PRECEDING.search(before):
+                out.append(self.detection(text, m.start(), m.end(), PERSON, self.SCORE_LOWER))
+        return out
 
     def _extend(
         self, text: str, end: int, possessive: bool, upper: bool, key: str

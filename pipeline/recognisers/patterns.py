@@ -21,6 +21,7 @@ from pipeline.recognisers.base import (
     NINO,
     PHONE,
     POSTCODE,
+    REFERENCE,
     URL,
     Detection,
     PatternRecogniser,
@@ -75,7 +76,9 @@ class EmailRecogniser(PatternRecogniser):
 # file name is not taken for a web address.
 _TLDS = (
     "uk|com|org|net|gov|edu|int|eu|io|co|info|biz|me|scot|wales|cymru|london|ie|us|ca|au|nz|"
-    "de|fr|nl|be|es|it|se|no|dk|fi|ch|at|pl|pt|in|za|app|dev|ai|tv|online|site|blog|news"
+    "de|fr|nl|be|es|it|se|no|dk|fi|ch|at|pl|pt|in|za|app|dev|ai|tv|online|site|blog|news|"
+    # link shorteners' domains ("bit.ly/3xYz", "goo.gl/...", "is.gd/...", "rb.gy/...")
+    "ly|gl|gd|gy|cc|to|gle|link|page"
 )
 _URL_RE = re.compile(
     rf"""
@@ -146,6 +149,176 @@ def _trim_url(text: str, start: int, end: int) -> int:
                 break
         end -= 1
     return end
+
+
+# --- spoken and obfuscated addresses -------------------------------------------------------
+
+# a spoken or bracketed "dot" ("jo dot marsh", "barnsley [dot] gov") or a written "."
+_SPOKEN_DOT = rf"(?:{_SP}*[\[({{<]{_SP}*dot{_SP}*[\])}}>]{_SP}*|{_SP}+dot{_SP}+)"
+_ANY_DOT = rf"(?:{_SPOKEN_DOT}|\.)"
+_SPOKEN_AT = rf"(?:{_SP}*[\[({{<]{_SP}*at{_SP}*[\])}}>]{_SP}*|{_SP}+at{_SP}+|{_SP}*@{_SP}*)"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_LOCAL_SEP = rf"(?:{_ANY_DOT}|{_SP}+(?:underscore|dash|hyphen){_SP}+|[_-])"
+# top-level domains (and UK second levels) people say: the last label of a spoken domain
+_SPOKEN_TLDS = frozenset(
+    "uk com org net gov co ac nhs sch ie eu info io me scot wales police edu mod ltd plc".split()
+)
+_SPOKEN_DOMAIN = re.compile(
+    rf"(?<![\w@.-])(?:(?:https?{_SP}*(?::|colon){_SP}*(?:/|slash|{_SP})*)?www{_ANY_DOT})?"
+    rf"{_LABEL}(?:{_ANY_DOT}{_LABEL})+(?:{_SP}*(?:/|slash){_SP}*{_LABEL})*",
+    re.I,
+)
+_SPOKEN_LOCAL = re.compile(
+    rf"(?<![\w.@-])({_LABEL}(?:{_LOCAL_SEP}{_LABEL}){{0,3}}){_SPOKEN_AT}$", re.I
+)
+_SPOKEN_DOT_RE = re.compile(_SPOKEN_DOT, re.I)
+_SPOKEN_QUICK_ADDR = re.compile(r"\bdot\b|\[\s*dot\s*\]|\(\s*dot\s*\)", re.I)
+# words before "at" that make it a preposition, not an address ("look at bbc dot co dot uk")
+_NOT_LOCAL = frozenset(
+    "look looked looking email emailed mail write contact find check go went online us me "
+    "them him her it is was be are were site website page".split()
+)
+
+
+class SpokenAddressRecogniser(Recogniser):
+    """Email and web addresses spoken or obfuscated: "jo dot marsh at steps dot org dot uk".
+
+    Also bracketed forms written to dodge spam filters ("tmorgan [at] barnsley [dot] gov [dot]
+    uk", "a.khan (at) leeds (dot) ac (dot) uk") and spoken web addresses ("www dot
+    littlesteps dot org dot uk", "kent dot gov dot uk slash early help"). A domain needs at
+    least one spoken or bracketed "dot", two or more labels, and a last label people say
+    as a top-level domain (uk, com, org, gov...); its registrable part must not be a
+    function word ("the dot com boom"). With a local part and "at" before it, it is an
+    email, otherwise a web address. Written addresses are the email and url recognisers'.
+    """
+
+    name: ClassVar[str] = "spoken_address"
+    tier: ClassVar[int] = 0
+    entity_types: ClassVar[tuple[str, ...]] = (EMAIL, URL)
+    score: ClassVar[float] = 0.85
+
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Find spoken and obfuscated addresses in ``text``."""
+        if not _SPOKEN_QUICK_ADDR.search(text):
+            return []
+        found = []
+        for m in _SPOKEN_DOMAIN.finditer(text):
+            span = self._domain_span(text, m.start(), m.end())
+            if span is None:
+                continue
+            start, end = span
+            local = _SPOKEN_LOCAL.search(text, max(0, start - 80), start)
+            etype = URL
+            if local and local.group(1).lower() not in _NOT_LOCAL:
+                start, etype = local.start(), EMAIL
+            canonical = _canonical_address(text[start:end])
+            found.append(self.detection(text, start, end, etype, self.score, canonical))
+        return found
+
+    @staticmethod
+    def _domain_span(text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The span up to the last top-level label, or None when it is not an address."""
+        labels = [(p.start(), p.end()) for p in re.finditer(_LABEL, text[start:end], re.I)]
+        labels = [(start + a, start + b) for a, b in labels]
+        labels = [(a, b) for a, b in labels if text[a:b].lower() not in _SEPARATOR_WORDS]
+        words = [text[a:b].lower() for a, b in labels]
+        last = max((i for i, w in enumerate(words) if w in _SPOKEN_TLDS), default=-1)
+        if last < 1:
+            return None
+        end = labels[last][1]
+        if not _SPOKEN_DOT_RE.search(text, start, end):
+            return None
+        first = 1 if words[0] == "www" or words[0].startswith("http") else 0
+        name = [w for w in words[first:last] if w not in _SPOKEN_TLDS]
+        if not name or name[-1] in _STOPWORDS_ADDR or words[first] in _STOPWORDS_ADDR:
+            return None
+        return start, end
+
+
+_SEPARATOR_WORDS = frozenset({"dot", "slash", "colon"})
+_STOPWORDS_ADDR = frozenset("the a an and or of on in at to it this that is was dot com".split())
+
+
+def _canonical_address(surface: str) -> str:
+    """The address written out: "jo dot marsh at x dot org" -> "jo.marsh@x.org"."""
+    s = re.sub(rf"{_SPOKEN_AT}", "@", surface, count=1, flags=re.I)
+    s = _SPOKEN_DOT_RE.sub(".", s)
+    s = re.sub(rf"{_SP}+(?:underscore){_SP}+", "_", s, flags=re.I)
+    s = re.sub(rf"{_SP}+(?:dash|hyphen){_SP}+", "-", s, flags=re.I)
+    return re.sub(r"\s+", "", s).lower()
+
+
+# --- social media handles -------------------------------------------------------------------
+
+_HANDLE = re.compile(
+    r"(?<![\w@./])@(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{2,30}(?![\w@]|\.[A-Za-z0-9])"
+)
+# chat-app mentions that name nobody
+_NOT_HANDLES = frozenset({"@here", "@everyone", "@channel", "@all"})
+
+
+class HandleRecogniser(Recogniser):
+    """Social media handles: "I'm @jsmith on Twitter", "follow @LittleStepsCIC".
+
+    An "@" not inside an email address, then 2-30 letters, digits or underscores with at
+    least one letter ("@10" is a time, "@here" a chat mention). Typed as a web address
+    (``[url]``); the canonical form is the handle in lower case.
+    """
+
+    name: ClassVar[str] = "handles"
+    tier: ClassVar[int] = 0
+    entity_types: ClassVar[tuple[str, ...]] = (URL,)
+    score: ClassVar[float] = 0.85
+
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Find social media handles in ``text``."""
+        if "@" not in text:
+            return []
+        return [
+            self.detection(text, m.start(), m.end(), URL, self.score, m.group().lower())
+            for m in _HANDLE.finditer(text)
+            if m.group().lower() not in _NOT_HANDLES
+        ]
+
+
+# --- NHS numbers ----------------------------------------------------------------------------
+
+_NHS = re.compile(r"(?<![\w£$€.,/+-])(\d{3})([ \t-]?)(\d{3})\2(\d{4})(?![\w£$€%]|[.,/-]\d)")
+
+
+def nhs_checksum_ok(digits: str) -> bool:
+    """The NHS number modulus 11 check: weights 10..2 on the first nine digits."""
+    if len(digits) != 10 or len(set(digits)) == 1:
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1)))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+class NhsNumberRecogniser(Recogniser):
+    """NHS numbers: ten digits, grouped 3-3-4 ("943 476 5919") or not, with a valid checksum.
+
+    The modulus 11 check digit rejects nine in ten random ten-digit numbers, and money,
+    decimals and digit runs inside longer numbers are not matched. Typed as a reference
+    number (``[reference]``); the canonical form is the ten digits.
+    """
+
+    name: ClassVar[str] = "nhs_numbers"
+    tier: ClassVar[int] = 0
+    entity_types: ClassVar[tuple[str, ...]] = (REFERENCE,)
+    score: ClassVar[float] = 0.85
+
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Find NHS numbers in ``text``."""
+        if not _DIGIT.search(text):
+            return []
+        found = []
+        for m in _NHS.finditer(text):
+            digits = m.group(1) + m.group(3) + m.group(4)
+            if nhs_checksum_ok(digits):
+                found.append(self.detection(text, m.start(), m.end(), REFERENCE, None, digits))
+        return found
 
 
 # --- phone (written) ------------------------------------------------------------------------

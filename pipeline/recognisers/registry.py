@@ -22,6 +22,9 @@ RECOGNISERS: dict[str, type[Recogniser]] = {
         known.ReviewRecogniser,
         patterns.EmailRecogniser,
         patterns.UrlRecogniser,
+        patterns.SpokenAddressRecogniser,
+        patterns.HandleRecogniser,
+        patterns.NhsNumberRecogniser,
         patterns.PhoneRecogniser,
         patterns.SpokenPhoneRecogniser,
         patterns.PostcodeRecogniser,
@@ -63,6 +66,8 @@ class Trust:
 OTHER_SOURCES: dict[str, Trust] = {
     # further occurrences of names already detected: the least sure of all
     "propagation": Trust(tier=3, trusted=False),
+    # the anonymise stage's evidence rules (a place's nickname written next to it)
+    "evidence": Trust(tier=1, trusted=False),
 }
 
 
