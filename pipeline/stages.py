@@ -188,6 +188,28 @@ STAGES: tuple[Stage, ...] = (
         ),
     ),
     Stage(
+        "stance",
+        "pipeline.stance",
+        "Stance of each coded segment towards its code's aspect.",
+        (
+            ("segments", "@segments"),
+            ("embeddings", "@embeddings"),
+            ("segment_codes", "@segment_codes"),
+            ("turn_codes", "@turn_codes"),
+            ("codebook", "codebook"),
+            ("codebook_vectors", "@codebook_vectors"),
+            ("gold", "data.stance_gold"),
+            ("stance", "@stance"),
+            ("stance_turns", "@stance_turns"),
+            ("stance_interviews", "@stance_interviews"),
+            ("metrics", "@stance_metrics"),
+            ("params", "params"),
+        ),
+        params=("stance",),
+        note="stance towards the aspect each code names (not general sentiment; ADR 0013): "
+        "VADER's lexicon adapted to evaluation interviews, on the sentences nearest the code",
+    ),
+    Stage(
         "topics",
         "pipeline.topics",
         "Emergent topics (BERTopic) set against the codebook.",
