@@ -7,8 +7,9 @@ repository's ``params.yaml``), runs ingest, anonymise, embed, embed_codebook and
 scratch folder, then applies the stance method to every (interview, turn, code) of the stance
 gold (``benchmarks/gold/dev_eval_stance.jsonl``, ``transcripts_sample/gold/gold_stance.jsonl``;
 both written before the method) and scores accuracy and macro-F1 over the four stances. Also
-scored, for scale: whole-turn VADER sentiment (general sentiment, no aspect), the codebook's
-valence prior alone, and the method on the pairs the code stage also coded.
+scored, for scale: the majority stance, whole-turn VADER sentiment (general sentiment, no
+aspect), the codebook's valence prior alone, and the method on the pairs the code stage also
+coded (the stance the code stage's own codes get).
 
 Prints one JSON document (written to ``benchmarks/results/stance.json`` with ``--out``). Not
 part of the test suite (it needs ``../shared``).
@@ -34,7 +35,7 @@ from pipeline.params import load_params  # noqa: E402
 from pipeline.run import RunInputs, stage_arguments  # noqa: E402
 from pipeline.stages import stage  # noqa: E402
 from pipeline.stance import aspect  # noqa: E402
-from pipeline.stance.core import StanceModel  # noqa: E402
+from pipeline.stance.core import StanceModel, questions  # noqa: E402
 from pipeline.stance.evaluation import score_against_gold  # noqa: E402
 from pipeline.stance.lexicon import Lexicon  # noqa: E402
 from pipeline.stance.polarity import decide  # noqa: E402
@@ -107,9 +108,10 @@ def evaluate(name: str, spec: dict, work: Path) -> dict:
     model = StanceModel(book, vectors, settings)
     scored = model.evidence(segments)
     rel = aspect.relevance(embeddings, model.centroids)
-    method = score_against_gold(model.turn_stance(gold[KEY], scored, rel), gold)
+    asked = questions(pd.read_parquet(out / "anonymised" / "turns.parquet"))
+    method = score_against_gold(model.turn_stance(gold[KEY], scored, rel, asked), gold)
     coded = gold.merge(turn_codes[KEY].astype({"interview_id": str, "code_id": str}), on=KEY)
-    on_coded = model.turn_stance(turn_codes[KEY].astype({"interview_id": str}), scored, rel)
+    on_coded = model.turn_stance(turn_codes[KEY].astype({"interview_id": str}), scored, rel, asked)
     prior = gold[KEY].assign(
         stance=[
             decide(max(model.priors[c], 0), max(-model.priors[c], 0), 0.05, 0.5)
@@ -129,6 +131,9 @@ def evaluate(name: str, spec: dict, work: Path) -> dict:
             k: v for k, v in score_against_gold(_whole_turn_vader(segments, gold, plain), gold).items()
             if k in ("accuracy", "macro_f1", "predicted_by_stance")
         },
+        "baseline_majority_class_accuracy": round(
+            float(gold["stance"].value_counts().iloc[0] / len(gold)), 4
+        ),
         "baseline_codebook_prior_only": {
             k: v for k, v in score_against_gold(prior, gold).items()
             if k in ("accuracy", "macro_f1", "predicted_by_stance")

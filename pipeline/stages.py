@@ -198,6 +198,7 @@ STAGES: tuple[Stage, ...] = (
             ("turn_codes", "@turn_codes"),
             ("codebook", "codebook"),
             ("codebook_vectors", "@codebook_vectors"),
+            ("turns", "@turns"),
             ("gold", "data.stance_gold"),
             ("stance", "@stance"),
             ("stance_turns", "@stance_turns"),

@@ -14,19 +14,25 @@ from pipeline import catalogue
 from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.evaluator_files.stance_gold import read_stance_gold
-from pipeline.io import atomic_files, read_stage_table, write_json
+from pipeline.io import atomic_files, optional_path, read_stage_table, write_json
 from pipeline.params import StanceParams, load_params
-from pipeline.stance.core import StanceModel, StanceResult, stance_tables
+from pipeline.stance.core import StanceModel, StanceResult, questions, stance_tables
 from pipeline.stance.evaluation import score_against_gold
 
 log = logging.getLogger(__name__)
 
 _KEY = ["interview_id", "turn_index", "code_id"]
+_TURN_NEEDS = catalogue.required("turns", "interview_id", "turn_index", "speaker_role", "text")
 
 
 def _read_inputs(
-    segments: Path, embeddings: Path, segment_codes: Path, turn_codes: Path, vectors: Path
-) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    segments: Path,
+    embeddings: Path,
+    segment_codes: Path,
+    turn_codes: Path,
+    vectors: Path,
+    turns: Path,
+) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     segs = read_stage_table(segments, "segments table", catalogue.columns("segments"), "the embed stage")
     if not Path(embeddings).is_file():
         raise QualevalError(f"{embeddings}: segment embeddings not found; run the embed stage first")
@@ -40,15 +46,18 @@ def _read_inputs(
     tc = read_stage_table(turn_codes, "turn codes", _KEY, "the code stage")
     vec = read_stage_table(vectors, "codebook vectors", ("code_id", "kind", "vector"),
                            "the embed_codebook stage")
-    return segs, emb, sc, tc, vec
+    tt = read_stage_table(turns, "anonymised turns", _TURN_NEEDS, "the anonymise stage")
+    return segs, emb, sc, tc, vec, questions(tt)
 
 
 def _gold_metrics(
-    model: StanceModel, result: StanceResult, gold: pd.DataFrame, scored: pd.DataFrame,
-    rel: np.ndarray,
+    model: StanceModel,
+    result: StanceResult,
+    gold: pd.DataFrame,
+    evidence: tuple[pd.DataFrame, np.ndarray, dict],
 ) -> dict[str, Any]:
     """The method on the gold's own (turn, code) pairs, and on those the machine also coded."""
-    on_gold = model.turn_stance(gold[_KEY], scored, rel)
+    on_gold = model.turn_stance(gold[_KEY], *evidence)
     out = score_against_gold(on_gold, gold)
     coded = gold.merge(result.turns[_KEY].astype({"interview_id": str, "code_id": str}), on=_KEY)
     out["coded_pairs"] = len(coded)
@@ -86,19 +95,20 @@ def run_stage(
     Args:
         params_path: ``params.yaml`` (None: defaults).
         codebook_path: the codebook.
-        inputs: ``segments``, ``embeddings``, ``segment_codes``, ``turn_codes``, ``vectors``.
+        inputs: ``segments``, ``embeddings``, ``segment_codes``, ``turn_codes``, ``vectors``,
+            ``turns`` (the anonymised turns: the interviewer's questions).
         outputs: ``stance``, ``stance_turns``, ``stance_interviews``, ``stance_metrics``.
         gold_path: a stance gold (``data.stance_gold``) to measure accuracy on.
     """
     settings = load_params(params_path).stance
     book = load_codebook(codebook_path)
-    segs, emb, sc, tc, vec = _read_inputs(**inputs)
+    segs, emb, sc, tc, vec, asked = _read_inputs(**inputs)
     model = StanceModel(book, vec, settings)
-    result, scored, rel = stance_tables(model, segs, emb, sc, tc)
+    result, scored, rel = stance_tables(model, segs, emb, sc, tc, asked)
     gold = None
     if gold_path is not None:
         table = read_stance_gold(gold_path, {c.id for c in book.leaves()})
-        gold = _gold_metrics(model, result, table, scored, rel)
+        gold = _gold_metrics(model, result, table, (scored, rel, asked))
     metrics = stance_metrics(result, settings, gold)
     with atomic_files(outputs) as tmp:
         result.segments.to_parquet(tmp["stance"], index=False)
@@ -121,6 +131,7 @@ def main(
     turn_codes: Path = typer.Option(..., help="turn codes (parquet) from the code stage"),
     codebook: Path = typer.Option(..., help="codebook YAML"),
     codebook_vectors: Path = typer.Option(..., help="codebook vectors from embed_codebook"),
+    turns: Path = typer.Option(..., help="anonymised turns (the interviewer's questions)"),
     gold: Path = typer.Option(None, help="stance gold (JSONL) to measure accuracy (optional)"),
     stance: Path = typer.Option(..., help="segment stance table to write (parquet)"),
     stance_turns: Path = typer.Option(..., help="turn stance table to write (parquet)"),
@@ -138,6 +149,7 @@ def main(
             "segment_codes": segment_codes,
             "turn_codes": turn_codes,
             "vectors": codebook_vectors,
+            "turns": turns,
         },
         {
             "stance": stance,
@@ -145,5 +157,5 @@ def main(
             "stance_interviews": stance_interviews,
             "stance_metrics": metrics,
         },
-        gold,
+        optional_path(gold),
     )
