@@ -119,3 +119,25 @@ def label_words(book: Codebook) -> set[str]:
     """
     words = {w.lower() for c in book.codes for w in re.findall(r"[A-Za-z]+", c.label)}
     return words - EVALUATIVE_LABEL_WORDS
+
+
+_STOP = frozenset("and or of the a an for to with in on between into after more than".split())
+
+
+def aspect_words(book: Codebook) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Per leaf code: the words naming its aspect (label and keywords) and the other codes'.
+
+    Stop words and the evaluative label words are left out; a word two codes share names
+    neither apart, so it is in neither set.
+    """
+    own: dict[str, set[str]] = {}
+    for code in book.leaves():
+        text = " ".join([code.label, *code.keywords]).lower()
+        own[code.id] = set(re.findall(r"[a-z]+", text)) - _STOP - EVALUATIVE_LABEL_WORDS
+    count: dict[str, int] = {}
+    for words in own.values():
+        for w in words:
+            count[w] = count.get(w, 0) + 1
+    unique = {c: frozenset(w for w in ws if count[w] == 1) for c, ws in own.items()}
+    every = frozenset().union(*unique.values()) if unique else frozenset()
+    return {c: (ws, every - ws) for c, ws in unique.items()}

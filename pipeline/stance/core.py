@@ -60,6 +60,16 @@ class StanceModel:
         self.lexicon = Lexicon(aspect.label_words(book), settings.extra_cues)
         self.centroids = aspect.centroids(vectors, self.codes)
         self.priors = aspect.priors(book, self.lexicon, settings.contrast_weight)
+        self.aspects = aspect.aspect_words(book)
+        self._cache: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def code_evidence(self, text: str, code: str) -> tuple[float, float]:
+        """Positive and negative evidence of ``text`` towards ``code``'s aspect (cached)."""
+        key = (text, code)
+        if key not in self._cache:
+            p = polarity(text, self.lexicon, self.settings.contrast_weight, self.aspects.get(code))
+            self._cache[key] = (p.positive, p.negative)
+        return self._cache[key]
 
     def evidence(self, segments: pd.DataFrame) -> pd.DataFrame:
         """``segments`` with ``positive`` and ``negative`` evidence columns added."""
@@ -118,7 +128,8 @@ class StanceModel:
                     rel[segs["_row"].to_numpy()], self.column[code], others, opening,
                     temperature=s.temperature, opening_weight=s.opening_weight,
                 )
-                p, n = segs["positive"].to_numpy(), segs["negative"].to_numpy()
+                ev = np.array([self.code_evidence(t, code) for t in segs["text"]])
+                p, n = ev[:, 0], ev[:, 1]
                 total = max(float(w.sum()), 1e-9)
                 stance, score, pos, neg = self._decide(
                     code, float(w @ p) / total, float(w @ n) / total, frame
@@ -130,11 +141,12 @@ class StanceModel:
 
     def segment_stance(self, segment_codes: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
         """One row per (segment, code) of ``segment_codes`` (columns :data:`STANCE_COLUMNS`)."""
-        ev = scored.set_index("segment_id")[["positive", "negative"]]
+        text = scored.set_index("segment_id")["text"]
         rows = []
         for r in segment_codes.sort_values(["interview_id", "turn_index", "segment_id", "code_id"]
                                            ).itertuples(index=False):
-            pos, neg = (ev.loc[r.segment_id].tolist() if r.segment_id in ev.index else (0.0, 0.0))
+            found = r.segment_id in text.index
+            pos, neg = self.code_evidence(text.loc[r.segment_id], r.code_id) if found else (0, 0)
             stance, score, pos, neg = self._decide(r.code_id, float(pos), float(neg))
             rows.append((r.segment_id, r.interview_id, int(r.turn_index), r.code_id, stance,
                          score, pos, neg))

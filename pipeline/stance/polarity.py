@@ -37,6 +37,10 @@ _PAST = re.compile(
     re.IGNORECASE,
 )
 PAST_FACTOR = -0.5
+# a clause naming only another code's aspect ("... but the funding ran out", for a training
+# code), in a text whose other clauses name the code's own aspect, weighs this much
+OTHER_ASPECT_WEIGHT = 0.25
+_WORD = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True)
@@ -59,11 +63,36 @@ def clauses(text: str) -> list[tuple[str, bool]]:
     return [(c.strip(" ,.;:"), a) for c, a in out if c.strip(" ,.;:")]
 
 
-def polarity(text: str, lexicon: Lexicon, contrast_weight: float = 1.5) -> Polarity:
-    """Positive and negative evidence of ``text`` (see the module docstring)."""
+def _aspect_weights(
+    parts: list[tuple[str, bool]], aspect: tuple[frozenset[str], frozenset[str]] | None
+) -> list[float]:
+    """:data:`OTHER_ASPECT_WEIGHT` for clauses naming only other codes' aspects, else 1."""
+    if aspect is None:
+        return [1.0] * len(parts)
+    own, other = aspect
+    words = [set(_WORD.findall(c.lower())) for c, _ in parts]
+    if not any(w & own for w in words):
+        return [1.0] * len(parts)
+    return [OTHER_ASPECT_WEIGHT if (w & other and not w & own) else 1.0 for w in words]
+
+
+def polarity(
+    text: str,
+    lexicon: Lexicon,
+    contrast_weight: float = 1.5,
+    aspect: tuple[frozenset[str], frozenset[str]] | None = None,
+) -> Polarity:
+    """Positive and negative evidence of ``text`` (see the module docstring).
+
+    ``aspect`` is ``(own words, other codes' words)`` of the code the stance is towards:
+    when a clause names the code's own aspect, clauses naming only another aspect weigh
+    :data:`OTHER_ASPECT_WEIGHT` ("the training was excellent but the funding ran out" is
+    positive towards training).
+    """
     pos = neg = 0.0
-    for clause, after in clauses(text):
-        weight = contrast_weight if after else 1.0
+    parts = clauses(text)
+    for (clause, after), share in zip(parts, _aspect_weights(parts, aspect)):
+        weight = (contrast_weight if after and share == 1.0 else 1.0) * share
         if lexicon.is_mixed(clause):
             pos += MIXED_EVIDENCE * weight
             neg += MIXED_EVIDENCE * weight
