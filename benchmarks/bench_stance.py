@@ -76,8 +76,13 @@ def _sets() -> dict[str, dict]:
 def prepare(spec: dict, work: Path) -> RunInputs:
     """Run the stages before stance into ``work`` (outputs/ and private/)."""
     inputs = RunInputs(
-        spec["transcripts"], spec["metadata"], spec["codebook"], work / "outputs",
-        work / "private", spec["params"], overrides=spec["overrides"],
+        spec["transcripts"],
+        spec["metadata"],
+        spec["codebook"],
+        work / "outputs",
+        work / "private",
+        spec["params"],
+        overrides=spec["overrides"],
     )
     for name in PREP_STAGES:
         s = stage(name)
@@ -124,18 +129,23 @@ def evaluate(name: str, spec: dict, work: Path) -> dict:
         "method": method,
         "on_machine_coded_pairs": {
             "pairs": len(coded),
-            **{k: v for k, v in score_against_gold(on_coded, coded).items()
-               if k in ("accuracy", "macro_f1")},
+            **{
+                k: v
+                for k, v in score_against_gold(on_coded, coded).items()
+                if k in ("accuracy", "macro_f1")
+            },
         },
         "baseline_whole_turn_vader": {
-            k: v for k, v in score_against_gold(_whole_turn_vader(segments, gold, plain), gold).items()
+            k: v
+            for k, v in score_against_gold(_whole_turn_vader(segments, gold, plain), gold).items()
             if k in ("accuracy", "macro_f1", "predicted_by_stance")
         },
         "baseline_majority_class_accuracy": round(
             float(gold["stance"].value_counts().iloc[0] / len(gold)), 4
         ),
         "baseline_codebook_prior_only": {
-            k: v for k, v in score_against_gold(prior, gold).items()
+            k: v
+            for k, v in score_against_gold(prior, gold).items()
             if k in ("accuracy", "macro_f1", "predicted_by_stance")
         },
     }
@@ -149,12 +159,16 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = ap.parse_args()
     if not (DEV / "codebook.yaml").is_file():
-        print(f"{DEV}: dev_eval set not found; put ../shared beside the repository", file=sys.stderr)
+        print(
+            f"{DEV}: dev_eval set not found; put ../shared beside the repository", file=sys.stderr
+        )
         return 2
     work = args.work or Path(tempfile.mkdtemp(prefix="qualeval-stance-"))
     result = {"command": "python benchmarks/bench_stance.py --out benchmarks/results/stance.json"}
     for name, spec in _sets().items():
-        if not (args.reuse and (work / name / "outputs" / "coding" / "turn_codes.parquet").is_file()):
+        if not (
+            args.reuse and (work / name / "outputs" / "coding" / "turn_codes.parquet").is_file()
+        ):
             prepare(spec, work / name)
         result[name] = evaluate(name, spec, work / name)
     text = json.dumps(result, indent=2, sort_keys=True)

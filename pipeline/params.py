@@ -547,10 +547,15 @@ class StanceParams(_Block):
         "for a code its relevance falls short of its best code's by gap (smaller: sharper)",
     )
     opening_words: int = Field(
-        8, ge=0, description="a turn's first segment of at most this many words is an opening answer"
+        8,
+        ge=0,
+        description="a turn's first segment of at most this many words is an opening answer",
     )
     opening_weight: float = Field(
-        0.5, ge=0, le=1, description="the least an opening answer weighs, for every code of the turn"
+        0.5,
+        ge=0,
+        le=1,
+        description="the least an opening answer weighs, for every code of the turn",
     )
     contrast_weight: float = Field(
         1.5, ge=1, le=3, description="weight of a clause after 'but', 'however', 'the problem is'"

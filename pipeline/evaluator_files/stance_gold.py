@@ -24,10 +24,14 @@ def _row(obj: object, where: str, codes: set[str] | None) -> tuple[str, int, str
         raise QualevalError(f"{where}: expected a JSON object, got {type(obj).__name__}")
     for field in GOLD_COLUMNS:
         if obj.get(field) in (None, ""):
-            raise QualevalError(f"{where}: {field}: missing; every line needs {', '.join(GOLD_COLUMNS)}")
+            raise QualevalError(
+                f"{where}: {field}: missing; every line needs {', '.join(GOLD_COLUMNS)}"
+            )
     turn = obj["turn_index"]
     if isinstance(turn, bool) or not isinstance(turn, int):
-        raise QualevalError(f"{where}: turn_index: {turn!r} is not an integer; write the turn's number")
+        raise QualevalError(
+            f"{where}: turn_index: {turn!r} is not an integer; write the turn's number"
+        )
     stance = str(obj["stance"]).strip().lower()
     if stance not in STANCE_VALUES:
         raise QualevalError(
@@ -52,7 +56,9 @@ def read_stance_gold(path: Path, codes: set[str] | None = None) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise QualevalError(f"{path}: stance gold not found; fix data.stance_gold or set it to null")
+        raise QualevalError(
+            f"{path}: stance gold not found; fix data.stance_gold or set it to null"
+        )
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except UnicodeDecodeError:
@@ -65,7 +71,9 @@ def read_stance_gold(path: Path, codes: set[str] | None = None) -> pd.DataFrame:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise QualevalError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            raise QualevalError(
+                f"{where}: not valid JSON ({exc.msg} at column {exc.colno})"
+            ) from None
         row = _row(obj, where, codes)
         if row[:3] in seen:
             raise QualevalError(

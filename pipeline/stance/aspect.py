@@ -102,8 +102,7 @@ def priors(book: Codebook, lexicon: Lexicon, contrast_weight: float) -> dict[str
     for code in book.leaves():
         texts = code.examples or [code.definition]
         nets = [
-            p.positive - p.negative
-            for p in (polarity(t, lexicon, contrast_weight) for t in texts)
+            p.positive - p.negative for p in (polarity(t, lexicon, contrast_weight) for t in texts)
         ]
         signs = [np.sign(n) if abs(n) >= PRIOR_MIN else 0.0 for n in nets]
         out[code.id] = round(PRIOR_SCALE * float(np.mean(signs)), 4)

@@ -109,8 +109,10 @@ class StanceModel:
         questions = questions or {}
         s = self.settings
         scored = scored.assign(_row=np.arange(len(scored)))
-        by_turn = {k: g.sort_values("segment_index") for k, g in scored.groupby(
-            ["interview_id", "turn_index"], sort=False)}
+        by_turn = {
+            k: g.sort_values("segment_index")
+            for k, g in scored.groupby(["interview_id", "turn_index"], sort=False)
+        }
         rows = []
         for (iv, ti), group in pairs.groupby(["interview_id", "turn_index"], sort=True):
             codes = sorted(set(group["code_id"]))
@@ -125,8 +127,12 @@ class StanceModel:
                 opening = (segs["segment_index"] == segs["segment_index"].min()).to_numpy()
                 opening &= (segs["n_words"] <= s.opening_words).to_numpy()
                 w = aspect.segment_weights(
-                    rel[segs["_row"].to_numpy()], self.column[code], others, opening,
-                    temperature=s.temperature, opening_weight=s.opening_weight,
+                    rel[segs["_row"].to_numpy()],
+                    self.column[code],
+                    others,
+                    opening,
+                    temperature=s.temperature,
+                    opening_weight=s.opening_weight,
                 )
                 ev = np.array([self.code_evidence(t, code) for t in segs["text"]])
                 p, n = ev[:, 0], ev[:, 1]
@@ -135,21 +141,43 @@ class StanceModel:
                     code, float(w @ p) / total, float(w @ n) / total, frame
                 )
                 best = int(np.argmax(w * (p + n) + w * 1e-9))
-                rows.append((iv, int(ti), code, stance, score, pos, neg, int((w > 0).sum()),
-                             segs["segment_id"].iloc[best]))
+                rows.append(
+                    (
+                        iv,
+                        int(ti),
+                        code,
+                        stance,
+                        score,
+                        pos,
+                        neg,
+                        int((w > 0).sum()),
+                        segs["segment_id"].iloc[best],
+                    )
+                )
         return _turn_frame(rows)
 
     def segment_stance(self, segment_codes: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
         """One row per (segment, code) of ``segment_codes`` (columns :data:`STANCE_COLUMNS`)."""
         text = scored.set_index("segment_id")["text"]
         rows = []
-        for r in segment_codes.sort_values(["interview_id", "turn_index", "segment_id", "code_id"]
-                                           ).itertuples(index=False):
+        for r in segment_codes.sort_values(
+            ["interview_id", "turn_index", "segment_id", "code_id"]
+        ).itertuples(index=False):
             found = r.segment_id in text.index
             pos, neg = self.code_evidence(text.loc[r.segment_id], r.code_id) if found else (0, 0)
             stance, score, pos, neg = self._decide(r.code_id, float(pos), float(neg))
-            rows.append((r.segment_id, r.interview_id, int(r.turn_index), r.code_id, stance,
-                         score, pos, neg))
+            rows.append(
+                (
+                    r.segment_id,
+                    r.interview_id,
+                    int(r.turn_index),
+                    r.code_id,
+                    stance,
+                    score,
+                    pos,
+                    neg,
+                )
+            )
         return _segment_frame(rows)
 
 
@@ -189,7 +217,9 @@ def _segment_frame(rows: list[tuple]) -> pd.DataFrame:
 def questions(turns: pd.DataFrame) -> dict[tuple[str, int], str]:
     """The interviewer's last turn before each other turn: ``(interview, turn) -> text``."""
     out: dict[tuple[str, int], str] = {}
-    for iv, g in turns.sort_values(["interview_id", "turn_index"]).groupby("interview_id", sort=True):
+    for iv, g in turns.sort_values(["interview_id", "turn_index"]).groupby(
+        "interview_id", sort=True
+    ):
         last = ""
         for r in g.itertuples(index=False):
             if r.speaker_role == "interviewer":

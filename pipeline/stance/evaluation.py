@@ -29,15 +29,18 @@ def score_against_gold(predicted: pd.DataFrame, gold: pd.DataFrame) -> dict[str,
     hyp = np.array([[s == c for c in STANCES] for s in merged["stance_pred"]], dtype=bool)
     ref, hyp = ref.reshape(n, len(STANCES)), hyp.reshape(n, len(STANCES))
     confusion = {
-        gs: {ps: int(((merged["stance_gold"] == gs) & (merged["stance_pred"] == ps)).sum())
-             for ps in STANCES}
+        gs: {
+            ps: int(((merged["stance_gold"] == gs) & (merged["stance_pred"] == ps)).sum())
+            for ps in STANCES
+        }
         for gs in STANCES
     }
     return {
         "n": n,
         "missing": missing,
         "accuracy": round(float((merged["stance_gold"] == merged["stance_pred"]).mean()), 4)
-        if n else None,
+        if n
+        else None,
         "macro_f1": round(agreement.macro_f1(ref, hyp), 4) if n else None,
         "gold_by_stance": {s: int(ref[:, j].sum()) for j, s in enumerate(STANCES)},
         "predicted_by_stance": {s: int(hyp[:, j].sum()) for j, s in enumerate(STANCES)},

@@ -56,38 +56,71 @@ EVALUATIVE_LABEL_WORDS = frozenset(
 # (pattern, valence): evaluative phrases VADER lacks or misreads; matched on lower-case text
 PHRASES: tuple[tuple[str, float], ...] = (
     # working, landing, making a difference
-    (r"\b(?:it |that |this |which )?(?:really |actually )?work(?:s|ed|ing)? (?:really |very )?well\b", 2.5),
+    (
+        r"\b(?:it |that |this |which )?(?:really |actually )?work(?:s|ed|ing)? "
+        r"(?:really |very )?well\b",
+        2.5,
+    ),
     (r"\bwhen it works,? it (?:really )?works\b", 2.0),
     (r"\b(?:it|that|this|which)(?:'s| is| has been)? (?:really |actually )?working\b", 1.8),
     (r"\b(?:is|was|it's|that's) (?:the |what )?(?:really )?work(?:s|ed|ing)\b", 1.2),
-    (r"\b(?:didn't|did not|doesn't|does not|don't|do not|never|won't|isn't|is not|wasn't|"
-     r"was not|not) (?:really |quite |always )?(?:work|working|worked|land|landed|help|helped|"
-     r"helping)\b", -2.2),
-    (r"\bmade (?:a |such a |all the )?(?:massive |huge |big |real |great |real |"
-     r"enormous )?difference\b", 2.2),
-    (r"\bmak(?:e|es|ing) (?:a |such a |all the )?(?:massive |huge |big |real |great |"
-     r"enormous )?difference\b", 2.0),
-    (r"\bhas (?:helped|worked)\b|\bit helped\b|\bthat helped\b|\bhelped (?:a lot|loads|hugely)\b", 2.0),
-    (r"\b(?:a |the )?(?:best|favourite) (?:thing|bit|part)s?\b|\bone of the (?:better|best) "
-     r"(?:bits|things|parts)\b", 2.5),
+    (
+        r"\b(?:didn't|did not|doesn't|does not|don't|do not|never|won't|isn't|is not|wasn't|"
+        r"was not|not) (?:really |quite |always )?(?:work|working|worked|land|landed|help|helped|"
+        r"helping)\b",
+        -2.2,
+    ),
+    (
+        r"\bmade (?:a |such a |all the )?(?:massive |huge |big |real |great |real |"
+        r"enormous )?difference\b",
+        2.2,
+    ),
+    (
+        r"\bmak(?:e|es|ing) (?:a |such a |all the )?(?:massive |huge |big |real |great |"
+        r"enormous )?difference\b",
+        2.0,
+    ),
+    (
+        r"\bhas (?:helped|worked)\b|\bit helped\b|\bthat helped\b"
+        r"|\bhelped (?:a lot|loads|hugely)\b",
+        2.0,
+    ),
+    (
+        r"\b(?:a |the )?(?:best|favourite) (?:thing|bit|part)s?\b|\bone of the (?:better|best) "
+        r"(?:bits|things|parts)\b",
+        2.5,
+    ),
     # wishes name a lack: "I'd love to be able to see", "it would help"
-    (r"\b(?:i'd|i would|we'd|we would) (?:really )?(?:love|like) (?:to|a|it if|some|more|the)\b"
-     r"|\b(?:it |that )?would (?:really )?(?:help|be (?:good|nice|great|helpful|useful))\b"
-     r"|\bwhat (?:we|they|i) (?:really )?need is\b|\bwe need (?:more|a|some|to)\b", -1.0),
-    (r"\b(?:much |a lot |loads |far |so much )?better than (?:it was|before|ours|we had|"
-     r"the old)\b", 1.8),
+    (
+        r"\b(?:i'd|i would|we'd|we would) (?:really )?(?:love|like) (?:to|a|it if|some|more|the)\b"
+        r"|\b(?:it |that )?would (?:really )?(?:help|be (?:good|nice|great|helpful|useful))\b"
+        r"|\bwhat (?:we|they|i) (?:really )?need is\b|\bwe need (?:more|a|some|to)\b",
+        -1.0,
+    ),
+    (
+        r"\b(?:much |a lot |loads |far |so much )?better than (?:it was|before|ours|we had|"
+        r"the old)\b",
+        1.8,
+    ),
     (r"\b(?:got|getting|gets|is getting) (?:a lot |much |loads |a bit )?better\b", 1.8),
     (r"\b(?:has |have )?(?:really )?(?:improved|improving)\b", 1.5),
     (r"\bcame on (?:loads|a lot)\b|\bcome on loads\b", 2.0),
     (r"\bworth (?:it|a lot|keeping|something|doing)\b", 2.0),
     (r"\bgenuinely useful\b|\breally useful\b|\bhugely useful\b", 2.3),
     (r"\ba (?:real )?(?:godsend|lifeline|game[- ]changer)\b", 3.0),
-    (r"\b(?:fair enough|to be fair|to be honest|if i'm honest|if i am honest|i'm not gonna lie|"
-     r"not gonna lie|i'll be honest)\b", 0.0),
+    (
+        r"\b(?:fair enough|to be fair|to be honest|if i'm honest|if i am honest|i'm not gonna lie|"
+        r"not gonna lie|i'll be honest)\b",
+        0.0,
+    ),
     (r"\bif you're lucky\b|\bif we're lucky\b", -1.5),
     (r"\bwaiting (?:on|for)\b", -1.2),
-    (r"\b(?:doesn't|does not|don't|do not|can't|cannot) (?:really )?tell (?:you|us|me) (?:if|whether|"
-     r"anything|much)[^.;]*", -1.6),
+    (
+        r"\b(?:doesn't|does not|don't|do not|can't|cannot) (?:really )?tell (?:you|us|me) "
+        r"(?:if|whether|"
+        r"anything|much)[^.;]*",
+        -1.6,
+    ),
     (r"\bin a good way\b", 1.8),
     (r"\b(?:a |the )?positive\b", 1.5),
     (r"\bon balance,? yes\b|\bbroadly positive\b", 1.8),
@@ -98,39 +131,84 @@ PHRASES: tuple[tuple[str, float], ...] = (
     # problems, pressure, failure
     (r"\b(?:a |such a |real )?struggle\b|\bstruggl(?:e|es|ed|ing)\b", -2.0),
     (r"\b(?:over)?stretched\b|\bstretch(?:ed)? thin\b|\bshort[- ]staffed\b|\bunderstaffed\b", -2.0),
-    (r"\bfall(?:s|ing)? apart\b|\bfalls? down\b|\bfall(?:s|ing)? through (?:the )?(?:gap|gaps|net|cracks)\b", -2.3),
+    (
+        r"\bfall(?:s|ing)? apart\b|\bfalls? down\b"
+        r"|\bfall(?:s|ing)? through (?:the )?(?:gap|gaps|net|cracks)\b",
+        -2.3,
+    ),
     (r"\b(?:a )?black hole\b|\bsits? in a (?:drawer|pile|file)\b|\bgone quiet\b", -2.0),
     (r"\b(?:a |the )?(?:real |big |huge |massive )?(?:gap|gaps)\b", -1.2),
-    (r"\bwaiting (?:list|lists|times?)\b|\bthe wait is\b|\bwait(?:ed|ing)? (?:months|weeks|ages|years)\b", -1.5),
-    (r"\bdon't talk to each other\b|\bdoesn't talk to\b|\bdon't really talk\b|\bdon't talk\b", -2.0),
-    (r"\b(?:can't|cannot|couldn't|can not) (?:really |even |always )?(?:see|get|recruit|afford|find|fill|share|access|"
-     r"log in|plan|keep|cope)\b", -1.6),
-    (r"\bno (?:time|money|capacity|budget|funding|one|idea|access|system)\b|\bnobody (?:knows|"
-     r"tells|asks|asked|told|said|has)\b|\bno-one (?:knows|tells|asks|asked)\b", -1.6),
-    (r"\bnot (?:enough|sure|clear|joined up)\b|\bnot (?:much|great|ideal|brilliant|good enough)\b", -1.6),
-    (r"\b(?:a )?(?:big|huge|massive|real) ask\b|\btoo (?:much|many|long|slow|soft|gentle|"
-     r"nice|easy|late)\b", -1.4),
+    (
+        r"\bwaiting (?:list|lists|times?)\b|\bthe wait is\b"
+        r"|\bwait(?:ed|ing)? (?:\w+ )?(?:days|months|weeks|ages|years)\b",
+        -1.5,
+    ),
+    (
+        r"\bdon't talk to each other\b|\bdoesn't talk to\b|\bdon't really talk\b|\bdon't talk\b",
+        -2.0,
+    ),
+    (
+        r"\b(?:can't|cannot|couldn't|can not) (?:really |even |always )?"
+        r"(?:see|get|recruit|afford|find|fill|share|access|"
+        r"log in|plan|keep|cope)\b",
+        -1.6,
+    ),
+    (
+        r"\bno (?:time|money|capacity|budget|funding|one|idea|access|system)\b|\bnobody (?:knows|"
+        r"tells|asks|asked|told|said|has)\b|\bno-one (?:knows|tells|asks|asked)\b",
+        -1.6,
+    ),
+    (
+        r"\bnot (?:enough|sure|clear|joined up)\b"
+        r"|\bnot (?:much|great|ideal|brilliant|good enough)\b",
+        -1.6,
+    ),
+    (
+        r"\b(?:a )?(?:big|huge|massive|real) ask\b|\btoo (?:much|many|long|slow|soft|gentle|"
+        r"nice|easy|late)\b",
+        -1.4,
+    ),
     (r"\b(?:at risk|under threat|on the line|in doubt|up in the air)\b", -2.0),
-    (r"\b(?:cut|cuts|cutting|slashed|reduced|reduces|runs out|ran out|run out|ends in|comes? to an end|"
-     r"goes? first|will go|would go|dried up)\b", -1.5),
-    (r"\b(?:vacan(?:cy|cies)|off (?:sick|with stress)|long-term sick|burn(?:t|ed) out|"
-     r"exhausted|tired|caseloads? (?:are|is) (?:huge|massive|high))\b", -1.6),
+    (
+        r"\b(?:cut|cuts|cutting|slashed|reduced|reduces|runs out|ran out|run out|ends in"
+        r"|comes? to an end|"
+        r"goes? first|will go|would go|dried up)\b",
+        -1.5,
+    ),
+    (
+        r"\b(?:vacan(?:cy|cies)|off (?:sick|with stress)|long-term sick|burn(?:t|ed) out|"
+        r"exhausted|tired|caseloads? (?:are|is) (?:huge|massive|high))\b",
+        -1.6,
+    ),
     (r"\bgoing through the motions\b|\bthrough the motions\b|\bon paper\b|\btick[- ]box\b", -1.8),
     (r"\bout of date\b|\bdon't match\b|\bdidn't match\b|\breinvent(?:ing)?\b|\bpatchy\b", -1.6),
     (r"\b(?:the )?weak(?:est)? (?:part|bit|spot|link)\b|\bnot (?:robust|rigorous)\b", -2.0),
-    (r"\bhit and miss\b|\bthe hard bit\b|\bthe hardest\b|\bharder\b|\bhard to\b|"
-     r"\bhardest part\b|\bwasted (?:morning|day|time)\b", -1.4),
-    (r"\b(?:no|never|nothing) (?:fixed|changed|happened|sorted)\b|\band then nothing\b|"
-     r"\bnothing (?:at all|for them|to refer)\b", -2.0),
+    (
+        r"\bhit and miss\b|\bthe hard bit\b|\bthe hardest\b|\bharder\b|\bhard to\b|"
+        r"\bhardest part\b|\bwasted (?:morning|day|time)\b",
+        -1.4,
+    ),
+    (
+        r"\b(?:no|never|nothing) (?:fixed|changed|happened|sorted)\b|\band then nothing\b|"
+        r"\bnothing (?:at all|for them|to refer)\b",
+        -2.0,
+    ),
     (r"\bthere's nothing\b|\bthere isn't (?:a lot|much|anything)\b|\bnot really\b", -1.6),
     (r"\bstill (?:waiting|can't|don't|not|no|sitting)\b|\bit's always with\b", -1.6),
     (r"\bsore point\b|\bgripe\b|\bmoan\b|\bworr(?:y|ied|ying|ies)\b|\bnervous\b|\banxiety\b", -1.6),
     # recommendations: asking to fix something names a failing
-    (r"\b(?:sort(?:ed)? out|sort (?:the|that)|get (?:the |it |that )?\w+(?: \w+)? sorted|"
-     r"fix(?:ed)? (?:the|it|that))\b", -1.5),
+    (
+        r"\b(?:sort(?:ed)? out|sort (?:the|that)|get (?:the |it |that )?\w+(?: \w+)? sorted|"
+        r"fix(?:ed)? (?:the|it|that))\b",
+        -1.5,
+    ),
     (r"\bthe best part of\b|\bfor the best\b|\bas best (?:i|we) can\b", 0.0),
     (r"\b(?:have|has) (?:dropped|fallen|gone down|got worse)\b|\bdropped off\b", -1.5),
-    (r"\bshould(?:n't| not)? have to\b|\bit should just\b|\bneeds? (?:sorting|fixing|to change)\b", -1.6),
+    (
+        r"\bshould(?:n't| not)? have to\b|\bit should just\b"
+        r"|\bneeds? (?:sorting|fixing|to change)\b",
+        -1.6,
+    ),
 )
 
 # single words VADER lacks or rates off-genre, with their valence
@@ -209,10 +287,13 @@ MIXED = (
 # to change; or after benefits, what worked, what someone gained
 QUESTION_NEGATIVE = (
     r"\bdifficult(?:y|ies)\b|\bchallenges\b|\bproblems?\b|\bbarriers?\b|\bconcerns?\b"
-    r"|\bworr(?:y|ies|ied)\b|\bgets? in the way\b|\bnot (?:worked|working|gone|going) (?:so |as )?well\b"
-    r"|\bless (?:happy|well|good)\b|\bhardest\b|\bfrustrat\w*|\bdownsides?\b|\bweak(?:er|est|ness)\b"
+    r"|\bworr(?:y|ies|ied)\b|\b(?:gets?|got|getting) in the way\b"
+    r"|\bnot (?:worked|working|gone|going) (?:so |as )?well\b"
+    r"|\bless (?:happy|well|good)\b|\bhardest\b|\bfrustrat\w*|\bdownsides?\b"
+    r"|\bweak(?:er|est|ness)\b"
     r"|\bcosts?\b|\bgaps?\b|\bmissing\b|\bnot so \w+|\bstruggl\w*|\bpressures?\b|\brisks?\b"
-    r"|\bwrong\b|\b(?:would|could|should) you (?:change|do differently|improve)\b|\bchange one thing\b"
+    r"|\bwrong\b|\b(?:would|could|should) you (?:change|do differently|improve)\b"
+    r"|\bchange one thing\b"
     r"|\bmagic wand\b|\bdo differently\b|\bwhat would (?:make it|you change)\b"
 )
 QUESTION_POSITIVE = (

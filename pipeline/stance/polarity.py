@@ -1,8 +1,8 @@
 """Polarity of a sentence: positive and negative evidence, clause by clause.
 
-A segment is cut into sentences, and sentences into clauses at contrast markers ("but", "however", "although", "the
-problem is", ...) and at semicolons and dashes. Each clause is scored on its own by the
-adapted VADER lexicon (:class:`~pipeline.stance.lexicon.Lexicon`); its positive part adds to
+A segment is cut into sentences, and sentences into clauses at contrast markers ("but",
+"however", "although", "the problem is", ...) and at semicolons and dashes. Each clause is
+scored on its own by the adapted VADER lexicon (:class:`~pipeline.stance.lexicon.Lexicon`); its positive part adds to
 the sentence's positive evidence and its negative part to the negative evidence, so "the
 booking works okay, but the website is a lot of text" keeps both poles instead of letting
 one cancel the other. A clause after a contrast marker weighs ``contrast_weight`` times as
@@ -33,7 +33,8 @@ _BREAK = re.compile(r"\s*(?:;|\s[\u2013\u2014]\s|\s--?\s|(?<=[.!?])\s+)\s*")
 # its view is of the past, so it counts, halved, for the opposite pole now
 _PAST = re.compile(
     r"^(?:and |so |but )?(?:before(?: this| that| the \w+)?,|previously|in the past|back then"
-    r"|it used to|we used to|they used to|there used to|people used to|i used to|until (?:now|recently))",
+    r"|it used to|we used to|they used to|there used to|people used to|i used to"
+    r"|until (?:now|recently))",
     re.IGNORECASE,
 )
 PAST_FACTOR = -0.5

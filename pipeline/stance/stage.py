@@ -33,9 +33,13 @@ def _read_inputs(
     vectors: Path,
     turns: Path,
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
-    segs = read_stage_table(segments, "segments table", catalogue.columns("segments"), "the embed stage")
+    segs = read_stage_table(
+        segments, "segments table", catalogue.columns("segments"), "the embed stage"
+    )
     if not Path(embeddings).is_file():
-        raise QualevalError(f"{embeddings}: segment embeddings not found; run the embed stage first")
+        raise QualevalError(
+            f"{embeddings}: segment embeddings not found; run the embed stage first"
+        )
     emb = np.load(embeddings, allow_pickle=False)
     if len(emb) != len(segs):
         raise QualevalError(
@@ -44,8 +48,9 @@ def _read_inputs(
         )
     sc = read_stage_table(segment_codes, "segment codes", ("segment_id", *_KEY), "the code stage")
     tc = read_stage_table(turn_codes, "turn codes", _KEY, "the code stage")
-    vec = read_stage_table(vectors, "codebook vectors", ("code_id", "kind", "vector"),
-                           "the embed_codebook stage")
+    vec = read_stage_table(
+        vectors, "codebook vectors", ("code_id", "kind", "vector"), "the embed_codebook stage"
+    )
     tt = read_stage_table(turns, "anonymised turns", _TURN_NEEDS, "the anonymise stage")
     return segs, emb, sc, tc, vec, questions(tt)
 
