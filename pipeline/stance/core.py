@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import pipeline.stance.aspect as aspect
 from pipeline import catalogue
 from pipeline.codebook import Codebook
 from pipeline.params import StanceParams
-from pipeline.stance import aspect
 from pipeline.stance.lexicon import Lexicon
 from pipeline.stance.polarity import decide, net_score, polarity
 
@@ -93,6 +93,31 @@ class StanceModel:
         s = self.settings
         return decide(pos, neg, s.neutral_threshold, s.mixed_ratio), net_score(pos, neg), pos, neg
 
+    def _pair(
+        self, code: str, codes: list[str], segs: pd.DataFrame, rel: np.ndarray, frame: float
+    ) -> tuple:
+        """Stance of one turn (its segments ``segs``) towards ``code``: the row's tail."""
+        s = self.settings
+        others = [self.column[c] for c in codes if c != code and c in self.column]
+        opening = (segs["segment_index"] == segs["segment_index"].min()).to_numpy()
+        opening &= (segs["n_words"] <= s.opening_words).to_numpy()
+        w = aspect.segment_weights(
+            rel[segs["_row"].to_numpy()],
+            self.column[code],
+            others,
+            opening,
+            temperature=s.temperature,
+            opening_weight=s.opening_weight,
+        )
+        ev = np.array([self.code_evidence(t, code) for t in segs["text"]])
+        p, n = ev[:, 0], ev[:, 1]
+        total = max(float(w.sum()), 1e-9)
+        stance, score, pos, neg = self._decide(
+            code, float(w @ p) / total, float(w @ n) / total, frame
+        )
+        best = int(np.argmax(w * (p + n) + w * 1e-9))
+        return stance, score, pos, neg, int((w > 0).sum()), segs["segment_id"].iloc[best]
+
     def turn_stance(
         self,
         pairs: pd.DataFrame,
@@ -102,12 +127,11 @@ class StanceModel:
     ) -> pd.DataFrame:
         """One row per (turn, code) of ``pairs`` (columns :data:`TURN_STANCE_COLUMNS`).
 
-        ``scored`` is :meth:`evidence` of the segments table, ``rel`` its relevance matrix
+        ``scored`` is the segments table (with ``text``), ``rel`` its relevance matrix
         (same row order), ``questions`` the interviewer's question before each turn. A pair
         whose turn has no segment leans only on the prior and the question.
         """
         questions = questions or {}
-        s = self.settings
         scored = scored.assign(_row=np.arange(len(scored)))
         by_turn = {
             k: g.sort_values("segment_index")
@@ -122,38 +146,8 @@ class StanceModel:
                 if segs is None or code not in self.column:
                     stance, score, pos, neg = self._decide(code, 0.0, 0.0, frame)
                     rows.append((iv, int(ti), code, stance, score, pos, neg, 0, None))
-                    continue
-                others = [self.column[c] for c in codes if c != code and c in self.column]
-                opening = (segs["segment_index"] == segs["segment_index"].min()).to_numpy()
-                opening &= (segs["n_words"] <= s.opening_words).to_numpy()
-                w = aspect.segment_weights(
-                    rel[segs["_row"].to_numpy()],
-                    self.column[code],
-                    others,
-                    opening,
-                    temperature=s.temperature,
-                    opening_weight=s.opening_weight,
-                )
-                ev = np.array([self.code_evidence(t, code) for t in segs["text"]])
-                p, n = ev[:, 0], ev[:, 1]
-                total = max(float(w.sum()), 1e-9)
-                stance, score, pos, neg = self._decide(
-                    code, float(w @ p) / total, float(w @ n) / total, frame
-                )
-                best = int(np.argmax(w * (p + n) + w * 1e-9))
-                rows.append(
-                    (
-                        iv,
-                        int(ti),
-                        code,
-                        stance,
-                        score,
-                        pos,
-                        neg,
-                        int((w > 0).sum()),
-                        segs["segment_id"].iloc[best],
-                    )
-                )
+                else:
+                    rows.append((iv, int(ti), code, *self._pair(code, codes, segs, rel, frame)))
         return _turn_frame(rows)
 
     def segment_stance(self, segment_codes: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:

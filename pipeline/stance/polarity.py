@@ -2,14 +2,15 @@
 
 A segment is cut into sentences, and sentences into clauses at contrast markers ("but",
 "however", "although", "the problem is", ...) and at semicolons and dashes. Each clause is
-scored on its own by the adapted VADER lexicon (:class:`~pipeline.stance.lexicon.Lexicon`); its positive part adds to
-the sentence's positive evidence and its negative part to the negative evidence, so "the
-booking works okay, but the website is a lot of text" keeps both poles instead of letting
-one cancel the other. A clause after a contrast marker weighs ``contrast_weight`` times as
-much (what follows "but" is what the speaker stresses). A non-committal clause ("too early
-to say") adds nothing; a clause saying the view is mixed adds :data:`MIXED_EVIDENCE` to both;
-a clause about how things were before ("Before, it was emails and waiting three days")
-counts, halved, for the opposite pole (:data:`PAST_FACTOR`): the change is the view.
+scored on its own by the adapted VADER lexicon (:class:`~pipeline.stance.lexicon.Lexicon`);
+its positive part adds to the sentence's positive evidence and its negative part to the
+negative evidence, so "the booking works okay, but the website is a lot of text" keeps both
+poles instead of letting one cancel the other. A clause after a contrast marker weighs
+``contrast_weight`` times as much (what follows "but" is what the speaker stresses). A non-
+committal clause ("too early to say") adds nothing; a clause saying the view is mixed adds
+:data:`MIXED_EVIDENCE` to both; a clause about how things were before ("Before, it was
+emails and waiting three days") counts, halved, for the opposite pole (:data:`PAST_FACTOR`):
+the change is the view.
 """
 
 from __future__ import annotations
