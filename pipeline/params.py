@@ -130,9 +130,9 @@ class DataParams(_Block):
         description="focus-group participants sheet (.csv/.xlsx): interview_id, speaker and "
         "each participant's attributes",
     )
-    stance_gold: Path | None = Field(
+    human_stance: Path | None = Field(
         None,
-        description="stance gold (JSONL: interview_id, turn_index, code_id, stance): the "
+        description="human stance labels (JSONL: interview_id, turn_index, code_id, stance): the "
         "stance stage measures its accuracy on it, and the report states stance only when "
         "that accuracy reaches stance.min_accuracy",
     )
@@ -590,7 +590,7 @@ class StanceParams(_Block):
         ge=0,
         le=1,
         description="the report states stance only when its accuracy measured on "
-        "data.stance_gold reaches this (no stance gold: never)",
+        "data.human_stance reaches this (none: never)",
     )
     extra_cues: dict[str, float] = Field(
         default_factory=dict,

@@ -199,7 +199,7 @@ STAGES: tuple[Stage, ...] = (
             ("codebook", "codebook"),
             ("codebook_vectors", "@codebook_vectors"),
             ("turns", "@turns"),
-            ("gold", "data.stance_gold"),
+            ("human_stance", "data.human_stance"),
             ("stance", "@stance"),
             ("stance_turns", "@stance_turns"),
             ("stance_interviews", "@stance_interviews"),

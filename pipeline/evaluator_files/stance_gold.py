@@ -1,6 +1,6 @@
 """Stance gold: the stance a person judged each coded turn to take towards its code.
 
-One JSON object per line (``data.stance_gold``), e.g.
+One JSON object per line (``data.human_stance``), e.g.
 ``{"interview_id": "INT01", "turn_index": 5, "code_id": "benefit.sharing_practice",
 "stance": "positive"}``; other fields (``written_before_method``, a note) are ignored. The
 stance stage measures its accuracy against it.
@@ -57,7 +57,7 @@ def read_stance_gold(path: Path, codes: set[str] | None = None) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise QualevalError(
-            f"{path}: stance gold not found; fix data.stance_gold or set it to null"
+            f"{path}: stance gold not found; fix data.human_stance or set it to null"
         )
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()

@@ -79,7 +79,7 @@ def stance_metrics(
     accuracy = gold["accuracy"] if gold else None
     return {
         **result.stats,
-        "stance_gold": gold is not None,
+        "human_stance": gold is not None,
         "accuracy": accuracy,
         "macro_f1": gold["macro_f1"] if gold else None,
         "gold": gold,
@@ -103,7 +103,7 @@ def run_stage(
         inputs: ``segments``, ``embeddings``, ``segment_codes``, ``turn_codes``, ``vectors``,
             ``turns`` (the anonymised turns: the interviewer's questions).
         outputs: ``stance``, ``stance_turns``, ``stance_interviews``, ``stance_metrics``.
-        gold_path: a stance gold (``data.stance_gold``) to measure accuracy on.
+        gold_path: a stance gold (``data.human_stance``) to measure accuracy on.
     """
     settings = load_params(params_path).stance
     book = load_codebook(codebook_path)
@@ -137,7 +137,9 @@ def main(
     codebook: Path = typer.Option(..., help="codebook YAML"),
     codebook_vectors: Path = typer.Option(..., help="codebook vectors from embed_codebook"),
     turns: Path = typer.Option(..., help="anonymised turns (the interviewer's questions)"),
-    gold: Path = typer.Option(None, help="stance gold (JSONL) to measure accuracy (optional)"),
+    human_stance: Path = typer.Option(
+        None, help="human stance labels (JSONL) to measure accuracy on (optional)"
+    ),
     stance: Path = typer.Option(..., help="segment stance table to write (parquet)"),
     stance_turns: Path = typer.Option(..., help="turn stance table to write (parquet)"),
     stance_interviews: Path = typer.Option(..., help="interview stance table (parquet)"),
@@ -162,5 +164,5 @@ def main(
             "stance_interviews": stance_interviews,
             "stance_metrics": metrics,
         },
-        optional_path(gold),
+        optional_path(human_stance),
     )
