@@ -121,7 +121,7 @@ def _source_value(source: str) -> str:
 
 
 # evaluator files a project may leave unset (null): options and params deps, not file deps
-OPTIONAL_DATA = ("data.human_codes", "data.gold_pii")
+OPTIONAL_DATA = ("data.human_codes", "data.gold_pii", "data.human_stance")
 # sample-only inputs and what only they produce: never in an evaluation project's dvc.yaml
 SAMPLE_ONLY = ("data.gold_pii", "@anonymisation_gold_leaks")
 # project files a stage depends on (the rest of ``extra_deps`` is the installed package's)

@@ -130,6 +130,12 @@ class DataParams(_Block):
         description="focus-group participants sheet (.csv/.xlsx): interview_id, speaker and "
         "each participant's attributes",
     )
+    human_stance: Path | None = Field(
+        None,
+        description="human stance labels (JSONL: interview_id, turn_index, code_id, stance): the "
+        "stance stage measures its accuracy on it, and the report states stance only when "
+        "that accuracy reaches stance.min_accuracy",
+    )
 
 
 class CodebookParams(_Block):
@@ -550,6 +556,81 @@ class TopicsParams(_Block):
         return max(self.top_n_words, self.diversity_words)
 
 
+class StanceParams(_Block):
+    """Settings of the stance stage (see ``docs/adr/0013-stance-towards-the-aspect-st16.md``)."""
+
+    temperature: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="in a turn with several codes, a sentence weighs exp(-gap / temperature) "
+        "for a code its relevance falls short of its best code's by gap (smaller: sharper)",
+    )
+    opening_words: int = Field(
+        8,
+        ge=0,
+        description="a turn's first segment of at most this many words is an opening answer",
+    )
+    opening_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="the least an opening answer weighs, for every code of the turn",
+    )
+    contrast_weight: float = Field(
+        1.5, ge=1, le=3, description="weight of a clause after 'but', 'however', 'the problem is'"
+    )
+    prior_weight: float = Field(
+        1.5,
+        ge=0,
+        le=3,
+        description="weight of a code's valence prior (0.3 times the mean sign of its "
+        "examples' polarity); "
+        "0: the codebook's wording never sways a stance",
+    )
+    question_weight: float = Field(
+        0.4,
+        ge=0,
+        le=2,
+        description="weight of the interviewer's question's framing (asking after problems or "
+        "what to change: negative; after benefits or what worked: positive); 0: ignored",
+    )
+    neutral_threshold: float = Field(
+        0.05, gt=0, description="neither pole's evidence reaching this: neutral"
+    )
+    mixed_ratio: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="both poles reach neutral_threshold and the weaker is at least this share "
+        "of the stronger: mixed",
+    )
+    min_accuracy: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="the report states stance only when its accuracy measured on "
+        "data.human_stance reaches this (none: never)",
+    )
+    extra_cues: dict[str, float] = Field(
+        default_factory=dict,
+        description="an evaluation's own evaluative phrases: regular expression (matched on "
+        "lower-case text) -> valence from -4 (very negative) to 4 (very positive)",
+    )
+
+    @field_validator("extra_cues")
+    @classmethod
+    def _cues(cls, value: dict[str, float]) -> dict[str, float]:
+        for pat, valence in value.items():
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pat!r}: {exc}") from None
+            if not -4 <= valence <= 4:
+                raise ValueError(f"{pat!r}: valence {valence} is outside -4 to 4")
+        return value
+
+
 class Quantifier(_Block):
     """One word of the quantifier scale: used when a count reaches both thresholds."""
 
@@ -711,6 +792,7 @@ class Params(_Block):
     anonymise: AnonymiseParams = Field(default_factory=AnonymiseParams)
     embed: EmbedParams = Field(default_factory=EmbedParams)
     code: CodeParams = Field(default_factory=CodeParams)
+    stance: StanceParams = Field(default_factory=StanceParams)
     topics: TopicsParams = Field(default_factory=TopicsParams)
     report: ReportParams = Field(default_factory=ReportParams)
     verify: VerifyParams = Field(default_factory=VerifyParams)
