@@ -87,6 +87,33 @@ def run(
         raise typer.Exit(2) from None
 
 
+@app.command("compare-coders")
+def compare_coders(
+    coder_a: Path = typer.Argument(..., help="coder A's codes (.jsonl, .csv or review .xlsx)"),
+    coder_b: Path = typer.Argument(..., help="coder B's codes, same formats"),
+    out: Path = typer.Option(..., help="per-code table to write (CSV; a .json summary beside)"),
+    codebook: Path = typer.Option(None, help="codebook YAML: compare its codes, in its order"),
+) -> None:
+    """Human against human: per-code kappa, Krippendorff's alpha and F1 of two coders."""
+    from pipeline.compare.coders import run_compare_coders
+
+    setup_logging()
+    try:
+        summary = run_compare_coders(coder_a, coder_b, out, codebook)
+    except QualevalError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    log.info(
+        "%d turns, %d codes used: micro F1 %s, macro kappa %s, macro alpha %s; wrote %s",
+        summary["turns"],
+        summary["codes_used"],
+        summary["micro_f1"],
+        summary["macro_kappa"],
+        summary["macro_alpha"],
+        out,
+    )
+
+
 @app.command("init")
 def init(
     folder: Path = typer.Argument(..., help="the new evaluation's folder"),
