@@ -38,6 +38,12 @@ def _positions(turns: pd.DataFrame) -> dict[tuple[str, int], int]:
     return {k: i for i, k in enumerate(dict.fromkeys(keys))}
 
 
+def _shrunk(hits: np.ndarray, n: np.ndarray, pooled: float, strength: float) -> np.ndarray:
+    """``(hits + strength * pooled) / (n + strength)``; the pooled rate where ``n`` is 0."""
+    den = n + strength
+    return np.divide(hits + strength * pooled, den, out=np.full(len(n), pooled), where=den > 0)
+
+
 def _rates(
     machine: np.ndarray, human: np.ndarray, groups: np.ndarray, strength: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -47,8 +53,8 @@ def _rates(
     fn, tn = (~m & h).sum(0), (~m & ~h).sum(0)
     ppv_all = (tp.sum() + 0.5) / (tp.sum() + fp.sum() + 1.0)
     for_all = (fn.sum() + 0.5) / (fn.sum() + tn.sum() + 1.0)
-    ppv = (tp + strength * ppv_all) / (tp + fp + strength)
-    fo = (fn + strength * for_all) / (fn + tn + strength)
+    ppv = _shrunk(tp, tp + fp, ppv_all, strength)
+    fo = _shrunk(fn, fn + tn, for_all, strength)
     return np.clip(ppv, 0.0, 1.0), np.clip(fo, 0.0, 1.0 - 1e-12)
 
 
