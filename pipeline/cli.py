@@ -69,6 +69,7 @@ def run(
     decisions: Path = typer.Option(None, help="review decisions (overrides params.yaml)"),
     allow_list: Path = typer.Option(None, help="allow-list (overrides params.yaml)"),
     human_codes: Path = typer.Option(None, help="human codes (overrides params.yaml)"),
+    review: Path = typer.Option(None, help="filled-in review sheet (overrides params.yaml)"),
 ) -> None:
     """Run every stage without DVC (the same stages, options and files as `dvc repro`)."""
     from pipeline.run import resolve_inputs, run_all
@@ -79,6 +80,7 @@ def run(
         "review_decisions": decisions,
         "allow_list": allow_list,
         "human_codes": human_codes,
+        "review": review,
     }
     try:
         run_all(resolve_inputs(params, transcripts, metadata, codebook, out, private, overrides))
