@@ -66,6 +66,10 @@ CODING = ["interview_id", "turn_index", "code_id"]
 PREPARE = ("ingest", "anonymise", "embed", "embed_codebook")
 
 
+def _tuples(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
+    return [(str(r[0]), int(r[1]), *r[2:]) for r in df[cols].itertuples(index=False, name=None)]
+
+
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
@@ -113,6 +117,75 @@ def _no_model(texts: list[str]) -> np.ndarray:
     raise RuntimeError(f"{len(texts)} codebook texts are not in the codebook vectors")
 
 
+def review_material(
+    book: Codebook,
+    segments: pd.DataFrame,
+    embeddings: np.ndarray,
+    human: pd.DataFrame,
+    reviewed: pd.DataFrame,
+    held_out: pd.DataFrame | None = None,
+    uncoded: bool = True,
+) -> tuple[Codebook, dict[str, np.ndarray]]:
+    """The codebook with reviewed turns as extra material, and those texts' vectors.
+
+    A measured variant (``--material``), not the pipeline's behaviour: it helps the sample
+    and not dev_eval, so the pipeline does not do it.
+
+    A reviewed turn with a code becomes an example of that code; one with no code an
+    ``uncoded`` example (with ``uncoded``). Turns in ``held_out`` (the random evaluation
+    share) are left out, so the machine's decisions on them stay honest. The vector of a
+    turn is its pooled segment embedding, as the coders score turns.
+    """
+    keys = _tuples(segments, KEYS)
+    rows_of: dict[tuple[str, int], list[int]] = {}
+    for i, key in enumerate(keys):
+        rows_of.setdefault(key, []).append(i)
+    skip = set() if held_out is None else set(_tuples(held_out, KEYS))
+    by_turn: dict[tuple[str, int], list[str]] = {}
+    for iv, ti, code in _tuples(human, CODING):
+        by_turn.setdefault((iv, ti), []).append(code)
+    texts = segments["text"].astype(str).to_numpy()
+    vectors: dict[str, np.ndarray] = {}
+    examples: dict[str, list[str]] = {}
+    empty: list[str] = []
+    for turn in sorted(set(_tuples(reviewed, KEYS)) - skip):
+        members = rows_of.get(turn)
+        if not members:
+            continue
+        text = " ".join(texts[members])
+        vec = np.asarray(embeddings[members], dtype=np.float32).sum(axis=0)
+        vectors[text] = vec / max(float(np.linalg.norm(vec)), 1e-12)
+        for code in by_turn.get(turn, []):
+            examples.setdefault(code, []).append(text)
+        if not by_turn.get(turn):
+            empty.append(text)
+    leaves = {c.id for c in book.leaves()}
+    codes = [
+        c.model_copy(update={"examples": [*c.examples, *examples.get(c.id, [])]})
+        if c.id in leaves
+        else c
+        for c in book.codes
+    ]
+    update: dict = {"codes": codes}
+    if uncoded and empty:
+        update["uncoded"] = [*book.uncoded, *empty]
+    return book.model_copy(update=update), vectors
+
+
+def _with_vectors(encode, extra: dict):
+    """``encode`` that also knows the reviewed turns' vectors."""
+
+    def enc(texts):
+        texts = list(texts)
+        rest = [t for t in texts if t not in extra]
+        got = dict(zip(rest, encode(rest))) if rest else {}
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([extra[t] if t in extra else got[t] for t in texts])
+
+    return enc
+
+
 class Corpus:
     """What the code path reads, loaded once: segments, embeddings, codebook, gold."""
 
@@ -128,6 +201,7 @@ class Corpus:
         self.book: Codebook = load_codebook(codebook)
         self.codes = [c.id for c in self.book.leaves()]
         self.params = params
+        self.material = ""
         seg_turns = set(
             zip(self.segments.interview_id.astype(str), self.segments.turn_index.astype(int))
         )
@@ -146,8 +220,20 @@ class Corpus:
         """The code stage's result (after the review, if any)."""
         human = None if review is None else review.codes
         turns = None if review is None else review.turns
+        book, encode = self.book, self.encode
+        if review is not None and self.material:
+            book, extra = review_material(
+                self.book,
+                self.segments,
+                self.embeddings,
+                review.codes,
+                review.turns,
+                review.evaluation,
+                uncoded=self.material == "examples+uncoded",
+            )
+            encode = _with_vectors(self.encode, extra)
         result = code_segments(
-            self.segments, self.embeddings, self.book, self.params, self.encode, human, None, turns
+            self.segments, self.embeddings, book, self.params, encode, human, None, turns
         )
         if review is not None:
             result = apply_review(result, self.segments, self.codes, review.codes, review.turns)
@@ -285,6 +371,7 @@ def run_set(name: str, work: Path, args: argparse.Namespace) -> dict:
     prepare(work, inputs)
     prepared = time.perf_counter() - started
     corpus = Corpus(work, codebook, gold, params.code)
+    corpus.material = args.material
     started = time.perf_counter()
     rows = learning_curve(corpus, args.step, args.until, params.review)
     summary = {
@@ -328,6 +415,12 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the dev_eval folder")
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (reused if given)")
     ap.add_argument("--step", type=float, default=0.05, help="share of turns reviewed per round")
+    ap.add_argument(
+        "--material",
+        choices=["", "examples", "examples+uncoded"],
+        default="",
+        help="also add the reviewed turns (not the evaluation share) to the codebook material",
+    )
     ap.add_argument("--until", type=float, default=0.25, help="share of turns reviewed at the end")
     ap.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "review_loop.json"
