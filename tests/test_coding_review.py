@@ -78,3 +78,60 @@ def test_when_code_added_then_it_sits_on_the_turns_best_segment_for_it():
         "codes_rejected": 1,
         "codes_added": 1,
     }
+
+
+def _review_xlsx(path, rows):
+    import openpyxl
+
+    from pipeline.evaluator_files.review import COLUMNS, SHEET
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append(list(COLUMNS))
+    for row in rows:
+        ws.append([row.get(c) for c in COLUMNS])
+    wb.save(path)
+
+
+def test_when_code_stage_given_a_review_sheet_then_its_decisions_are_the_codes(tmp_path):
+    import numpy as np
+    import yaml
+
+    seg, emb = tmp_path / "segments.parquet", tmp_path / "embeddings.npy"
+    SEGS.to_parquet(seg, index=False)
+    np.save(emb, fake_encode(SEGS.text.tolist()))
+    book = tmp_path / "codebook.yaml"
+    book.write_text(yaml.safe_dump(BOOK.model_dump(exclude_none=True)))
+    texts = [t for _, _, t in BOOK.material_items()]
+    vectors = tmp_path / "vectors.parquet"
+    pd.DataFrame({"text": texts, "vector": list(fake_encode(texts))}).to_parquet(vectors)
+    sheet = tmp_path / "review.xlsx"
+    _review_xlsx(
+        sheet,
+        [
+            {"interview_id": "A", "turn_index": 1, "codes": SHARING, "decision": "reject"},
+            {"interview_id": "B", "turn_index": 3, "decision": "accept", "add_codes": TRUST},
+        ],
+    )
+    names = ("sc.parquet", "tc.parquet", "th.csv", "m.json", "ts.parquet")
+    out = {n: tmp_path / "out" / n for n in names}
+    C.run_stage(
+        None,
+        seg,
+        emb,
+        book,
+        human_path=None,
+        segment_codes_path=out["sc.parquet"],
+        turn_codes_path=out["tc.parquet"],
+        thresholds_path=out["th.csv"],
+        metrics_path=out["m.json"],
+        codebook_vectors_path=vectors,
+        review_path=sheet,
+        turn_scores_path=out["ts.parquet"],
+    )
+    got = _codes(pd.read_parquet(out["tc.parquet"]))
+    assert ("A", 1, SHARING) not in got and ("B", 3, TRUST) in got
+    scores = pd.read_parquet(out["ts.parquet"])
+    assert len(scores) == 6 * len(CODES)  # every turn x code, coded or not
+    assert "human-coded turns" in pd.read_json(out["m.json"], typ="series")["calibration"]

@@ -295,3 +295,35 @@ def test_when_human_codes_use_unknown_code_then_exit_2_and_nothing_written(tmp_p
     assert res.exit_code == 2
     assert "unknown code 'zzz' in human codes" in res.output
     assert not any(p.exists() for p in outs.values())
+
+
+def test_when_review_sheet_given_then_agreement_only_on_its_evaluation_rows(tmp_path):
+    from pipeline.evaluator_files.review import COLUMNS, SHEET
+
+    paths, outs = _stage_inputs(tmp_path)
+    sheet = tmp_path / "reviewed.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append(list(COLUMNS))
+    rows = [  # I1 1: machine a, b; the reviewer keeps a (evaluation share); I2 3: accepted
+        {"interview_id": "I1", "turn_index": 1, "codes": "a; b", "decision": "accept",
+         "reject_codes": "b", "evaluation": "yes"},
+        {"interview_id": "I2", "turn_index": 3, "codes": "c", "decision": "accept"},
+    ]  # fmt: skip
+    for row in rows:
+        ws.append([row.get(c) for c in COLUMNS])
+    wb.save(sheet)
+    app = typer.Typer(add_completion=False)
+    app.command()(_guarded(C.main))
+    args = [f"--{k}={v}" for k, v in {**paths, **outs}.items()] + [f"--review={sheet}"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    metrics = json.loads(outs["metrics"].read_text())
+    assert metrics["basis"] == "random evaluation share (cross-fitted)"
+    assert (metrics["n_turns"], metrics["reviewed_turns"], metrics["evaluation_turns"]) == (1, 2, 1)
+    assert metrics["micro_precision"] == 0.5 and metrics["micro_recall"] == 1.0
+    new = openpyxl.load_workbook(outs["review-sheet"])["review"]
+    header = [c.value for c in new[1]]
+    done = {r[header.index("turn_index")]: r for r in new.iter_rows(min_row=2, values_only=True)}
+    assert done[1][header.index("source")] == "review"  # carried forward, filled in
