@@ -50,11 +50,16 @@ def _present(term: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
 
 
-def run_pipeline(data: Path, work: Path) -> subprocess.CompletedProcess:
-    """Copy the set into a scratch project and run ``qualeval run`` there (no params file)."""
+def copy_project(data: Path, work: Path) -> None:
+    """Copy the set's transcripts, metadata and codebook into a scratch project folder."""
     shutil.copytree(data / "transcripts", work / "transcripts")
     shutil.copy(data / "metadata.csv", work / "metadata.csv")
     shutil.copy(data / "codebook.yaml", work / "codebook.yaml")
+
+
+def run_pipeline(data: Path, work: Path) -> subprocess.CompletedProcess:
+    """Copy the set into a scratch project and run ``qualeval run`` there (no params file)."""
+    copy_project(data, work)
     qualeval = Path(sys.executable).with_name("qualeval")
     args = [str(qualeval), "run", "--transcripts", "transcripts", "--metadata", "metadata.csv"]
     args += ["--codebook", "codebook.yaml", "--out", "outputs", "--private", "private"]

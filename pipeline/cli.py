@@ -69,6 +69,7 @@ def run(
     decisions: Path = typer.Option(None, help="review decisions (overrides params.yaml)"),
     allow_list: Path = typer.Option(None, help="allow-list (overrides params.yaml)"),
     human_codes: Path = typer.Option(None, help="human codes (overrides params.yaml)"),
+    review: Path = typer.Option(None, help="filled-in review sheet (overrides params.yaml)"),
 ) -> None:
     """Run every stage without DVC (the same stages, options and files as `dvc repro`)."""
     from pipeline.run import resolve_inputs, run_all
@@ -79,12 +80,40 @@ def run(
         "review_decisions": decisions,
         "allow_list": allow_list,
         "human_codes": human_codes,
+        "review": review,
     }
     try:
         run_all(resolve_inputs(params, transcripts, metadata, codebook, out, private, overrides))
     except QualevalError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+@app.command("compare-coders")
+def compare_coders(
+    coder_a: Path = typer.Argument(..., help="coder A's codes (.jsonl, .csv or review .xlsx)"),
+    coder_b: Path = typer.Argument(..., help="coder B's codes, same formats"),
+    out: Path = typer.Option(..., help="per-code table to write (CSV; a .json summary beside)"),
+    codebook: Path = typer.Option(None, help="codebook YAML: compare its codes, in its order"),
+) -> None:
+    """Human against human: per-code kappa, Krippendorff's alpha and F1 of two coders."""
+    from pipeline.compare.coders import run_compare_coders
+
+    setup_logging()
+    try:
+        summary = run_compare_coders(coder_a, coder_b, out, codebook)
+    except QualevalError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    log.info(
+        "%d turns, %d codes used: micro F1 %s, macro kappa %s, macro alpha %s; wrote %s",
+        summary["turns"],
+        summary["codes_used"],
+        summary["micro_f1"],
+        summary["macro_kappa"],
+        summary["macro_alpha"],
+        out,
+    )
 
 
 @app.command("init")

@@ -121,13 +121,15 @@ def _source_value(source: str) -> str:
 
 
 # evaluator files a project may leave unset (null): options and params deps, not file deps
-OPTIONAL_DATA = ("data.human_codes", "data.gold_pii", "data.human_stance")
+OPTIONAL_DATA = ("data.human_codes", "data.review", "data.gold_pii", "data.human_stance")
+# evaluator files the sample leaves unset: in its dvc.yaml a params dep, not a file dep
+UNSET_IN_SAMPLE = ("data.review",)
 # sample-only inputs and what only they produce: never in an evaluation project's dvc.yaml
 SAMPLE_ONLY = ("data.gold_pii", "@anonymisation_gold_leaks")
 # project files a stage depends on (the rest of ``extra_deps`` is the installed package's)
 PROJECT_EXTRA_DEPS = ("notebooks",)
 # folders only a project made by ``qualeval init`` has (``data.surveys_dir``)
-PROJECT_ONLY_DEPS = {"ingest": ("surveys",)}
+PROJECT_ONLY_DEPS = {"ingest": ("surveys",), "code": ("review",), "compare": ("review",)}
 # settings a project's stage re-runs on besides its own block (how its cases are read)
 PROJECT_ONLY_PARAMS = {"ingest": ("data.surveys", "data.surveys_dir", "data.participants")}
 # the params key ``qualeval init`` writes: project stages re-run when qualeval is upgraded
@@ -151,8 +153,7 @@ def command(stage: Stage, program: str | None = None) -> list[str]:
 def data_deps(stage: Stage, project: bool = False) -> list[str]:
     """Evaluator files, the codebook and earlier stages' artefacts the stage reads."""
     data = [src for _, src in stage.options if src.startswith("data.")]
-    if project:
-        data = [src for src in data if src not in OPTIONAL_DATA]
+    data = [src for src in data if src not in (OPTIONAL_DATA if project else UNSET_IN_SAMPLE)]
     deps = [_source_value(src) for _, src in stage.options if src in ("codebook",)]
     deps += [_source_value(src) for src in data]
     deps += [a.repo_path for a in stage.inputs() if a.tracked]
@@ -171,6 +172,7 @@ def _dep_lines(stage: Stage, program: str | None) -> list[str]:
 
 def _param_lines(stage: Stage, program: str | None) -> list[str]:
     params = list(stage.params)
+    params += [s for _, s in stage.options if s in UNSET_IN_SAMPLE and program is None]
     if program is not None:  # whole blocks: a project's params.yaml sets only a few keys
         optional = [s for _, s in stage.options if s in OPTIONAL_DATA and s != "data.gold_pii"]
         blocks = [p.split(".")[0] for p in params]

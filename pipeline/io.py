@@ -1,11 +1,14 @@
-"""File helpers shared by the stages: all-or-nothing writes and JSON metrics."""
+"""File helpers shared by the stages: all-or-nothing writes, JSON metrics, stable Office zips."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -128,3 +131,35 @@ def read_stage_table(path: Path, what: str, columns: Sequence[str], stages: str)
             f"version of the pipeline? Re-run {stages}"
         )
     return df
+
+
+#: Zip entry time and document dates written into XLSX and DOCX files (reproducible bytes).
+FIXED_DATE = (2000, 1, 1, 0, 0, 0)
+FIXED_ISO = "2000-01-01T00:00:00Z"
+
+
+def normalise_zip(path: Path) -> None:
+    """Rewrite an Office file with fixed entry times and fixed document dates (reproducible).
+
+    Every XLSX and DOCX the pipeline writes goes through this, so identical runs give
+    identical bytes.
+    """
+    path = Path(path)
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info.filename)) for info in zin.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                text = data.decode("utf-8")
+                text = re.sub(
+                    r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rf"\g<1>{FIXED_ISO}\g<2>",
+                    text,
+                )
+                data = text.encode("utf-8")
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            zout.writestr(zi, data)
+    path.write_bytes(buf.getvalue())

@@ -113,6 +113,12 @@ class DataParams(_Block):
         description="human codes per turn (JSONL, CSV or a filled review sheet): calibrate "
         "the coders by cross-fitting and measure agreement",
     )
+    review: Path | None = Field(
+        None,
+        description="a filled-in copy of outputs/coding/review_sheet.xlsx: its decisions "
+        "replace the machine's codes of the turns reviewed, calibrate the coders for the "
+        "others, and its random evaluation share measures agreement",
+    )
     gold_pii: Path | None = Field(
         None, description="sample gold (JSONL: must_remove / must_keep) for leak metrics"
     )
@@ -470,6 +476,29 @@ class CodeParams(_Block):
         return self
 
 
+class ReviewParams(_Block):
+    """The review loop: the batch the review sheet proposes and the counts' intervals."""
+
+    batch: int = Field(50, ge=0, description="turns proposed for review, most informative first")
+    evaluation_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="share of the batch drawn at random (flagged 'evaluation'): agreement and "
+        "the counts' intervals are measured on these turns only",
+    )
+    seed: int = Field(0, description="seed of the random share and of the bootstrap")
+    bootstrap: int = Field(
+        1000, ge=0, description="bootstrap resamples (over interviews) for the counts' intervals"
+    )
+    prior_strength: float = Field(
+        2.0,
+        ge=0,
+        description="pseudo-turns pulling a code's measured error rates towards all codes' "
+        "pooled rates (few evaluation turns per code)",
+    )
+
+
 class TopicsParams(_Block):
     """Settings of the topics stage (see ``docs/adr/0009-emergent-topics.md``)."""
 
@@ -793,6 +822,7 @@ class Params(_Block):
     embed: EmbedParams = Field(default_factory=EmbedParams)
     code: CodeParams = Field(default_factory=CodeParams)
     stance: StanceParams = Field(default_factory=StanceParams)
+    review: ReviewParams = Field(default_factory=ReviewParams)
     topics: TopicsParams = Field(default_factory=TopicsParams)
     report: ReportParams = Field(default_factory=ReportParams)
     verify: VerifyParams = Field(default_factory=VerifyParams)

@@ -27,7 +27,14 @@ log = logging.getLogger(__name__)
 PACKAGED_NOTEBOOKS = Path(__file__).resolve().parent / "templates" / "project" / "notebooks"
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 # evaluator files ``qualeval run`` may take from flags instead of params.yaml
-EVALUATOR_FILES = ("register_file", "review_decisions", "allow_list", "human_codes", "gold_pii")
+EVALUATOR_FILES = (
+    "register_file",
+    "review_decisions",
+    "allow_list",
+    "human_codes",
+    "review",
+    "gold_pii",
+)
 
 
 def notebooks_dir(cwd: Path | None = None) -> Path:

@@ -118,7 +118,7 @@ def test_when_cli_built_then_one_command_per_stage_plus_run():
     from pipeline.cli import app
 
     names = {c.name for c in app.registered_commands}
-    assert names == {s.command for s in STAGES} | {"run", "init"}
+    assert names == {s.command for s in STAGES} | {"run", "init", "compare-coders"}
 
 
 def test_when_stage_table_read_then_every_artefact_has_one_writer_in_the_table():

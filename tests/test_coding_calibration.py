@@ -53,3 +53,42 @@ def test_when_f1_curve_computed_then_it_equals_brute_force(values, positive):
     v, g = np.array(values), np.array(positive)
     brute = [f1(v >= t, g) for t in grid]
     np.testing.assert_allclose(C.f1_curve(v, g, grid), brute, atol=1e-12)
+
+
+def _partly_reviewed():
+    """10 interviews x 6 turns, one code: positives score 1.8-2.5, negatives -1-0.5.
+
+    The reviewer coded three turns of each interview, among them its clearest positive
+    (2.5); its two other positives (1.8) were never looked at.
+    """
+    interviews = np.repeat([f"I{i}" for i in range(10)], 6)
+    positive = np.tile([True, False, True, False, True, False], 10)
+    reviewed = np.tile([True, True, False, True, False, False], 10)
+    scores = np.where(
+        positive, np.where(reviewed, 2.5, 1.8), np.tile([0, -1.0, 0, 0.5, 0, -0.5], 10)
+    ).astype(np.float32)[:, None]
+    return scores, interviews, positive[:, None], reviewed
+
+
+@pytest.mark.parametrize(
+    ("use_mask", "expected_recall"),
+    [(True, 1.0), (False, 1 / 3)],  # unreviewed positives taken as negatives: all missed
+)
+def test_when_sheet_partly_reviewed_then_unreviewed_turns_are_not_negatives(
+    use_mask, expected_recall
+):
+    scores, interviews, positive, reviewed = _partly_reviewed()
+    params = CodeParams(folds=5, relative=None)
+    thr, _ = C.cross_fit_thresholds(
+        scores,
+        interviews,
+        positive & reviewed[:, None],
+        params,
+        None,
+        reviewed if use_mask else None,
+    )
+    decided = scores >= thr
+    assert (decided & positive).sum() / positive.sum() == expected_recall
+    assert not (decided & ~positive).any()
+    if use_mask:  # unreviewed turns: thresholds learned on every reviewed turn
+        assert len(set(thr[~reviewed, 0].tolist())) == 1

@@ -19,7 +19,7 @@ CODES = ["a", "b", "c"]
 
 
 def coding(rows):
-    return pd.DataFrame(rows, columns=list(C.CODING_COLUMNS))
+    return pd.DataFrame(rows, columns=list(H.CODING_COLUMNS))
 
 
 def universe(n, interview="I1"):
@@ -160,40 +160,30 @@ def test_when_universe_empty_then_error():
         C.compare(coding([]), coding([]), universe(0), CODES)
 
 
-# --- review sheet ----------------------------------------------------------------------------
+# --- stage -----------------------------------------------------------------------------------
 
 
 def _automatic():
     segments = pd.DataFrame(
         {
-            "segment_id": ["I1-0001-00", "I1-0001-01", "I2-0003-00"],
-            "interview_id": ["I1", "I1", "I2"],
-            "turn_index": [1, 1, 3],
-            "segment_index": [0, 1, 0],
-            "start": [0, 20, 0],
-            "end": [19, 40, 30],
-            "text": ["Networks helped us.", "=Peers were honest.", "We learnt from visits."],
-            "n_words": [3, 3, 4],
+            "segment_id": ["I1-0001-00", "I1-0001-01", "I2-0003-00", "I2-0005-00"],
+            "interview_id": ["I1", "I1", "I2", "I2"],
+            "turn_index": [1, 1, 3, 5],
+            "segment_index": [0, 1, 0, 0],
+            "start": [0, 20, 0, 0],
+            "end": [19, 40, 30, 10],
+            "text": ["Networks helped us.", "=Peers were honest.", "We learnt.", "Thanks."],
+            "n_words": [3, 3, 2, 1],
         }
     )
-    seg_codes = pd.DataFrame(
+    machine = {("I1", 1): {"a", "b"}, ("I2", 3): {"c"}, ("I2", 5): set()}
+    turn_scores = pd.DataFrame(
         [
-            ("I1", 1, "I1-0001-00", 0, 19, "a", 0.6, "semantic", "sim 0.60"),
-            ("I1", 1, "I1-0001-01", 20, 40, "a", 0.8, "keyword", "peers"),
-            ("I1", 1, "I1-0001-00", 0, 19, "b", 0.7, "semantic", "sim 0.70"),
-            ("I2", 3, "I2-0003-00", 0, 30, "c", 0.9, "keyword", "=visit"),
+            (iv, ti, c, 2.0 if c in got else 0.0, 1.0, c in got)
+            for (iv, ti), got in machine.items()
+            for c in CODES
         ],
-        columns=[
-            "interview_id",
-            "turn_index",
-            "segment_id",
-            "start",
-            "end",
-            "code_id",
-            "score",
-            "method",
-            "evidence",
-        ],
+        columns=["interview_id", "turn_index", "code_id", "score", "threshold", "machine"],
     )
     turn_codes = pd.DataFrame(
         [
@@ -211,71 +201,19 @@ def _automatic():
             "evidence",
         ],
     )
-    return seg_codes, turn_codes, segments
-
-
-def test_when_review_sheet_built_then_sorted_with_best_segment_excerpt():
-    sheet = C.review_sheet(*_automatic())
-    assert list(sheet.columns) == list(C.REVIEW_COLUMNS)
-    assert sheet[["interview_id", "turn_index", "code_id"]].values.tolist() == [
-        ["I1", 1, "a"],
-        ["I1", 1, "b"],
-        ["I2", 3, "c"],
-    ]
-    assert sheet["excerpt"].tolist() == [
-        "=Peers were honest.",
-        "Networks helped us.",
-        "We learnt from visits.",
-    ]
-    assert set(sheet["decision"]) == {""} and set(sheet["note"]) == {""}
-
-
-def test_when_sheet_written_then_header_frozen_validation_and_instructions(tmp_path):
-    path = tmp_path / "review.xlsx"
-    C.write_review_xlsx(C.review_sheet(*_automatic()), path)
-    wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["review", "instructions"]
-    ws = wb["review"]
-    assert ws.freeze_panes == "A2"
-    assert [c.value for c in ws[1]] == list(C.REVIEW_COLUMNS)
-    assert ws["B2"].value == 1
-    assert ws["G2"].value == "=Peers were honest." and ws["G2"].data_type == "s"
-    assert ws.column_dimensions["G"].width == 80
-    (dv,) = ws.data_validations.dataValidation
-    assert dv.formula1 == '"accept,reject"'
-    assert "H2" in str(dv.sqref)
-    text = " ".join(str(c.value) for c in wb["instructions"]["A"])
-    assert "read_human_codes" in text and "accept" in text
-
-
-def test_when_reviewed_sheet_read_back_then_accepts_and_added_rows_are_human_codes(tmp_path):
-    path = tmp_path / "review.xlsx"
-    C.write_review_xlsx(C.review_sheet(*_automatic()), path)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["review"]
-    ws["H2"] = "Accept "  # I1 1 a
-    ws["H3"] = "reject"  # I1 1 b
-    # row 4 (I2 3 c) left blank: not reviewed
-    ws.append(["I3", "7", "b", None, None, None, None, "accept", "missed by the pipeline"])
-    wb.save(path)
-    got, turns = H.read_human_codes(path)
-    assert got.values.tolist() == [["I1", 1, "a"], ["I3", 7, "b"]]
-    assert turns.values.tolist() == [["I1", 1], ["I3", 7]]
-
-
-# --- stage -----------------------------------------------------------------------------------
+    return turn_scores, turn_codes, segments
 
 
 def _stage_inputs(tmp_path):
-    seg_codes, turn_codes, segments = _automatic()
+    turn_scores, turn_codes, segments = _automatic()
     paths = {
         "auto": tmp_path / "turn_codes.parquet",
-        "segment-codes": tmp_path / "segment_codes.parquet",
+        "turn-scores": tmp_path / "turn_scores.parquet",
         "segments": tmp_path / "segments.parquet",
         "codebook": tmp_path / "codebook.yaml",
     }
     turn_codes.to_parquet(paths["auto"], index=False)
-    seg_codes.to_parquet(paths["segment-codes"], index=False)
+    turn_scores.to_parquet(paths["turn-scores"], index=False)
     segments.to_parquet(paths["segments"], index=False)
     paths["codebook"].write_text(
         "codes:\n"
@@ -289,6 +227,7 @@ def _stage_inputs(tmp_path):
         "table": tmp_path / "out" / "comparison.csv",
         "metrics": tmp_path / "out" / "agreement.json",
         "review-sheet": tmp_path / "out" / "review_sheet.xlsx",
+        "prevalence": tmp_path / "out" / "prevalence.parquet",
     }
     return paths, outs
 
@@ -303,16 +242,23 @@ def _invoke(paths, outs, human):
 
 
 @pytest.mark.parametrize("human", [None, "", "none", "None"])
-def test_when_no_human_codes_then_review_sheet_empty_table_and_flag(tmp_path, human):
+def test_when_no_human_codes_then_unvalidated_counts_and_no_agreement(tmp_path, human):
     paths, outs = _stage_inputs(tmp_path)
     res = _invoke(paths, outs, human)
     assert res.exit_code == 0, res.output
-    assert json.loads(outs["metrics"].read_text()) == {"human_codes": False}
+    metrics = json.loads(outs["metrics"].read_text())
+    assert (metrics["human_codes"], metrics["basis"]) == (False, "none")
+    assert metrics["density"]["coded_turn_share"] == pytest.approx(2 / 3, abs=1e-6)
     assert outs["table"].read_text() == ",".join(C.PER_CODE_COLUMNS) + "\n"
-    assert outs["review-sheet"].is_file()
+    prev = pd.read_parquet(outs["prevalence"])
+    assert prev["interviews"].tolist() == [1, 1, 1] and not prev["validated"].any()
+    assert set(prev["basis"]) == {"unvalidated machine codes"}
+    wb = openpyxl.load_workbook(outs["review-sheet"])
+    assert wb.sheetnames == ["review", "instructions", "codes"]
+    assert wb["review"].max_row == 4  # header + one row per turn, uncoded I2 5 too
 
 
-def test_when_human_codes_given_then_table_and_metrics_written(tmp_path):
+def test_when_human_codes_given_then_cross_fitted_basis_table_and_metrics_written(tmp_path):
     paths, outs = _stage_inputs(tmp_path)
     gold = tmp_path / "gold.jsonl"
     gold.write_text(
@@ -322,13 +268,23 @@ def test_when_human_codes_given_then_table_and_metrics_written(tmp_path):
     res = _invoke(paths, outs, str(gold))
     assert res.exit_code == 0, res.output
     metrics = json.loads(outs["metrics"].read_text())
-    assert metrics["human_codes"] is True
+    assert metrics["human_codes"] is True and metrics["basis"] == "human codes (cross-fitted)"
     assert (metrics["n_turns"], metrics["n_codes"]) == (2, 3)
     # tp=2 (I1 a, I2 c), fp=1 (I1 b), fn=0
     assert metrics["micro_precision"] == pytest.approx(round(2 / 3, 6))
     assert metrics["micro_recall"] == 1.0
+    assert metrics["per_code"]["b"]["precision"] == 0.0
     table = pd.read_csv(outs["table"])
     assert table["code_id"].tolist() == CODES
+    assert pd.read_parquet(outs["prevalence"])["validated"].all()
+
+
+def test_when_run_twice_then_review_sheet_bytes_identical(tmp_path):
+    paths, outs = _stage_inputs(tmp_path)
+    assert _invoke(paths, outs, None).exit_code == 0
+    first = outs["review-sheet"].read_bytes()
+    assert _invoke(paths, outs, None).exit_code == 0
+    assert outs["review-sheet"].read_bytes() == first
 
 
 def test_when_human_codes_use_unknown_code_then_exit_2_and_nothing_written(tmp_path):
@@ -337,5 +293,37 @@ def test_when_human_codes_use_unknown_code_then_exit_2_and_nothing_written(tmp_p
     gold.write_text("interview_id,turn_index,code_id\nI1,1,zzz\n")
     res = _invoke(paths, outs, str(gold))
     assert res.exit_code == 2
-    assert "unknown code 'zzz' in human codes (gold.csv)" in res.output
+    assert "unknown code 'zzz' in human codes" in res.output
     assert not any(p.exists() for p in outs.values())
+
+
+def test_when_review_sheet_given_then_agreement_only_on_its_evaluation_rows(tmp_path):
+    from pipeline.evaluator_files.review import COLUMNS, SHEET
+
+    paths, outs = _stage_inputs(tmp_path)
+    sheet = tmp_path / "reviewed.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append(list(COLUMNS))
+    rows = [  # I1 1: machine a, b; the reviewer keeps a (evaluation share); I2 3: accepted
+        {"interview_id": "I1", "turn_index": 1, "codes": "a; b", "decision": "accept",
+         "reject_codes": "b", "evaluation": "yes"},
+        {"interview_id": "I2", "turn_index": 3, "codes": "c", "decision": "accept"},
+    ]  # fmt: skip
+    for row in rows:
+        ws.append([row.get(c) for c in COLUMNS])
+    wb.save(sheet)
+    app = typer.Typer(add_completion=False)
+    app.command()(_guarded(C.main))
+    args = [f"--{k}={v}" for k, v in {**paths, **outs}.items()] + [f"--review={sheet}"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    metrics = json.loads(outs["metrics"].read_text())
+    assert metrics["basis"] == "random evaluation share (cross-fitted)"
+    assert (metrics["n_turns"], metrics["reviewed_turns"], metrics["evaluation_turns"]) == (1, 2, 1)
+    assert metrics["micro_precision"] == 0.5 and metrics["micro_recall"] == 1.0
+    new = openpyxl.load_workbook(outs["review-sheet"])["review"]
+    header = [c.value for c in new[1]]
+    done = {r[header.index("turn_index")]: r for r in new.iter_rows(min_row=2, values_only=True)}
+    assert done[1][header.index("source")] == "review"  # carried forward, filled in

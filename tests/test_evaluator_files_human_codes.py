@@ -5,7 +5,6 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from pipeline.compare import REVIEW_COLUMNS
 from pipeline.errors import QualevalError
 from pipeline.evaluator_files import human_codes as H
 
@@ -113,7 +112,7 @@ def test_when_file_missing_then_error_says_what_to_pass(tmp_path):
         H.read_human_codes(tmp_path / "nope.jsonl")
 
 
-def _sheet(tmp_path, rows, header=REVIEW_COLUMNS):
+def _sheet(tmp_path, rows, header=H.LEGACY_REVIEW_COLUMNS):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "review"
@@ -130,7 +129,7 @@ def _sheet(tmp_path, rows, header=REVIEW_COLUMNS):
     [
         (
             [("I1", 1, "a", 0.9, "kw", "", "", "maybe", "")],
-            REVIEW_COLUMNS,
+            H.LEGACY_REVIEW_COLUMNS,
             r"sheet 'review'\): line 2: decision: 'maybe' is not one of accept, reject",
         ),
         (
@@ -138,17 +137,17 @@ def _sheet(tmp_path, rows, header=REVIEW_COLUMNS):
                 ("I1", 1, "a", 0.9, "kw", "", "", "accept", ""),
                 ("I1", "x", "a", 0, "", "", "", "reject", ""),
             ],
-            REVIEW_COLUMNS,
+            H.LEGACY_REVIEW_COLUMNS,
             r"line 3: turn_index: 'x' is not an integer",
         ),
         (
             [("I1", 1.5, "a", 0.9, "kw", "", "", "accept", "")],
-            REVIEW_COLUMNS,
+            H.LEGACY_REVIEW_COLUMNS,
             r"line 2: turn_index: 1\.5 is not an integer",
         ),
         (
             [("I1", 1, "", None, "", "", "", "accept", "")],
-            REVIEW_COLUMNS,
+            H.LEGACY_REVIEW_COLUMNS,
             r"line 2: code_id: empty",
         ),
         (

@@ -74,32 +74,57 @@ def interview_folds(interviews: np.ndarray, params: CodeParams) -> list[np.ndarr
     return np.array_split(order, min(params.folds, len(unique)))
 
 
+def fit_with_bias(
+    scores: np.ndarray, gold: np.ndarray, params: CodeParams, uncoded: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """Per-code thresholds and the uncoded competitor's bias, both chosen on these turns.
+
+    The bias is the one of ``params.uncoded_bias_grid`` whose fitted thresholds give the
+    best micro-F1 (the first on ties); with no turns, the defaults.
+    """
+    if not len(scores):
+        k = scores.shape[1] if np.ndim(scores) == 2 else 0
+        return np.full(k, params.default_threshold, dtype=np.float32), params.uncoded_bias
+    best: tuple[float, float, np.ndarray] | None = None
+    for bias in params.uncoded_bias_grid if uncoded is not None else [0.0]:
+        floor = None if uncoded is None else uncoded + bias
+        thr, score = fit_thresholds(scores, gold, params, floor)
+        if best is None or score > best[0] + 1e-9:
+            best = (score, bias, thr)
+    assert best is not None
+    return best[2], best[1]
+
+
 def cross_fit_thresholds(
     scores: np.ndarray,
     interviews: np.ndarray,
     gold: np.ndarray,
     params: CodeParams,
     uncoded: np.ndarray | None = None,
+    reviewed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-turn thresholds and floors, each learned on the other interviews' turns only.
+    """Per-turn thresholds and floors, learned only on human-coded (reviewed) turns.
 
-    With an ``uncoded`` competitor score, each fold also chooses the competitor's bias from
-    ``params.uncoded_bias_grid`` on its training interviews (the bias whose fitted thresholds
-    give the best micro-F1 there), so no calibration choice sees the turns it codes.
+    A reviewed turn's thresholds and uncoded bias (:func:`fit_with_bias`) are learned on the
+    *other* interviews' reviewed turns (cross-fitting), so no calibration choice sees the turn
+    it codes; a turn nobody reviewed (``reviewed`` False; default: every turn is reviewed) is
+    not a negative example: it gets the settings learned on every reviewed turn.
     """
+    reviewed = np.ones(len(scores), dtype=bool) if reviewed is None else np.asarray(reviewed)
     thresholds = np.zeros_like(scores)
     floors = np.full(len(scores), -np.inf, dtype=np.float32)
-    biases = params.uncoded_bias_grid if uncoded is not None else [0.0]
+
+    def assign(rows: np.ndarray, train: np.ndarray) -> None:
+        unc = None if uncoded is None else uncoded[train]
+        thr, bias = fit_with_bias(scores[train], gold[train], params, unc)
+        thresholds[rows] = thr
+        if uncoded is not None:
+            floors[rows] = uncoded[rows] + bias
+
     for fold in interview_folds(interviews, params):
         test = np.isin(interviews, fold)
-        best: tuple[float, float, np.ndarray] | None = None
-        for bias in biases:
-            floor = None if uncoded is None else uncoded[~test] + bias
-            thr, score = fit_thresholds(scores[~test], gold[~test], params, floor)
-            if best is None or score > best[0] + 1e-9:
-                best = (score, bias, thr)
-        assert best is not None
-        thresholds[test] = best[2]
-        if uncoded is not None:
-            floors[test] = uncoded[test] + best[1]
+        if (test & reviewed).any():
+            assign(test & reviewed, ~test & reviewed)
+    if not reviewed.all():
+        assign(~reviewed, reviewed)
     return thresholds, floors

@@ -43,6 +43,8 @@ class CodingResult:
     turn_codes: pd.DataFrame
     thresholds: pd.DataFrame
     stats: dict[str, Any]
+    turn_scores: pd.DataFrame | None = None  # every (turn, code): score, threshold, machine
+    segment_scores: np.ndarray | None = None  # (segments, codes) placement scores
 
 
 @dataclass
@@ -100,6 +102,18 @@ def _semantic_coder(
     return semantic
 
 
+def reviewed_mask(turns: Turns, human_turns: pd.DataFrame | None) -> np.ndarray:
+    """Which turns the human codes cover (all of them when ``human_turns`` is ``None``)."""
+    if human_turns is None:
+        return np.ones(turns.n, dtype=bool)
+    mask = np.zeros(turns.n, dtype=bool)
+    for iv, ti in zip(human_turns["interview_id"], human_turns["turn_index"]):
+        t = turns.position.get((str(iv), int(ti)))
+        if t is not None:
+            mask[t] = True
+    return mask
+
+
 def _calibrate(
     scores: np.ndarray,
     uncoded: np.ndarray | None,
@@ -108,11 +122,13 @@ def _calibrate(
     codes: list[str],
     params: CodeParams,
     has_semantic: bool,
+    reviewed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, str, np.ndarray | None]:
     """Per-(turn, code) thresholds, uncoded floors, how they were chosen, and the gold matrix.
 
     Without human codes every turn gets ``default_threshold`` and ``uncoded_bias``; with them
-    (and the semantic coder) both are cross-fitted over interviews.
+    (and the semantic coder) both are cross-fitted over interviews on the ``reviewed`` turns
+    only (a turn nobody coded is not a negative example; ``None``: every turn was coded).
     """
     thresholds = np.full((turns.n, len(codes)), params.default_threshold, dtype=np.float32)
     floors = None if uncoded is None else uncoded + params.uncoded_bias
@@ -122,10 +138,12 @@ def _calibrate(
         gold = coding_matrix(human, turns.position, codes, dtype=bool)
         if has_semantic:
             thresholds, cf_floors = cross_fit_thresholds(
-                scores, turns.interview, gold, params, uncoded
+                scores, turns.interview, gold, params, uncoded, reviewed
             )
             floors = None if uncoded is None else cf_floors
             calibration = f"cross-fitted over interviews ({params.folds} folds)"
+            if reviewed is not None and not reviewed.all():
+                calibration += f" on the {int(reviewed.sum())} human-coded turns"
     return thresholds, floors, calibration, gold
 
 
@@ -137,13 +155,16 @@ def _supervised(
     codes: list[str],
     params: CodeParams,
     finetune_model: str | None,
-    human_given: bool,
+    reviewed: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The supervised coder's cross-fitted turn decisions and probabilities (zeros if off)."""
+    """The supervised coder's cross-fitted turn decisions and probabilities (zeros if off).
+
+    ``reviewed``: the turns with human codes, which train it (``None``: no human codes).
+    """
     shape = (turns.n, len(codes))
     if "supervised" not in params.coders:
         return np.zeros(shape, dtype=bool), np.zeros(shape, dtype=np.float32)
-    if not human_given:
+    if reviewed is None:
         raise QualevalError(
             "params.yaml: code.coders: 'supervised' needs human codes for training; set "
             "data.human_codes (e.g. a filled-in review sheet) or remove 'supervised'"
@@ -151,7 +172,15 @@ def _supervised(
     from pipeline.coding.supervised import cross_fit_supervised
 
     return cross_fit_supervised(
-        texts, turns.of_segment, turn_vectors, turns.interview, gold, codes, params, finetune_model
+        texts,
+        turns.of_segment,
+        turn_vectors,
+        turns.interview,
+        gold,
+        codes,
+        params,
+        finetune_model,
+        reviewed,
     )
 
 
@@ -255,20 +284,44 @@ def _turn_codes(
     return rollup(seg_codes, turn_score)
 
 
+def turn_score_table(
+    turns: Turns, codes: list[str], scores: np.ndarray, thresholds: np.ndarray, decided: np.ndarray
+) -> pd.DataFrame:
+    """Every (turn, code): decision score, threshold and the machine's decision (turn order)."""
+    keys = list(turns.position)
+    k = len(codes)
+    return pd.DataFrame(
+        {
+            "interview_id": np.repeat(np.array([key[0] for key in keys], dtype=object), k),
+            "turn_index": np.repeat(np.array([key[1] for key in keys], dtype=np.int64), k),
+            "code_id": np.tile(np.array(codes, dtype=object), len(keys)),
+            "score": np.round(scores.astype(np.float64).ravel(), 4),
+            "threshold": np.round(thresholds.astype(np.float64).ravel(), 4),
+            "machine": decided.astype(bool).ravel(),
+        }
+    )
+
+
+def _score_tables(
+    turns: Turns, codes: list[str], scores: np.ndarray, thresholds: np.ndarray, decided: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The thresholds table and the every-(turn, code) score table."""
+    return _threshold_table(codes, thresholds), turn_score_table(
+        turns, codes, scores, thresholds, decided
+    )
+
+
 def _stats(
     seg_codes: pd.DataFrame,
     turn_codes: pd.DataFrame,
     decided: np.ndarray,
-    sizes: tuple[int, int],
+    n_segments: int,
     params: CodeParams,
     calibration: str,
     started: float,
 ) -> dict[str, Any]:
-    """The stage's metrics (counts, methods, how thresholds were chosen, speed).
-
-    ``sizes`` is the number of segments and of codes.
-    """
-    n_segments, n_codes = sizes
+    """The stage's metrics (counts, methods, how thresholds were chosen, speed)."""
+    n_codes = decided.shape[1]
     stats = {
         "segments": n_segments,
         "turns": len(decided),
@@ -286,6 +339,15 @@ def _stats(
     return stats
 
 
+def _check_rows(segments: pd.DataFrame, embeddings: np.ndarray) -> None:
+    """One embedding per segment, or a clear error."""
+    if len(segments) != len(embeddings):
+        raise QualevalError(
+            f"code: {len(segments)} segments but {len(embeddings)} embeddings; re-run the "
+            "embed stage (dvc repro embed)"
+        )
+
+
 def code_segments(
     segments: pd.DataFrame,
     embeddings: np.ndarray,
@@ -294,6 +356,7 @@ def code_segments(
     encode: EncodeFn,
     human: pd.DataFrame | None = None,
     finetune_model: str | None = None,
+    human_turns: pd.DataFrame | None = None,
     questions: np.ndarray | None = None,
 ) -> CodingResult:
     """Code every respondent turn and place each code on its segments.
@@ -310,14 +373,11 @@ def code_segments(
             calibrate thresholds by cross-fitting and to train the supervised coder.
         finetune_model: the encoder folder the supervised coder fine-tunes when
             ``params.finetune_epochs`` is set (``None``: the packaged all-MiniLM-L6-v2).
+        human_turns: the turns ``human`` covers; only they calibrate (``None``: every turn).
         questions: per segment, its turn's question embedded (zeros: none), or None.
     """
     started = time.perf_counter()
-    if len(segments) != len(embeddings):
-        raise QualevalError(
-            f"code: {len(segments)} segments but {len(embeddings)} embeddings; re-run the "
-            "embed stage (dvc repro embed)"
-        )
+    _check_rows(segments, embeddings)
     codes = [c.id for c in book.leaves()]
     texts = segments["text"].astype(str).tolist()
     turns = index_turns(segments)
@@ -327,22 +387,23 @@ def code_segments(
     scores, sem_only, uncoded, gated = _all_scores(
         semantic, turn_vectors, kw_turn, params, question_vectors_of_turns(questions, turns)
     )
+    reviewed = None if human is None else reviewed_mask(turns, human_turns)
     thresholds, floors, calibration, gold = _calibrate(
-        gated, uncoded, turns, human, codes, params, semantic is not None
+        gated, uncoded, turns, human, codes, params, semantic is not None, reviewed
     )
     by_rule = _rule_decisions(semantic is not None, gated, thresholds, floors, kw_turn, params)
     sup, sup_proba = _supervised(
-        texts, turns, turn_vectors, gold, codes, params, finetune_model, human is not None
+        texts, turns, turn_vectors, gold, codes, params, finetune_model, reviewed
     )
     decided, note = _combine(by_rule, sup, gold, params)
+    calibration += note
     decisions = TurnDecisions(decided, by_rule, sup, sup_proba, kw_turn, sem_only, thresholds)
-    evidence = SegmentEvidence(
-        segment_scores(semantic, embeddings, keyword), keyword, kw_evidence, embeddings, semantic
-    )
+    seg_scores = segment_scores(semantic, embeddings, keyword)
+    evidence = SegmentEvidence(seg_scores, keyword, kw_evidence, embeddings, semantic)
     seg_codes = place_codes(
         segments, turns.of_segment, codes, decisions, evidence, params.segment_threshold
     )
     turn_codes = _turn_codes(seg_codes, turns, codes, scores, decided)
-    sizes = (len(segments), len(codes))
-    stats = _stats(seg_codes, turn_codes, decided, sizes, params, calibration + note, started)
-    return CodingResult(seg_codes, turn_codes, _threshold_table(codes, thresholds), stats)
+    stats = _stats(seg_codes, turn_codes, decided, len(segments), params, calibration, started)
+    thr_table, table = _score_tables(turns, codes, scores, thresholds, decided)
+    return CodingResult(seg_codes, turn_codes, thr_table, stats, table, seg_scores)

@@ -627,11 +627,12 @@ def cross_fit_supervised(
     codes: list[str],
     params: CodeParams,
     finetune_model: str | None = None,
+    reviewed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Supervised turn decisions, each from a model trained on the other interviews' turns.
 
     Human codes are turn level, so the model learns and predicts turns (their segments'
-    text joined, their pooled embedding).
+    text joined, their pooled embedding). Only ``reviewed`` turns (default: all) train.
     """
     n_turns = len(turn_vectors)
     t_text = _turn_texts(texts, turn_of, n_turns)
@@ -641,7 +642,8 @@ def cross_fit_supervised(
     col = {c: j for j, c in enumerate(codes)}
     for fold in interview_folds(turn_interview, params):
         test = np.isin(turn_interview, fold)
-        idx, tidx = np.flatnonzero(~test), np.flatnonzero(test)
+        train = ~test if reviewed is None else ~test & reviewed
+        idx, tidx = np.flatnonzero(train), np.flatnonzero(test)
         if not len(idx) or not len(tidx):
             continue
         model = _stage_coder(codes, params, finetune_model).fit(

@@ -2,31 +2,47 @@
 
 The code stage calibrates its thresholds (and trains its supervised coder) on them and the
 compare stage measures agreement with them; both read them with :func:`read_human_codes`.
-The review sheet itself is written by the compare stage
-(:func:`pipeline.compare.write_review_xlsx`); its sheet name and decisions are defined here.
+The review sheet (one row per turn) is written by the compare stage
+(:mod:`pipeline.compare.sheet`) and read back by :mod:`pipeline.evaluator_files.review`; an
+older sheet with one row per (turn, code) and a ``decision`` column is still read here.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pipeline.errors import QualevalError
+from pipeline.evaluator_files.cells import (
+    CODING_COLUMNS,
+    TURN_COLUMNS,
+    as_text,
+    as_turn_index,
+    open_workbook,
+)
+from pipeline.evaluator_files.review import is_review_sheet, read_review
 
 log = logging.getLogger(__name__)
 
-CODING_COLUMNS = ("interview_id", "turn_index", "code_id")
-TURN_COLUMNS = ("interview_id", "turn_index")
 DECISIONS = ("accept", "reject")
 REVIEW_SHEET = "review"
+# the older review sheet: one row per (turn, code) the machine applied
+LEGACY_REVIEW_COLUMNS = (
+    "interview_id",
+    "turn_index",
+    "code_id",
+    "score",
+    "methods",
+    "evidence",
+    "excerpt",
+    "decision",
+    "note",
+)
 
 
 def _coding_frame(rows: Iterable[tuple[str, int, str]]) -> pd.DataFrame:
@@ -37,26 +53,6 @@ def _coding_frame(rows: Iterable[tuple[str, int, str]]) -> pd.DataFrame:
 def _turn_frame(turns: Iterable[tuple[str, int]]) -> pd.DataFrame:
     df = pd.DataFrame(sorted(set(turns)), columns=list(TURN_COLUMNS))
     return df.astype({"interview_id": str, "turn_index": "int64"})
-
-
-def _as_turn_index(value: Any, where: str) -> int:
-    """An integer turn index from a JSON, CSV or spreadsheet value, or a clear error."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, (float, np.floating)) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
-        return int(value)
-    shown = "empty" if value is None or value == "" else f"{value!r} is not an integer"
-    raise QualevalError(f"{where}: turn_index: {shown}; write the turn's number (0, 1, 2, ...)")
-
-
-def _as_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _read_jsonl(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -83,10 +79,10 @@ def _read_jsonl(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                 raise QualevalError(f"{where}: {key}: missing; add it (codes may be [])")
         raw_iv = obj["interview_id"]
         ok = isinstance(raw_iv, (str, int)) and not isinstance(raw_iv, bool)
-        iv = _as_text(raw_iv) if ok else ""
+        iv = as_text(raw_iv) if ok else ""
         if not iv:
             raise QualevalError(f"{where}: interview_id: empty or not text; write the interview id")
-        ti = _as_turn_index(obj["turn_index"], where)
+        ti = as_turn_index(obj["turn_index"], where)
         codes = obj["codes"]
         if not isinstance(codes, list) or not all(isinstance(c, str) and c.strip() for c in codes):
             raise QualevalError(
@@ -125,32 +121,18 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             if not code and not rec["turn_index"].strip():
                 continue
             raise QualevalError(f"{where}: interview_id: empty; fill it in or delete the row")
-        ti = _as_turn_index(rec["turn_index"], where)
+        ti = as_turn_index(rec["turn_index"], where)
         turns.append((iv, ti))
         if code:
             rows.append((iv, ti, code))
     return _coding_frame(rows), _turn_frame(turns)
 
 
-def _open_workbook(path: Path) -> Any:
-    import zipfile
-
-    import openpyxl
-
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise QualevalError(
-            f"{path}: cannot open the spreadsheet ({type(exc).__name__}); save it as .xlsx "
-            "(Excel workbook)"
-        ) from None
-
-
 def _review_columns(header: Any, sheet: str) -> tuple[list[str], dict[str, int]]:
     """The header's names and the position of each column read back."""
     if header is None:
         raise QualevalError(f"{sheet}: empty; start from the review sheet the pipeline wrote")
-    names = [_as_text(h) for h in header]
+    names = [as_text(h) for h in header]
     missing = [c for c in (*CODING_COLUMNS, "decision") if c not in names]
     if missing:
         raise QualevalError(
@@ -164,21 +146,21 @@ def _reviewed_row(cell: dict[str, Any], decision: str, where: str) -> tuple[str,
     """``(interview_id, turn_index, code_id)`` of a row with a decision, checked."""
     if decision not in DECISIONS:
         raise QualevalError(
-            f"{where}: decision: {_as_text(cell['decision'])!r} is not one of "
+            f"{where}: decision: {as_text(cell['decision'])!r} is not one of "
             f"{', '.join(DECISIONS)} (or blank for not reviewed)"
         )
-    iv = _as_text(cell["interview_id"])
+    iv = as_text(cell["interview_id"])
     if not iv:
         raise QualevalError(f"{where}: interview_id: empty; fill it in or delete the row")
-    ti = _as_turn_index(cell["turn_index"], where)
-    code = _as_text(cell["code_id"])
+    ti = as_turn_index(cell["turn_index"], where)
+    code = as_text(cell["code_id"])
     if not code:
         raise QualevalError(f"{where}: code_id: empty; write a code id from the codebook")
     return iv, ti, code
 
 
 def _read_review_xlsx(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    wb = _open_workbook(path)
+    wb = open_workbook(path)
     try:
         ws = wb[REVIEW_SHEET] if REVIEW_SHEET in wb.sheetnames else wb.worksheets[0]
         sheet = f"{path} (sheet {ws.title!r})"
@@ -189,9 +171,9 @@ def _read_review_xlsx(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         for line, values in enumerate(it, start=2):
             values = tuple(values) + (None,) * (len(names) - len(values))
             cell = {c: values[j] for c, j in col.items()}
-            decision = _as_text(cell["decision"]).lower()
+            decision = as_text(cell["decision"]).lower()
             if not decision:
-                n_blank += any(_as_text(v) for v in values)
+                n_blank += any(as_text(v) for v in values)
                 continue
             iv, ti, code = _reviewed_row(cell, decision, f"{sheet}: line {line}")
             turns.append((iv, ti))
@@ -215,10 +197,11 @@ def read_human_codes(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     - ``.csv``: columns ``interview_id,turn_index,code_id``, one row per code; a row with
       an empty ``code_id`` lists a turn coded with nothing. Every listed turn is in the
       universe.
-    - ``.xlsx``: the review sheet (:func:`pipeline.compare.write_review_xlsx`) after review:
-      ``decision`` ``accept`` is a human code, ``reject`` is not, blank rows are ignored
-      (not reviewed), including rows a reviewer added at the bottom. The universe is the
-      turns with at least one decision.
+    - ``.xlsx``: the review sheet after review (one row per turn:
+      :func:`pipeline.evaluator_files.review.read_review`; the universe is the reviewed
+      turns), or an older sheet with one row per (turn, code): ``decision`` ``accept`` is a
+      human code, ``reject`` is not, blank rows are ignored (not reviewed), including rows a
+      reviewer added at the bottom; the universe is the turns with at least one decision.
 
     Args:
         path: the file.
@@ -243,7 +226,11 @@ def read_human_codes(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     elif suffix == ".csv":
         coding, universe = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm"):
-        coding, universe = _read_review_xlsx(path)
+        if is_review_sheet(path):
+            review = read_review(path)
+            coding, universe = review.codes, review.turns
+        else:
+            coding, universe = _read_review_xlsx(path)
     else:
         raise QualevalError(
             f"{path}: unknown format {suffix or '(no extension)'!r}; use .jsonl (one object "

@@ -6,18 +6,13 @@ Office zips (fixed entry times and document dates).
 
 from __future__ import annotations
 
-import io
 import math
-import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
+from pipeline.io import FIXED_DATE, FIXED_ISO, normalise_zip  # noqa: F401 (re-exported)
 from pipeline.report.model import Report
 
-#: Zip entry time and document dates written into XLSX and DOCX files (reproducible bytes).
-FIXED_DATE = (2000, 1, 1, 0, 0, 0)
-FIXED_ISO = "2000-01-01T00:00:00Z"
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -79,26 +74,3 @@ def template_env() -> Any:
     )
     env.filters["md"] = md_escape
     return env
-
-
-def normalise_zip(path: Path) -> None:
-    """Rewrite an Office file with fixed entry times and fixed document dates (reproducible)."""
-    path = Path(path)
-    with zipfile.ZipFile(path) as zin:
-        entries = [(info, zin.read(info.filename)) for info in zin.infolist()]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in entries:
-            if info.filename == "docProps/core.xml":
-                text = data.decode("utf-8")
-                text = re.sub(
-                    r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                    rf"\g<1>{FIXED_ISO}\g<2>",
-                    text,
-                )
-                data = text.encode("utf-8")
-            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            zout.writestr(zi, data)
-    path.write_bytes(buf.getvalue())

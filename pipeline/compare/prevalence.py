@@ -1,0 +1,167 @@
+"""How many interviews raise each code, with an adjusted estimate and a 95% interval.
+
+Observed: ``interviews`` raise a code when any of their turns has it (after review). With an
+honest basis (:mod:`pipeline.compare.honest`) the count is adjusted for the machine's
+measured errors. Per code, on the basis turns, the machine's precision (the share of its
+codes that are right, PPV) and false-omission rate (the share of turns it left without the
+code that have it, FOR: from recall and the negatives) are estimated, each pulled towards the
+rate pooled over every code by ``review.prior_strength`` pseudo-turns (a code with few basis
+turns borrows from the others). A turn a reviewer decided is known; any other turn has the
+code with probability PPV (the machine gave it) or FOR (it did not). Turns are taken as
+independent within an interview, so an interview raises the code with probability
+``1 - (1 - PPV)^a (1 - FOR)^b`` (``a``, ``b``: its unreviewed turns with and without the
+machine's code), or 1 when a reviewed turn has it. ``estimate`` is the sum over interviews;
+the interval is the 2.5th-97.5th percentile of counts simulated with rates re-estimated on
+basis interviews resampled with replacement (``review.bootstrap`` times, seeded). Without a
+basis the machine's counts are unvalidated: ``estimate`` is the count, no interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from pipeline import catalogue
+from pipeline.agreement import coding_matrix
+from pipeline.compare.honest import Basis, machine_coding
+from pipeline.params import ReviewParams
+
+PREVALENCE_COLUMNS = catalogue.columns("prevalence")
+UNVALIDATED = "unvalidated machine codes"
+KEYS = ["interview_id", "turn_index"]
+
+
+def _positions(turns: pd.DataFrame) -> dict[tuple[str, int], int]:
+    keys = zip(turns["interview_id"].astype(str), turns["turn_index"].astype(int))
+    return {k: i for i, k in enumerate(dict.fromkeys(keys))}
+
+
+def _shrunk(hits: np.ndarray, n: np.ndarray, pooled: float, strength: float) -> np.ndarray:
+    """``(hits + strength * pooled) / (n + strength)``; the pooled rate where ``n`` is 0."""
+    den = n + strength
+    return np.divide(hits + strength * pooled, den, out=np.full(len(n), pooled), where=den > 0)
+
+
+def _rates(
+    machine: np.ndarray, human: np.ndarray, groups: np.ndarray, strength: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-code PPV and FOR from the basis rows ``groups`` (indices, repeats allowed)."""
+    m, h = machine[groups].astype(bool), human[groups].astype(bool)
+    tp, fp = (m & h).sum(0), (m & ~h).sum(0)
+    fn, tn = (~m & h).sum(0), (~m & ~h).sum(0)
+    ppv_all = (tp.sum() + 0.5) / (tp.sum() + fp.sum() + 1.0)
+    for_all = (fn.sum() + 0.5) / (fn.sum() + tn.sum() + 1.0)
+    ppv = _shrunk(tp, tp + fp, ppv_all, strength)
+    fo = _shrunk(fn, fn + tn, for_all, strength)
+    return np.clip(ppv, 0.0, 1.0), np.clip(fo, 0.0, 1.0 - 1e-12)
+
+
+def _interview_probability(
+    ppv: np.ndarray, fo: np.ndarray, pos: np.ndarray, neg: np.ndarray, fixed: np.ndarray
+) -> np.ndarray:
+    """P(interview raises code): ``(..., interviews, codes)`` from rates ``(..., 1, codes)``."""
+    with np.errstate(divide="ignore"):
+        log_none = pos * np.log1p(-np.minimum(ppv, 1.0 - 1e-12)) + neg * np.log1p(-fo)
+    return np.where(fixed, 1.0, 1.0 - np.exp(log_none))
+
+
+def _unvalidated(observed: np.ndarray, codes: Sequence[str], total: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "code_id": list(codes),
+            "interviews": observed.astype("int64"),
+            "interviews_total": np.full(len(codes), total, dtype="int64"),
+            "estimate": observed.astype("float64"),
+            "lower": np.nan,
+            "upper": np.nan,
+            "validated": False,
+            "basis": UNVALIDATED,
+        }
+    )[list(PREVALENCE_COLUMNS)]
+
+
+def prevalence(
+    turn_scores: pd.DataFrame,
+    turn_codes: pd.DataFrame,
+    reviewed: pd.DataFrame | None,
+    basis: Basis | None,
+    codes: Sequence[str],
+    params: ReviewParams,
+) -> pd.DataFrame:
+    """One row per code (``PREVALENCE_COLUMNS``, codebook order); see the module.
+
+    Args:
+        turn_scores: every (turn, code) with the machine's decision (``machine``).
+        turn_codes: the codes after review (what the report counts).
+        reviewed: turns whose codes a reviewer decided (known, not estimated).
+        basis: the honest basis, or ``None`` (unvalidated).
+        codes: the codebook's leaf code ids.
+        params: ``review.bootstrap``, ``review.seed``, ``review.prior_strength``.
+    """
+    codes = list(codes)
+    pos = _positions(turn_scores)
+    interview = np.array([k[0] for k in pos], dtype=object)
+    ivs, iv_of = np.unique(interview, return_inverse=True)
+    final = coding_matrix(turn_codes, pos, codes, dtype=bool)
+    observed = np.zeros((len(ivs), len(codes)), dtype=bool)
+    np.logical_or.at(observed, iv_of, final)
+    if basis is None:
+        return _unvalidated(observed.sum(0), codes, len(ivs))
+    machine = coding_matrix(machine_coding(turn_scores), pos, codes, dtype=bool)
+    known = np.zeros(len(pos), dtype=bool)
+    if reviewed is not None:
+        for k in zip(reviewed["interview_id"].astype(str), reviewed["turn_index"].astype(int)):
+            if k in pos:
+                known[pos[k]] = True
+    fixed = np.zeros_like(observed)
+    np.logical_or.at(fixed, iv_of[known], final[known])
+    n_pos, n_neg = np.zeros(observed.shape), np.zeros(observed.shape)
+    np.add.at(n_pos, iv_of[~known], machine[~known])
+    np.add.at(n_neg, iv_of[~known], ~machine[~known])
+    b_pos = _positions(basis.turns)
+    rows = np.array([pos[k] for k in b_pos if k in pos], dtype=np.int64)
+    b_machine, b_human = machine[rows], coding_matrix(basis.reference, pos, codes, dtype=bool)[rows]
+    b_iv = np.unique(interview[rows], return_inverse=True)[1]
+    ppv, fo = _rates(b_machine, b_human, np.arange(len(rows)), params.prior_strength)
+    estimate = _interview_probability(ppv, fo, n_pos, n_neg, fixed).sum(0)
+    lower, upper = _interval(b_machine, b_human, b_iv, (n_pos, n_neg, fixed), params)
+    return pd.DataFrame(
+        {
+            "code_id": codes,
+            "interviews": observed.sum(0).astype("int64"),
+            "interviews_total": np.full(len(codes), len(ivs), dtype="int64"),
+            "estimate": np.round(estimate, 2),
+            "lower": lower,
+            "upper": upper,
+            "validated": True,
+            "basis": f"{basis.description}; per-code precision and recall, bootstrap over "
+            f"{b_iv.max() + 1 if len(b_iv) else 0} interviews",
+        }
+    )[list(PREVALENCE_COLUMNS)]
+
+
+def _interval(
+    b_machine: np.ndarray,
+    b_human: np.ndarray,
+    b_iv: np.ndarray,
+    counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    params: ReviewParams,
+) -> tuple[np.ndarray, np.ndarray]:
+    """2.5th and 97.5th percentiles of simulated counts (rates bootstrapped over interviews)."""
+    n_pos, n_neg, fixed = counts
+    k = n_pos.shape[1]
+    if not params.bootstrap or not len(b_iv):
+        return np.full(k, np.nan), np.full(k, np.nan)
+    rng = np.random.default_rng(params.seed)
+    members = [np.flatnonzero(b_iv == g) for g in range(b_iv.max() + 1)]
+    sims = np.empty((params.bootstrap, k))
+    for b in range(params.bootstrap):
+        picked = rng.integers(0, len(members), size=len(members))
+        rows = np.concatenate([members[g] for g in picked])
+        ppv, fo = _rates(b_machine, b_human, rows, params.prior_strength)
+        p = _interview_probability(ppv, fo, n_pos, n_neg, fixed)
+        sims[b] = (rng.random(p.shape) < p).sum(0)
+    lower, upper = np.percentile(sims, [2.5, 97.5], axis=0)
+    return np.round(lower, 2), np.round(upper, 2)
