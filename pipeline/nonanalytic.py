@@ -5,7 +5,7 @@ interviewee introducing themselves, logistics, contact details, wrap-up and clar
 requests. An evaluator's codebook rarely lists them (``uncoded`` is optional), so qualeval
 ships a generic set, written for interviews in general (not taken from any transcript or
 tuned on one evaluation). The coders compare each turn with it (a turn closer to these than
-to any code's material is left uncoded; ADR 0014); the codebook's own ``uncoded`` examples,
+to any code's material is left uncoded; ADR 0016); the codebook's own ``uncoded`` examples,
 when it has them, are added to it, never replace it.
 """
 

@@ -586,7 +586,7 @@ class TopicsParams(_Block):
 
 
 class StanceParams(_Block):
-    """Settings of the stance stage (see ``docs/adr/0013-stance-towards-the-aspect-st16.md``)."""
+    """Settings of the stance stage (see ``docs/adr/0015-stance-towards-the-aspect.md``)."""
 
     temperature: float = Field(
         0.1,

@@ -215,7 +215,7 @@ STAGES: tuple[Stage, ...] = (
             ("params", "params"),
         ),
         params=("stance",),
-        note="stance towards the aspect each code names (not general sentiment; ADR 0013): "
+        note="stance towards the aspect each code names (not general sentiment; ADR 0015): "
         "VADER's lexicon adapted to evaluation interviews, on the sentences nearest the code",
     ),
     Stage(

@@ -128,7 +128,7 @@ def test_when_dvc_repro_then_every_coded_turn_has_a_stance_and_accuracy_is_measu
     assert len(turns) == len(pd.read_parquet(coding / "turn_codes.parquet")[key].drop_duplicates())
     assert set(turns["stance"]) <= {"positive", "negative", "mixed", "neutral"}
     metrics = json.loads((work / "outputs" / "metrics" / "stance.json").read_text())
-    # the sample's stance gold (162 pairs, written before the method); ADR 0013 measured 0.617
+    # the sample's stance gold (162 pairs, written before the method); ADR 0015 measured 0.617
     assert metrics["human_stance"] is True and metrics["gold"]["n"] == 162
     assert metrics["accuracy"] >= 0.55, metrics["accuracy"]
     assert metrics["reportable"] is (metrics["accuracy"] >= metrics["min_accuracy"])

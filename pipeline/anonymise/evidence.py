@@ -1,6 +1,6 @@
 """Evidence rules that widen or add detections from what is already known.
 
-See ``docs/adr/0013-a14-ambiguity-and-evidence-rules.md``.
+See ``docs/adr/0013-ambiguity-and-evidence-rules.md``.
 
 They run on the chosen (non-overlapping) detections of each turn, before linking, and on
 the final mentions, before replacement:

@@ -1,7 +1,7 @@
 """Stance stage: how each coded segment and turn views the aspect its code names.
 
 Not general sentiment: "the training was excellent but the funding ran out" is positive
-towards a training code. Offline and rule-based (ADR 0013):
+towards a training code. Offline and rule-based (ADR 0015):
 
 * :mod:`~pipeline.stance.lexicon`: VADER's lexicon with aspect words masked and the
   evaluative phrases of evaluation interviews added;
