@@ -470,11 +470,22 @@ def test_when_attribution_names_an_identity_column_then_params_error():
         ReportParams(attribution=["role", "interviewer"])
 
 
+def test_when_quote_shown_then_no_segment_id_joins_it_to_an_interview(inputs):
+    # the join attack: a segment id beside a quote names its interview, whose role and
+    # region the sample tables give; the report's quote tables carry none
+    report = R.build_report(inputs, ReportParams())
+    for key in ("quotes_bank", "framework_matrix"):
+        shown = report.table(key).shown
+        text = " ".join(shown.astype(str).to_numpy().ravel())
+        assert "segment_id" not in shown.columns
+        assert not re.search(r"I\d{2}-\d{4}-\d{2}", text), key
+
+
 def test_when_framework_rows_then_region_or_interview(inputs):
     by_region = R.build_report(inputs, ReportParams()).table("framework_matrix").frame
     assert by_region.Region.tolist() == ["London", "North West"]
     cell = by_region.set_index("Region").at["North West", "Benefits"]
-    assert re.search(r"\(I0[1-4]-\d{4}-\d{2}\)", cell)
+    assert cell.startswith("“") and not re.search(r"I\d{2}-\d{4}-\d{2}", cell)
     by_iv = R.build_report(inputs, ReportParams(framework_rows="interview"))
     frame = by_iv.table("framework_matrix").frame.set_index("Interview")
     assert len(frame) == 10 and frame.at["I10", "Benefits"] == "—"

@@ -344,7 +344,9 @@ def framework_matrix(
                 cell, params.framework_segments, params, placeholders=placeholders, used=used
             )
             rec[codes.label(t)] = (
-                " ".join(f"“{q}” ({seg})" for seg, _, q in picked) if picked else "—"
+                # no segment id beside a quote: an id joins the quote to its interview's
+                # attributes (the evidence table, for the evaluation team, keeps them)
+                " ".join(f"“{q}”" for _, _, q in picked) if picked else "—"
             )
             if picked:
                 ids = [seg for seg, _, _ in picked]
@@ -354,8 +356,8 @@ def framework_matrix(
         records.append(rec)
     note = (
         f"Each cell quotes up to {params.framework_segments} of the highest-scoring coded "
-        "segments for the theme (anonymised; complete sentences, at most one per interview), "
-        "with their segment ids; '—': no segment coded."
+        "segments for the theme (anonymised; complete sentences, at most one per interview); "
+        "'—': no segment coded. Segment ids are in the evaluation team's evidence table only."
     )
     title = f"Framework matrix: {row_name.lower()}s by theme"
     number = table_number("framework_matrix")
@@ -407,7 +409,14 @@ def quotes_bank(
         "coded segments, one per interview; quotes without anonymisation placeholders first, "
         f"then those both coders chose. {attributed}"
     )
-    table = Table("quotes_bank", table_number("quotes_bank"), "Quotes bank", frame, note)
+    table = Table(
+        "quotes_bank",
+        table_number("quotes_bank"),
+        "Quotes bank",
+        frame,
+        note,
+        report_frame=frame.drop(columns=["segment_id"]),  # no id joins a quote to attributes
+    )
     return table, _concat_evidence(evidence)
 
 
