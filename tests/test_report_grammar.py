@@ -59,3 +59,21 @@ def test_when_fieldwork_months_given_then_date_range_reads_well(first, last, exp
 )
 def test_when_count_phrased_then_never_all_n_of_n(word, count, total, expected):
     assert G.counted_phrase(word, count, total, "interviewee") == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "n", "expected"),
+    [
+        (
+            "Peer challenge evaluation codebook",
+            43,
+            "Peer challenge evaluation: findings from 43 interviews",
+        ),
+        ("Family hubs", 1, "Family hubs: findings from 1 interview"),
+        (None, 5, "Findings from 5 interviews"),
+    ],
+)
+def test_when_no_title_given_then_title_from_the_codebook(name, n, expected):
+    from pipeline.report.build import default_title
+
+    assert default_title(name, n) == expected
