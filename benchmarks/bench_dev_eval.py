@@ -114,13 +114,18 @@ def score_anonymisation(data: Path, work: Path) -> dict:
     }
 
 
-def score_coding(data: Path, work: Path) -> dict:
-    """Turn-level agreement of the automatic codes with the gold codes."""
-    gold = pd.DataFrame(_jsonl(data / "gold" / "gold_codes.jsonl"))
+def score_coding(
+    data: Path, work: Path, gold_path: Path | None = None, codebook: Path | None = None
+) -> dict:
+    """Turn-level agreement of the automatic codes with the gold codes.
+
+    ``gold_path`` and ``codebook`` default to the set's own (``data/gold``, ``data``).
+    """
+    gold = pd.DataFrame(_jsonl(gold_path or data / "gold" / "gold_codes.jsonl"))
     auto = pd.read_parquet(work / "outputs" / "coding" / "turn_codes.parquet")
     predicted = auto.groupby(["interview_id", "turn_index"])["code_id"].apply(set).to_dict()
     keys = list(zip(gold["interview_id"], gold["turn_index"].astype(int)))
-    codes = [c.id for c in load_codebook(data / "codebook.yaml").leaves()]
+    codes = [c.id for c in load_codebook(codebook or data / "codebook.yaml").leaves()]
     ref = agreement.label_matrix([set(c) for c in gold["codes"]], codes)
     pred = agreement.label_matrix([predicted.get(k, set()) for k in keys], codes)
     kappas = [agreement.kappa(pred[:, j], ref[:, j]) for j in range(len(codes))]

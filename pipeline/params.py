@@ -685,7 +685,11 @@ DEFAULT_QUANTIFIERS = [
 class ReportParams(_Block):
     """Settings of the report stage (see ``docs/adr/0010-evaluation-report.md``)."""
 
-    title: str = Field("Evaluation report", min_length=1, description="the report's title")
+    title: str = Field(
+        "",
+        description="the report's title; empty: made from the codebook's name "
+        '("Peer challenge evaluation: findings from 43 interviews")',
+    )
     quantifiers: list[Quantifier] = Field(
         default_factory=lambda: [Quantifier(**q) for q in DEFAULT_QUANTIFIERS],
         description="words for counts, strongest first; the first whose min_share and "

@@ -1,10 +1,61 @@
-"""The built-in generic uncoded set (pipeline.nonanalytic)."""
+"""The non-analytic test: introductions, greetings, contact details and logistics."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipeline.nonanalytic import GENERIC_UNCODED, uncoded_examples
+from pipeline.nonanalytic import (
+    GENERIC_UNCODED,
+    is_nonanalytic,
+    nonanalytic_reason,
+    uncoded_examples,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[Person 84], I'm assistant director for children and families at [Council C].",
+            "self-introduction",
+        ),
+        ("I am the lead member for children's services.", "self-introduction"),
+        ("My role is to oversee the improvement board.", "self-introduction"),
+        ("I've been in post for about three years now.", "self-introduction"),
+        ("My name's [Person 2] and I look after school improvement.", "self-introduction"),
+        ("Hi, thanks for having me.", "greeting"),
+        ("Thank you very much, bye.", "greeting"),
+        ("Good morning everyone.", "greeting"),
+        ("My email is [email] if you need anything else.", "contact-detail"),
+        ("You can reach me on 0161 496 0000 any time.", "contact-detail"),
+        ("Just drop me a line afterwards.", "contact-detail"),
+        ("Sorry, can you hear me now?", "logistics"),
+        ("Is it OK if I record this conversation?", "logistics"),
+        ("You're on mute, I think.", "logistics"),
+        ("We've got ten minutes left, so let's move on.", "logistics"),
+        ("I'll share my screen so you can see the plan.", "logistics"),
+    ],
+)
+def test_when_text_is_non_analytic_then_the_rule_is_named(text, expected):
+    assert nonanalytic_reason(text) == expected
+    assert is_nonanalytic(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The challenge team helped us see what good practice looked like in other councils.",
+        "Thanks to the peer review we finally changed how we track children missing education.",
+        "The director of children's services was sceptical at first but came round.",
+        "I am worried that the funding will stop next year.",
+        "Our manager found the sessions too long, but the content was useful.",
+        "It cost a lot, and the recording of outcomes was weak.",
+        "",
+    ],
+)
+def test_when_text_is_substantive_then_it_is_not_flagged(text):
+    assert nonanalytic_reason(text) is None
+    assert not is_nonanalytic(text)
 
 
 @pytest.mark.parametrize(

@@ -218,5 +218,5 @@ def test_when_no_anonymised_turns_then_focus_groups_count_once(tmp_path):
     report = R.build_report(_focus_group_inputs(tmp_path, with_speakers=False), _params())
     prev = report.table("theme_prevalence").frame.set_index("code_id")
     assert (int(prev.at["help.hub", "n_interviews"]), int(prev.at["help.hub", "of"])) == (3, 3)
-    assert "(3 of 3)" in R.render_markdown(report)
+    assert "Every case (3)" in R.render_markdown(report)
     assert "interviewee" not in R.render_markdown(report).lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 
 import pandas as pd
@@ -11,6 +12,7 @@ from pipeline.errors import QualevalError
 from pipeline.params import ReportParams
 from pipeline.report.cases import relabel, split_focus_groups
 from pipeline.report.codes import Codes, attach_text, coded_segments
+from pipeline.report.grammar import count_of
 from pipeline.report.model import Inputs, Report, Table
 from pipeline.report.nouns import INTERVIEWS, Nouns, nouns_for
 from pipeline.report.prose import attributions, scale_note
@@ -79,7 +81,7 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
     tables = [reworded(t, nouns) for t in tables]
     frame = {t.key: t.frame for t in tables}
     return Report(
-        title=params.title,
+        title=params.title or default_title(inputs.codebook.name, len(iv), nouns),
         intro=report_intro(inputs, iv, params, nouns),
         themes=executive_summary(
             frame["theme_prevalence"], frame["quotes_bank"], codes, len(iv), params, nouns
@@ -89,6 +91,17 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
         evidence=frame["evidence"],
         scale_note=nouns.sub(scale_note(params.quantifiers)),
     )
+
+
+def default_title(codebook_name: str | None, n: int, nouns: Nouns = INTERVIEWS) -> str:
+    """``Peer challenge evaluation: findings from 43 interviews`` (from the codebook's name).
+
+    A trailing "codebook" is dropped from the name; with no name, ``Findings from 43
+    interviews``.
+    """
+    name = re.sub(r"\s*\bcode ?book\b\s*$", "", str(codebook_name or ""), flags=re.I).strip()
+    what = nouns.sub(count_of(n, "interview"))
+    return f"{name}: findings from {what}" if name else f"Findings from {what}"
 
 
 def reworded(table: Table, nouns: Nouns) -> Table:

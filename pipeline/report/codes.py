@@ -78,14 +78,28 @@ def coded_segments(inputs: Inputs, codes: Codes) -> pd.DataFrame:
     return out.drop_duplicates(["code_id", "segment_id"]).reset_index(drop=True)
 
 
+def preceding_text(segments: pd.DataFrame) -> pd.Series:
+    """segment_id -> the text of the segment before it in the same turn (``""`` for the first).
+
+    A quote that opens with "And" or "It" is given its previous sentence from this.
+    """
+    if "segment_index" not in segments.columns or "turn_index" not in segments.columns:
+        return pd.Series("", index=segments["segment_id"], dtype=object)
+    ordered = segments.sort_values(["interview_id", "turn_index", "segment_index"], kind="stable")
+    prev = ordered.groupby(["interview_id", "turn_index"], sort=False)["text"].shift(1)
+    return pd.Series(prev.fillna("").to_numpy(), index=ordered["segment_id"].to_numpy())
+
+
 def attach_text(coded: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """``coded`` with each segment's ``text`` (in place, as the report always did).
 
     Raises:
         QualevalError: when a coded segment is not in the segments table.
     """
-    texts = segments.drop_duplicates("segment_id").set_index("segment_id")["text"]
+    segs = segments.drop_duplicates("segment_id")
+    texts = segs.set_index("segment_id")["text"]
     coded["text"] = coded["segment_id"].map(texts)
+    coded["before"] = coded["segment_id"].map(preceding_text(segs)).fillna("")
     lost = coded["text"].isna()
     if lost.any():
         raise QualevalError(

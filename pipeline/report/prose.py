@@ -13,13 +13,21 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.nonanalytic import is_nonanalytic
 from pipeline.params import Quantifier
+from pipeline.report.grammar import counted_phrase
 from pipeline.text import split_sentences
 
 NOT_RECORDED = "Not recorded"
 MIN_LEAD_WORDS = 4
 _ENDS = re.compile(r"[.!?][\"'”’)]*$")
 _STARTS = re.compile(r"^[\"“‘(]?(?:[A-Z0-9]|\[[A-Z])")
+# a quote opening with one of these words leans on what came before it
+DANGLING = re.compile(
+    r"^[\"“‘(]?(?:and|but|so|which|that|or|well|because|also|then|yet|though|plus|"
+    r"it|they|this|these|those|he|she|him|her|them)\b",
+    re.IGNORECASE,
+)
 
 
 def quantify(count: int, total: int, scale: Sequence[Quantifier]) -> str:
@@ -37,9 +45,7 @@ def quantify(count: int, total: int, scale: Sequence[Quantifier]) -> str:
 
 def phrase(count: int, total: int, scale: Sequence[Quantifier], noun: str = "interviewee") -> str:
     """``Most interviewees (31 of 43)``, ``One interviewee (1 of 43)``."""
-    word = quantify(count, total, scale)
-    plural = noun if count == 1 else f"{noun}s"
-    return f"{word[:1].upper()}{word[1:]} {plural} ({count} of {total})"
+    return counted_phrase(quantify(count, total, scale), count, total, noun)
 
 
 def scale_note(scale: Sequence[Quantifier]) -> str:
@@ -95,6 +101,32 @@ def quote_from(text: str, min_words: int, max_words: int) -> str | None:
         n += w
     quote = " ".join(out)
     if n < min_words or not _STARTS.match(quote) or not _ENDS.search(quote):
+        return None
+    return quote
+
+
+def standalone_quote(text: str, before: str, min_words: int, max_words: int) -> str | None:
+    """A quote that stands alone: :func:`quote_from`, with context, never non-analytic.
+
+    A quote opening with a connective or pronoun (:data:`DANGLING`: "And", "But", "It",
+    "They"...) is expanded with the last sentence of ``before`` (the text preceding it in the
+    same turn) when that sentence does not dangle itself and the whole stays within
+    ``max_words``; otherwise there is no quote. Introductions, greetings, contact details and
+    logistics (:func:`pipeline.nonanalytic.is_nonanalytic`) are never quoted.
+    """
+    quote = quote_from(text, min_words, max_words)
+    if quote is None:
+        return None
+    if DANGLING.match(quote):
+        prev = split_sentences(" ".join(str(before or "").split()))
+        lead = prev[-1] if prev else ""
+        joined = f"{lead} {quote}"
+        if not lead or DANGLING.match(lead) or len(joined.split()) > max_words:
+            return None
+        if not _STARTS.match(lead):
+            return None
+        quote = joined
+    if is_nonanalytic(quote):
         return None
     return quote
 

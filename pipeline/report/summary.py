@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.params import ReportParams
 from pipeline.report.codes import Codes
+from pipeline.report.grammar import date_range
 from pipeline.report.model import Inputs, Quote, ThemeSummary
 from pipeline.report.nouns import INTERVIEWS, Nouns
 from pipeline.report.prose import attribute_title, display_value, gloss, lower_first, phrase
@@ -23,9 +24,10 @@ def _headline(
     if k == 0:
         return f"No {person} described any {lower_first(label)} theme."
     if leaves:
+        which = "the one sub-theme" if len(leaves) == 1 else f"at least one of the {len(leaves)}"
         return (
-            f"{phrase(k, n, params.quantifiers, person)} described at least one of the "
-            f"{len(leaves)} sub-themes of {lower_first(label)}."
+            f"{phrase(k, n, params.quantifiers, person)} described {which}"
+            f"{'' if len(leaves) == 1 else ' sub-themes'} of {lower_first(label)}."
         )
     return (
         f"{phrase(k, n, params.quantifiers, person)} described {lower_first(label)} "
@@ -117,7 +119,7 @@ def report_intro(
         nouns.sub(
             f"This report summarises {n} anonymised interview{'s' if n != 1 else ''} with "
             f"{roles} {attribute_title(params.group_by).lower()}{'s' if roles != 1 else ''}"
-            + (f", conducted between {months[0]} and {months[-1]}" if months else "")
+            + (f", conducted {date_range(months[0], months[-1])}" if months else "")
         )
         + ". Themes were coded automatically with the codebook "
         f"“{inputs.codebook.name or 'unnamed'}”"

@@ -29,8 +29,8 @@ from pipeline.report.prose import (
     display_value,
     merge_small_groups,
     quantify,
-    quote_from,
     scale_note,
+    standalone_quote,
     suppress,
 )
 from pipeline.text import placeholder_pattern
@@ -262,11 +262,15 @@ def pick_segments(
     *,
     one_per_interview: bool = True,
     placeholders: re.Pattern[str] | None = None,
+    used: set[str] | None = None,
 ) -> list[tuple[str, str, str]]:
     """Best ``n`` (segment_id, interview_id, quote) from coded rows with a ``text`` column.
 
-    Candidates must yield a bounded complete-sentence quote matching none of
-    ``quote_exclude`` (self-descriptions); those without placeholders come
+    Candidates must yield a quote that stands alone (:func:`standalone_quote`: complete
+    sentences within the length bounds, expanded to the previous sentence when it opens with
+    a connective or pronoun, never an introduction, greeting, contact detail or logistics
+    line) matching none of ``quote_exclude``, and not already in ``used`` (quote texts and
+    segment ids taken elsewhere; the picks are added to it); those without placeholders come
     first (``placeholders``: the pattern of the run's pseudonym templates), then those that
     more than one coder chose (method ``keyword+semantic``), then by score (descending), then
     by segment id (stable).
@@ -275,10 +279,12 @@ def pick_segments(
     cands = []
     exclude = [re.compile(pat, re.I) for pat in params.quote_exclude]
     methods = rows["method"] if "method" in rows.columns else pd.Series("", index=rows.index)
-    for seg, iv_id, text, score, method in zip(
-        rows["segment_id"], rows["interview_id"], rows["text"], rows["score"], methods
+    before = rows["before"] if "before" in rows.columns else pd.Series("", index=rows.index)
+    used = set() if used is None else used
+    for seg, iv_id, text, score, method, prev in zip(
+        rows["segment_id"], rows["interview_id"], rows["text"], rows["score"], methods, before
     ):
-        quote = quote_from(text, params.quote_min_words, params.quote_max_words)
+        quote = standalone_quote(text, prev, params.quote_min_words, params.quote_max_words)
         if quote is not None and not any(p.search(quote) for p in exclude):
             agreed = "+" in str(method)  # both coders (e.g. keyword+semantic) chose it
             cands.append(
@@ -294,9 +300,12 @@ def pick_segments(
     cands.sort()
     out, seen_iv, seen_seg = [], set(), set()
     for _, _, _, seg, iv_id, quote in cands:
-        if seg in seen_seg or (one_per_interview and iv_id in seen_iv):
+        if seg in seen_seg or seg in used or quote in used:
+            continue
+        if one_per_interview and iv_id in seen_iv:
             continue
         out.append((seg, iv_id, quote))
+        used.update((seg, quote))
         seen_seg.add(seg)
         seen_iv.add(iv_id)
         if len(out) == n:
@@ -326,15 +335,18 @@ def framework_matrix(
     themed = coded[coded["code_id"].isin(codes.themes)]
     themed = themed.assign(row=themed["interview_id"].map(row_of))
     records, evidence = [], []
+    used: set[str] = set()  # no extract twice in the matrix (e.g. under two themes of a row)
     for r in sorted(set(row_of.values())):
         rec = {row_name: r}
         for t in codes.themes:
             cell = themed[(themed["row"] == r) & (themed["code_id"] == t)]
             picked = pick_segments(
-                cell, params.framework_segments, params, placeholders=placeholders
+                cell, params.framework_segments, params, placeholders=placeholders, used=used
             )
             rec[codes.label(t)] = (
-                " ".join(f"“{q}” ({seg})" for seg, _, q in picked) if picked else "—"
+                # no segment id beside a quote: an id joins the quote to its interview's
+                # attributes (the evidence table, for the evaluation team, keeps them)
+                " ".join(f"“{q}”" for _, _, q in picked) if picked else "—"
             )
             if picked:
                 ids = [seg for seg, _, _ in picked]
@@ -344,8 +356,8 @@ def framework_matrix(
         records.append(rec)
     note = (
         f"Each cell quotes up to {params.framework_segments} of the highest-scoring coded "
-        "segments for the theme (anonymised; complete sentences, at most one per interview), "
-        "with their segment ids; '—': no segment coded."
+        "segments for the theme (anonymised; complete sentences, at most one per interview); "
+        "'—': no segment coded. Segment ids are in the evaluation team's evidence table only."
     )
     title = f"Framework matrix: {row_name.lower()}s by theme"
     number = table_number("framework_matrix")
@@ -362,10 +374,13 @@ def quotes_bank(
 ) -> tuple[Table, pd.DataFrame]:
     """The best quotes per sub-theme, attributed from metadata (never names)."""
     records, evidence = [], []
+    used: set[str] = set()  # a quote illustrates one sub-theme only
     for cid in codes.leaves:
         rows = coded[coded["code_id"] == cid]
         for rank, (seg, iv_id, quote) in enumerate(
-            pick_segments(rows, params.quotes_per_code, params, placeholders=placeholders),
+            pick_segments(
+                rows, params.quotes_per_code, params, placeholders=placeholders, used=used
+            ),
             start=1,
         ):
             records.append(
@@ -394,7 +409,14 @@ def quotes_bank(
         "coded segments, one per interview; quotes without anonymisation placeholders first, "
         f"then those both coders chose. {attributed}"
     )
-    table = Table("quotes_bank", table_number("quotes_bank"), "Quotes bank", frame, note)
+    table = Table(
+        "quotes_bank",
+        table_number("quotes_bank"),
+        "Quotes bank",
+        frame,
+        note,
+        report_frame=frame.drop(columns=["segment_id"]),  # no id joins a quote to attributes
+    )
     return table, _concat_evidence(evidence)
 
 
@@ -476,7 +498,7 @@ def _topic_quote(
         return "", "", ""
     cands = quotes[quotes["topic_id"].astype(int) == tid].sort_values("rank")
     for q in cands.to_dict("records"):
-        text = quote_from(q["text"], params.quote_min_words, params.quote_max_words)
+        text = standalone_quote(q["text"], "", params.quote_min_words, params.quote_max_words)
         if text is not None and not any(re.search(pat, text, re.I) for pat in params.quote_exclude):
             attr = attribution.get(str(q["interview_id"]), "Interviewee")
             return text, attr, str(q["segment_id"])

@@ -1,0 +1,57 @@
+"""Sub-theme paragraphs: prevalence, optional estimate and stance, the group-difference rule."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.params import ReportParams
+from pipeline.report.paragraphs import SubTheme, stated_difference, subtheme_paragraph
+
+SCALE = ReportParams().quantifiers
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        ({"Lead members": (8, 10), "DCSs": (2, 10)}, ("Lead members", "DCSs")),
+        ({"Lead members": (6, 10), "DCSs": (4, 10)}, None),  # 0.2 < 0.3: too small
+        ({"Lead members": (2, 2), "DCSs": (0, 10)}, None),  # group of 2 < 3
+        ({"A": (3, 3), "B": (3, 3), "C": (0, 3)}, ("A", "C")),  # ties broken by name
+        ({"A": (3, 3)}, None),
+    ],
+)
+def test_when_groups_compared_then_only_documented_differences_stated(groups, expected):
+    got = stated_difference(groups)
+    assert (got[:2] if got else None) == expected
+
+
+def test_when_estimate_stance_and_groups_given_then_every_number_is_in_the_paragraph():
+    sub = SubTheme(
+        "sharing good practice",
+        "the programme spreads effective practice",
+        29,
+        43,
+        groups={"lead members": (12, 14), "DCSs": (6, 15)},
+        estimate=(0.62, 0.51, 0.73),
+        stance={"positive": 20, "negative": 3, "mixed": 1},
+        validated=True,
+    )
+    text = subtheme_paragraph(sub, SCALE)
+    assert text.startswith("Most interviewees (29 of 43) described sharing good practice")
+    assert "estimated share is 62% (95% interval 51% to 73%)" in text
+    assert "more often by lead members (12 of 14) than by DCSs (6 of 15)" in text
+    assert "20 positive segments, 3 negative segments and 1 mixed segment" in text
+    assert "unvalidated" not in text
+    numbers = {int(n) for n in re.findall(r"\d+", text)}
+    assert numbers == {29, 43, 62, 95, 51, 73, 12, 14, 6, 15, 20, 3, 1}
+
+
+def test_when_no_human_codes_then_paragraph_says_review_turns():
+    sub = SubTheme("funding", "shortage of money", 1, 43, review_turns=1)
+    text = subtheme_paragraph(sub, SCALE)
+    assert text == (
+        "One interviewee (1 of 43) described funding (shortage of money). "
+        "Counts are unvalidated machine codes; review 1 turn."
+    )
