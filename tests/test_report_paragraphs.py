@@ -55,3 +55,24 @@ def test_when_no_human_codes_then_paragraph_says_review_turns():
         "One interviewee (1 of 43) described funding (shortage of money). "
         "Counts are unvalidated machine codes; review 1 turn."
     )
+
+
+@pytest.mark.parametrize(
+    ("agreement", "expected"),
+    [
+        ({"human_codes": True, "micro_f1": 0.7}, None),
+        ({"human_codes": False, "proposed_turns": 50}, "review the 50 turns the review sheet"),
+        ({"human_codes": False, "proposed_turns": 1}, "review the 1 turn the review sheet"),
+        ({"human_codes": False, "proposed_turns": 0}, "unvalidated machine count."),
+        ({}, "unvalidated machine count."),
+    ],
+)
+def test_when_no_human_check_then_report_says_counts_are_unvalidated(agreement, expected):
+    from pipeline.report.summary import _validation_caveat
+
+    lines = _validation_caveat(agreement)
+    if expected is None:
+        assert lines == []
+    else:
+        assert len(lines) == 1 and expected in lines[0]
+        assert lines[0].startswith("No human coder has checked these codes")

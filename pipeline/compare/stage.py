@@ -91,6 +91,8 @@ def run_stage(
     reviewed = None if review is None else review.turns
     prev = prevalence(turn_scores, turn_codes, reviewed, basis, codes, params)
     sheet = review_sheet(turn_scores, turn_codes, segments, params, review)
+    # the report asks a reader to review exactly these before relying on the counts
+    metrics["proposed_turns"] = int(sheet["order"].notna().sum())
     targets = {
         "comparison": table_path,
         "coding_agreement": metrics_path,

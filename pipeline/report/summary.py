@@ -107,6 +107,25 @@ def topics_summary(
     ]
 
 
+def _validation_caveat(agreement: dict) -> list[str]:
+    """Without any human check, say so plainly and say how many turns to review."""
+    if agreement.get("human_codes"):
+        return []
+    proposed = int(agreement.get("proposed_turns") or 0)
+    ask = (
+        f" Before relying on them, review the {proposed} turn{'s' if proposed != 1 else ''} "
+        "the review sheet proposes (coding/review_sheet.xlsx, most informative first): the "
+        "decisions then replace the machine's codes and agreement is measured on its random "
+        "share."
+        if proposed
+        else ""
+    )
+    return [
+        "No human coder has checked these codes: every count in this report is an "
+        "unvalidated machine count." + ask
+    ]
+
+
 def report_intro(
     inputs: Inputs, interviews: pd.DataFrame, params: ReportParams, nouns: Nouns = INTERVIEWS
 ) -> list[str]:
@@ -144,6 +163,7 @@ def report_intro(
             f"{float(ag.get('macro_kappa') or 0):.2f} (Table {table_number('methods')}): "
             "read the counts as indicative."
         )
+    intro += _validation_caveat(ag)
     intro.append(
         f"Every figure can be traced to the segments behind it (Table {table_number('evidence')}); "
         "quotes are anonymised and attributed by role and region only."
