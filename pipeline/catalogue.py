@@ -581,7 +581,7 @@ ARTEFACTS: tuple[Artefact, ...] = (
         "verify",
         "table",
         d="every identifier the leak gate found, with its file",
-        columns=("file", "identifier", "entity_type", "problem"),
+        columns=("file", "identifier", "entity_type", "pseudonym", "problem"),
     ),
     _a("verify_metrics", "outputs", "metrics/verify.json", "verify", "metrics"),
 )

@@ -1,0 +1,170 @@
+"""Find many known identifiers at once, whole word, in normalised text, folding case safely.
+
+Case rule (ADR 0013-g14): an identifier is matched case-insensitively ("ann lee", "ANN LEE"
+and "Ann Lee" are one leak), except a one-word identifier that is also a common English word
+or an ambiguous given name ("Will", "Hope", "Grace", "Reading", "Mark"): it is matched only
+in its own spelling, so "reading the report" or "I hope" never fail the gate. Such words
+written in lower case are the anonymise stage's job (it sees person context); the residual
+scan (:mod:`pipeline.verify.residual`) is the second line of defence.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from pipeline.text import placeholder_pattern
+from pipeline.verify.normalise import collapse
+
+_WORD = re.compile(r"\w+")
+
+# Words that are names in a key but ordinary English far more often (beyond the given-name
+# recogniser's ambiguous list and the stop words); each is matched only as spelled.
+COMMON_WORDS = frozenset(
+    """
+    reading demand sandy hope will grace word bath brook mark wells sale street green hill
+    wood field park bank hall church castle bridge chase lane march may june august summer
+    white black brown young king rose lily ivy holly dawn faith joy amber crystal pearl ruby
+    victoria chelsea ford hull derby deal battle bury bolton cross long little
+    """.split()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Every word the case rule treats as common: the list above, stop words, ambiguous names."""
+    from pipeline.recognisers.gazetteers import STOP_WORDS
+    from pipeline.recognisers.names import FirstNameRecogniser as F
+
+    return COMMON_WORDS | STOP_WORDS | F.AMBIGUOUS | F.INITIAL_AMBIGUOUS
+
+
+def is_case_sensitive(identifier: str) -> bool:
+    """True for a one-word identifier that is also a common word (matched as spelled)."""
+    words = _WORD.findall(identifier)
+    return len(words) == 1 and words[0].casefold() in common_words()
+
+
+class _Buckets:
+    """Whole-word search for identifiers bucketed by their first word (one pass per text)."""
+
+    def __init__(self) -> None:
+        self.by_first: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.other: list[tuple[str, str]] = []
+
+    def add(self, form: str, original: str) -> None:
+        m = _WORD.match(form)
+        if m:
+            self.by_first[m.group()].append((form, original))
+        else:
+            self.other.append((form, original))
+
+    def sort(self) -> None:
+        for cands in self.by_first.values():
+            cands.sort(key=lambda c: (-len(c[0]), c[0]))  # longest first: "Ann Lee", not "Ann"
+
+    def find(self, text: str, found: set[str]) -> None:
+        covered = 0
+        for m in _WORD.finditer(text):
+            cands = self.by_first.get(m.group())
+            pos = m.start()
+            if not cands or pos < covered or (pos > 0 and _is_word(text[pos - 1])):
+                continue
+            for form, original in cands:
+                end = pos + len(form)
+                if text.startswith(form, pos) and (
+                    end >= len(text) or not _is_word(text[end]) or not _is_word(form[-1])
+                ):
+                    found.add(original)
+                    covered = end
+                    break
+        for form, original in self.other:
+            start = text.find(form)
+            while start >= 0:
+                end = start + len(form)
+                if (start == 0 or not _is_word(text[start - 1])) and (
+                    end >= len(text) or not _is_word(text[end])
+                ):
+                    found.add(original)
+                    break
+                start = text.find(form, start + 1)
+
+
+class IdentifierFinder:
+    """Whole-word search for many identifiers in normalised text (see the module's case rule)."""
+
+    def __init__(
+        self, identifiers: Iterable[str], placeholders: re.Pattern[str] | None = None
+    ) -> None:
+        """Index the identifiers (blank and one-character ones are ignored).
+
+        Args:
+            identifiers: the strings to find (as the key or register spells them).
+            placeholders: the pattern of the pseudonym templates (default: built-in ones).
+        """
+        self.placeholders = placeholders or placeholder_pattern()
+        self.exact = _Buckets()
+        self.folded = _Buckets()
+        self.count = 0
+        for ident in sorted(set(identifiers)):
+            form = collapse(ident).strip()
+            if len(form) < 2:
+                continue
+            self.count += 1
+            if is_case_sensitive(form):
+                self.exact.add(form, ident)
+            else:
+                self.folded.add(form.casefold(), ident)
+        self.exact.sort()
+        self.folded.sort()
+
+    def find_outside_pseudonyms(
+        self, text: str, pseudonyms: set[str], allowed: Any = None
+    ) -> list[str]:
+        """Like :meth:`find`, ignoring the key's own pseudonyms ("DI" in "[Council DI]")."""
+        return self.find(self.blank(text, pseudonyms, allowed))
+
+    def blank(self, text: str, pseudonyms: set[str], allowed: Any = None) -> str:
+        """``text`` with the key's pseudonyms and the allow-listed phrases blanked out."""
+        if pseudonyms:
+            spans = [m.span() for m in self.placeholders.finditer(text) if m.group() in pseudonyms]
+            if spans:
+                text = _blank(text, spans)
+        if allowed is not None:
+            spans = [(s, e) for s, e, _ in allowed.finditer(text)]
+            if spans:
+                text = _blank(text, spans)
+        return text
+
+    def find(self, text: str, allowed: Any = None) -> list[str]:
+        """Identifiers (as indexed) that occur in ``text`` as whole words, each once.
+
+        Args:
+            text: normalised text (:func:`pipeline.verify.normalise.views`).
+            allowed: an optional :class:`~pipeline.recognisers.base.PhraseIndex` of
+                allow-listed phrases; an identifier inside one ("West" in "North West") is
+                not a leak.
+        """
+        if allowed is not None:
+            spans = [(s, e) for s, e, _ in allowed.finditer(text)]
+            if spans:
+                text = _blank(text, spans)
+        found: set[str] = set()
+        self.exact.find(text, found)
+        self.folded.find(text.casefold(), found)
+        return sorted(found)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the given spans replaced by spaces (offsets kept)."""
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
