@@ -177,6 +177,15 @@ ARTEFACTS: tuple[Artefact, ...] = (
         d="files that were not ingested, with the reason",
         columns=("file", "interview_id", "reason", "message"),
     ),
+    _a(
+        "withdrawals_log",
+        "private",
+        "withdrawals_log.csv",
+        "ingest",
+        "table",
+        d="the private audit log of the withdrawals applied (data.withdrawals)",
+        columns=("interview_id", "scope", "reason", "turns_removed", "passages_struck"),
+    ),
     _a("ingest_metrics", "outputs", "metrics/ingest.json", "ingest", "metrics"),
     # anonymise
     _a(

@@ -130,6 +130,12 @@ class DataParams(_Block):
         description="focus-group participants sheet (.csv/.xlsx): interview_id, speaker and "
         "each participant's attributes",
     )
+    withdrawals: Path | None = Field(
+        None,
+        description="withdrawals sheet (.csv/.xlsx): interview_id, strike (optional passage "
+        "or name; blank withdraws the interview), reason; applied by ingest before anything "
+        "downstream, logged privately, counted in the methods section",
+    )
 
 
 class CodebookParams(_Block):
