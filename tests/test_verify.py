@@ -277,6 +277,11 @@ def test_when_file_name_holds_identifier_then_gate_fails_without_reading_it(tmp_
         ("Reading", "reading the notes", 0),
         ("Hope", "I hope so", 0),
         ("Okafor", "met okafor", 1),  # not a common word: case folded
+        ("PA", "a pa system", 0),  # short: an acronym's lower case is another word
+        ("PA", "the PA said", 1),
+        ("Care Council", "children in care council meetings", 0),  # generic words only
+        ("Care Council", "the Care Council said", 1),
+        ("Okafor Trust", "the okafor trust", 1),  # one word is a name: case folded
     ],
 )
 def test_when_key_entry_is_common_word_then_matched_case_sensitively(

@@ -1,9 +1,10 @@
 """Find many known identifiers at once, whole word, in normalised text, folding case safely.
 
 Case rule (ADR 0013-g14): an identifier is matched case-insensitively ("ann lee", "ANN LEE"
-and "Ann Lee" are one leak), except a one-word identifier that is also a common English word
-or an ambiguous given name ("Will", "Hope", "Grace", "Reading", "Mark"): it is matched only
-in its own spelling, so "reading the report" or "I hope" never fail the gate. Such words
+and "Ann Lee" are one leak), except where its lower case is an ordinary word or phrase
+(:func:`is_case_sensitive`: "Will", "Hope", "Reading", "PA", "Care Council"): then it is
+matched only in its own spelling, so "reading the report" or "I hope" never fail the gate.
+Such words
 written in lower case are the anonymise stage's job (it sees person context); the residual
 scan (:mod:`pipeline.verify.residual`) is the second line of defence.
 """
@@ -42,10 +43,36 @@ def common_words() -> frozenset[str]:
     return COMMON_WORDS | STOP_WORDS | F.AMBIGUOUS | F.INITIAL_AMBIGUOUS
 
 
+# Generic heads of organisation and place names: "Care Council", "Town Hall", "Government
+# Office" made only of these and common words are ordinary phrases in lower case.
+GENERIC_WORDS = frozenset(
+    """
+    council councils office hall town city county borough district care government service
+    services centre center centres team teams trust board group partnership hub hubs network
+    school schools college university hospital practice surgery clinic unit department
+    authority agency association society charity foundation project programme forum committee
+    house road street court north south east west central community family families children
+    health social local national regional education support early help parent parents
+    """.split()
+)
+
+
 def is_case_sensitive(identifier: str) -> bool:
-    """True for a one-word identifier that is also a common word (matched as spelled)."""
+    """True when the identifier's lower-case form is an ordinary word or phrase.
+
+    That is: a one-word identifier that is a common word or an ambiguous given name
+    ("Will", "Reading"); a short one or one with a digit ("PA", "Jo", "A1": acronyms, codes
+    and short names, whose lower case is another word); or one made only of common and
+    generic words ("Care Council", "Town Hall"). These are matched only as spelled.
+    """
     words = _WORD.findall(identifier)
-    return len(words) == 1 and words[0].casefold() in common_words()
+    if not words:
+        return False
+    common = common_words()
+    if len(words) == 1:
+        w = words[0]
+        return w.casefold() in common or len(w) <= 3 or any(c.isdigit() for c in w)
+    return all(w.casefold() in common or w.casefold() in GENERIC_WORDS for w in words)
 
 
 class _Buckets:
@@ -152,10 +179,18 @@ class IdentifierFinder:
             spans = [(s, e) for s, e, _ in allowed.finditer(text)]
             if spans:
                 text = _blank(text, spans)
-        found: set[str] = set()
-        self.exact.find(text, found)
-        self.folded.find(text.casefold(), found)
-        return sorted(found)
+        exact: set[str] = set()
+        folded: set[str] = set()
+        self.exact.find(text, exact)
+        self.folded.find(text.casefold(), folded)
+        # report "Ann Lee", not also the "Ann" inside it (the two searches run apart)
+        longer = [f.casefold() for f in folded]
+        exact = {
+            e
+            for e in exact
+            if not any(re.search(rf"(?<!\w){re.escape(e.casefold())}(?!\w)", f) for f in longer)
+        }
+        return sorted(exact | folded)
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

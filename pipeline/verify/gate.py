@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.errors import QualevalError
 from pipeline.verify.finder import IdentifierFinder
-from pipeline.verify.normalise import name_view, views
+from pipeline.verify.normalise import line_view, name_view, views
 from pipeline.verify.readers import Unreadable, extract_texts
 from pipeline.verify.residual import ResidualScan
 
@@ -127,16 +127,20 @@ def scanned_files(outputs: Path, ignore: Iterable[Path] = ()) -> list[Path]:
 
 
 def _blanked_views(
-    path: Path, finder: IdentifierFinder, pseudonyms: set[str], allowed: Any
-) -> set[str]:
-    """The distinct normalised views of a file, pseudonyms and allowed phrases blanked."""
+    path: Path, finder: IdentifierFinder, pseudonyms: set[str], allowed: Any, lines: bool
+) -> tuple[set[str], set[str]]:
+    """The distinct normalised views of a file, and its residual-scan views if ``lines``.
+
+    Pseudonyms and allowed phrases are blanked in both.
+    """
     if path.is_symlink():
         raise Unreadable("a link (the gate does not follow links)")
-    return {
-        finder.blank(text, pseudonyms, allowed)
-        for raw in extract_texts(path)
-        for text in views(raw)
-    }
+    raws = list(extract_texts(path))
+    texts = {finder.blank(t, pseudonyms, allowed) for raw in raws for t in views(raw)}
+    residual = (
+        {finder.blank(line_view(raw), pseudonyms, allowed) for raw in raws} if lines else set()
+    )
+    return texts, residual
 
 
 def verify(
@@ -188,12 +192,12 @@ def verify(
             continue
         result.files.append(rel)
         try:
-            texts = _blanked_views(path, finder, pseudo_set, allowed)
+            texts, lines = _blanked_views(path, finder, pseudo_set, allowed, residual is not None)
         except Unreadable as exc:
             result.unreadable.append({"file": rel, "reason": str(exc)})
             continue
         found = {ident for text in texts for ident in finder.find(text)}
         record(rel, "content", found)
         if residual is not None:
-            residual.scan(rel, texts)
+            residual.scan(rel, lines, found)
     return result

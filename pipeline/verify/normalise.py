@@ -90,6 +90,26 @@ def views(raw: str, markup: bool = True) -> Iterator[str]:
         yield collapse("\n".join(formulas))
 
 
+_HSPACE = re.compile(r"[^\S\n]+|[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_STYLE = re.compile(r"<style\b.*?</style>", re.IGNORECASE | re.DOTALL)
+_HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}\b")
+
+
+def line_view(raw: str) -> str:
+    """The residual scan's reading: decoded and NFKC like :func:`views`, cells kept apart.
+
+    Tags and cells become line breaks (so neighbouring numbers never join into a "phone
+    number"); style sheets and colour codes are dropped.
+    """
+    text = unescape_markup(decode_escapes(unescape_markup(raw)))
+    if "<" in text:
+        text = _TAG.sub("\n", _STYLE.sub("\n", text))
+    text = _HEX_COLOUR.sub(" ", text)
+    if not text.isascii():
+        text = ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
+    return "\n".join(_HSPACE.sub(" ", line).strip() for line in text.splitlines())
+
+
 def name_view(relative_path: str) -> str:
     """A file's path as words: separators and punctuation between name parts become spaces."""
     return collapse(re.sub(r"[/\\_.+\-]+", " ", relative_path))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import re
 import struct
 import zipfile
 import zlib
@@ -98,7 +99,20 @@ def _parquet_texts(data: bytes) -> Iterator[str]:
         raise Unreadable(f"not a readable parquet file ({type(exc).__name__})") from None
     yield "\n".join(map(str, df.columns))
     for col in df.columns:
-        yield "\n".join(df[col].dropna().astype(str))
+        if df[col].dtype.kind in "biufcmM":  # numbers and timestamps hold no text
+            continue
+        values = df[col].dropna()
+        if len(values) and _is_number_vector(values.iloc[0]):
+            continue  # embeddings stored as lists of floats
+        yield "\n".join(values.astype(str))
+
+
+def _is_number_vector(value: Any) -> bool:
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biuf"
+    return isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value)
 
 
 def _npy_texts(data: bytes) -> Iterator[str]:
@@ -124,9 +138,36 @@ def _zip_texts(data: bytes, ext: str, depth: int) -> Iterator[str]:
         yield "\n".join(names)
         for member in names:
             try:
-                yield from extract_bytes(member, zf.read(member), depth + 1)
+                if member.lower().endswith((".xml", ".rels")):
+                    yield from office_xml_texts(_decode(zf.read(member)))
+                else:
+                    yield from extract_bytes(member, zf.read(member), depth + 1)
             except Unreadable as exc:
                 raise Unreadable(f"{member} inside it: {exc}") from None
+
+
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+_ALT_ATTR = re.compile(r"""\b(?:descr|title|alt|tooltip)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def office_xml_texts(xml: str) -> Iterator[str]:
+    """The text of an XML part of an Office or REFI-QDA zip, and its alt-text attributes.
+
+    Tags are removed twice, joined and as line breaks, so a name split over runs is whole.
+    Other attributes (cell references, style names) are structure, not text.
+    """
+    yield _TAG.sub("", xml)
+    yield _TAG.sub("\n", xml)
+    alts = [a or b for a, b in _ALT_ATTR.findall(xml)]
+    if alts:
+        yield "\n".join(alts)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unreadable("not UTF-8 XML") from None
 
 
 def png_texts(data: bytes) -> Iterator[str]:

@@ -25,12 +25,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FAIL_KINDS = ("email", "phone", "postcode", "ni_number", "nhs_number", "handle", "person")
-_HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z_][A-Za-z0-9_.]{2,29}(?<!\.)\b(?!@|\.[A-Za-z]{2})")
+_HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z_][A-Za-z0-9_.]{2,29}(?<!\.)\b(?![@/]|\.[A-Za-z]{2})")
+# "@" words that are code, not people: CSS at-rules, doc-comment tags, decorators
+NOT_HANDLES = frozenset(
+    """
+    media keyframes page import font-face supports charset namespace layer container
+    property counter-style document viewport see param returns return type typedef license
+    author example deprecated since version private public override todo property
+    staticmethod classmethod dataclass
+    """.split()
+)
 _NHS = re.compile(r"(?<![\d\w])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d\w])")
 _CAPITALISED = re.compile(
     r"(?<![\w\[])(?:[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*)(?: [A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*)*"
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(|>*#\-]\s*|\n)$")
+
+
+def _phone_like(text: str, start: int, found: str) -> bool:
+    """False for numbers in data: decimals ("0.0661764705"), zero country codes ("0005-0010")."""
+    digits = re.sub(r"\D", "", found)
+    if start > 0 and text[start - 1] in ".,":
+        return False
+    if digits.startswith("00") and (len(digits) < 3 or digits[2] == "0"):
+        return False
+    return not (digits.startswith("0") and not digits.startswith("00") and len(digits) < 10)
 
 
 def nhs_checksum_ok(digits: str) -> bool:
@@ -67,9 +86,15 @@ def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for kind, rec in _recognisers().items():
         for d in rec.analyse(text):
+            if kind == "phone" and not _phone_like(text, d.start, d.text):
+                continue
             if kind != "person" or (d.score >= person_score and " " in d.text.strip()):
                 found.append((kind, d.text))
-    found += [("handle", m.group()) for m in _HANDLE.finditer(text)]
+    found += [
+        ("handle", m.group())
+        for m in _HANDLE.finditer(text)
+        if m.group()[1:].lower() not in NOT_HANDLES
+    ]
     for m in _NHS.finditer(text):
         if nhs_checksum_ok("".join(m.groups())):
             found.append(("nhs_number", m.group()))
@@ -102,16 +127,21 @@ class ResidualScan:
     risks: dict[str, Counter[tuple[str, str]]] = field(default_factory=lambda: defaultdict(Counter))
     warnings: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
-    def scan(self, rel: str, texts: set[str]) -> None:
-        """Scan the distinct normalised ``texts`` of the file ``rel``."""
+    def scan(self, rel: str, texts: set[str], known: set[str] = frozenset()) -> None:
+        """Scan the distinct normalised ``texts`` of the file ``rel``.
+
+        ``known``: identifiers the gate already reported as leaks in it (not counted twice).
+        """
         risks: set[tuple[str, str]] = set()
         names: set[str] = set()
         for text in texts:
             risks.update(find_risks(text, self.person_score))
             names.update(capitalised_names(text))
+        folded = {k.casefold() for k in known}
         for kind, s in risks:
-            self.risks[rel][(kind, s)] += 1
-        for name in names - self.known:
+            if s.casefold() not in folded:
+                self.risks[rel][(kind, s)] += 1
+        for name in names - self.known - set(known):
             self.warnings[rel][name] += 1
 
     @property
