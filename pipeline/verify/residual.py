@@ -42,6 +42,31 @@ _CAPITALISED = re.compile(
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(|>*#\-]\s*|\n)$")
 
 
+# only lines that can hold a match go to the slower recognisers
+_TRIGGERS = {
+    "phone": lambda line: any(c.isdigit() for c in line),
+    "postcode": lambda line: any(c.isdigit() for c in line),
+    "ni_number": lambda line: any(c.isdigit() for c in line),
+}
+
+
+def _at_windows(text: str, width: int = 320) -> list[str]:
+    """The text around each "@" on its line (an address is far shorter than ``width``).
+
+    The email pattern backtracks badly on long lines of code, so it only sees these windows.
+    """
+    out, last = [], -1
+    for m in re.finditer("@", text):
+        if m.start() <= last:
+            continue
+        lo = max(0, m.start() - width, text.rfind("\n", 0, m.start()) + 1)
+        hi = text.find("\n", m.start())
+        hi = min(m.start() + width, len(text) if hi < 0 else hi)
+        out.append(text[lo:hi])
+        last = hi
+    return out
+
+
 def _phone_like(text: str, start: int, found: str) -> bool:
     """False for numbers in data: decimals ("0.0661764705"), zero country codes ("0005-0010")."""
     digits = re.sub(r"\D", "", found)
@@ -85,8 +110,13 @@ def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
     """``(kind, string)`` for every failing-kind identifier in ``text`` (see the module)."""
     found: list[tuple[str, str]] = []
     for kind, rec in _recognisers().items():
-        for d in rec.analyse(text):
-            if kind == "phone" and not _phone_like(text, d.start, d.text):
+        if kind == "email":
+            chunk = "\n".join(_at_windows(text))
+        else:
+            need = _TRIGGERS.get(kind)
+            chunk = text if need is None else "\n".join(x for x in text.split("\n") if need(x))
+        for d in rec.analyse(chunk):
+            if kind == "phone" and not _phone_like(chunk, d.start, d.text):
                 continue
             if kind != "person" or (d.score >= person_score and " " in d.text.strip()):
                 found.append((kind, d.text))
