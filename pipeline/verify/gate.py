@@ -1,7 +1,8 @@
 """The gate's core: scan every file under ``outputs/`` (and every file name) for known identifiers.
 
-Nothing is exempt except what :data:`DECLARED_IGNORES` names and the gate's own metrics file
-(rewritten by this run, so a stale verdict never counts). Hidden and temporary files are
+Nothing is exempt but the gate's own metrics file (deleted and rewritten by this run, so a
+stale verdict never counts) and what :data:`DECLARED_IGNORES` names (nothing today: even the
+outputs' ``.gitignore`` files are read). Hidden and temporary files are
 scanned like any other; a file that cannot be read fails the gate unless its extension is
 listed in ``verify.skip_extensions``. Leaks are recorded with the key entry's pseudonym so that
 messages can name the entry without printing the identifier.
@@ -21,8 +22,8 @@ from pipeline.verify.normalise import line_view, name_view, views
 from pipeline.verify.readers import Unreadable, extract_texts
 from pipeline.verify.residual import ResidualScan
 
-# Files the gate does not read, by name: git's ignore rules (patterns, no data).
-DECLARED_IGNORES = frozenset({".gitignore"})
+# Files the gate does not read, by name (none: a name can hide in any file).
+DECLARED_IGNORES: frozenset[str] = frozenset()
 FILE_NAME = "(file name)"
 
 
