@@ -396,3 +396,17 @@ def test_when_unknown_capitalised_name_then_warning_not_failure(tmp_path):
     assert result.passed
     assert result.metrics()["residual_warnings"] == 1
     assert scan.counts()[str(tmp_path / "a.md")] == {"capitalised_name": 1}
+
+
+@pytest.mark.parametrize(
+    ("etype", "text", "leaks"),
+    [
+        ("place", "the steps were clear", 0),  # a place: not in lower case
+        ("place", "STEPS and Steps", 1),  # but in capitals and Title Case
+        ("person", "then steps said", 1),  # a person's name: any case
+    ],
+)
+def test_when_place_or_person_then_case_rule_differs(tmp_path, etype, text, leaks):
+    idents = V.identifiers_from({"entities": [{"entity_type": etype, "variants": ["Steps"]}]})
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    assert len(V.verify(tmp_path, idents).leaks) == leaks

@@ -1,9 +1,10 @@
 """Find many known identifiers at once, whole word, in normalised text, folding case safely.
 
-Case rule (ADR 0013-g14): an identifier is matched case-insensitively ("ann lee", "ANN LEE"
-and "Ann Lee" are one leak), except where its lower case is an ordinary word or phrase
-(:func:`is_case_sensitive`: "Will", "Hope", "Reading", "PA", "Care Council"): then it is
-matched only in its own spelling, so "reading the report" or "I hope" never fail the gate.
+Case rule (ADR 0013-g14): a person's name is matched case-insensitively ("ann lee", "ANN
+LEE" and "Ann Lee" are one leak; :func:`folds`); a place or organisation as spelled, in
+Title Case or in capitals; and an identifier whose lower case is an ordinary word or phrase
+(:func:`is_case_sensitive`: "Will", "Hope", "Reading", "PA", "Care Council") only as
+spelled, so "reading the report" or "I hope" never fail the gate.
 Such words
 written in lower case are the anonymise stage's job (it sees person context); the residual
 scan (:mod:`pipeline.verify.residual`) is the second line of defence.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.text import placeholder_pattern
@@ -75,6 +76,28 @@ def is_case_sensitive(identifier: str) -> bool:
     return all(w.casefold() in common or w.casefold() in GENERIC_WORDS for w in words)
 
 
+def folds(identifier: str, entity_type: str = "") -> bool:
+    """True when case is folded for a (not case-sensitive) identifier: people's names.
+
+    A person's name, or any name holding a listed given name ("Sarah", "Ann Lee"), is found
+    in any case ("i spoke to sarah"). Other names (places, organisations: "Steps",
+    "Little Steps") are often ordinary words or phrases in lower case, so they are found as
+    spelled, in Title Case and in CAPITALS, but not in lower case.
+    """
+    if entity_type == "person":
+        return True
+    from pipeline.recognisers.names import FirstNameRecogniser as F
+
+    given = F.names()
+    return any(
+        w.casefold() in given and w.casefold() not in F.AMBIGUOUS for w in _WORD.findall(identifier)
+    )
+
+
+def _title(text: str) -> str:
+    return re.sub(r"\w+", lambda m: m.group()[:1].upper() + m.group()[1:], text)
+
+
 class _Buckets:
     """Whole-word search for identifiers bucketed by their first word (one pass per text)."""
 
@@ -124,27 +147,37 @@ class IdentifierFinder:
     """Whole-word search for many identifiers in normalised text (see the module's case rule)."""
 
     def __init__(
-        self, identifiers: Iterable[str], placeholders: re.Pattern[str] | None = None
+        self,
+        identifiers: Iterable[str] | Mapping[str, Any],
+        placeholders: re.Pattern[str] | None = None,
     ) -> None:
         """Index the identifiers (blank and one-character ones are ignored).
 
         Args:
-            identifiers: the strings to find (as the key or register spells them).
+            identifiers: the strings to find (as the key or register spells them), or a
+                mapping of them to their entity type (or ``(type, label)``): see
+                :func:`folds`.
             placeholders: the pattern of the pseudonym templates (default: built-in ones).
         """
         self.placeholders = placeholders or placeholder_pattern()
         self.exact = _Buckets()
         self.folded = _Buckets()
         self.count = 0
+        types = identifiers if isinstance(identifiers, Mapping) else {}
         for ident in sorted(set(identifiers)):
             form = collapse(ident).strip()
             if len(form) < 2:
                 continue
             self.count += 1
+            etype = types.get(ident, "")
+            etype = etype[0] if isinstance(etype, tuple) else etype
             if is_case_sensitive(form):
                 self.exact.add(form, ident)
-            else:
+            elif folds(form, etype):
                 self.folded.add(form.casefold(), ident)
+            else:  # a place or an organisation: as spelled, in Title Case or in CAPITALS
+                for variant in dict.fromkeys([form, form.upper(), _title(form)]):
+                    self.exact.add(variant, ident)
         self.exact.sort()
         self.folded.sort()
 
