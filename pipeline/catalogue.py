@@ -182,6 +182,15 @@ ARTEFACTS: tuple[Artefact, ...] = (
         d="files that were not ingested, with the reason",
         columns=("file", "interview_id", "reason", "message"),
     ),
+    _a(
+        "withdrawals_log",
+        "private",
+        "withdrawals_log.csv",
+        "ingest",
+        "table",
+        d="the private audit log of the withdrawals applied (data.withdrawals)",
+        columns=("interview_id", "scope", "reason", "turns_removed", "passages_struck"),
+    ),
     _a("ingest_metrics", "outputs", "metrics/ingest.json", "ingest", "metrics"),
     # anonymise
     _a(
@@ -678,7 +687,7 @@ ARTEFACTS: tuple[Artefact, ...] = (
         "verify",
         "table",
         d="every identifier the leak gate found, with its file",
-        columns=("file", "identifier", "entity_type", "problem"),
+        columns=("file", "identifier", "entity_type", "pseudonym", "problem"),
     ),
     _a("verify_metrics", "outputs", "metrics/verify.json", "verify", "metrics"),
 )

@@ -131,7 +131,9 @@ PROJECT_EXTRA_DEPS = ("notebooks",)
 # folders only a project made by ``qualeval init`` has (``data.surveys_dir``)
 PROJECT_ONLY_DEPS = {"ingest": ("surveys",), "code": ("review",), "compare": ("review",)}
 # settings a project's stage re-runs on besides its own block (how its cases are read)
-PROJECT_ONLY_PARAMS = {"ingest": ("data.surveys", "data.surveys_dir", "data.participants")}
+PROJECT_ONLY_PARAMS = {
+    "ingest": ("data.surveys", "data.surveys_dir", "data.participants", "data.withdrawals")
+}
 # the params key ``qualeval init`` writes: project stages re-run when qualeval is upgraded
 VERSION_PARAM = "qualeval_version"
 

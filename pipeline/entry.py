@@ -59,8 +59,13 @@ def guarded(func: Callable[..., object]) -> Callable[..., object]:
             from pipeline.io import params_file
 
             kwargs["params"] = params_file(kwargs["params"])  # type: ignore[arg-type]
+        from pipeline.privacy import protect_private
+
         try:
-            return func(*args, **kwargs)
+            protect_private(kwargs, func.__module__, create=True)
+            result = func(*args, **kwargs)
+            protect_private(kwargs, func.__module__)
+            return result
         except QualevalError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

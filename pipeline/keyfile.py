@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,21 @@ from pipeline.errors import QualevalError
 
 SECRET_ENV = "QUALEVAL_KEY_SECRET"
 FORMAT = "qualeval-key-v1"
+
+log = logging.getLogger(__name__)
+_warned_plain = False
+
+
+def warn_plain_once() -> None:
+    """Warn (once per process) that the key is being written in plain text."""
+    global _warned_plain
+    if not _warned_plain:
+        _warned_plain = True
+        log.warning(
+            "the pseudonym key is written in plain text (0600, private area only); set %s to "
+            "a passphrase to encrypt it, the review file and the mentions table",
+            SECRET_ENV,
+        )
 
 
 def _fernet(secret: str, salt: bytes) -> Any:
@@ -35,6 +51,8 @@ def dumps_key(payload: dict[str, Any], secret: str | None = None) -> str:
     """
     plain = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if not secret:
+        if "entities" in payload:
+            warn_plain_once()
         return plain
     salt = os.urandom(16)
     token = _fernet(secret, salt).encrypt(plain.encode("utf-8"))
@@ -93,3 +111,72 @@ def read_key(path: Path, secret: str | None = None) -> dict[str, Any]:
     except (KeyError, ValueError, TypeError):
         raise QualevalError(f"{path}: damaged encrypted key; restore it from your backup") from None
     return json.loads(plain.decode("utf-8"))
+
+
+FILE_FORMAT = "qualeval-private-v1"
+
+
+def encrypt_bytes(data: bytes, secret: str) -> bytes:
+    """``data`` as an encrypted envelope (the key's scheme: scrypt-derived Fernet, fresh salt)."""
+    salt = os.urandom(16)
+    envelope = {
+        "format": FILE_FORMAT,
+        "encryption": "fernet+scrypt",
+        "salt": base64.b64encode(salt).decode("ascii"),
+        "token": _fernet(secret, salt).encrypt(data).decode("ascii"),
+    }
+    return (json.dumps(envelope, indent=2, sort_keys=True) + "\n").encode("ascii")
+
+
+def private_bytes(data: bytes, secret: str | None) -> bytes:
+    """What to write for a private file that lists names with context: encrypted if a secret."""
+    return encrypt_bytes(data, secret) if secret else data
+
+
+def is_encrypted(data: bytes) -> bool:
+    """True when ``data`` is an envelope written by :func:`encrypt_bytes`."""
+    head = data[:200].lstrip()
+    return head.startswith(b"{") and FILE_FORMAT.encode("ascii") in data[:400]
+
+
+def read_private_bytes(path: Path, secret: str | None = None) -> bytes:
+    """The plain bytes of a private file, decrypting an envelope transparently.
+
+    Args:
+        path: the file (plain, or written by :func:`encrypt_bytes`).
+        secret: the passphrase; defaults to the :data:`SECRET_ENV` environment variable.
+
+    Raises:
+        QualevalError: when it is encrypted and the secret is missing or wrong.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    if not is_encrypted(data):
+        return data
+    secret = secret if secret is not None else os.environ.get(SECRET_ENV) or None
+    if not secret:
+        raise QualevalError(
+            f"{path}: encrypted; set {SECRET_ENV} to the passphrase it was written with"
+        )
+    from cryptography.fernet import InvalidToken
+
+    try:
+        envelope = json.loads(data.decode("ascii"))
+        salt = base64.b64decode(envelope["salt"])
+        return _fernet(secret, salt).decrypt(envelope["token"].encode("ascii"))
+    except InvalidToken:
+        raise QualevalError(f"{path}: cannot decrypt with {SECRET_ENV}: wrong passphrase") from None
+    except (KeyError, ValueError, TypeError):
+        raise QualevalError(f"{path}: damaged encrypted file; re-run the anonymise stage") from None
+
+
+def read_private_table(path: Path, secret: str | None = None, **read_csv: Any) -> Any:
+    """A private CSV or parquet table as a DataFrame, decrypted transparently if needed."""
+    import io
+
+    import pandas as pd
+
+    data = read_private_bytes(path, secret)
+    if Path(path).suffix.lower() == ".parquet":
+        return pd.read_parquet(io.BytesIO(data))
+    return pd.read_csv(io.BytesIO(data), **read_csv)

@@ -142,6 +142,12 @@ class DataParams(_Block):
         "stance stage measures its accuracy on it, and the report states stance only when "
         "that accuracy reaches stance.min_accuracy",
     )
+    withdrawals: Path | None = Field(
+        None,
+        description="withdrawals sheet (.csv/.xlsx): interview_id, strike (optional passage "
+        "or name; blank withdraws the interview), reason; applied by ingest before anything "
+        "downstream, logged privately, counted in the methods section",
+    )
 
 
 class CodebookParams(_Block):
@@ -808,6 +814,33 @@ class VerifyParams(_Block):
         default_factory=list,
         description="file types under outputs/ not to scan (default: none; an unreadable "
         "file fails the gate)",
+    )
+    residual: bool = Field(
+        True,
+        description="run the residual-risk scan: identifiers nobody listed (emails, phone "
+        "numbers, handles, postcodes, NI/NHS numbers, named people) left in outputs/",
+    )
+    residual_fail: list[
+        Literal["email", "phone", "postcode", "ni_number", "nhs_number", "handle", "person"]
+    ] = Field(
+        default_factory=lambda: [
+            "email",
+            "phone",
+            "postcode",
+            "ni_number",
+            "nhs_number",
+            "handle",
+            "person",
+        ],
+        description="kinds of unlisted identifier that fail the run (the others are warnings "
+        "in the private report); unknown capitalised names are always warnings",
+    )
+    person_score: float = Field(
+        0.85,
+        ge=0.0,
+        le=1.0,
+        description="a named person (given name + surname) found by the residual scan fails "
+        "the run at this recogniser score or above (0.85: a listed given name with a surname)",
     )
 
 

@@ -18,6 +18,7 @@ from pipeline.codebook import load_codebook
 from pipeline.errors import QualevalError
 from pipeline.io import params_file
 from pipeline.params import Params, load_params
+from pipeline.privacy import protect_tree
 from pipeline.stages import STAGES, Stage
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,9 @@ def run_all(inputs: RunInputs) -> None:
     book = load_codebook(inputs.codebook)
     log.info("codebook %s: %d codes", inputs.codebook.name, len(book.codes))
     _log_inputs(inputs)
+    protect_tree(inputs.private, create=True)
     for stage in STAGES:
         log.info("stage %s", stage.name)
         stage.main()(**stage_arguments(stage, inputs))
+        protect_tree(inputs.private)
     log.info("shareable outputs in %s; raw-derived data in %s", inputs.out, inputs.private)

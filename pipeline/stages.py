@@ -96,6 +96,7 @@ STAGES: tuple[Stage, ...] = (
             ("rejects", "@ingest_rejects"),
             ("participants", "@participants"),
             ("metrics", "@ingest_metrics"),
+            ("withdrawals_log", "@withdrawals_log"),
             ("params", "params"),
         ),
         params=("ingest",),

@@ -708,3 +708,27 @@ def test_when_docx_label_is_its_own_bold_paragraph_or_plain_text_then_recognised
         ("Interviewer", "Thanks."),
         ("Respondent", "Pleasure."),
     ]
+
+
+def test_when_withdrawals_listed_then_ingest_drops_and_strikes_and_logs(tmp_path):
+    tdir, meta = _corpus(
+        tmp_path,
+        {"a.txt": GOOD, "b.txt": GOOD},
+        [{"interview_id": "A", "file": "a.txt"}, {"interview_id": "B", "file": "b.txt"}],
+    )
+    sheet = tmp_path / "withdrawals.csv"
+    sheet.write_text("interview_id,strike,reason\nA,,consent withdrawn\nB,networks,asked\n")
+    params = tmp_path / "params.yaml"
+    params.write_text(f"data:\n  withdrawals: {sheet}\n")
+    out = _outputs(tmp_path) | {"withdrawals_log": tmp_path / "private" / "withdrawals_log.csv"}
+    run_stage(params, tdir, meta, **out)
+    turns = pd.read_parquet(out["turns"])
+    assert set(turns.interview_id) == {"B"}
+    assert turns.text.tolist() == ["What worked?", "The [withdrawn]."]
+    assert set(pd.read_parquet(out["interviews"]).interview_id) == {"B"}
+    log = pd.read_csv(out["withdrawals_log"])
+    assert log.scope.tolist() == ["interview", "passage"] and log.passages_struck.tolist() == [0, 1]
+    metrics = json.loads(out["metrics"].read_text())
+    assert metrics["withdrawn_interviews"] == 1 and metrics["withdrawal_passages_struck"] == 1
+    assert metrics["interviews"] == 1
+    assert "consent" not in out["metrics"].read_text()

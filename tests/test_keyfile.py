@@ -50,3 +50,42 @@ def test_when_key_file_bad_then_clear_error(tmp_path, monkeypatch, content, mess
         path.write_text(content, encoding="utf-8")
     with pytest.raises(QualevalError, match=message):
         read_key(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "write"),
+    [
+        ("review.csv", lambda df, p: df.to_csv(p, index=False)),
+        ("mentions.parquet", lambda df, p: df.to_parquet(p, index=False)),
+    ],
+)
+def test_when_private_table_encrypted_then_reader_decrypts_transparently(
+    tmp_path, monkeypatch, name, write
+):
+    import pandas as pd
+
+    from pipeline.keyfile import is_encrypted, private_bytes, read_private_table
+
+    df = pd.DataFrame({"text": ["Ann Lee"], "context": ["as Ann Lee said"]})
+    plain_path = tmp_path / f"plain_{name}"
+    write(df, plain_path)
+    enc_path = tmp_path / name
+    enc_path.write_bytes(private_bytes(plain_path.read_bytes(), "s3cret"))
+    assert is_encrypted(enc_path.read_bytes()) and b"Ann" not in enc_path.read_bytes()
+    monkeypatch.setenv(SECRET_ENV, "s3cret")
+    pd.testing.assert_frame_equal(read_private_table(enc_path), df)
+    monkeypatch.delenv(SECRET_ENV)
+    pd.testing.assert_frame_equal(read_private_table(plain_path), df)  # plain reads as is
+    with pytest.raises(QualevalError, match="encrypted; set QUALEVAL_KEY_SECRET"):
+        read_private_table(enc_path)
+
+
+def test_when_key_written_plain_then_warned_once(caplog, monkeypatch):
+    import pipeline.keyfile as K
+
+    monkeypatch.setattr(K, "_warned_plain", False)
+    with caplog.at_level("WARNING", logger="pipeline.keyfile"):
+        dumps_key({"entities": []})
+        dumps_key({"entities": []})
+        dumps_key({"entities": []}, "s3cret")
+    assert sum("plain text" in r.message for r in caplog.records) == 1

@@ -84,7 +84,7 @@ def test_when_identifier_planted_in_output_then_gate_fails_naming_file(tmp_path,
         "reading the report carefully",  # case-sensitive: not "Reading"
         "[Person 1] said it worked on the [date].",
         "It happened on the 4th of May.",  # dates are not gate identifiers
-        "ANN LEE",  # case-sensitive
+        "I hope so; Will Power is a brand",  # not key entries
     ],
 )
 def test_when_only_look_alikes_then_gate_passes(tmp_path, text):
@@ -122,7 +122,7 @@ def test_when_run_stage_finds_leak_then_error_lists_file_and_identifier(tmp_path
     key.write_text(dumps_key(KEY), encoding="utf-8")
     metrics = out / "metrics" / "verify.json"
     report = tmp_path / "private" / "verify_report.csv"
-    with pytest.raises(QualevalError, match=r"quotes.csv: 'Ann Lee' \(person\)"):
+    with pytest.raises(QualevalError, match=r"quotes.csv: \[Person 1\] \(person\)") as err:
         V.run_stage(
             None,
             out,
@@ -133,6 +133,7 @@ def test_when_run_stage_finds_leak_then_error_lists_file_and_identifier(tmp_path
             report=report,
             metrics=metrics,
         )
+    assert "Ann" not in str(err.value)  # the pseudonym is named, never the identifier
     assert json.loads(metrics.read_text())["passed"] is False
     assert "Ann Lee" in report.read_text()
     assert "Ann Lee" not in metrics.read_text()
@@ -204,3 +205,208 @@ def test_when_page_inlines_plotly_library_then_library_exempt_but_chart_data_sca
     assert not _mentions(tmp_path, page(js, "budget cuts"), "Sue")
     assert _mentions(tmp_path, page(js, "Sue Jones"), "Sue")
     assert _mentions(tmp_path, page(js[:-1] + " ", "budget"), "Sue")  # not the exact library
+
+
+# --- every bypass listed in issue 14 fails the gate ---------------------------------------
+
+
+def _xlsx_formula(path, _text):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = '="An"&"n L"&"ee"'
+    wb.save(path)
+
+
+def _docx_split_runs(path, _text):
+    from docx import Document
+
+    doc = Document()
+    para = doc.add_paragraph()
+    para.add_run("As An")
+    para.add_run("n Lee said")
+    doc.save(str(path))
+
+
+def _write(text):
+    return lambda path, _t: path.write_text(text, encoding="utf-8")
+
+
+BYPASSES = {
+    "lower case": ("a.md", _write("i spoke to ann lee yesterday")),
+    "all caps": ("a.md", _write("NOTES: ANN LEE SAID")),
+    "NBSP": ("a.md", _write("Ann\u00a0Lee said")),
+    "zero-width": ("a.md", _write("An\u200bn L\u200dee said")),
+    "double space": ("a.md", _write("Ann  Lee said")),
+    "line break": ("a.csv", _write('quote\n"Ann\nLee said"\n')),
+    "xlsx formula": ("t.xlsx", _xlsx_formula),
+    "script escapes": ("r.html", _write('<script>var d="\\u0041nn \\u004cee";</script>')),
+    "html entities": ("r.html", _write("<p>&#x41;nn &#76;ee</p>")),
+    "hidden file": (".notes.tmp", _write("Ann Lee")),
+    "docx xml": ("r.docx", _docx_split_runs),
+    "svg alt text": ("c.svg", _write('<svg><image alt="Ann Lee"/></svg>')),
+    "full width": ("a.txt", _write("\uff21nn \uff2cee")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BYPASSES))
+def test_when_name_disguised_then_gate_still_fails(tmp_path, case):
+    name, write = BYPASSES[case]
+    write(tmp_path / name, "")
+    result = V.verify(tmp_path, IDENTS)
+    assert [leak["file"].split("/")[-1] for leak in result.leaks] == [name], case
+
+
+def test_when_nfd_accented_key_entry_then_nfc_output_matches(tmp_path):
+    idents = V.identifiers_from({"entities": [{"entity_type": "person", "variants": ["Zoë Hart"]}]})
+    (tmp_path / "a.md").write_text("Zoe\u0308 Hart", encoding="utf-8")  # NFD
+    assert not V.verify(tmp_path, idents).passed
+
+
+def test_when_file_name_holds_identifier_then_gate_fails_without_reading_it(tmp_path):
+    (tmp_path / "interview_ann_lee.csv").write_text("quote\nfine\n", encoding="utf-8")
+    leaks = V.verify(tmp_path, V.entries_from(KEY)).leaks
+    assert [(leak["where"], leak["pseudonym"]) for leak in leaks] == [("(file name)", "[Person 1]")]
+
+
+@pytest.mark.parametrize(
+    ("identifier", "text", "leaks"),
+    [
+        ("Will", "we will see", 0),  # common word: matched as spelled only
+        ("Will", "then Will said", 1),
+        ("Reading", "reading the notes", 0),
+        ("Hope", "I hope so", 0),
+        ("Okafor", "met okafor", 1),  # not a common word: case folded
+        ("PA", "a pa system", 0),  # short: an acronym's lower case is another word
+        ("PA", "the PA said", 1),
+        ("Care Council", "children in care council meetings", 0),  # generic words only
+        ("Care Council", "the Care Council said", 1),
+        ("Okafor Trust", "the okafor trust", 1),  # one word is a name: case folded
+    ],
+)
+def test_when_key_entry_is_common_word_then_matched_case_sensitively(
+    tmp_path, identifier, text, leaks
+):
+    idents = V.identifiers_from({"entities": [{"entity_type": "person", "variants": [identifier]}]})
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    assert len(V.verify(tmp_path, idents).leaks) == leaks
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "passed"),
+    [
+        ("blob.bin", b"\x00\x01", False),  # unknown type: fail safe
+        ("photo.png", b"\x89PNG\r\n\x1a\n", False),  # truncated
+        ("doc.pdf", b"%PDF-1.4 broken", False),
+    ],
+)
+def test_when_file_type_unknown_or_damaged_then_gate_fails_naming_it(tmp_path, name, data, passed):
+    (tmp_path / name).write_bytes(data)
+    result = V.verify(tmp_path, IDENTS)
+    assert result.passed is passed
+    assert [u["file"].split("/")[-1] for u in result.unreadable] == [name]
+
+
+def _png(chunks):
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    return b"\x89PNG\r\n\x1a\n" + b"".join(chunk(k, b) for k, b in chunks) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("chunk", "leaks"),
+    [((b"tEXt", b"Title\0Ann Lee"), 1), ((b"tEXt", b"Title\0budget"), 0)],
+)
+def test_when_png_text_chunk_names_someone_then_gate_fails(tmp_path, chunk, leaks):
+    (tmp_path / "chart.png").write_bytes(_png([chunk]))
+    result = V.verify(tmp_path, IDENTS)
+    assert len(result.leaks) == leaks and not result.unreadable
+
+
+def test_when_stale_verdict_left_then_run_stage_removes_it_before_scanning(tmp_path):
+    out = tmp_path / "outputs"
+    (out / "metrics").mkdir(parents=True)
+    metrics = out / "metrics" / "verify.json"
+    metrics.write_text('{"passed": true}', encoding="utf-8")
+    (out / "a.md").write_text("Ann Lee", encoding="utf-8")
+    key = tmp_path / "key.json"
+    key.write_text(dumps_key(KEY), encoding="utf-8")
+    with pytest.raises(QualevalError):
+        V.run_stage(
+            None,
+            out,
+            key,
+            register_path=None,
+            decisions_path=None,
+            allow_path=None,
+            report=tmp_path / "r.csv",
+            metrics=metrics,
+        )
+    assert json.loads(metrics.read_text())["passed"] is False
+
+
+# --- residual-risk scan -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("write to j.smith@kent.gov.uk today", "email"),
+        ("ring 01632 960418 after nine", "phone"),
+        ("I'm @jsmith on there", "handle"),
+        ("the office at LS1 4AP", "postcode"),
+        ("number 943 476 5919 on file", "nhs_number"),
+        ("then Priya Shah joined us", "person"),
+    ],
+)
+def test_when_unlisted_identifier_left_then_residual_scan_fails(tmp_path, text, kind):
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    scan = V.ResidualScan()
+    result = V.verify(tmp_path, {}, residual=scan)
+    assert not result.passed
+    assert [k for _, k, _ in scan.failures] == [kind]
+    assert result.metrics()["residual_by_kind"] == {kind: 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[Person 1] said it worked in [Place 2].",
+        "We met on 12 March; 40% said 2024 was better.",
+        "number 943 476 5918 is not a valid NHS number",
+    ],
+)
+def test_when_only_pseudonyms_and_numbers_then_residual_scan_passes(tmp_path, text):
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    result = V.verify(
+        tmp_path, {}, pseudonyms=["[Person 1]", "[Place 2]"], residual=V.ResidualScan()
+    )
+    assert result.passed
+
+
+def test_when_unknown_capitalised_name_then_warning_not_failure(tmp_path):
+    (tmp_path / "a.md").write_text("the team in Skem were great", encoding="utf-8")
+    scan = V.ResidualScan()
+    result = V.verify(tmp_path, {}, residual=scan)
+    assert result.passed
+    assert result.metrics()["residual_warnings"] == 1
+    assert scan.counts()[str(tmp_path / "a.md")] == {"capitalised_name": 1}
+
+
+@pytest.mark.parametrize(
+    ("etype", "text", "leaks"),
+    [
+        ("place", "the steps were clear", 0),  # a place: not in lower case
+        ("place", "STEPS and Steps", 1),  # but in capitals and Title Case
+        ("person", "then steps said", 1),  # a person's name: any case
+    ],
+)
+def test_when_place_or_person_then_case_rule_differs(tmp_path, etype, text, leaks):
+    idents = V.identifiers_from({"entities": [{"entity_type": etype, "variants": ["Steps"]}]})
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    assert len(V.verify(tmp_path, idents).leaks) == leaks

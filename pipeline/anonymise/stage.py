@@ -23,7 +23,7 @@ from pipeline.evaluator_files.decisions import read_decisions
 from pipeline.evaluator_files.gold import read_gold
 from pipeline.evaluator_files.register import load_register
 from pipeline.io import atomic_files, optional_path, write_json
-from pipeline.keyfile import SECRET_ENV, dumps_key
+from pipeline.keyfile import SECRET_ENV, dumps_key, private_bytes
 from pipeline.params import AnonymiseParams, load_params
 from pipeline.recognisers import registry
 
@@ -183,8 +183,12 @@ def _write_outputs(
         result.turns.to_parquet(tmp["turns"], index=False)
         result.interviews.to_parquet(tmp["interviews"], index=False)
         tmp["anonymisation_key"].write_text(dumps_key(result.key, secret), encoding="utf-8")
-        tmp["anonymisation_review"].write_text(_csv_text(result.review), encoding="utf-8")
-        result.mentions.to_parquet(tmp["anonymisation_mentions"], index=False)
+        # names with their context: encrypted like the key when a secret is set
+        review = _csv_text(result.review).encode("utf-8")
+        tmp["anonymisation_review"].write_bytes(private_bytes(review, secret))
+        mentions = io.BytesIO()
+        result.mentions.to_parquet(mentions, index=False)
+        tmp["anonymisation_mentions"].write_bytes(private_bytes(mentions.getvalue(), secret))
         write_json(tmp["anonymise_metrics"], metrics)
         if "anonymisation_gold_leaks" in tmp and leaks is not None:
             tmp["anonymisation_gold_leaks"].write_text(_csv_text(leaks), encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
 
+from pipeline.evaluator_files.withdrawals import LOG_COLUMNS, apply_withdrawals, read_withdrawals
 from pipeline.ingest.core import ingest
 from pipeline.ingest.metadata import read_metadata
 from pipeline.ingest.participants import read_participants
@@ -31,6 +33,8 @@ def write_outputs(
     metrics_path: Path | None,
     row_group_size: int = 100_000,
     participants_path: Path | None = None,
+    withdrawals_log: Path | None = None,
+    audit: pd.DataFrame | None = None,
 ) -> None:
     """Write every table all-or-nothing (temporary files renamed at the end)."""
     targets = {
@@ -43,7 +47,12 @@ def write_outputs(
         targets["ingest_metrics"] = metrics_path
     if participants_path is not None:
         targets["participants"] = participants_path
+    if withdrawals_log is not None:
+        targets["withdrawals_log"] = withdrawals_log
+    audit = pd.DataFrame(columns=list(LOG_COLUMNS)) if audit is None else audit
     with atomic_files(targets) as tmp:
+        if withdrawals_log is not None:
+            audit.to_csv(tmp["withdrawals_log"], index=False, lineterminator="\n")
         if participants_path is not None:
             result.participants.to_parquet(tmp["participants"], index=False)
         table = pa.Table.from_pandas(result.turns, schema=TURN_SCHEMA, preserve_index=False)
@@ -55,7 +64,10 @@ def write_outputs(
         result.interviews.to_parquet(tmp["interviews_raw"], index=False)
         result.rejects.to_csv(tmp["ingest_rejects"], index=False, lineterminator="\n")
         if metrics_path is not None:
-            write_json(tmp["ingest_metrics"], result.metrics())
+            metrics = result.metrics()
+            metrics["withdrawn_interviews"] = int((audit["scope"] == "interview").sum())
+            metrics["withdrawal_passages_struck"] = int(audit["passages_struck"].sum())
+            write_json(tmp["ingest_metrics"], metrics)
 
 
 def _metadata_and_participants(
@@ -73,6 +85,33 @@ def _metadata_and_participants(
     return meta, read_participants(data.participants, ids)
 
 
+def _withdraw(result: IngestResult, path: Path | None) -> tuple[IngestResult, pd.DataFrame]:
+    """Apply ``data.withdrawals`` to the tables before anything downstream can see them."""
+    ids = set(result.interviews["interview_id"].astype(str)) if len(result.interviews) else set()
+    requests = read_withdrawals(path, ids | set(result.rejects["interview_id"].astype(str)))
+    if not requests:
+        return result, pd.DataFrame(columns=list(LOG_COLUMNS))
+    tables = {"turns": result.turns, "preamble": result.preamble}
+    tables["interviews"] = result.interviews
+    if len(result.participants):
+        tables["participants"] = result.participants
+    text_cols = {"turns": "text", "preamble": "text"}
+    out, audit = apply_withdrawals(tables, requests, text_cols)
+    log.info(
+        "withdrawals: %d interview(s) withdrawn, %d passage(s) struck (reasons in the private "
+        "audit log)",
+        int((audit["scope"] == "interview").sum()),
+        int(audit["passages_struck"].sum()),
+    )
+    return dataclasses.replace(
+        result,
+        turns=out["turns"].reset_index(drop=True),
+        preamble=out["preamble"].reset_index(drop=True),
+        interviews=out["interviews"].reset_index(drop=True),
+        participants=out.get("participants", result.participants),
+    ), audit
+
+
 def run_stage(
     params_path: Path | None,
     transcripts: Path,
@@ -83,6 +122,7 @@ def run_stage(
     rejects: Path,
     metrics: Path | None,
     participants: Path | None = None,
+    withdrawals_log: Path | None = None,
 ) -> IngestResult:
     """Load params and metadata, ingest, write outputs; shared by ``main`` and ``qualeval run``.
 
@@ -103,6 +143,7 @@ def run_stage(
         surveys=surveys,
         participants=people,
     )
+    result, audit = _withdraw(result, params.data.withdrawals)
     write_outputs(
         result,
         turns,
@@ -112,6 +153,8 @@ def run_stage(
         metrics,
         params.ingest.row_group_size,
         participants,
+        withdrawals_log,
+        audit,
     )
     m = result.metrics()
     log.info(
@@ -136,9 +179,21 @@ def main(
         None, help="output: focus-group participants (.parquet, private)"
     ),
     metrics: Path = typer.Option(None, help="output: counts as JSON (safe, DVC metrics)"),
+    withdrawals_log: Path = typer.Option(
+        None, help="output: private audit log of the withdrawals applied (.csv)"
+    ),
     params: Path = typer.Option(None, help="params.yaml (default: ./params.yaml if present)"),
 ) -> None:
     """Parse transcripts into the turns table."""
     run_stage(
-        params, transcripts, metadata, turns, preamble, interviews, rejects, metrics, participants
+        params,
+        transcripts,
+        metadata,
+        turns,
+        preamble,
+        interviews,
+        rejects,
+        metrics,
+        participants,
+        withdrawals_log,
     )

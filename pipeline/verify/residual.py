@@ -1,0 +1,236 @@
+"""The second line of defence: identifiers nobody listed, left in the shareable outputs.
+
+The leak gate proper only knows what the key, the register and the review decisions list.
+This scan looks at the same normalised texts (pseudonyms blanked, allow-listed phrases
+blanked) for what an unknown identifier looks like, with the recognisers the anonymise stage
+uses:
+
+- **failing kinds** (``verify.residual_fail``; default all of them): email addresses, phone
+  numbers, postcodes, National Insurance and NHS numbers (checksum), social handles
+  (``@jsmith``), and people named by a listed given name and a surname whose score reaches
+  ``verify.person_score`` (high confidence);
+- **warnings**: other capitalised word runs not at a sentence start, not common words and
+  not allow-listed ("Okafor-Lindqvist", "Skem"); counted per file, listed only in the
+  private report.
+
+Only counts reach the metrics; the strings go to the private report.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+FAIL_KINDS = ("email", "phone", "postcode", "ni_number", "nhs_number", "handle", "person")
+_HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z_][A-Za-z0-9_.]{2,29}(?<!\.)\b(?![@/]|\.[A-Za-z]{2})")
+# "@" words that are code, not people: CSS at-rules, doc-comment tags, decorators
+NOT_HANDLES = frozenset(
+    """
+    media keyframes page import font-face supports charset namespace layer container
+    property counter-style document viewport see param returns return type typedef license
+    author example deprecated since version private public override todo property
+    staticmethod classmethod dataclass
+    """.split()
+)
+_NHS = re.compile(r"(?<![\d\w])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d\w])")
+_CAPITALISED = re.compile(
+    r"(?<![\w\[])(?:[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*)(?: [A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*)*"
+)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(|>*#\-]\s*|\n)$")
+
+
+# only lines that can hold a match go to the slower recognisers
+_TRIGGERS = {
+    "phone": lambda line: any(c.isdigit() for c in line),
+    "postcode": lambda line: any(c.isdigit() for c in line),
+    "ni_number": lambda line: any(c.isdigit() for c in line),
+}
+
+
+def _at_windows(text: str, width: int = 320) -> list[str]:
+    """The text around each "@" on its line (an address is far shorter than ``width``).
+
+    The email pattern backtracks badly on long lines of code, so it only sees these windows.
+    """
+    out, last = [], -1
+    for m in re.finditer("@", text):
+        if m.start() <= last:
+            continue
+        lo = max(0, m.start() - width, text.rfind("\n", 0, m.start()) + 1)
+        hi = text.find("\n", m.start())
+        hi = min(m.start() + width, len(text) if hi < 0 else hi)
+        out.append(text[lo:hi])
+        last = hi
+    return out
+
+
+def _phone_like(text: str, start: int, found: str) -> bool:
+    """False for numbers in data: decimals ("0.0661764705"), zero country codes ("0005-0010")."""
+    digits = re.sub(r"\D", "", found)
+    if start > 0 and text[start - 1] in ".,":
+        return False
+    if digits.startswith("00") and (len(digits) < 3 or digits[2] == "0"):
+        return False
+    return not (digits.startswith("0") and not digits.startswith("00") and len(digits) < 10)
+
+
+def nhs_checksum_ok(digits: str) -> bool:
+    """True when the 10-digit ``digits`` pass the NHS number's modulus-11 check."""
+    if len(digits) != 10 or len(set(digits)) == 1:
+        return False
+    total = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9]))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+@functools.lru_cache(maxsize=1)
+def _recognisers() -> dict[str, Any]:
+    from pipeline.recognisers.names import FirstNameRecogniser
+    from pipeline.recognisers.patterns import (
+        EmailRecogniser,
+        NinoRecogniser,
+        PhoneRecogniser,
+        PostcodeRecogniser,
+    )
+
+    return {
+        "email": EmailRecogniser(),
+        "phone": PhoneRecogniser(),
+        "postcode": PostcodeRecogniser(),
+        "ni_number": NinoRecogniser(),
+        "person": FirstNameRecogniser(),
+    }
+
+
+def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
+    """``(kind, string)`` for every failing-kind identifier in ``text`` (see the module)."""
+    found: list[tuple[str, str]] = []
+    for kind, rec in _recognisers().items():
+        if kind == "email":
+            chunk = "\n".join(_at_windows(text))
+        else:
+            need = _TRIGGERS.get(kind)
+            chunk = text if need is None else "\n".join(x for x in text.split("\n") if need(x))
+        for d in rec.analyse(chunk):
+            if kind == "phone" and not _phone_like(chunk, d.start, d.text):
+                continue
+            if kind != "person" or (d.score >= person_score and " " in d.text.strip()):
+                found.append((kind, d.text))
+    found += [
+        ("handle", m.group())
+        for m in _HANDLE.finditer(text)
+        if m.group()[1:].lower() not in NOT_HANDLES
+    ]
+    for m in _NHS.finditer(text):
+        if nhs_checksum_ok("".join(m.groups())):
+            found.append(("nhs_number", m.group()))
+    return found
+
+
+def capitalised_names(text: str) -> list[str]:
+    """Capitalised word runs not at a sentence start and not made only of common words."""
+    from pipeline.verify.finder import common_words
+
+    common = common_words()
+    out = []
+    for m in _CAPITALISED.finditer(text):
+        if _SENTENCE_START.search(text[max(0, m.start() - 3) : m.start()]) or m.start() == 0:
+            continue
+        words = m.group().split(" ")
+        if all(w.casefold() in common for w in words):
+            continue
+        out.append(m.group())
+    return out
+
+
+@dataclass
+class ResidualScan:
+    """What the residual scan found, per file; :meth:`metrics` gives counts only."""
+
+    fail_kinds: tuple[str, ...] = FAIL_KINDS
+    person_score: float = 0.85
+    known: set[str] = field(default_factory=set)
+    risks: dict[str, Counter[tuple[str, str]]] = field(default_factory=lambda: defaultdict(Counter))
+    warnings: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def scan(self, rel: str, texts: set[str], known: set[str] = frozenset()) -> None:
+        """Scan the distinct normalised ``texts`` of the file ``rel``.
+
+        ``known``: identifiers the gate already reported as leaks in it (not counted twice).
+        """
+        risks: set[tuple[str, str]] = set()
+        names: set[str] = set()
+        for text in texts:
+            risks.update(find_risks(text, self.person_score))
+            names.update(capitalised_names(text))
+        folded = {k.casefold() for k in known}
+        for kind, s in risks:
+            if s.casefold() not in folded:
+                self.risks[rel][(kind, s)] += 1
+        for name in names - self.known - set(known):
+            self.warnings[rel][name] += 1
+
+    @property
+    def failures(self) -> list[tuple[str, str, str]]:
+        """``(file, kind, string)`` of every finding of a failing kind."""
+        return [
+            (rel, kind, s)
+            for rel, found in sorted(self.risks.items())
+            for kind, s in sorted(found)
+            if kind in self.fail_kinds
+        ]
+
+    @property
+    def passed(self) -> bool:
+        """True when no finding is of a failing kind."""
+        return not self.failures
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """File -> kind -> number of distinct strings (warnings as ``capitalised_name``)."""
+        out: dict[str, dict[str, int]] = defaultdict(dict)
+        for rel, found in self.risks.items():
+            for kind, n in Counter(k for k, _ in found).items():
+                out[rel][kind] = n
+        for rel, names in self.warnings.items():
+            out[rel]["capitalised_name"] = len(names)
+        return {k: dict(sorted(v.items())) for k, v in sorted(out.items())}
+
+    def metrics(self) -> dict[str, Any]:
+        """Counts only (safe to publish): totals by kind, failures, warnings, files affected."""
+        by_kind = Counter(kind for found in self.risks.values() for kind, _ in found)
+        return {
+            "residual_failures": len(self.failures),
+            "residual_warnings": sum(len(v) for v in self.warnings.values()),
+            "residual_by_kind": dict(sorted(by_kind.items())),
+            "residual_files_with_findings": len(set(self.risks) | set(self.warnings)),
+        }
+
+    def rows(self) -> list[dict[str, str]]:
+        """Rows of the private report: every finding with its file and kind."""
+        rows = [
+            {
+                "file": rel,
+                "identifier": s,
+                "entity_type": kind,
+                "pseudonym": "",
+                "problem": "residual risk" if kind in self.fail_kinds else "residual warning",
+            }
+            for rel, found in sorted(self.risks.items())
+            for kind, s in sorted(found)
+        ]
+        rows += [
+            {
+                "file": rel,
+                "identifier": name,
+                "entity_type": "capitalised_name",
+                "pseudonym": "",
+                "problem": "residual warning",
+            }
+            for rel, names in sorted(self.warnings.items())
+            for name in sorted(names)
+        ]
+        return rows
