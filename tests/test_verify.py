@@ -410,3 +410,35 @@ def test_when_place_or_person_then_case_rule_differs(tmp_path, etype, text, leak
     idents = V.identifiers_from({"entities": [{"entity_type": etype, "variants": ["Steps"]}]})
     (tmp_path / "a.md").write_text(text, encoding="utf-8")
     assert len(V.verify(tmp_path, idents).leaks) == leaks
+
+
+def _png_with_text(text: str) -> bytes:
+    """A minimal PNG: signature, one tEXt chunk, IEND (the gate reads chunks, not pixels)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"tEXt", b"Title\0" + text.encode()) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("title", "passed"),
+    [
+        ("Prevalence by role", True),  # a chart's payload is pixels: never scanned as letters
+        ("Quotes from Ann Lee", False),  # but an inline image's own text is read
+    ],
+)
+def test_when_page_inlines_a_chart_image_then_its_text_is_read_not_its_base64(
+    tmp_path, title, passed
+):
+    import base64
+
+    payload = base64.b64encode(_png_with_text(title) + b"M614NG" * 4).decode()
+    html = f'<p>Chart</p><img alt="chart" src="data:image/png;base64,{payload}">'
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    texts = list(V.readers.extract_texts(tmp_path / "page.html"))
+    assert all(payload not in t for t in texts)
+    assert V.verify(tmp_path, IDENTS).passed is passed

@@ -17,6 +17,8 @@ code contains words such as "Sue" or "Norfolk". Every other part of the page is.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import io
 import json
@@ -241,7 +243,12 @@ def _text_texts(data: bytes, ext: str) -> Iterator[str]:
         raise Unreadable("not UTF-8 text") from None
     if ext in (".html", ".htm"):
         text = strip_vendored_scripts(text)
+    text, images = _inline_images(text)
     yield text
+    for image in images:  # an embedded chart's own text chunks (titles, alt text)
+        yield from extract_bytes(
+            "inline.png" if image.startswith(_PNG_SIGNATURE) else "inline.jpg", image
+        )
     if ext in (".json", ".ipynb"):
         try:
             yield "\n".join(_json_strings(json.loads(text)))
@@ -253,6 +260,26 @@ def _text_texts(data: bytes, ext: str) -> Iterator[str]:
                 yield "\n".join(_json_strings(json.loads(line)))
             except json.JSONDecodeError:
                 continue
+
+
+# an image inlined as a data URI (notebook and report charts): its base64 payload is pixels,
+# not text, so it is read as the image it is rather than scanned as letters
+_DATA_URI = re.compile(r"data:image/(?:png|jpe?g);base64,([A-Za-z0-9+/=\\n]+)")
+
+
+def _inline_images(text: str) -> tuple[str, list[bytes]]:
+    """``text`` with inline base64 images cut out, and those images' bytes."""
+    images: list[bytes] = []
+
+    def cut(match: re.Match[str]) -> str:
+        payload = match.group(1).replace("\\n", "").replace("\n", "")
+        try:
+            images.append(base64.b64decode(payload, validate=False))
+        except (binascii.Error, ValueError):
+            raise Unreadable("damaged inline image") from None
+        return "data:image;base64,"
+
+    return _DATA_URI.sub(cut, text), images
 
 
 def _json_strings(value: Any) -> Iterator[str]:
