@@ -9,7 +9,6 @@ older sheet with one row per (turn, code) and a ``decision`` column is still rea
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +24,7 @@ from pipeline.evaluator_files.cells import (
     as_turn_index,
     open_workbook,
 )
+from pipeline.evaluator_files.jsonl import jsonl_lines
 from pipeline.evaluator_files.review import is_review_sheet, read_review
 
 log = logging.getLogger(__name__)
@@ -57,21 +57,8 @@ def _turn_frame(turns: Iterable[tuple[str, int]]) -> pd.DataFrame:
 
 def _read_jsonl(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, turns = [], []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError:
-        raise QualevalError(f"{path}: not UTF-8 text; save it as UTF-8") from None
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}: line {n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QualevalError(
-                f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); write one object "
-                'per line, e.g. {"interview_id": "INT01", "turn_index": 5, "codes": ["a.b"]}'
-            ) from None
+    example = '{"interview_id": "INT01", "turn_index": 5, "codes": ["a.b"]}'
+    for _n, where, obj in jsonl_lines(path, example):
         if not isinstance(obj, dict):
             raise QualevalError(f"{where}: expected a JSON object, got {type(obj).__name__}")
         for key in ("interview_id", "turn_index", "codes"):

@@ -8,12 +8,12 @@ stance stage measures its accuracy against it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.errors import QualevalError
+from pipeline.evaluator_files.jsonl import jsonl_lines
 
 STANCE_VALUES = ("positive", "negative", "mixed", "neutral")
 GOLD_COLUMNS = ("interview_id", "turn_index", "code_id", "stance")
@@ -59,21 +59,8 @@ def read_stance_gold(path: Path, codes: set[str] | None = None) -> pd.DataFrame:
         raise QualevalError(
             f"{path}: stance gold not found; fix data.human_stance or set it to null"
         )
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError:
-        raise QualevalError(f"{path}: not UTF-8 text; save it as UTF-8") from None
     rows, seen = [], {}
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}: line {n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QualevalError(
-                f"{where}: not valid JSON ({exc.msg} at column {exc.colno})"
-            ) from None
+    for n, where, obj in jsonl_lines(path):
         row = _row(obj, where, codes)
         if row[:3] in seen:
             raise QualevalError(
