@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -442,3 +443,59 @@ def test_when_page_inlines_a_chart_image_then_its_text_is_read_not_its_base64(
     texts = list(V.readers.extract_texts(tmp_path / "page.html"))
     assert all(payload not in t for t in texts)
     assert V.verify(tmp_path, IDENTS).passed is passed
+
+
+def _pdf(page_text: str = "", metadata: dict | None = None, link: str = "") -> bytes:
+    """A one-page PDF showing ``page_text`` (Helvetica), with optional metadata and a link."""
+    from pypdf import PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    fonts = DictionaryObject({NameObject("/F1"): writer._add_object(font)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
+    stream = DecodedStreamObject()
+    stream.set_data(f"BT /F1 12 Tf 72 720 Td ({page_text}) Tj ET".encode("latin-1"))
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    if link:
+        action = DictionaryObject({NameObject("/S"): NameObject("/URI")})
+        action[NameObject("/URI")] = TextStringObject(link)
+        annot = DictionaryObject(
+            {NameObject("/Subtype"): NameObject("/Link"), NameObject("/A"): action}
+        )
+        page[NameObject("/Annots")] = ArrayObject([writer._add_object(annot)])
+    if metadata:
+        writer.add_metadata(metadata)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("pdf_args", "leaks"),
+    [
+        ({"page_text": "The budget rose."}, 0),
+        ({"page_text": "Ann Lee said the budget rose."}, 1),
+        ({"page_text": "ANN LEE said it."}, 1),
+        ({"metadata": {"/Author": "Ann Lee"}}, 1),
+        ({"link": "mailto:ann.lee@x.gov.uk"}, 1),
+    ],
+)
+def test_when_pdf_names_someone_in_text_metadata_or_link_then_gate_fails(tmp_path, pdf_args, leaks):
+    (tmp_path / "report.pdf").write_bytes(_pdf(**pdf_args))
+    result = V.verify(tmp_path, IDENTS)
+    assert not result.unreadable
+    assert len(result.leaks) == leaks

@@ -6,7 +6,8 @@ normalises each (:mod:`pipeline.verify.normalise`). Zip containers (``.docx``, `
 of a Word document, a workbook's shared strings and formulas and a REFI-QDA project's
 sources are all scanned. PNG text chunks (``tEXt``/``iTXt``/``zTXt``: titles, alt text,
 metadata) and JPEG comment/EXIF/XMP segments are read; pixels are not (qualeval writes no
-text into pixels). qualeval writes no PDF, so a PDF is unreadable (no PDF dependency).
+text into pixels). A PDF (the report's print copy) is read with pypdf: every page's text,
+the document information and XMP metadata, bookmarks, link targets and annotation contents.
 Any other type, or a file that does not parse, is :class:`Unreadable`: the gate cannot
 vouch for it, so it fails (fail safe).
 
@@ -229,11 +230,52 @@ def _png_chunk_text(kind: bytes, body: bytes) -> str:
 
 
 def _pdf_texts(data: bytes) -> Iterator[str]:
-    raise Unreadable(
-        "PDF text is not read by the gate (qualeval writes no PDF); remove the file or list "
-        ".pdf in verify.skip_extensions after checking it by hand"
-    )
-    yield ""  # pragma: no cover (a generator, like the other readers)
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise Unreadable("encrypted PDF: the gate cannot read it")
+        texts = [page.extract_text() or "" for page in reader.pages]
+        texts += _pdf_metadata_texts(reader)
+        for page in reader.pages:
+            texts += _pdf_annotation_texts(page)
+    except Unreadable:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise Unreadable(f"damaged PDF ({type(exc).__name__})") from None
+    yield from texts
+
+
+def _pdf_metadata_texts(reader: Any) -> list[str]:
+    """Document information values, XMP metadata and bookmark titles: text no page shows."""
+    texts = [str(value) for value in (reader.metadata or {}).values()]
+    xmp = reader.trailer["/Root"].get("/Metadata")
+    if xmp is not None:
+        texts.append(_decode(xmp.get_object().get_data()))
+
+    def titles(outline: Any) -> Iterator[str]:
+        for item in outline:
+            if isinstance(item, list):
+                yield from titles(item)
+            else:
+                yield str(item.get("/Title", ""))
+
+    texts += list(titles(reader.outline))
+    return texts
+
+
+def _pdf_annotation_texts(page: Any) -> list[str]:
+    """Link targets and annotation contents of one page (a mailto: link is text too)."""
+    texts = []
+    for ref in page.get("/Annots") or []:
+        annot = ref.get_object()
+        texts += [str(annot.get(key, "")) for key in ("/Contents", "/T", "/TU")]
+        action = annot.get("/A")
+        if action is not None:
+            texts.append(str(action.get_object().get("/URI", "")))
+    return [t for t in texts if t]
 
 
 def _text_texts(data: bytes, ext: str) -> Iterator[str]:
