@@ -93,3 +93,13 @@ def repro(tmp_path_factory, sample_dir):
     subprocess.run(["git", "init", "-q"], cwd=work, check=True)
     proc = dvc(work, "repro")
     return work, proc
+
+
+def pytest_collection_modifyitems(config, items):
+    """Group tests for pytest-xdist's ``loadgroup``: one worker runs everything on the session
+    ``dvc repro`` (so it is built once), and each other module stays on one worker (so a
+    module-scoped model or corpus is built once)."""
+    for item in items:
+        shares_repro = "repro" in getattr(item, "fixturenames", ())
+        group = "session-repro" if shares_repro else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
