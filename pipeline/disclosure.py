@@ -5,8 +5,9 @@ commissioner pack as published). A *cell* counts interviews in a group defined b
 (role x region, code x role group). The rule (ADR 0023): every published count is 0 or at
 least ``k``; a suppressed count cannot be recovered from the totals and margins published
 beside it. Counts from 1 to ``k - 1`` print as ``<k`` (primary suppression); a cell
-suppressed only to protect another prints as ``[c]`` and is known to be at least ``k``
-(complementary suppression). When no pattern of suppression protects a table whose margins
+suppressed only to protect another prints as ``<k`` when it is 0 (``<k`` means 0 to
+``k - 1``) and as ``[c]``, known to be at least ``k``, otherwise (complementary
+suppression). When no pattern of suppression protects a table whose margins
 are published elsewhere (a group's size is in the headers of every by-group table), its
 inner cells are withheld (``[x]``, any value) and only the margins print.
 
@@ -29,6 +30,10 @@ WITHHELD = "[x]"
 _GROUP_SIZE = re.compile(r"\(n=(\d+)\)\s*$")
 _LEADING_INT = re.compile(r"^\s*(\d+)\b")
 _MAX_ROUNDS = 200
+# tie-break orders for the complementary search over (cells left exposed, count not zero,
+# -count, count): fewest exposed, zeros first, largest; zeros first, then fewest exposed,
+# largest; fewest exposed, zeros first, smallest
+STRATEGIES = ((0, 1, 2), (1, 0, 2), (0, 1, 3))
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,8 @@ def _bounds(values: pd.DataFrame, k: int) -> dict[tuple[Any, Any], list[float]]:
             v = cell_value(values.at[r, c], k)
             if isinstance(v, int):
                 out[(r, c)] = [float(v), float(v)]
-            elif v == small(k):
-                out[(r, c)] = [1.0, float(k - 1)]
+            elif v == small(k):  # "fewer than k": 0 included (a zero may be hidden too)
+                out[(r, c)] = [0.0, float(k - 1)]
             elif v == COMPLEMENTARY:
                 out[(r, c)] = [float(k), float("inf")]
             elif v == WITHHELD:
@@ -152,13 +157,13 @@ def _candidates(
     grand: tuple[Any, Any],
     free: tuple[Any, ...],
 ) -> list[tuple[Any, Any]]:
-    """The open non-zero cells in ``cell``'s row and column (never the grand total)."""
+    """The open cells in ``cell``'s row and column (never the grand total)."""
     r0, c0 = cell
     line_cells = [(r0, c) for c in counts.columns] + [(r, c0) for r in counts.index]
     return [
         (r, c)
         for r, c in dict.fromkeys(line_cells)
-        if not mask.at[r, c] and counts.at[r, c] > 0 and (r, c) != grand and c not in free
+        if not mask.at[r, c] and (r, c) != grand and c not in free
     ]
 
 
@@ -174,8 +179,9 @@ def protect(
 
     Primary: every count from 1 to ``k - 1`` prints as ``<k``. Complementary: while the
     audit (:func:`disclosed`) can recover a suppressed cell, one more open count in that
-    cell's row or column prints as ``[c]``: the one that leaves fewest cells exposed, then
-    the largest (never the grand total). Should no cell be left to suppress, the inner
+    cell's row or column is hidden: the one that leaves fewest cells exposed, a zero (shown
+    as ``<k``, which means 0 to ``k - 1``) before a count (shown as ``[c]``), the largest
+    count first (never the grand total). Should no cell be left to suppress, the inner
     cells are withheld (``[x]``).
 
     Columns in ``free`` count interviews not split by any attribute (a code's interviews in
@@ -204,18 +210,49 @@ def protect(
         if known_margins and (r == total_row or c == total_col) and counts.at[r, c] >= k
     }
 
-    _complement(counts, mask, primary, fixed, k, (total_row, total_col), free)
+    best = None
+    for order in STRATEGIES:  # greedy search, three tie-breaks; the fewest cells hidden wins
+        trial = mask.copy()
+        _complement(counts, trial, primary, fixed, k, (total_row, total_col), free, order)
+        shown = _labelled(counts, trial, primary, k)
+        if not disclosed(shown, k, total_row, total_col):
+            hidden = int(trial.to_numpy().sum())
+            if best is None or hidden < best[0]:
+                best = (hidden, shown)
+    if best is not None:
+        return best[1]
     shown = _labelled(counts, mask, primary, k)
-    exposed = disclosed(shown, k, total_row, total_col)
-    return _withheld(shown, exposed, total_row, total_col, free) if exposed else shown
+    return _withheld(shown, disclosed(shown, k, total_row, total_col), total_row, total_col, free)
 
 
 def _labelled(counts: pd.DataFrame, mask: pd.DataFrame, primary: pd.DataFrame, k: int):
     """``counts`` as printed: ``<k`` for primary cells, ``[c]`` for complementary ones."""
     out = counts.astype(object)
     out[mask & ~primary] = COMPLEMENTARY
-    out[primary] = small(k)
+    out[primary | (mask & (counts == 0))] = small(k)  # a hidden zero is "fewer than k" too
     return out
+
+
+def _score(
+    counts: pd.DataFrame,
+    mask: pd.DataFrame,
+    primary: pd.DataFrame,
+    k: int,
+    margins: tuple[Any, Any],
+    cells: tuple[tuple[Any, Any], ...],
+    order: tuple[int, ...],
+) -> tuple:
+    """How good hiding ``cells`` is (smaller is better): see :func:`_complement`."""
+    for x in cells:
+        mask.at[x] = True
+    left = disclosed(_labelled(counts, mask, primary, k), k, *margins)
+    for x in cells:
+        mask.at[x] = False
+    v = sum(int(counts.at[x]) for x in cells)
+    crit = (len(left), v > 0, -v, v)
+    # a cell the totals pin down the moment it is hidden protects nothing: last
+    pinned = any(x in left for x in cells)
+    return (pinned, *(crit[i] for i in order), *(str(p) for x in cells for p in x))
 
 
 def _complement(
@@ -226,26 +263,38 @@ def _complement(
     k: int,
     margins: tuple[Any, Any],
     free: tuple[Any, ...],
+    order: tuple[int, ...] = STRATEGIES[0],
 ) -> None:
-    """Add complementary cells to ``mask`` (in place) until the audit finds nothing."""
-    total_row, total_col = margins
+    """Add complementary cells to ``mask`` (in place) until the audit finds nothing.
+
+    Each step hides one open cell in the lines of the first exposed cell: one not pinned
+    down itself once hidden, then ranked by ``order`` over (cells left exposed, not a zero,
+    the count negated, the count). When every single cell would be pinned down, a pair (one
+    from the cell's row, one from its column) is hidden instead, if one is not.
+    """
     for _ in range(counts.size + 1):
-        exposed = disclosed(_labelled(counts, mask, primary, k), k, total_row, total_col)
+        exposed = disclosed(_labelled(counts, mask, primary, k), k, *margins)
         if not exposed:
             return
-        cell = sorted(exposed, key=lambda rc: (str(rc[0]), str(rc[1])))[0]
-        cands = [x for x in _candidates(counts, mask, cell, margins, free) if x not in fixed]
+        cands: list[tuple[Any, Any]] = []
+        for cell in sorted(exposed, key=lambda rc: (str(rc[0]), str(rc[1]))):
+            cands = [x for x in _candidates(counts, mask, cell, margins, free) if x not in fixed]
+            if cands:  # the first exposed cell with an open cell in its lines
+                break
         if not cands:
             return
-        scored = []
-        for r, c in cands:  # the one that leaves fewest cells exposed; then the largest,
-            mask.at[r, c] = True  # whose excess over k hides most
-            shown = _labelled(counts, mask, primary, k)
-            left = len(disclosed(shown, k, total_row, total_col))
-            mask.at[r, c] = False
-            scored.append((left, -int(counts.at[r, c]), str(r), str(c), r, c))
-        best = min(scored, key=lambda t: t[:4])
-        mask.at[best[4], best[5]] = True
+        options = [((x,), _score(counts, mask, primary, k, margins, (x,), order)) for x in cands]
+        if all(score[0] for _, score in options):
+            pairs = [
+                (a, b)
+                for a in cands
+                for b in cands
+                if a[0] == cell[0] and b[1] == cell[1] and a != b
+            ]
+            options += [(pr, _score(counts, mask, primary, k, margins, pr, order)) for pr in pairs]
+        best = min(options, key=lambda o: o[1])[0]
+        for x in best:
+            mask.at[x] = True
 
 
 def _withheld(

@@ -174,8 +174,8 @@ def suppression_note(shown: pd.DataFrame, k: int) -> str:
     if not n_small and not n_comp:
         return ""
     note = (
-        f"Counts of interviews from 1 to {k - 1} are shown as <{k} to protect identities "
-        f"({n_small} cell(s))"
+        f"Counts of interviews under {k} are shown as <{k} to protect identities "
+        f"({n_small} cell(s); zeros too where a total would otherwise reveal a small count)"
     )
     if n_comp:
         note += (
