@@ -752,7 +752,7 @@ def test_when_stage_runs_then_docx_has_headings_tables_and_quotes(written):
     assert ("Heading 2", "Benefits") in heads and ("Heading 2", "Challenges") in heads
     assert ("Heading 2", "Table 2. Theme prevalence") in heads
     assert d.paragraphs[0].style.name == "Title"
-    assert len(d.tables) == len(rep.tables) - 1  # all but the evidence (researcher pack)
+    assert len(d.tables) == len(rep.tables)
     assert d.tables[0].rows[0].cells[0].text == "Role"
     quotes = [p.text for p in d.paragraphs if p.style.name == "Quote"]
     # 2 benefits quotes, 1 challenges quote: every challenge.time segment has the same words,
@@ -773,9 +773,9 @@ def test_when_stage_runs_then_markdown_and_html_carry_the_summary_and_tables(wri
     assert "## Executive summary" in md and "### Table 2. Theme prevalence" in md
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "<main>" in html and html.count("<h1>") == 1
-    assert html.count("<caption>") == len(rep.tables) - 1  # the evidence is not published
+    assert html.count("<caption>") == len(rep.tables)
     assert '<th scope="col">Interviews</th>' in html
-    assert '<th scope="col">n_interviews</th>' not in html and "<th scope=\"col\">code_id" not in html
+    assert '<th scope="col">n_interviews</th>' not in html and '<th scope="col">code_id' not in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing external
     assert "<blockquote>" in html and "— Lead" in html
 
@@ -829,7 +829,7 @@ def test_when_report_opened_in_headless_chromium_then_summary_and_every_table_re
     assert 'id="executive-summary"' in page and "Executive summary</h2>" in page
     assert "Most interviewees (7 of 10) described sharing good practice" in page
     captions = re.findall(r"<caption>(.*?)</caption>", page)
-    assert captions == [t.caption for t in rep.tables if t.key != "evidence"]
+    assert captions == [t.caption for t in rep.tables]
     shot = tmp_path / "report.png"
     proc = subprocess.run(
         [browser, *flags, f"--screenshot={shot}", "--window-size=412,900", url],
@@ -876,4 +876,3 @@ def test_when_dvc_repro_then_report_written_and_scanned_by_the_gate(repro):
         "outputs/notebooks",
     ):
         assert rel in verify_deps
-

@@ -14,19 +14,23 @@ from pipeline.report.model import Table
 
 #: columns that name a segment or an interview: never in the commissioner pack
 JOIN_COLUMNS = ("segment_id", "quote_segment_id", "evidence_segment_id", "interview_id")
-#: tables for the evaluation team only (every row cites interviews and segments)
+#: tables whose CSV is for the evaluation team only (every row cites interviews and
+#: segments); the documents show only their id-free summary
 RESEARCHER_ONLY = ("evidence",)
 
 
 def is_public(table: Table, interview_rows: bool = False) -> bool:
-    """Whether ``table`` may go to the commissioner at all.
+    """Whether ``table`` may go to the commissioner at all (in the documents).
 
     ``interview_rows``: the framework matrix has a row per interview
     (``report.framework_rows: interview``), so it stays with the evaluation team.
     """
-    if table.key in RESEARCHER_ONLY:
-        return False
     return not (interview_rows and table.key == "framework_matrix")
+
+
+def published_csv(table: Table) -> bool:
+    """Whether the commissioner pack carries ``table`` as a CSV (not the evidence)."""
+    return table.key not in RESEARCHER_ONLY
 
 
 def public_table(table: Table) -> Table:

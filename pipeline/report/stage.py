@@ -17,7 +17,7 @@ from pipeline.report.build import build_report
 from pipeline.report.charts import build_charts
 from pipeline.report.inputs import read_inputs
 from pipeline.report.model import Inputs, Report, Table
-from pipeline.report.packs import commissioner_readme, public_tables
+from pipeline.report.packs import commissioner_readme, public_tables, published_csv
 from pipeline.report.pdf import write_pdf
 from pipeline.report.render_docx import write_docx
 from pipeline.report.render_html import render_html
@@ -111,11 +111,12 @@ def run_stage(
     started = time.perf_counter()
     report = build_report(inputs, params)
     public = public_tables(report.tables, params.framework_rows == "interview")
+    csvs = [t for t in public if published_csv(t)]
     shown = replace(report, tables=public)
     charts, series = build_charts(report.table("theme_prevalence").frame, params.min_cell)
-    _prepare_folders(paths, report, public, charts)
-    with atomic_files(_targets(paths, report, public, charts)) as tmp:
-        _write_tables(tmp, paths, report, public)
+    _prepare_folders(paths, report, csvs, charts)
+    with atomic_files(_targets(paths, report, csvs, charts)) as tmp:
+        _write_tables(tmp, paths, report, csvs)
         _write_charts(tmp, paths, charts, series)
         tmp["report_md"].write_text(render_markdown(shown, charts), encoding="utf-8")
         tmp["report_html"].write_text(render_html(shown, charts), encoding="utf-8")

@@ -734,7 +734,8 @@ def evidence_table(evidence: list[pd.DataFrame]) -> Table:
         "Evidence: the interviews and segments behind every count",
         ev,
         "One row per (table, row, column, interview, segment) behind a figure; the report shows "
-        "its size per table, tables/evidence.csv has every row. Sample profile counts cite "
+        "its size per table; the evaluation team's analysis/tables/evidence.csv has every row "
+        "(it names interviews and segments, so it is not in this pack). Sample profile counts cite "
         "interviews only (segment_id empty).",
         report_frame=summary_ev,
     )
