@@ -792,6 +792,34 @@ def test_when_stage_runs_twice_then_outputs_byte_identical(inputs, written, tmp_
     assert (again / "report.docx").read_bytes() == (out / "report.docx").read_bytes()
 
 
+def test_when_docx_measured_then_it_prints_on_a4_with_contents_and_readable_columns(written):
+    from docx.oxml.ns import qn
+
+    out, _ = written
+    d = docx.Document(str(out / "report.docx"))
+    for s in d.sections:  # A4, portrait or landscape
+        assert sorted((round(s.page_width.mm), round(s.page_height.mm))) == [210, 297]
+    body = d.element.body.xml
+    assert "TOC \\o" in body and ("Heading 1", "Contents") in [
+        (p.style.name, p.text) for p in d.paragraphs
+    ]
+    footer = d.sections[0].footer._element.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+    for t in d.tables:
+        widths = [int(g.get(qn("w:w"))) / 567 for g in t._tbl.tblGrid.iterchildren()]  # cm
+        assert min(widths) >= 2.0 - 1e-6, widths
+        assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # header row repeats
+        header = [c.text for c in t.rows[0].cells]
+        assert not {"code_id", "share", "of", "n_interviews"} & set(header), header
+    assert d.inline_shapes and all(
+        s._inline.docPr.get("descr", "").startswith(("Bar chart", "Grouped bar chart"))
+        for s in d.inline_shapes
+    )
+    prev = next(t for t in d.tables if t.rows[0].cells[0].text == "Theme")
+    share = [c.text for c in prev.columns[4].cells]
+    assert share[0] == "Share" and all(v.endswith("%") for v in share[1:])
+
+
 def test_when_table_no_longer_written_then_stale_csv_removed(inputs, written):
     out, _ = written
     (out / "tables" / "crosstab_old.csv").write_text("x\n1\n", encoding="utf-8")
@@ -838,6 +866,18 @@ def test_when_report_opened_in_headless_chromium_then_summary_and_every_table_re
         timeout=120,
     )
     assert proc.returncode == 0 and shot.stat().st_size > 5000, proc.stderr[-2000:]
+    # printed to PDF (the stage's own printer): A4, bounded length, tagged
+    import pypdf
+
+    from pipeline.report.pdf import print_pdf
+
+    pdf = tmp_path / "report.pdf"
+    print_pdf(out / "report.html", pdf, browser)
+    reader = pypdf.PdfReader(str(pdf))
+    assert 3 <= len(reader.pages) <= 20, len(reader.pages)
+    box = reader.pages[0].mediabox
+    assert sorted((round(box.width / 72 * 25.4), round(box.height / 72 * 25.4))) == [210, 297]
+    assert b"/StructTreeRoot" in pdf.read_bytes() and b"D:20000101000000" in pdf.read_bytes()
 
 
 # --- end to end ----------------------------------------------------------------------------------

@@ -51,12 +51,14 @@ def fits(columns: list[str], rows: list[list[str]], landscape: bool) -> bool:
 
 
 def column_blocks(n_columns: int, landscape: bool = True) -> list[list[int]]:
-    """Column indices per block: the first column, then as many as fit at minimum width."""
+    """Column indices per block: the first column, then balanced shares of the others."""
     per_page = int(text_width_cm(landscape) // MIN_COL_CM)
     if n_columns <= per_page:
         return [list(range(n_columns))]
-    step = max(per_page - 1, 1)
-    return [[0, *range(s, min(s + step, n_columns))] for s in range(1, n_columns, step)]
+    inner = n_columns - 1
+    n_blocks = -(-inner // max(per_page - 1, 1))
+    size = -(-inner // n_blocks)
+    return [[0, *range(s, min(s + size, n_columns))] for s in range(1, n_columns, size)]
 
 
 def set_a4(section: Any, landscape: bool = False) -> None:
