@@ -21,6 +21,7 @@ from pipeline.disclosure import cell_value, group_size
 log = logging.getLogger(__name__)
 
 WIDTH_IN = 6.3  # fits A4 portrait between 2 cm margins
+MAX_HEIGHT_IN = 7.0  # a chart and its caption fit one A4 portrait page
 DPI = 150
 BAR = "#1d4f91"
 PALETTE = ("#1d4f91", "#d4351c", "#00703c", "#f47738", "#4c2c92", "#85994b", "#5694ca")
@@ -125,7 +126,11 @@ def theme_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
     for y, (v, n, of) in enumerate(
         zip(values, series["interviews"].tolist()[::-1], series["of"].tolist()[::-1])
     ):
-        ax.text(min(v + 1, 88), y, f"{v:.0f}% ({n} of {of})", va="center", fontsize=8)
+        label = f"{v:.0f}% ({n} of {of})"
+        if v > 70:  # inside the bar, in white, where the bar is long
+            ax.text(v - 1, y, label, va="center", ha="right", fontsize=8, color="white")
+        else:
+            ax.text(v + 1, y, label, va="center", fontsize=8)
     ax.set_xlabel(f"Share of {unit} (%)")
     parts = [f"{r.label} {r.percent:.0f}% ({r.interviews} of {r.of})" for r in series.itertuples()]
     alt = f"Bar chart of the share of {unit} raising each theme: " + "; ".join(parts) + "."
@@ -137,7 +142,7 @@ def group_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
     """Grouped horizontal bars: each theme's share within each group (suppressed: no bar)."""
     themes = list(dict.fromkeys(series["theme"]))
     groups = list(dict.fromkeys(series["group"]))
-    fig, ax = _figure(1.2 + 0.22 * max(len(themes) * max(len(groups), 1), 1))
+    fig, ax = _figure(min(1.6 + 0.11 * len(themes) * max(len(groups), 1), MAX_HEIGHT_IN))
     height = 0.8 / max(len(groups), 1)
     for j, g in enumerate(groups):
         sub = series[series["group"] == g].set_index("theme")
@@ -146,6 +151,9 @@ def group_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
         ]
         vals = [sub.at[t, "percent"] if t in sub.index else None for t in themes]
         shown = [(y, v) for y, v in zip(ys, vals) if v is not None and not pd.isna(v)]
+        for y, v in zip(ys, vals):
+            if v is None or pd.isna(v):  # a suppressed cell: said, not drawn
+                ax.text(1, y, "withheld", va="center", fontsize=6, color="#505a5f")
         n = int(sub["of"].iloc[0]) if len(sub) else 0
         ax.barh(
             [y for y, _ in shown],
@@ -157,7 +165,13 @@ def group_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
     ax.set_yticks(range(len(themes)), themes[::-1])
     ax.set_xlabel(f"Share of {unit} in the group (%)")
     if groups:
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12),
+            ncol=min(len(groups), 3),
+            fontsize=7,
+            frameon=False,
+        )
     parts = []
     for t in themes:
         sub = series[series["theme"] == t]
