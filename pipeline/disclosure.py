@@ -92,19 +92,24 @@ def _lines(
 
 
 def _bounds(values: pd.DataFrame, k: int) -> dict[tuple[Any, Any], list[float]]:
-    """Each cell's [low, high]: exact for a published count, from its label if suppressed."""
+    """Each cell's [low, high]: exact for a published count, from its label if suppressed.
+
+    A column headed ``"... (n=N)"`` caps its hidden cells at N.
+    """
     out = {}
     for r in values.index:
         for c in values.columns:
             v = cell_value(values.at[r, c], k)
+            cap = group_size(c)  # a cell of a group of N counts at most N of its people
+            cap = float("inf") if cap is None else float(cap)
             if isinstance(v, int):
                 out[(r, c)] = [float(v), float(v)]
             elif v == small(k):  # "fewer than k": 0 included (a zero may be hidden too)
-                out[(r, c)] = [0.0, float(k - 1)]
+                out[(r, c)] = [0.0, min(float(k - 1), cap)]
             elif v == COMPLEMENTARY:
-                out[(r, c)] = [float(k), float("inf")]
+                out[(r, c)] = [float(k), cap]
             elif v == WITHHELD:
-                out[(r, c)] = [0.0, float("inf")]
+                out[(r, c)] = [0.0, cap]
     return out
 
 

@@ -146,3 +146,19 @@ def test_when_group_header_under_k_then_violation():
 def test_when_hidden_cell_has_slack_then_not_disclosed():
     frame = pd.DataFrame({"a": ["<3"], "b": [COMPLEMENTARY], "Total": [7]}, index=["r"])
     assert disclosed(frame, 3, None, "Total") == {}
+
+
+def test_when_hidden_cell_fills_its_group_then_disclosed():
+    # "[c]" means at least 3, and the group has 3 people: it is 3, and the "<3" beside it 2
+    frame = pd.DataFrame(
+        {"All (n=12)": [5], "Other (n=9)": ["<3"], "parent/carer (n=3)": [COMPLEMENTARY]},
+        index=["access.awareness"],
+    )
+    found = disclosed(frame, 3, None, "All (n=12)")
+    assert found == {
+        ("access.awareness", "Other (n=9)"): 2.0,
+        ("access.awareness", "parent/carer (n=3)"): 3.0,
+    }
+    counts = pd.DataFrame({"All (n=12)": [5], "Other (n=9)": [2], "parent/carer (n=3)": [3]})
+    shown = protect(counts, 3, None, "All (n=12)", free=("All (n=12)",))
+    assert audit_table("t", shown, 3, total_col="All (n=12)", free=("All (n=12)",)) == []
