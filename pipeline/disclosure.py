@@ -215,6 +215,8 @@ def protect(
         if known_margins and (r == total_row or c == total_col) and counts.at[r, c] >= k
     }
 
+    if not disclosed(_labelled(counts, mask, primary, k), k, total_row, total_col):
+        return _labelled(counts, mask, primary, k)  # nothing to protect beyond the primaries
     best = None
     for order in STRATEGIES:  # greedy search, three tie-breaks; the fewest cells hidden wins
         trial = mask.copy()
@@ -232,10 +234,11 @@ def protect(
 
 def _labelled(counts: pd.DataFrame, mask: pd.DataFrame, primary: pd.DataFrame, k: int):
     """``counts`` as printed: ``<k`` for primary cells, ``[c]`` for complementary ones."""
-    out = counts.astype(object)
-    out[mask & ~primary] = COMPLEMENTARY
-    out[primary | (mask & (counts == 0))] = small(k)  # a hidden zero is "fewer than k" too
-    return out
+    vals, hidden, first = counts.to_numpy(), mask.to_numpy(), primary.to_numpy()
+    out = vals.astype(object)
+    out[hidden & ~first] = COMPLEMENTARY
+    out[first | (hidden & (vals == 0))] = small(k)  # a hidden zero is "fewer than k" too
+    return pd.DataFrame(out, index=counts.index, columns=counts.columns)
 
 
 def _score(
