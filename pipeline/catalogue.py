@@ -17,7 +17,7 @@ from typing import Literal
 from pipeline.errors import QualevalError
 
 Area = Literal["outputs", "private"]
-Kind = Literal["table", "file", "folder", "metrics"]
+Kind = Literal["table", "file", "folder", "metrics", "plots"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Artefact:
         relpath: the path inside its area, with ``/`` separators.
         writer: the stage that writes it.
         kind: ``table`` (parquet/CSV with stable columns), ``file``, ``folder`` (DVC tracks it
-            whole) or ``metrics`` (DVC metrics JSON).
+            whole), ``metrics`` (DVC metrics JSON) or ``plots`` (a CSV series DVC plots).
         columns: the stable columns of a table, in order.
         description: one line for people.
         dtypes: the logical type of each column of a parquet table, same order (``string``,
@@ -603,29 +603,27 @@ ARTEFACTS: tuple[Artefact, ...] = (
         "topics_hierarchy", "outputs", "topics/topics_hierarchy.html", "topics", d="topic hierarchy"
     ),
     _a("topics_metrics", "outputs", "metrics/topics.json", "topics", "metrics"),
-    # report
+    # report: the commissioner pack (outputs/report/) and the researcher pack's tables
+    # (outputs/analysis/tables/); see docs/adr/0023-commissioner-and-researcher-packs.md
+    _a(
+        "report_readme",
+        "outputs",
+        "report/README.md",
+        "report",
+        d="who the commissioner pack is for and what each file holds",
+    ),
     _a(
         "tables_dir",
         "outputs",
-        "tables",
+        "report/tables",
         "report",
         "folder",
-        d="every report table as CSV, report_tables.xlsx and evidence.csv",
-    ),
-    _a(
-        "evidence",
-        "outputs",
-        "tables/evidence.csv",
-        "report",
-        "table",
-        tracked=False,
-        d="the segments behind every figure of the report",
-        columns=("table", "row_key", "column_key", "interview_id", "segment_id"),
+        d="the commissioner's tables: every published table as CSV and report_tables.xlsx",
     ),
     _a(
         "cooccurrence",
         "outputs",
-        "tables/cooccurrence.csv",
+        "report/tables/cooccurrence.csv",
         "report",
         "table",
         tracked=False,
@@ -633,23 +631,84 @@ ARTEFACTS: tuple[Artefact, ...] = (
         columns=("code_a", "theme_a", "code_b", "theme_b", "n_interviews", "n_segments"),
     ),
     _a(
-        "quotes_bank",
+        "charts_dir",
         "outputs",
-        "tables/quotes_bank.csv",
+        "report/charts",
+        "report",
+        "folder",
+        d="the report's charts as PNG (deterministic bytes) with their alt text",
+    ),
+    _a(
+        "plot_theme_prevalence",
+        "outputs",
+        "report/plots/theme_prevalence.csv",
+        "report",
+        "plots",
+        d="the series of the prevalence-by-theme chart (a DVC plot)",
+        columns=("label", "parent_theme", "interviews", "of", "percent"),
+    ),
+    _a(
+        "plot_group_prevalence",
+        "outputs",
+        "report/plots/group_prevalence.csv",
+        "report",
+        "plots",
+        d="the series of the prevalence-by-group chart (a DVC plot; small cells left empty)",
+        columns=("label", "theme", "group", "interviews", "of", "percent"),
+    ),
+    _a("report_md", "outputs", "report/report.md", "report", d="the report, Markdown"),
+    _a(
+        "report_html",
+        "outputs",
+        "report/report.html",
+        "report",
+        d="the report, one offline HTML file with a print stylesheet",
+    ),
+    _a("report_docx", "outputs", "report/report.docx", "report", d="the report, Word (A4)"),
+    _a(
+        "report_pdf",
+        "outputs",
+        "report/report.pdf",
+        "report",
+        tracked=False,
+        d="the report, PDF printed from the HTML by headless Chromium (only where installed)",
+    ),
+    _a(
+        "analysis_tables_dir",
+        "outputs",
+        "analysis/tables",
+        "report",
+        "folder",
+        d="the evaluation team's tables: every table whole, with segment and interview ids",
+    ),
+    _a(
+        "evidence",
+        "outputs",
+        "analysis/tables/evidence.csv",
         "report",
         "table",
         tracked=False,
-        d="the best quotes per sub-theme, attributed from metadata",
+        d="the segments behind every figure of the report",
+        columns=("table", "row_key", "column_key", "interview_id", "segment_id"),
+    ),
+    _a(
+        "quotes_bank",
+        "outputs",
+        "analysis/tables/quotes_bank.csv",
+        "report",
+        "table",
+        tracked=False,
+        d="the best quotes per sub-theme, attributed from metadata, with their segment ids",
         columns=("code_id", "theme", "rank", "quote", "attribution", "segment_id"),
     ),
     _a(
         "report_emergent_topics",
         "outputs",
-        "tables/emergent_topics.csv",
+        "analysis/tables/emergent_topics.csv",
         "report",
         "table",
         tracked=False,
-        d="emergent topics as the report shows them",
+        d="emergent topics as the report shows them, with the quote's segment id",
         columns=(
             "topic_id",
             "label",
@@ -665,9 +724,6 @@ ARTEFACTS: tuple[Artefact, ...] = (
             "quote_segment_id",
         ),
     ),
-    _a("report_md", "outputs", "report.md", "report", d="the report, Markdown"),
-    _a("report_html", "outputs", "report.html", "report", d="the report, one offline HTML file"),
-    _a("report_docx", "outputs", "report.docx", "report", d="the report, Word"),
     _a("report_metrics", "outputs", "metrics/report.json", "report", "metrics"),
     # notebooks
     _a(

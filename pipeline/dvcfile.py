@@ -183,7 +183,13 @@ def _param_lines(stage: Stage, program: str | None) -> list[str]:
     return ["    params:", *[f"      - {p}" for p in params]] if params else []
 
 
+# how ``dvc plots`` draws each plots artefact (one bar per row, percent along the x axis)
+PLOT_PROPS = ("          x: percent", "          y: label", "          template: bar_horizontal")
+
+
 def _out_lines(artefact: catalogue.Artefact) -> list[str]:
+    if artefact.kind == "plots":
+        return [f"      - {artefact.repo_path}:", *PLOT_PROPS]
     if artefact.area == "private" or artefact.kind == "metrics":
         return [f"      - {artefact.repo_path}:", "          cache: false"]
     return [f"      - {artefact.repo_path}"]
@@ -198,7 +204,7 @@ def render_stage(stage: Stage, program: str | None = None) -> list[str]:
         lines.append("    always_changed: true")
     lines += _dep_lines(stage, program)
     lines += _param_lines(stage, program)
-    outs = [a for a in stage.outputs() if a.tracked and a.kind != "metrics"]
+    outs = [a for a in stage.outputs() if a.tracked and a.kind not in ("metrics", "plots")]
     if program is not None:
         outs = [a for a in outs if f"@{a.key}" not in SAMPLE_ONLY]
     metrics = [a for a in stage.outputs() if a.kind == "metrics"]
@@ -206,6 +212,9 @@ def render_stage(stage: Stage, program: str | None = None) -> list[str]:
         lines += ["    outs:", *[line for a in outs for line in _out_lines(a)]]
     if metrics:
         lines += ["    metrics:", *[line for a in metrics for line in _out_lines(a)]]
+    plots = [a for a in stage.outputs() if a.kind == "plots"]
+    if plots:
+        lines += ["    plots:", *[line for a in plots for line in _out_lines(a)]]
     return lines
 
 

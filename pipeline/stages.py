@@ -252,11 +252,19 @@ STAGES: tuple[Stage, ...] = (
             ("report_md", "@report_md"),
             ("report_html", "@report_html"),
             ("report_docx", "@report_docx"),
+            ("report_pdf", "@report_pdf"),
+            ("readme", "@report_readme"),
+            ("charts_dir", "@charts_dir"),
+            ("plot_theme_prevalence", "@plot_theme_prevalence"),
+            ("plot_group_prevalence", "@plot_group_prevalence"),
+            ("analysis_dir", "@analysis_tables_dir"),
             ("metrics", "@report_metrics"),
             ("params", "params"),
         ),
         params=("report", "anonymise.pseudonyms"),
         reads=("topics", "emergent_topics", "topic_quotes", "topic_codes"),
+        note="two packs: outputs/report/ for the commissioner (no id joins a quote or a count "
+        "to the attribute tables), outputs/analysis/ for the evaluation team (ADR 0023)",
     ),
     Stage(
         "notebooks",
@@ -271,6 +279,7 @@ STAGES: tuple[Stage, ...] = (
         ),
         reads=(
             "tables_dir",
+            "analysis_tables_dir",
             "segment_codes",
             "interviews",
             "segments",
@@ -302,13 +311,14 @@ STAGES: tuple[Stage, ...] = (
             ("metrics", "@verify_metrics"),
             ("params", "params"),
         ),
-        params=("verify",),
+        params=("verify", "report.min_cell", "report.attribution_min_group", "report.attribution"),
         reads=tuple(
             a.key
             for a in catalogue.ARTEFACTS
             if a.area == "outputs" and a.writer != "verify" and a.tracked
         ),
-        note="The leak gate: last, and always re-run, so nothing under outputs/ escapes it.",
+        note="The leak gate and the disclosure check: last, and always re-run, so nothing "
+        "under outputs/ escapes the one and nothing in outputs/report/ the other.",
         always_changed=True,
     ),
 )

@@ -86,11 +86,11 @@ def test_when_survey_and_focus_group_run_then_people_counted_and_gate_passes(run
         2,
     )
     assert json.loads((run / "metrics" / "verify.json").read_text())["passed"] is True
-    report = (run / "report.md").read_text(encoding="utf-8")
+    report = (run / "report" / "report.md").read_text(encoding="utf-8")
     assert "This report summarises 16 anonymised cases" in report  # 14 respondents + 2 people
     assert "interviewee" not in report.lower()
     people = pd.read_parquet(run / "anonymised" / "participants.parquet")
     assert people["speaker"].tolist() == ["Respondent 1", "Respondent 2"]
-    evidence = pd.read_csv(run / "tables" / "evidence.csv", dtype=str)
+    evidence = pd.read_csv(run / "analysis" / "tables" / "evidence.csv", dtype=str)
     assert {"FG1/Respondent 1", "FG1/Respondent 2"} <= set(evidence["interview_id"])
     assert "FG1" not in set(evidence["interview_id"])

@@ -112,7 +112,7 @@ def _assert_gate_passed(proj: Path) -> None:
     assert verify["passed"] is True, verify
     ingest = json.loads((proj / "outputs" / "metrics" / "ingest.json").read_text())
     assert ingest["interviews"] == 2 and ingest["excluded_by_reason"] == {}
-    report = (proj / "outputs" / "report.md").read_text(encoding="utf-8")
+    report = (proj / "outputs" / "report" / "report.md").read_text(encoding="utf-8")
     assert "Family hubs codebook" in report
     for f in (proj / "outputs").rglob("*"):
         if f.is_file() and f.suffix in (".md", ".csv", ".html", ".json"):

@@ -244,7 +244,7 @@ def _assert_gate_passed(proj: Path) -> None:
             # whole words: plotly's bundled JavaScript holds many short words
             leaks = [s for s in SECRETS if re.search(rf"\b{re.escape(s)}\b", body)]
             assert leaks == [], f
-    report = (out / "report.md").read_text(encoding="utf-8")
+    report = (out / "report" / "report.md").read_text(encoding="utf-8")
     assert "Youth Futures codebook" in report
     # interviews and survey responses together: the report counts "cases" (report/nouns.py)
     n = len(ROWS) + len(SURVEY)

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from pipeline import report as R
+from pipeline.disclosure import audit_table
 from pipeline.errors import QualevalError
 from pipeline.params import ReportParams, load_params
 
@@ -272,15 +273,15 @@ def test_when_suppress_then_no_small_cell_can_be_recovered(counts):
     table["Total"] = inner.sum(axis=1)
     table.loc["Total"] = table.sum(axis=0)
     shown = R.suppress(table, 3, "Total", "Total")
-    supp = shown.map(lambda v: v == "<3")
+    supp = shown.map(lambda v: v in ("<3", "[c]", "[x]"))
     raw = table.to_numpy()
-    # primary: every 1..2 is hidden; zeros and the grand total are shown
+    # primary: every 1..2 is hidden; the grand total is shown (a zero may be hidden as "<3")
     assert (supp.to_numpy() | ~((raw > 0) & (raw < 3))).all()
     assert shown.at["Total", "Total"] == table.at["Total", "Total"]
-    assert not supp.to_numpy()[raw == 0].any()
     # secondary: no row or column with exactly one hidden cell (it would follow from the total)
     assert not (supp.sum(axis=1) == 1).any()
     assert not (supp.sum(axis=0) == 1).any()
+    assert audit_table("t", shown, 3, total_row="Total", total_col="Total") == []
 
 
 @pytest.mark.parametrize(
@@ -353,7 +354,7 @@ def test_when_groups_under_min_cell_then_merged_in_by_role_columns(built):
     ]
     assert prev.at["benefit.sharing", "Lead member (n=3)"] == "3 (all)"
     assert prev.at["benefit.sharing", "Other (n=3)"] == "0 (none)"
-    assert prev.at["challenge.money", "Other (n=3)"] == "1 (one)"
+    assert prev.at["challenge.money", "Other (n=3)"] == "<3"  # one interview: suppressed
 
 
 def test_when_crosstab_then_counts_by_attribute(built):
@@ -361,7 +362,7 @@ def test_when_crosstab_then_counts_by_attribute(built):
     assert list(region.columns) == ["theme", "All (n=10)", "London (n=6)", "North West (n=4)"]
     assert region.at["benefit.sharing", "North West (n=4)"] == 4
     assert region.at["benefit.sharing", "London (n=6)"] == 3
-    assert region.at["challenge.money", "London (n=6)"] == 1
+    assert region.at["challenge.money", "London (n=6)"] == "<3"  # one interview: suppressed
 
 
 def test_when_sample_profile_then_small_cells_suppressed(built):
@@ -370,13 +371,14 @@ def test_when_sample_profile_then_small_cells_suppressed(built):
     frame = t.frame.set_index("Role")
     assert frame.at["Lead DCS", "North West"] == "<3"  # one interview
     assert frame.at["Council staff", "London"] == "<3"
-    # 3 is not small, but North West's total (4) minus it would reveal Lead DCS's 1
-    assert frame.at["Lead member", "North West"] == "<3"
-    assert frame.at["Lead member", "London"] == 0
+    # 3 is not small, but Lead DCS's total (4) minus it would reveal North West's 1
+    assert frame.at["Lead DCS", "London"] == "[c]"
+    # a zero hidden as "<3": North West's total (4) minus Lead member's 3 would give the 1
+    assert frame.at["Chief executive", "North West"] == "<3"
+    # the margins are group sizes the by-group tables publish: never suppressed
     assert (frame.at["Total", "North West"], frame.at["Total", "London"]) == (4, 6)
-    assert frame.at["Total", "Total"] == 10
-    supp = frame == "<3"
-    assert not (supp.sum(axis=1) == 1).any() and not (supp.sum(axis=0) == 1).any()
+    assert (frame.at["Lead DCS", "Total"], frame.at["Total", "Total"]) == (4, 10)
+    assert audit_table("t", frame, 3, total_row="Total", total_col="Total") == []
 
 
 def test_when_report_built_then_every_count_matches_its_evidence(built):
@@ -392,7 +394,9 @@ def test_when_report_built_then_every_count_matches_its_evidence(built):
         for col in ("London", "North West"):
             n = region.at[code_id, next(c for c in region.columns if c.startswith(col))]
             cell = ev[(ev.table == "crosstab_region") & (ev.row_key == code_id)]
-            assert cell[cell.column_key == col].interview_id.nunique() == n
+            true = cell[cell.column_key == col].interview_id.nunique()
+            # a suppressed cell's evidence has the true count: under 3, or any for [c]
+            assert true == n if not isinstance(n, str) else (n == "[c]" or true < 3)
     co = built.table("cooccurrence").frame
     for r in co.itertuples():
         key = f"{r.code_a} & {r.code_b}"
@@ -690,7 +694,7 @@ def test_when_topics_dir_missing_then_clear_error(tmp_path):
 # --- the files -----------------------------------------------------------------------------------
 
 
-def run(inputs, folder: Path) -> R.Report:
+def run(inputs, folder: Path, **more) -> R.Report:
     return R.run_stage(
         None,
         inputs,
@@ -699,7 +703,15 @@ def run(inputs, folder: Path) -> R.Report:
         report_html=folder / "report.html",
         report_docx=folder / "report.docx",
         metrics_path=folder / "metrics" / "report.json",
+        analysis_dir=folder / "analysis",
+        charts_dir=folder / "charts",
+        plots={k: folder / "plots" / f"{k}.csv" for k in PLOTS},
+        readme=folder / "README.md",
+        **more,
     )
+
+
+PLOTS = ("plot_theme_prevalence", "plot_group_prevalence")
 
 
 @pytest.fixture
@@ -713,10 +725,12 @@ def written(inputs, tmp_path):
 def test_when_stage_runs_then_a_csv_per_table_and_an_xlsx_sheet_per_table(written):
     out, rep = written
     keys = [t.key for t in rep.tables]
-    assert sorted(p.stem for p in (out / "tables").glob("*.csv")) == sorted(keys)
+    public = [k for k in keys if k != "evidence"]  # the evidence is the evaluation team's
+    assert sorted(p.stem for p in (out / "tables").glob("*.csv")) == sorted(public)
+    assert sorted(p.stem for p in (out / "analysis").glob("*.csv")) == sorted(keys)
     assert len(keys) == 12
     wb = openpyxl.load_workbook(out / "tables" / "report_tables.xlsx", read_only=True)
-    assert wb.sheetnames == keys
+    assert wb.sheetnames == public
     prev = list(wb["theme_prevalence"].iter_rows(values_only=True))
     assert prev[0][0] == "Table 2. Theme prevalence"
     assert prev[1][:5] == ("code_id", "theme", "parent_theme", "level", "n_interviews")
@@ -726,7 +740,7 @@ def test_when_stage_runs_then_a_csv_per_table_and_an_xlsx_sheet_per_table(writte
     assert csv.set_index("code_id").at["challenge.time", "quantifier"] == "all"
     metrics = json.loads((out / "metrics" / "report.json").read_text())
     assert metrics["n_tables"] == 12 and metrics["tables"]["theme_prevalence"] == 6
-    assert metrics["evidence_rows"] == len(pd.read_csv(out / "tables" / "evidence.csv"))
+    assert metrics["evidence_rows"] == len(pd.read_csv(out / "analysis" / "evidence.csv"))
 
 
 def test_when_stage_runs_then_docx_has_headings_tables_and_quotes(written):
@@ -760,7 +774,8 @@ def test_when_stage_runs_then_markdown_and_html_carry_the_summary_and_tables(wri
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "<main>" in html and html.count("<h1>") == 1
     assert html.count("<caption>") == len(rep.tables)
-    assert '<th scope="col">n_interviews</th>' in html
+    assert '<th scope="col">Interviews</th>' in html
+    assert '<th scope="col">n_interviews</th>' not in html and '<th scope="col">code_id' not in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing external
     assert "<blockquote>" in html and "— Lead" in html
 
@@ -770,10 +785,39 @@ def test_when_stage_runs_twice_then_outputs_byte_identical(inputs, written, tmp_
     again = tmp_path / "again"
     (again / "metrics").mkdir(parents=True)
     run(inputs, again)
-    for p in [*sorted((out / "tables").iterdir()), out / "report.md", out / "report.html"]:
+    files = [out / "report.md", out / "report.html", out / "README.md"]
+    for p in [*sorted(out.glob("[!m]*/*.*")), *files]:  # metrics hold seconds
         rel = p.relative_to(out)
         assert (again / rel).read_bytes() == p.read_bytes(), rel
     assert (again / "report.docx").read_bytes() == (out / "report.docx").read_bytes()
+
+
+def test_when_docx_measured_then_it_prints_on_a4_with_contents_and_readable_columns(written):
+    from docx.oxml.ns import qn
+
+    out, _ = written
+    d = docx.Document(str(out / "report.docx"))
+    for s in d.sections:  # A4, portrait or landscape
+        assert sorted((round(s.page_width.mm), round(s.page_height.mm))) == [210, 297]
+    body = d.element.body.xml
+    assert "TOC \\o" in body and ("Heading 1", "Contents") in [
+        (p.style.name, p.text) for p in d.paragraphs
+    ]
+    footer = d.sections[0].footer._element.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+    for t in d.tables:
+        widths = [int(g.get(qn("w:w"))) / 567 for g in t._tbl.tblGrid.iterchildren()]  # cm
+        assert min(widths) >= 2.0 - 1e-6, widths
+        assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # header row repeats
+        header = [c.text for c in t.rows[0].cells]
+        assert not {"code_id", "share", "of", "n_interviews"} & set(header), header
+    assert d.inline_shapes and all(
+        s._inline.docPr.get("descr", "").startswith(("Bar chart", "Grouped bar chart"))
+        for s in d.inline_shapes
+    )
+    prev = next(t for t in d.tables if t.rows[0].cells[0].text == "Theme")
+    share = [c.text for c in prev.columns[4].cells]
+    assert share[0] == "Share" and all(v.endswith("%") for v in share[1:])
 
 
 def test_when_table_no_longer_written_then_stale_csv_removed(inputs, written):
@@ -822,6 +866,18 @@ def test_when_report_opened_in_headless_chromium_then_summary_and_every_table_re
         timeout=120,
     )
     assert proc.returncode == 0 and shot.stat().st_size > 5000, proc.stderr[-2000:]
+    # printed to PDF (the stage's own printer): A4, bounded length, tagged
+    import pypdf
+
+    from pipeline.report.pdf import print_pdf
+
+    pdf = tmp_path / "report.pdf"
+    print_pdf(out / "report.html", pdf, browser)
+    reader = pypdf.PdfReader(str(pdf))
+    assert 3 <= len(reader.pages) <= 20, len(reader.pages)
+    box = reader.pages[0].mediabox
+    assert sorted((round(box.width / 72 * 25.4), round(box.height / 72 * 25.4))) == [210, 297]
+    assert b"/StructTreeRoot" in pdf.read_bytes() and b"D:20000101000000" in pdf.read_bytes()
 
 
 # --- end to end ----------------------------------------------------------------------------------
@@ -834,25 +890,29 @@ def test_when_dvc_repro_then_report_written_and_scanned_by_the_gate(repro):
     work, proc = repro
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = work / "outputs"
-    files = [out / "report.md", out / "report.html", out / "report.docx"]
-    files += [out / "tables" / "report_tables.xlsx", out / "tables" / "evidence.csv"]
+    pack = out / "report"
+    files = [pack / "report.md", pack / "report.html", pack / "report.docx", pack / "README.md"]
+    files += [pack / "tables" / "report_tables.xlsx", out / "analysis" / "tables" / "evidence.csv"]
+    files += [pack / "charts" / "theme_prevalence.png", pack / "plots" / "theme_prevalence.csv"]
     for p in files:
         assert p.is_file(), p
         assert any(extract_texts(p)), p  # a format the gate can read
     metrics = json.loads((out / "metrics" / "report.json").read_text())
     assert metrics["n_tables"] == 12 and metrics["findings"] >= 6
-    html = (out / "report.html").read_text(encoding="utf-8")
+    html = (pack / "report.html").read_text(encoding="utf-8")
     assert re.search(r"(All|Almost all|Most|Many) interviewees \(\d+ of 43\) described", html)
     gate = json.loads((out / "metrics" / "verify.json").read_text())
     scanned = [p for p in out.rglob("*") if p.is_file() and p.name != "verify.json"]
     assert gate["passed"] is True and gate["leaks"] == 0
+    assert gate["disclosure"]["passed"] is True and gate["disclosure"]["cells"] > 0
     assert gate["files_scanned"] >= len(scanned)
     lock = (work / "dvc.lock").read_text()
     verify_deps = lock.split("  verify:", 1)[1]
     for rel in (
-        "outputs/report.html",
-        "outputs/report.docx",
-        "outputs/tables",
+        "outputs/report/report.html",
+        "outputs/report/report.docx",
+        "outputs/report/tables",
+        "outputs/analysis/tables",
         "outputs/notebooks",
     ):
         assert rel in verify_deps

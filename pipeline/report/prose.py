@@ -191,46 +191,17 @@ def merge_small_groups(sizes: pd.Series, k: int) -> dict[str, str]:
 
 
 def suppress(counts: pd.DataFrame, k: int, total_row: str | None, total_col: str | None):
-    """Suppress counts from 1 to ``k - 1`` (shown as ``<k``), with secondary suppression.
+    """Suppress counts from 1 to ``k - 1`` (``<k``) so that no total reveals them.
 
-    Primary: every count with ``0 < n < k``. Secondary: in any row or column (margins
-    included) where exactly one cell is suppressed, the smallest other non-zero cell is
-    suppressed too, so no suppressed count can be recovered by subtraction from a total.
-    The grand total (the number of interviews) is never suppressed.
+    Primary and complementary suppression by :func:`pipeline.disclosure.protect` (a cell
+    hidden only to protect another prints ``[c]``). The grand total is never suppressed.
 
     Returns:
-        An object DataFrame: ints, and ``"<k"`` strings where suppressed.
+        An object DataFrame: ints, and ``"<k"`` / ``"[c]"`` strings where suppressed.
     """
-    mask = (counts > 0) & (counts < k)
-    grand = (total_row, total_col) if total_row and total_col else None
-    lines = [("row", r) for r in counts.index] + [("col", c) for c in counts.columns]
-    changed = True
-    while changed:
-        changed = False
-        for kind, key in lines:
-            cells = (
-                [(key, c) for c in counts.columns]
-                if kind == "row"
-                else [(r, key) for r in counts.index]
-            )
-            n_supp = sum(bool(mask.at[r, c]) for r, c in cells)
-            if n_supp != 1:
-                continue
-            cands = [
-                (int(counts.at[r, c]), str(r), str(c), r, c)
-                for r, c in cells
-                if not mask.at[r, c] and counts.at[r, c] > 0 and (r, c) != grand
-            ]
-            if not cands:
-                continue
-            # prefer inner cells over margins
-            cands.sort(key=lambda t: (t[3] == total_row or t[4] == total_col, t[0], t[1], t[2]))
-            _, _, _, r, c = cands[0]
-            mask.at[r, c] = True
-            changed = True
-    out = counts.astype(object)
-    out[mask] = f"<{k}"
-    return out
+    from pipeline.disclosure import protect
+
+    return protect(counts, k, total_row, total_col)
 
 
 def attribute_title(attr: str | None) -> str:

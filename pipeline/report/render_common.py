@@ -6,14 +6,18 @@ Office zips (fixed entry times and document dates).
 
 from __future__ import annotations
 
+import base64
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pipeline.io import FIXED_DATE, FIXED_ISO, normalise_zip  # noqa: F401 (re-exported)
 from pipeline.report.model import Report
+from pipeline.report.printable import printable
 
 TEMPLATES = Path(__file__).parent / "templates"
+PRINT_CSS = TEMPLATES / "print.css"
 
 
 def cell_text(v: Any) -> str:
@@ -25,11 +29,28 @@ def cell_text(v: Any) -> str:
     return str(v)
 
 
-def report_view(report: Report) -> dict[str, Any]:
-    """The template context: strings only."""
+def chart_view(charts: Sequence[Any]) -> list[dict[str, Any]]:
+    """Each chart for the templates: caption, alt text, PNG bytes and a data URI."""
+    out = []
+    for i, c in enumerate(charts, start=1):
+        out.append(
+            {
+                "key": c.key,
+                "caption": f"Figure {i}. {c.title}",
+                "title": c.title,
+                "alt": c.alt,
+                "png": c.png,
+                "src": "data:image/png;base64," + base64.b64encode(c.png).decode("ascii"),
+            }
+        )
+    return out
+
+
+def report_view(report: Report, charts: Sequence[Any] = ()) -> dict[str, Any]:
+    """The template context: strings only (tables with human headers, see printable)."""
     tables = []
     for t in report.tables:
-        shown = t.shown
+        shown = printable(t.shown)
         tables.append(
             {
                 "key": t.key,
@@ -51,6 +72,8 @@ def report_view(report: Report) -> dict[str, Any]:
         "topics_summary": report.topics_summary,
         "scale_note": report.scale_note,
         "tables": tables,
+        "charts": chart_view(charts),
+        "print_css": PRINT_CSS.read_text(encoding="utf-8"),
     }
 
 

@@ -1,19 +1,24 @@
-"""The report stage's door: build the report and write every output (all or nothing)."""
+"""The report stage's door: build the report and write both packs (all or nothing)."""
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import typer
 
 from pipeline.io import atomic_files, write_json
 from pipeline.params import load_params
 from pipeline.report.build import build_report
+from pipeline.report.charts import build_charts
 from pipeline.report.inputs import read_inputs
-from pipeline.report.model import Inputs, Report
+from pipeline.report.model import Inputs, Report, Table
+from pipeline.report.packs import commissioner_readme, public_tables, published_csv
+from pipeline.report.pdf import write_pdf
 from pipeline.report.render_docx import write_docx
 from pipeline.report.render_html import render_html
 from pipeline.report.render_md import render_markdown
@@ -22,11 +27,53 @@ from pipeline.report.render_xlsx import write_xlsx
 log = logging.getLogger(__name__)
 
 
-def _remove_stale_csvs(tables_dir: Path, report: Report) -> None:
-    """A table no longer written must not linger."""
-    for stale in tables_dir.glob("*.csv"):
-        if stale.stem not in {t.key for t in report.tables}:
+def _remove_stale(folder: Path, keep: set[str], pattern: str = "*.csv") -> None:
+    """A table (or chart) no longer written must not linger."""
+    for stale in folder.glob(pattern):
+        if stale.name not in keep:
             stale.unlink()
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the report stage writes: the commissioner pack, the researcher pack, metrics."""
+
+    tables_dir: Path
+    report_md: Path
+    report_html: Path
+    report_docx: Path
+    metrics_path: Path
+    analysis_dir: Path | None = None  # the researcher pack's tables (every table whole)
+    charts_dir: Path | None = None
+    plots: dict[str, Path] = field(default_factory=dict)  # catalogue key -> CSV
+    readme: Path | None = None
+    report_pdf: Path | None = None
+
+
+def _targets(paths: Paths, report: Report, public: list[Table], charts: list[Any]) -> dict:
+    """Every file the stage writes, by name (all written atomically)."""
+    targets: dict[str, Path] = {f"table:{t.key}": paths.tables_dir / f"{t.key}.csv" for t in public}
+    targets |= {
+        "report_tables_xlsx": paths.tables_dir / "report_tables.xlsx",
+        "report_md": Path(paths.report_md),
+        "report_html": Path(paths.report_html),
+        "report_docx": Path(paths.report_docx),
+        "report_metrics": Path(paths.metrics_path),
+    }
+    if paths.analysis_dir is not None:
+        targets |= {f"analysis:{t.key}": paths.analysis_dir / f"{t.key}.csv" for t in report.tables}
+        targets["analysis_xlsx"] = paths.analysis_dir / "analysis_tables.xlsx"
+    if paths.charts_dir is not None:
+        targets |= {f"chart:{c.key}": paths.charts_dir / c.file_name for c in charts}
+        targets["chart_alt"] = paths.charts_dir / "alt_text.json"
+    targets |= {f"plot:{k}": Path(v) for k, v in paths.plots.items()}
+    if paths.readme is not None:
+        targets["readme"] = Path(paths.readme)
+    return targets
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n")
 
 
 def _metrics(report: Report, inputs: Inputs, started: float) -> dict[str, Any]:
@@ -51,40 +98,85 @@ def run_stage(
     report_html: Path,
     report_docx: Path,
     metrics_path: Path,
+    **more: Any,
 ) -> Report:
-    """Build the report and write every output (all or nothing)."""
+    """Build the report and write both packs (all or nothing).
+
+    ``more``: the optional places of :class:`Paths` (``analysis_dir``, ``charts_dir``,
+    ``plots``, ``readme``, ``report_pdf``); without them only the commissioner's documents
+    and tables are written.
+    """
     params = load_params(params_path).report
+    paths = Paths(tables_dir, report_md, report_html, report_docx, metrics_path, **more)
     started = time.perf_counter()
     report = build_report(inputs, params)
-    tables_dir = Path(tables_dir)
-    tables_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_csvs(tables_dir, report)
-    targets = {f"table:{t.key}": tables_dir / f"{t.key}.csv" for t in report.tables}
-    targets |= {
-        "report_tables_xlsx": tables_dir / "report_tables.xlsx",
-        "report_md": Path(report_md),
-        "report_html": Path(report_html),
-        "report_docx": Path(report_docx),
-        "report_metrics": Path(metrics_path),
-    }
-    with atomic_files(targets) as tmp:
-        for t in report.tables:
-            t.frame.to_csv(tmp[f"table:{t.key}"], index=False, lineterminator="\n")
-        write_xlsx(report.tables, tmp["report_tables_xlsx"])
-        tmp["report_md"].write_text(render_markdown(report), encoding="utf-8")
-        tmp["report_html"].write_text(render_html(report), encoding="utf-8")
-        write_docx(report, tmp["report_docx"])
-        metrics = _metrics(report, inputs, started)
+    public = public_tables(report.tables, params.framework_rows == "interview")
+    csvs = [t for t in public if published_csv(t)]
+    shown = replace(report, tables=public)
+    charts, series = build_charts(report.table("theme_prevalence").frame, params.min_cell)
+    _prepare_folders(paths, report, csvs, charts)
+    with atomic_files(_targets(paths, report, csvs, charts)) as tmp:
+        _write_tables(tmp, paths, report, csvs)
+        _write_charts(tmp, paths, charts, series)
+        tmp["report_md"].write_text(render_markdown(shown, charts), encoding="utf-8")
+        tmp["report_html"].write_text(render_html(shown, charts), encoding="utf-8")
+        write_docx(shown, tmp["report_docx"], charts)
+        if paths.readme is not None:
+            text = commissioner_readme(params.min_cell, params.attribution_min_group)
+            tmp["readme"].write_text(text, encoding="utf-8")
+        metrics = _metrics(report, inputs, started) | {"charts": len(charts)}
         write_json(tmp["report_metrics"], metrics)
+    _pdf(paths)
+    m = metrics
     log.info(
-        "report: %d tables, %d findings, %d quotes, %d evidence rows in %.1f s",
-        metrics["n_tables"],
-        metrics["findings"],
-        metrics["quotes"],
-        metrics["evidence_rows"],
-        metrics["seconds"],
+        "report: %d tables, %d findings, %d quotes, %d evidence rows, %d charts in %.1f s",
+        *(m[k] for k in ("n_tables", "findings", "quotes", "evidence_rows", "charts", "seconds")),
     )
     return report
+
+
+def _prepare_folders(paths: Paths, report: Report, public: list[Table], charts: list) -> None:
+    """The packs' folders made, and what a previous run wrote but this one does not removed."""
+    for folder in (paths.tables_dir, paths.analysis_dir, paths.charts_dir):
+        if folder is not None:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+    _remove_stale(Path(paths.tables_dir), {f"{t.key}.csv" for t in public})
+    if paths.analysis_dir is not None:
+        _remove_stale(Path(paths.analysis_dir), {f"{t.key}.csv" for t in report.tables})
+    if paths.charts_dir is not None:
+        _remove_stale(Path(paths.charts_dir), {c.file_name for c in charts}, "*.png")
+
+
+def _write_tables(tmp: dict[str, Path], paths: Paths, report: Report, public: list) -> None:
+    """The commissioner's tables, and every table whole for the researcher pack."""
+    for t in public:
+        _write_csv(t.frame, tmp[f"table:{t.key}"])
+    write_xlsx(public, tmp["report_tables_xlsx"])
+    if paths.analysis_dir is not None:
+        for t in report.tables:
+            _write_csv(t.frame, tmp[f"analysis:{t.key}"])
+        write_xlsx(report.tables, tmp["analysis_xlsx"])
+
+
+def _write_charts(tmp: dict[str, Path], paths: Paths, charts: list[Any], series: dict) -> None:
+    """The chart PNGs, their alt text, and the series as DVC plots."""
+    if paths.charts_dir is not None:
+        for c in charts:
+            tmp[f"chart:{c.key}"].write_bytes(c.png)
+        write_json(
+            tmp["chart_alt"], {c.file_name: {"title": c.title, "alt": c.alt} for c in charts}
+        )
+    for key in paths.plots:
+        _write_csv(series[key], tmp[f"plot:{key}"])
+
+
+def _pdf(paths: Paths) -> None:
+    """The PDF from the written HTML, where a browser is installed (else none lingers)."""
+    if paths.report_pdf is None:
+        return
+    pdf = Path(paths.report_pdf)
+    pdf.unlink(missing_ok=True)
+    write_pdf(Path(paths.report_html), pdf)
 
 
 def main(
@@ -105,10 +197,16 @@ def main(
     participants: Path = typer.Option(
         None, help="anonymised focus-group participants (parquet): count each participant"
     ),
-    tables_dir: Path = typer.Option(..., help="folder for the table CSVs and the XLSX"),
+    tables_dir: Path = typer.Option(..., help="commissioner pack: folder for table CSVs, XLSX"),
     report_md: Path = typer.Option(..., help="report to write (.md)"),
     report_html: Path = typer.Option(..., help="report to write (.html)"),
     report_docx: Path = typer.Option(..., help="report to write (.docx)"),
+    report_pdf: Path = typer.Option(None, help="report to print from the HTML (.pdf)"),
+    readme: Path = typer.Option(None, help="the commissioner pack's README"),
+    charts_dir: Path = typer.Option(None, help="folder for the chart PNGs"),
+    plot_theme_prevalence: Path = typer.Option(None, help="chart series: by theme (CSV)"),
+    plot_group_prevalence: Path = typer.Option(None, help="chart series: by group (CSV)"),
+    analysis_dir: Path = typer.Option(None, help="researcher pack: every table whole, with ids"),
     metrics: Path = typer.Option(..., help="metrics JSON"),
     params: Path = typer.Option(None, help="params.yaml"),
 ) -> None:
@@ -133,4 +231,16 @@ def main(
         report_html=report_html,
         report_docx=report_docx,
         metrics_path=metrics,
+        analysis_dir=analysis_dir,
+        charts_dir=charts_dir,
+        plots=_given(
+            plot_theme_prevalence=plot_theme_prevalence, plot_group_prevalence=plot_group_prevalence
+        ),
+        readme=readme,
+        report_pdf=report_pdf,
     )
+
+
+def _given(**paths: Path | None) -> dict[str, Path]:
+    """The paths given (an option left out is not written)."""
+    return {k: v for k, v in paths.items() if v is not None}

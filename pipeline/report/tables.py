@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import catalogue
+from pipeline.disclosure import COMPLEMENTARY, WITHHELD, protect, small
 from pipeline.params import ReportParams
 from pipeline.report.codes import Codes
 from pipeline.report.model import (
@@ -31,7 +32,6 @@ from pipeline.report.prose import (
     quantify,
     scale_note,
     standalone_quote,
-    suppress,
 )
 from pipeline.text import placeholder_pattern
 
@@ -145,7 +145,8 @@ def sample_tables(interviews: pd.DataFrame, params: ReportParams) -> Built:
         counts, ev = _count_table(key, long, "row", "col", rows, cols, totals=True)
         if not attr:
             counts = counts.drop(columns=["All"])
-        shown = suppress(counts, params.min_cell, TOTAL, TOTAL)
+        # the margins are group sizes, published in every by-group table's headers
+        shown = protect(counts, params.min_cell, TOTAL, TOTAL, known_margins=True)
         shown.index.name = attribute_title(row_attr)
         frame = shown.reset_index()
         number = table_number("sample_profile", i, len(others))
@@ -154,15 +155,52 @@ def sample_tables(interviews: pd.DataFrame, params: ReportParams) -> Built:
             if attr
             else row_attr
         )
-        n_supp = int((shown == f"<{params.min_cell}").to_numpy().sum())
-        note = (
-            f"Counts of interviews. Counts from 1 to {params.min_cell - 1} are shown as "
-            f"<{params.min_cell} to protect identities ({n_supp} cell(s)), with further cells "
-            "suppressed where a total would reveal them."
-        )
+        note = f"Counts of interviews. {suppression_note(shown, params.min_cell)}".strip()
         tables.append(Table(key, number, f"Sample profile: interviews by {what}", frame, note))
         evidence.append(ev)
     return tables, evidence
+
+
+def suppression_note(shown: pd.DataFrame, k: int) -> str:
+    """The sentence a table with suppressed cells carries (empty when none is)."""
+    n_small = int((shown == small(k)).to_numpy().sum())
+    n_comp = int((shown == COMPLEMENTARY).to_numpy().sum())
+    if (shown == WITHHELD).to_numpy().any():
+        return (
+            f"The breakdown is withheld ({WITHHELD}): with so many groups under {k} interviews, "
+            "no pattern of suppression would stop the totals, which other tables publish as "
+            "group sizes, from revealing them; only the totals are shown."
+        )
+    if not n_small and not n_comp:
+        return ""
+    note = (
+        f"Counts of interviews under {k} are shown as <{k} to protect identities "
+        f"({n_small} cell(s); zeros too where a total would otherwise reveal a small count)"
+    )
+    if n_comp:
+        note += (
+            f"; {n_comp} more cell(s), shown as {COMPLEMENTARY}, are withheld so that no "
+            "total reveals them"
+        )
+    return note + "."
+
+
+def protected_groups(
+    frame: pd.DataFrame, total_col: str, k: int, scale: Sequence[Any]
+) -> pd.DataFrame:
+    """``frame``'s group columns (``"... (n=N)"``) protected, each count with its quantifier."""
+    groups = [c for c in frame.columns if "(n=" in str(c)]
+    if not groups:
+        return frame
+    counts = frame[[total_col, *groups]].astype("int64")
+    shown = protect(counts, k, None, total_col, free=(total_col,))
+    out = frame.copy()
+    for g in groups:
+        n = int(str(g).rsplit("(n=", 1)[1].rstrip(")"))
+        out[g] = [
+            v if isinstance(v, str) else f"{v} ({quantify(int(v), n, scale)})" for v in shown[g]
+        ]
+    return out
 
 
 # --- theme prevalence and crosstabs --------------------------------------------------------------
@@ -203,18 +241,18 @@ def theme_prevalence(
         evidence.append(evidence_rows("theme_prevalence", cid, "n_interviews", rows))
         for g in groups:
             g_rows = rows[rows["interview_id"].map(group) == g]
-            gk, gn = g_rows["interview_id"].nunique(), int(group_sizes[g])
-            rec[f"{g} (n={gn})"] = f"{gk} ({quantify(gk, gn, scale)})"
+            rec[f"{g} (n={int(group_sizes[g])})"] = g_rows["interview_id"].nunique()
             evidence.append(evidence_rows("theme_prevalence", cid, g, g_rows))
         records.append(rec)
+    frame = protected_groups(pd.DataFrame(records), "n_interviews", params.min_cell, scale)
     note = (
         f"Interviews in which at least one segment was coded with the theme (a theme counts its "
         f"sub-themes), of {n}. Columns by {attribute_title(params.group_by).lower()} give the "
         f"count and quantifier within each group; groups of fewer than {params.min_cell} "
-        "interviews are merged."
+        f"interviews are merged. {suppression_note(frame, params.min_cell)}"
     )
     number = table_number("theme_prevalence")
-    table = Table("theme_prevalence", number, "Theme prevalence", pd.DataFrame(records), note)
+    table = Table("theme_prevalence", number, "Theme prevalence", frame, note)
     return table, pd.concat(evidence, ignore_index=True)
 
 
@@ -239,13 +277,16 @@ def crosstabs(
             f"All (n={len(iv)})",
             [long.loc[long["code_id"] == r, "interview_id"].nunique() for r in codes.rows],
         )
+        all_col = f"All (n={len(iv)})"
+        counts = protect(counts, params.min_cell, None, all_col, free=(all_col,))
         frame = counts.reset_index(names="code_id")
         frame.insert(1, "theme", frame["code_id"].map(codes.label))
         number = table_number("crosstabs", i, len(params.crosstab_by))
         title = attribute_title(attr).lower()
         note = (
             f"Interviews per code by {title}; groups of fewer than "
-            f"{params.min_cell} interviews are merged into 'Other'."
+            f"{params.min_cell} interviews are merged into 'Other'. "
+            + suppression_note(frame, params.min_cell)
         )
         tables.append(Table(key, number, f"Codes by {title} (interviews)", frame, note))
         evidence.append(ev)
@@ -693,7 +734,8 @@ def evidence_table(evidence: list[pd.DataFrame]) -> Table:
         "Evidence: the interviews and segments behind every count",
         ev,
         "One row per (table, row, column, interview, segment) behind a figure; the report shows "
-        "its size per table, tables/evidence.csv has every row. Sample profile counts cite "
+        "its size per table; the evaluation team's analysis/tables/evidence.csv has every row "
+        "(it names interviews and segments, so it is not in this pack). Sample profile counts cite "
         "interviews only (segment_id empty).",
         report_frame=summary_ev,
     )

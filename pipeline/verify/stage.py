@@ -17,8 +17,9 @@ import typer
 from pipeline import catalogue
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
-from pipeline.params import load_params
+from pipeline.params import Params, load_params
 from pipeline.text import placeholder_pattern
+from pipeline.verify.disclosure_check import DisclosureResult, check_pack
 from pipeline.verify.gate import FILE_NAME, VerifyResult, entries_from, verify
 from pipeline.verify.residual import ResidualScan
 
@@ -66,6 +67,59 @@ def failure_message(result: VerifyResult, outputs: Path, report: Path) -> str:
     )
 
 
+def _read(key: str, outputs: Path) -> pd.DataFrame | None:
+    path = catalogue.artefact(key).path(outputs, outputs)
+    return pd.read_parquet(path) if path.is_file() else None
+
+
+def disclosure(outputs: Path, params: Params) -> DisclosureResult:
+    """The disclosure check of the commissioner pack under ``outputs`` (ADR 0023)."""
+    r = params.report
+    pack = catalogue.artefact("report_md").path(outputs, outputs).parent
+    return check_pack(
+        pack,
+        k=r.min_cell,
+        k_attribution=r.attribution_min_group,
+        attribution=r.attribution,
+        interviews=_read("interviews", outputs),
+        segments=_read("segments", outputs),
+        participants=_read("participants_safe", outputs),
+    )
+
+
+def disclosure_message(found: DisclosureResult, report: Path) -> str:
+    """The check's error: every table and cell that breaks the rule, and what to do."""
+    lines = [f"  {v}" for v in found.violations]
+    return (
+        f"disclosure check failed: {len(found.violations)} published cell(s) or file(s) of "
+        "the commissioner pack break the rule (groups of at least report.min_cell, "
+        "attributions of at least report.attribution_min_group, no segment or interview "
+        "id):\n" + "\n".join(lines) + "\nRegenerate the pack with the report stage (it "
+        "suppresses such cells), merge small groups (report.role_groups), or move the file "
+        f"to outputs/analysis/; the list is also in {report}"
+    )
+
+
+def _write_results(
+    result: VerifyResult, found: DisclosureResult, report: Path, metrics: Path
+) -> None:
+    """The private report (leaks and disclosure breaches) and the metrics, atomically."""
+    rows = _report_rows(result) + [
+        {"file": v.table, "identifier": "", "entity_type": "disclosure", "pseudonym": ""}
+        | {"problem": f"row '{v.row}', column '{v.column}': {v.problem}"}
+        for v in found.violations
+    ]
+    with atomic_files({"verify_report": report, "verify_metrics": metrics}) as tmp:
+        pd.DataFrame(rows, columns=list(catalogue.columns("verify_report"))).to_csv(
+            tmp["verify_report"], index=False, lineterminator="\n"
+        )
+        passed = result.passed and not found.violations
+        write_json(
+            tmp["verify_metrics"],
+            result.metrics() | {"passed": passed, "disclosure": found.metrics()},
+        )
+
+
 def run_stage(
     params_path: Path | None,
     outputs: Path,
@@ -109,13 +163,12 @@ def run_stage(
         ignore=[metrics],
         residual=residual,
     )
-    with atomic_files({"verify_report": report, "verify_metrics": metrics}) as tmp:
-        pd.DataFrame(_report_rows(result), columns=list(catalogue.columns("verify_report"))).to_csv(
-            tmp["verify_report"], index=False, lineterminator="\n"
-        )
-        write_json(tmp["verify_metrics"], result.metrics())
+    found = disclosure(Path(outputs), params)
+    _write_results(result, found, report, metrics)
     if not result.passed:
         raise QualevalError(failure_message(result, outputs, report))
+    if found.violations:
+        raise QualevalError(disclosure_message(found, report))
     warnings = result.metrics().get("residual_warnings", 0)
     log.info(
         "leak gate passed: %d files, %d identifiers checked, none found; %d capitalised "
@@ -124,6 +177,7 @@ def run_stage(
         result.identifiers,
         warnings,
     )
+    log.info("disclosure check passed: %s", found.metrics())
     return result
 
 
