@@ -9,23 +9,61 @@ from pipeline.report.model import Report
 from pipeline.report.render_common import FIXED_DATE, normalise_zip, report_view
 
 
-def _add_summary(doc: Any, report: Report) -> None:
-    """Title, introduction, the executive summary per theme, emergent topics, the scale."""
-    doc.add_heading(report.title, level=0)
-    for p in report.intro:
-        doc.add_paragraph(p)
-    doc.add_heading("Executive summary", level=1)
-    for theme in report.themes:
-        doc.add_heading(theme.label, level=2)
-        doc.add_paragraph(theme.headline)
-        for f in theme.findings:
-            doc.add_paragraph(f, style="List Bullet")
-        for q in theme.quotes:
-            doc.add_paragraph(f"“{q.text}” — {q.attribution}", style="Quote")
-    doc.add_heading("Emergent topics", level=2)
-    for line in report.topics_summary:
+def _add_title_page(doc: Any, view: dict[str, Any]) -> None:
+    """The title, subtitle and title-page lines, then a page break."""
+    from docx.enum.text import WD_BREAK
+
+    doc.add_heading(view["title"], level=0)
+    if view["subtitle"]:
+        doc.add_paragraph(view["subtitle"], style="Subtitle")
+    for line in view["title_lines"]:
         doc.add_paragraph(line)
-    doc.add_paragraph(report.scale_note)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _add_markdown(doc: Any, parsed: list, level: int) -> None:
+    """An evaluator's Markdown (parsed) as Word headings, paragraphs, lists and quotes."""
+    for kind, text, h in parsed:
+        if kind == "heading":
+            doc.add_heading(text, level=min(level + h, 9))
+        elif kind in ("bullets", "numbered"):
+            style = "List Bullet" if kind == "bullets" else "List Number"
+            for item in text:
+                doc.add_paragraph(item, style=style)
+        elif kind == "quote":
+            doc.add_paragraph(text, style="Quote")
+        else:
+            doc.add_paragraph(text)
+
+
+def _add_block(doc: Any, b: dict[str, Any], level: int) -> None:
+    """One block of a section (``level``: the section's heading level)."""
+    kind = b["kind"]
+    if kind == "paragraph":
+        doc.add_paragraph(b["text"])
+    elif kind == "heading":
+        doc.add_heading(b["text"], level=level + 1)
+    elif kind == "note":
+        doc.add_paragraph().add_run(b["text"]).italic = True
+    elif kind in ("bullets", "numbered"):
+        style = "List Bullet" if kind == "bullets" else "List Number"
+        for item in b["entries"]:
+            doc.add_paragraph(item, style=style)
+    elif kind == "quote":
+        q = b["quote"]
+        doc.add_paragraph(f"“{q.text}” — {q.attribution}", style="Quote")
+    elif kind == "markdown":
+        _add_markdown(doc, b["parsed"], level)
+    elif kind in ("table", "grid") and b["table"]:
+        _add_table(doc, b["table"])
+
+
+def _add_sections(doc: Any, view: dict[str, Any]) -> None:
+    """Every section of the document, in order (chapters as Heading 1)."""
+    for s in view["sections"]:
+        doc.add_heading(s["heading"], level=s["level"])
+        for b in s["blocks"]:
+            _add_block(doc, b, s["level"])
 
 
 def _add_table(doc: Any, t: dict[str, Any]) -> None:
@@ -55,7 +93,7 @@ def _add_table(doc: Any, t: dict[str, Any]) -> None:
 
 
 def write_docx(report: Report, path: Path) -> None:
-    """The report as Word: Title, Heading 1-3, 'Quote' paragraphs and real tables."""
+    """The report as Word: a title page, Heading 1-3, 'Quote' paragraphs and real tables."""
     import datetime as dt
 
     import docx
@@ -70,9 +108,7 @@ def write_docx(report: Report, path: Path) -> None:
     props.created = fixed
     props.modified = fixed
     props.revision = 1
-    _add_summary(doc, report)
-    doc.add_heading("Tables", level=1)
-    for t in view["tables"]:
-        _add_table(doc, t)
+    _add_title_page(doc, view)
+    _add_sections(doc, view)
     doc.save(str(path))
     normalise_zip(path)

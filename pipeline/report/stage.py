@@ -9,8 +9,9 @@ from typing import Any
 
 import typer
 
+from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
-from pipeline.params import load_params
+from pipeline.params import EvaluationParams, Params, load_params
 from pipeline.report.build import build_report
 from pipeline.report.inputs import read_inputs
 from pipeline.report.model import Inputs, Report
@@ -42,6 +43,58 @@ def _metrics(report: Report, inputs: Inputs, started: float) -> dict[str, Any]:
     }
 
 
+def evaluator_sections(evaluation: EvaluationParams) -> dict[str, str]:
+    """The evaluator's Markdown files named in ``evaluation.sections``, read as text.
+
+    Raises:
+        QualevalError: when a named file is missing or not UTF-8 text.
+    """
+    out = {}
+    for place, path in evaluation.sections.named().items():
+        field = f"evaluation.sections.{place.replace('theme:', 'themes.')}"
+        try:
+            out[place] = Path(path).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise QualevalError(
+                f"{path}: not found ({field} in params.yaml); write the section there or "
+                "remove the entry"
+            ) from None
+        except UnicodeDecodeError:
+            raise QualevalError(f"{path}: not UTF-8 text ({field}); save it as UTF-8") from None
+    return out
+
+
+def provenance(params: Params) -> dict[str, str]:
+    """qualeval's version, the params hash and the models' identities, for the methodology."""
+    import hashlib
+    from importlib import metadata
+
+    try:
+        version = metadata.version("qualeval")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    digest = hashlib.sha256(params.model_dump_json().encode("utf-8")).hexdigest()[:12]
+    return {
+        "qualeval version": version,
+        "Parameters (hash of the validated params.yaml)": digest,
+        "Sentence encoder": str(params.embed.model or "all-MiniLM-L6-v2 (packaged)"),
+        "Named-entity model (anonymisation)": str(params.anonymise.ner_model),
+        "Coders": ", ".join(params.code.coders),
+    }
+
+
+def with_evaluation(inputs: Inputs, params: Params) -> Inputs:
+    """``inputs`` with the evaluation block, its Markdown sections and the provenance."""
+    from dataclasses import replace
+
+    return replace(
+        inputs,
+        evaluation=params.evaluation,
+        sections=evaluator_sections(params.evaluation),
+        provenance=provenance(params),
+    )
+
+
 def run_stage(
     params_path: Path | None,
     inputs: Inputs,
@@ -53,8 +106,11 @@ def run_stage(
     metrics_path: Path,
 ) -> Report:
     """Build the report and write every output (all or nothing)."""
-    params = load_params(params_path).report
+    everything = load_params(params_path)
+    params = everything.report
     started = time.perf_counter()
+    if inputs.evaluation is None:
+        inputs = with_evaluation(inputs, everything)
     report = build_report(inputs, params)
     tables_dir = Path(tables_dir)
     tables_dir.mkdir(parents=True, exist_ok=True)
@@ -105,6 +161,15 @@ def main(
     participants: Path = typer.Option(
         None, help="anonymised focus-group participants (parquet): count each participant"
     ),
+    stance_interviews: Path = typer.Option(
+        None, help="each interview's stance per code (parquet); stated only when reportable"
+    ),
+    stance_metrics: Path = typer.Option(
+        None, help="outputs/metrics/stance.json: whether stance is reportable"
+    ),
+    prevalence: Path = typer.Option(
+        None, help="adjusted prevalence with intervals (parquet, compare stage)"
+    ),
     tables_dir: Path = typer.Option(..., help="folder for the table CSVs and the XLSX"),
     report_md: Path = typer.Option(..., help="report to write (.md)"),
     report_html: Path = typer.Option(..., help="report to write (.html)"),
@@ -124,6 +189,9 @@ def main(
         pseudonyms=load_params(params).anonymise.pseudonyms,
         topics_dir=topics_dir,
         participants_path=participants,
+        stance_path=stance_interviews,
+        stance_metrics_path=stance_metrics,
+        prevalence_path=prevalence,
     )
     run_stage(
         params,
