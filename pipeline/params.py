@@ -847,7 +847,9 @@ class EvaluationParams(_Block):
     that need a field say which to add (``docs/adr/0022-report-structure.md``).
     """
 
-    title: str = Field("", description="the report's title (empty: report.title, then the codebook's name)")
+    title: str = Field(
+        "", description="the report's title (empty: report.title, then the codebook's name)"
+    )
     subtitle: str = Field("", description="a line under the title")
     commissioner: str = Field("", description="who commissioned the evaluation")
     programme: str = Field("", description="the programme evaluated")

@@ -734,16 +734,22 @@ def test_when_stage_runs_then_docx_has_headings_tables_and_quotes(written):
     d = docx.Document(str(out / "report.docx"))
     heads = [(p.style.name, p.text) for p in d.paragraphs if p.style.name.startswith("Heading")]
     assert ("Heading 1", "Executive summary") in heads
-    assert ("Heading 1", "Tables") in heads
-    assert ("Heading 2", "Benefits") in heads and ("Heading 2", "Challenges") in heads
+    assert ("Heading 1", "Appendix D: Tables") in heads
+    assert ("Heading 1", "3. Benefits") in heads and ("Heading 1", "4. Challenges") in heads
+    assert ("Heading 2", "Sharing good practice") in heads
     assert ("Heading 2", "Table 2. Theme prevalence") in heads
     assert d.paragraphs[0].style.name == "Title"
-    assert len(d.tables) == len(rep.tables)
-    assert d.tables[0].rows[0].cells[0].text == "Role"
+    blocks = [b for s in rep.document for b in s.blocks]
+    assert len(d.tables) == sum(b.kind in ("table", "grid") for b in blocks)
+    assert [t.key for t in rep.tables if not t.in_document] == [
+        "framework_matrix",
+        "quotes_bank",
+        "evidence",
+    ]
     quotes = [p.text for p in d.paragraphs if p.style.name == "Quote"]
-    # 2 benefits quotes, 1 challenges quote: every challenge.time segment has the same words,
-    # and a quote is never used twice
-    assert len(quotes) == 3 and all(" — " in q for q in quotes)
+    # sharing 3, trust 2, time 1 (every challenge.time segment has the same words), money 1:
+    # a quote is never used twice
+    assert len(quotes) == 7 and all(" — " in q for q in quotes)
     assert len(set(quotes)) == len(quotes)
     text = "\n".join(p.text for p in d.paragraphs)
     assert "Most interviewees (7 of 10) described sharing good practice" in text
@@ -757,9 +763,11 @@ def test_when_stage_runs_then_markdown_and_html_carry_the_summary_and_tables(wri
     sentence = "Most interviewees (7 of 10) described sharing good practice"
     assert sentence in md and sentence in html
     assert "## Executive summary" in md and "### Table 2. Theme prevalence" in md
+    assert md.index("## Contents") < md.index("## Executive summary") < md.index("## Appendix A")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "<main>" in html and html.count("<h1>") == 1
-    assert html.count("<caption>") == len(rep.tables)
+    blocks = [b for s in rep.document for b in s.blocks]
+    assert html.count("<caption>") == sum(b.kind in ("table", "grid") for b in blocks)
     assert '<th scope="col">n_interviews</th>' in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing external
     assert "<blockquote>" in html and "— Lead" in html
@@ -813,7 +821,8 @@ def test_when_report_opened_in_headless_chromium_then_summary_and_every_table_re
     assert 'id="executive-summary"' in page and "Executive summary</h2>" in page
     assert "Most interviewees (7 of 10) described sharing good practice" in page
     captions = re.findall(r"<caption>(.*?)</caption>", page)
-    assert captions == [t.caption for t in rep.tables]
+    printed = [t.caption for t in rep.tables if t.in_document]
+    assert [c for c in captions if c.startswith("Table ")] == printed
     shot = tmp_path / "report.png"
     proc = subprocess.run(
         [browser, *flags, f"--screenshot={shot}", "--window-size=412,900", url],

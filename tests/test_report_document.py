@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 
@@ -25,11 +26,13 @@ RECS = """\
     label: Training for peers
     parent: recommendation
     definition: Calls for training for the people who act as peers.
+    keywords: [training]
     audience: [Challenge teams]
   - id: recommendation.follow_up
     label: Follow-up after challenge
     parent: recommendation
     definition: Calls for stronger follow-up of findings.
+    keywords: [follow-up]
 """
 REC_TEXT = {
     "recommendation.training": "I would really like proper training for every peer before "
@@ -118,7 +121,10 @@ def test_when_evaluation_block_then_title_page_aims_questions_and_plan(rec_input
     assert "Research question 1: What do councils gain?" in text
     assert "Name the codes that answer it (evaluation.research_questions[1].codes)" in text
     grid = next(
-        b.grid for s in rep.document for b in s.blocks if b.grid and b.grid["caption"].startswith("Sample planned")
+        b.grid
+        for s in rep.document
+        for b in s.blocks
+        if b.grid and b.grid["caption"].startswith("Sample planned")
     )
     rows = {r[0]: r[1:] for r in grid["rows"]}
     # achieved lead members: 3; chief executives (2) are written as fewer than 3
@@ -132,7 +138,7 @@ def test_when_sub_theme_paragraphs_then_every_count_equals_the_prevalence_table(
     checked = 0
     for s in rep.document:
         blocks = s.blocks
-        for head, para in zip(blocks, blocks[1:]):
+        for head, para in itertools.pairwise(blocks):
             if head.kind != "heading" or para.kind != "paragraph" or head.text not in prev.index:
                 continue
             row = prev.loc[head.text]
@@ -199,10 +205,10 @@ def test_when_stance_reportable_then_stated(rec_inputs, reportable, said):
             "stance": ["positive", "positive", "negative"],
         }
     )
-    inputs = replace(
+    given = replace(
         rec_inputs, stance=stance, stance_metrics={"reportable": reportable, "accuracy": 0.8}
     )
-    text = _text(R.build_report(inputs, ReportParams()))
+    text = _text(R.build_report(given, ReportParams()))
     assert ("Of those who raised it, 2 spoke of it positively and 1 negatively." in text) == said
 
 
@@ -224,7 +230,9 @@ def test_when_evaluator_sections_then_verbatim_where_they_belong(rec_inputs, tmp
 
 def test_when_evaluator_file_missing_then_error_names_file_and_field(tmp_path):
     ev = EvaluationParams(sections={"themes": {"benefit": tmp_path / "nope.md"}})
-    with pytest.raises(QualevalError, match=r"nope\.md: not found \(evaluation\.sections\.themes\.benefit"):
+    with pytest.raises(
+        QualevalError, match=r"nope\.md: not found \(evaluation\.sections\.themes\.benefit"
+    ):
         evaluator_sections(ev)
 
 

@@ -43,8 +43,12 @@ def test_when_estimate_stance_and_groups_given_then_every_number_is_in_the_parag
     text = subtheme_paragraph(sub, SCALE)
     assert text.startswith("Most interviewees (29 of 43) described sharing good practice")
     assert "estimated share is 62% (95% interval 51% to 73%)" in text
-    assert "more often in the lead members group (12 of 14) than in the DCSs group (6 of 15)" in text
-    assert "Of those who raised it, 20 spoke of it positively, 3 negatively and 1 with mixed" in text
+    assert (
+        "more often in the lead members group (12 of 14) than in the DCSs group (6 of 15)" in text
+    )
+    assert (
+        "Of those who raised it, 20 spoke of it positively, 3 negatively and 1 with mixed" in text
+    )
     assert "unvalidated" not in text
     numbers = {int(n) for n in re.findall(r"\d+", text)}
     assert numbers == {29, 43, 62, 95, 51, 73, 12, 14, 6, 15, 20, 3, 1}
@@ -80,6 +84,8 @@ def test_when_no_human_check_then_report_says_counts_are_unvalidated(agreement, 
         assert lines[0].startswith("No human coder has checked these codes")
 
 
-@pytest.mark.parametrize(("k", "min_cell", "text"), [(2, 3, "fewer than 3"), (0, 3, "0"), (3, 3, "3")])
+@pytest.mark.parametrize(
+    ("k", "min_cell", "text"), [(2, 3, "fewer than 3"), (0, 3, "0"), (3, 3, "3")]
+)
 def test_when_group_count_small_then_written_as_fewer_than(k, min_cell, text):
     assert small(k, min_cell) == text

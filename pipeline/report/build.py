@@ -83,9 +83,7 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
     tables = [reworded(t, nouns) for t in tables]
     frame = {t.key: t.frame for t in tables}
     evaluation = evaluation_of(inputs)
-    title = (
-        evaluation.title or params.title or default_title(inputs.codebook.name, len(iv), nouns)
-    )
+    title = evaluation.title or params.title or default_title(inputs.codebook.name, len(iv), nouns)
     ctx = DocContext(
         inputs,
         iv,

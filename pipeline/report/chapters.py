@@ -1,5 +1,4 @@
-"""The report's body: a chapter per theme, themes beyond the codebook, recommendations,
-conclusions.
+"""The report's body: theme chapters, themes beyond the codebook, recommendations, conclusions.
 
 A theme chapter opens with its prevalence, then the evaluator's interpretation (when
 given), then a paragraph per sub-theme (:func:`.paragraphs.subtheme_paragraph`: prevalence,
@@ -19,7 +18,7 @@ from pipeline.report.summary import topics_summary
 
 
 def _theme_opening(ctx: DocContext, theme: str) -> str:
-    """``Most interviewees (29 of 43) raised benefits: at least one of the 8 sub-themes below.``"""
+    """The chapter's first sentence: ``Most interviewees (29 of 43) raised benefits: ...``."""
     k = ctx.count(theme)
     label = lower_first(ctx.codes.label(theme))
     subs = [c for c in ctx.codes.leaves_of[theme] if c != theme]
@@ -45,15 +44,18 @@ def theme_chapter(ctx: DocContext, theme: str, chapter: int) -> Section:
             continue
         if c != theme:
             sec.add("heading", ctx.codes.label(c))
-        sec.add("paragraph", subtheme_paragraph(
-            ctx.subtheme(c), ctx.params.quantifiers, ctx.nouns.person
-        ))
+        sec.add(
+            "paragraph",
+            subtheme_paragraph(ctx.subtheme(c), ctx.params.quantifiers, ctx.nouns.person),
+        )
         for q in ctx.quotes(c, limit):
             sec.add("quote", quote=q)
     silent = [ctx.codes.label(c) for c in ctx.sub_themes(theme) if ctx.count(c) == 0]
     if silent:
-        sec.add("paragraph", f"No {ctx.nouns.person} described "
-                f"{join_list([lower_first(s) for s in silent], 'or')}.")
+        sec.add(
+            "paragraph",
+            f"No {ctx.nouns.person} described {join_list([lower_first(s) for s in silent], 'or')}.",
+        )
     return sec
 
 
@@ -67,8 +69,10 @@ def beyond_codebook_section(ctx: DocContext, chapter: int) -> Section:
     for line in topics_summary(ctx.inputs.topics is not None, emergent.frame, ctx.nouns):
         sec.add("paragraph", line)
     if not emergent.frame.empty:
-        sec.add("paragraph", f"Table {emergent.number} (appendix) gives each topic's keywords "
-                "and a quote.")
+        sec.add(
+            "paragraph",
+            f"Table {emergent.number} (appendix) gives each topic's keywords and a quote.",
+        )
     return sec
 
 
@@ -85,7 +89,9 @@ def _audiences(ctx: DocContext, codes: list[str]) -> dict[str, list[str]]:
 def _suggestion(ctx: DocContext, code_id: str) -> str:
     sub = ctx.subtheme(code_id)
     who = phrase(sub.interviews, sub.total, ctx.params.quantifiers, ctx.nouns.person)
-    return f"{ctx.codes.label(code_id)}{suggestion_gloss(sub.gloss)}: suggested by {lower_first(who)}."
+    return (
+        f"{ctx.codes.label(code_id)}{suggestion_gloss(sub.gloss)}: suggested by {lower_first(who)}."
+    )
 
 
 def _by_who_raised(ctx: DocContext, codes: list[str], sec: Section) -> None:
@@ -111,29 +117,44 @@ def recommendations_section(ctx: DocContext, chapter: int) -> Section:
         sec.add("heading", "The evaluation team's recommendations")
         sec.add("markdown", text)
     else:
-        sec.add("note", "The evaluation team's own recommendations go here: write them in a "
-                "Markdown file and name it in evaluation.sections.recommendations.")
+        sec.add(
+            "note",
+            "The evaluation team's own recommendations go here: write them in a "
+            "Markdown file and name it in evaluation.sections.recommendations.",
+        )
     codes = [c for t in ctx.recommendation_themes for c in ctx.sub_themes(t) if ctx.count(c)]
-    sec.add("heading", "Interviewees' suggestions")
+    sec.add("heading", ctx.nouns.sub("Interviewees' suggestions"))
     if not codes:
-        sec.add("paragraph", "The codebook has no recommendations theme, or no interviewee "
-                "made a suggestion it covers.")
+        sec.add(
+            "paragraph",
+            ctx.nouns.sub(
+                "The codebook has no recommendations theme, or no "
+                "interviewee made a suggestion it covers."
+            ),
+        )
         return sec
-    sec.add("paragraph", ctx.nouns.sub(
-        "These are the suggestions interviewees made, counted like the findings; they are "
-        "interviewees' views, not the evaluation's recommendations."))
+    sec.add(
+        "paragraph",
+        ctx.nouns.sub(
+            "These are the suggestions interviewees made, counted like the findings; they are "
+            "interviewees' views, not the evaluation's recommendations."
+        ),
+    )
     for c in codes:
         sec.add("paragraph", _suggestion(ctx, c))
         for q in ctx.quotes(c, 1):
             sec.add("quote", quote=q)
     audiences = _audiences(ctx, codes)
     if audiences:
-        sec.add("paragraph", "By the stakeholder group each suggestion is addressed to (as the "
-                "codebook names it):")
+        sec.add(
+            "paragraph",
+            "By the stakeholder group each suggestion is addressed to (as the codebook names it):",
+        )
         for group, cs in audiences.items():
             sec.add("heading", group)
-            sec.add("bullets", items=[f"{ctx.codes.label(c)} ({ctx.count(c)} of {ctx.n})"
-                                      for c in cs])
+            sec.add(
+                "bullets", items=[f"{ctx.codes.label(c)} ({ctx.count(c)} of {ctx.n})" for c in cs]
+            )
     else:
         _by_who_raised(ctx, codes, sec)
     return sec
@@ -147,17 +168,24 @@ def conclusions_section(ctx: DocContext, chapter: int) -> Section:
     top = [c for c in ranked if ctx.count(c)][:3]
     if top:
         parts = [f"{lower_first(ctx.codes.label(c))} ({ctx.count(c)} of {ctx.n})" for c in top]
-        sec.add("paragraph", ctx.nouns.sub(
-            f"Across {count_of(len(ctx.analytic_themes), 'theme')}, the most widely raised "
-            f"{plural('sub-theme', len(top))} {plural('was', len(top))} {join_list(parts)}."))
+        sec.add(
+            "paragraph",
+            ctx.nouns.sub(
+                f"Across {count_of(len(ctx.analytic_themes), 'theme')}, the most widely raised "
+                f"{plural('sub-theme', len(top))} {plural('was', len(top))} {join_list(parts)}."
+            ),
+        )
     rare = [lower_first(ctx.codes.label(c)) for c in ranked if ctx.count(c) == 1]
     if rare:
         sec.add("paragraph", f"Raised by a single {ctx.nouns.person} only: {join_list(rare)}.")
     if text := ctx.section_text("conclusions"):
         sec.add("markdown", text)
     else:
-        sec.add("note", "The evaluation team's conclusions go here: name a Markdown file in "
-                "evaluation.sections.conclusions.")
+        sec.add(
+            "note",
+            "The evaluation team's conclusions go here: name a Markdown file in "
+            "evaluation.sections.conclusions.",
+        )
     return sec
 
 

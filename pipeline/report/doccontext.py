@@ -49,7 +49,7 @@ class DocContext:
         return self.tables["theme_prevalence"].frame.set_index("code_id")
 
     def count(self, code_id: str) -> int:
-        """Interviews raising ``code_id`` (as Table 2 gives it)."""
+        """Interviews raising ``code_id`` (as the theme prevalence table gives it)."""
         return int(self.prevalence.at[code_id, "n_interviews"])
 
     @cached_property
@@ -93,7 +93,7 @@ class DocContext:
 
     @cached_property
     def estimates(self) -> dict[str, tuple[float, float, float]]:
-        """code id -> adjusted (share, lower, upper), 0-1, from the validated prevalence table.
+        """Code id -> adjusted (share, lower, upper), 0-1, from the validated prevalence table.
 
         The table gives interviews (of ``interviews_total``); a code without an honest basis
         (``validated`` false) or an interval has none.

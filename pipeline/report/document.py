@@ -48,20 +48,29 @@ def _region_matrix(ctx: DocContext) -> Section:
     attrs = [a for a in ("region", *ctx.params.crosstab_by) if f"crosstab_{a}" in ctx.tables]
     sec = Section("appendix-b", "Appendix B: Themes by region")
     if not attrs:
-        return sec.add("note", "Add a region column to the metadata sheet (and "
-                       "report.crosstab_by) for a matrix of themes by region.")
+        return sec.add(
+            "note",
+            "Add a region column to the metadata sheet (and "
+            "report.crosstab_by) for a matrix of themes by region.",
+        )
     attr = attrs[0]
     t = ctx.tables[f"crosstab_{attr}"]
     frame = t.frame[t.frame["code_id"].isin(ctx.codes.themes)]
     groups = [c for c in frame.columns if c not in ("code_id", "theme")]
-    rows = [
-        [g, *[str(v) for v in frame[g]]] for g in groups
-    ]
+    rows = [[g, *[str(v) for v in frame[g]]] for g in groups]
     sec.heading = f"Appendix B: Themes by {attribute_title(attr).lower()}"
-    sec.add("paragraph", f"Interviews raising each theme, by {attribute_title(attr).lower()} "
-            f"(from Table {t.number}).")
-    grid = _grid([attribute_title(attr), *frame["theme"].tolist()], rows,
-                 f"Themes by {attribute_title(attr).lower()}")
+    sec.add(
+        "paragraph",
+        ctx.nouns.sub(
+            f"Interviews raising each theme, by "
+            f"{attribute_title(attr).lower()} (from Table {t.number})."
+        ),
+    )
+    grid = _grid(
+        [attribute_title(attr), *frame["theme"].tolist()],
+        rows,
+        f"Themes by {attribute_title(attr).lower()}",
+    )
     return sec.add("grid", grid=grid)
 
 
@@ -77,8 +86,12 @@ def _codebook(ctx: DocContext) -> Section:
         rows.append([*row, ", ".join(c.audience)] if audience else row)
     cols = ["Theme", "Sub-theme", "Definition"] + (["Addressed to"] if audience else [])
     book = ctx.inputs.codebook
-    cap = f"Codebook: {book.name or 'unnamed'}" + (f", version {book.version}" if book.version else "")
-    return Section("appendix-c", "Appendix C: The codebook").add("grid", grid=_grid(cols, rows, cap))
+    cap = f"Codebook: {book.name or 'unnamed'}" + (
+        f", version {book.version}" if book.version else ""
+    )
+    return Section("appendix-c", "Appendix C: The codebook").add(
+        "grid", grid=_grid(cols, rows, cap)
+    )
 
 
 def appendices(ctx: DocContext) -> list[Section]:
@@ -98,4 +111,3 @@ def appendices(ctx: DocContext) -> list[Section]:
 def document_tables(tables: list[Table]) -> dict[str, Table]:
     """Tables by key."""
     return {t.key: t for t in tables}
-

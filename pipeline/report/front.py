@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 from pipeline.report.doccontext import DocContext
-from pipeline.report.grammar import capitalise, count_of, date_range, join_list
+from pipeline.report.grammar import capitalise, date_range, join_list
 from pipeline.report.model import Section, TitlePage
 from pipeline.report.prose import lower_first, phrase
+from pipeline.report.summary import report_intro
 
 #: labels of themes whose sub-themes are areas for development when stance is not reportable
 DEVELOPMENT = re.compile(r"challeng|barrier|difficult|problem|concern|risk|gap|weakness", re.I)
@@ -33,9 +34,11 @@ def title_page(ctx: DocContext, title: str) -> TitlePage:
 def fieldwork(ctx: DocContext) -> str:
     """``in March 2026`` / ``between October 2024 and February 2025`` (params, else the data)."""
     ev = ctx.evaluation
-    months = sorted(
-        v for v in ctx.interviews.get("interview_month", []).dropna().astype(str) if v
-    ) if "interview_month" in ctx.interviews.columns else []
+    months = (
+        sorted(v for v in ctx.interviews.get("interview_month", []).dropna().astype(str) if v)
+        if "interview_month" in ctx.interviews.columns
+        else []
+    )
     first = ev.fieldwork_start or (months[0] if months else "")
     last = ev.fieldwork_end or (months[-1] if months else first)
     return date_range(first, last) if first else ""
@@ -57,9 +60,7 @@ def key_findings(ctx: DocContext) -> list[str]:
         if theme in development_themes(ctx):
             continue
         ranked = [
-            c
-            for c in ctx.sub_themes(theme)
-            if ctx.count(c) >= ctx.params.min_finding_interviews
+            c for c in ctx.sub_themes(theme) if ctx.count(c) >= ctx.params.min_finding_interviews
         ][: ctx.params.findings_per_theme]
         out += [_finding(ctx, c) for c in ranked]
     return out
@@ -123,18 +124,10 @@ def executive_summary_section(ctx: DocContext) -> Section:
 
 
 def _scope(ctx: DocContext) -> str:
-    """``This report draws on 43 interviews with 9 roles, conducted in March 2026.``"""
-    roles = len(set(ctx.interviews[ctx.params.group_by].dropna().astype(str)))
-    when = fieldwork(ctx)
+    """The introduction's first paragraph (what was analysed, when, with which codebook)."""
+    first = report_intro(ctx.inputs, ctx.interviews, ctx.params, ctx.nouns)[0]
     what = ctx.evaluation.programme
-    return ctx.nouns.sub(
-        f"This report draws on {count_of(ctx.n, 'anonymised interview')}"
-        + (f" with people in {count_of(roles, 'role')}" if roles > 1 else "")
-        + (f", conducted {when}" if when else "")
-        + (f", for the evaluation of {what}" if what else "")
-        + ". Counts are of interviews in which a theme was raised; the methodology explains "
-        "the words used for them."
-    )
+    return first + (f" The evaluation is of {what}." if what else "")
 
 
 def introduction_section(ctx: DocContext, chapter: int) -> Section:
@@ -143,11 +136,16 @@ def introduction_section(ctx: DocContext, chapter: int) -> Section:
     sec = Section("introduction", f"{chapter}. Introduction and aims")
     who = f", commissioned by {ev.commissioner}" if ev.commissioner else ""
     if ev.programme:
-        sec.add("paragraph", f"This report presents the findings of an evaluation of "
-                f"{ev.programme}{who}.")
+        sec.add(
+            "paragraph",
+            f"This report presents the findings of an evaluation of {ev.programme}{who}.",
+        )
     else:
-        sec.add("note", "Name the programme and who commissioned the evaluation "
-                "(evaluation.programme, evaluation.commissioner in params.yaml).")
+        sec.add(
+            "note",
+            "Name the programme and who commissioned the evaluation "
+            "(evaluation.programme, evaluation.commissioner in params.yaml).",
+        )
     if ev.aims:
         sec.add("paragraph", "The evaluation aimed to:")
         sec.add("bullets", items=[lower_first(a).rstrip(".") + "." for a in ev.aims])
@@ -163,19 +161,27 @@ def research_questions(ctx: DocContext) -> list:
     """Each research question, then the findings of the codes named as answering it."""
     rqs = ctx.evaluation.research_questions
     if not rqs:
-        return Section("", "").add(
-            "note",
-            "List the research questions (evaluation.research_questions in params.yaml), each "
-            "with the codes that answer it, to have them answered here one by one.",
-        ).blocks
-    sec = Section("", "").add("paragraph", "The research questions, and what the interviews "
-                              "said on each:")
+        return (
+            Section("", "")
+            .add(
+                "note",
+                "List the research questions (evaluation.research_questions in params.yaml), each "
+                "with the codes that answer it, to have them answered here one by one.",
+            )
+            .blocks
+        )
+    sec = Section("", "").add(
+        "paragraph", ctx.nouns.sub("The research questions, and what the interviews said on each:")
+    )
     for i, rq in enumerate(rqs, start=1):
         sec.add("paragraph", f"Research question {i}: {rq.question}")
         known = [c for c in rq.codes if c in ctx.codes.by_id]
         if not known:
-            sec.add("note", f"Name the codes that answer it (evaluation.research_questions"
-                    f"[{i - 1}].codes) to have it answered here.")
+            sec.add(
+                "note",
+                f"Name the codes that answer it (evaluation.research_questions"
+                f"[{i - 1}].codes) to have it answered here.",
+            )
             continue
         leaves: list[str] = []
         for c in known:

@@ -24,9 +24,11 @@ def plain(text: str) -> str:
 
 
 def parse_markdown(text: str) -> list[tuple[str, Any, int]]:
-    """``(kind, text, level)`` blocks: ``heading`` (level 1-6), ``paragraph``, ``bullet``,
-    ``quote``, and ``bullets``/``numbered`` (text: the list of items); a list item's
-    continuation lines join it."""
+    """The ``(kind, text, level)`` blocks of ``text``.
+
+    Kinds: ``heading`` (level 1-6), ``paragraph``, ``quote``, and ``bullets``/``numbered``
+    (text: the list of items); a list item's continuation lines join it.
+    """
     out: list[tuple[str, str, int]] = []
     para: list[str] = []
 
@@ -39,8 +41,12 @@ def parse_markdown(text: str) -> list[tuple[str, Any, int]]:
         if not line.strip():
             flush()
             continue
-        for kind, pattern in (("heading", _HEADING), ("bullet", _BULLET),
-                              ("numbered", _NUMBERED), ("quote", _QUOTE)):
+        for kind, pattern in (
+            ("heading", _HEADING),
+            ("bullet", _BULLET),
+            ("numbered", _NUMBERED),
+            ("quote", _QUOTE),
+        ):
             m = pattern.match(line)
             if m:
                 flush()
@@ -48,8 +54,12 @@ def parse_markdown(text: str) -> list[tuple[str, Any, int]]:
                 out.append((kind, plain(m.group(2 if kind == "heading" else 1)), level))
                 break
         else:
-            if out and out[-1][0] in ("bullet", "numbered", "quote") and not para \
-                    and line.startswith((" ", "\t")):
+            if (
+                out
+                and out[-1][0] in ("bullet", "numbered", "quote")
+                and not para
+                and line.startswith((" ", "\t"))
+            ):
                 kind, prev, level = out.pop()
                 out.append((kind, plain(f"{prev} {line}"), level))
             else:

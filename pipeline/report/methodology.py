@@ -42,21 +42,33 @@ def sample_blocks(ctx: DocContext, sec: Section) -> None:
     achieved = ctx.interviews[attr].map(display_value).value_counts()
     planned = ctx.evaluation.planned_sample
     k = ctx.params.min_cell
-    sec.add("paragraph", ctx.nouns.sub(
-        f"{count_of(ctx.n, 'interview')} {plural('was', ctx.n)} analysed"
-        + (f", against {sum(planned.values())} planned." if planned else ".")
-    ))
+    sec.add(
+        "paragraph",
+        ctx.nouns.sub(
+            f"{count_of(ctx.n, 'interview')} {plural('was', ctx.n)} analysed"
+            + (f", against {sum(planned.values())} planned." if planned else ".")
+        ),
+    )
     if not planned:
-        sec.add("note", "Give the planned sample (evaluation.planned_sample: "
-                f"{attribute_title(attr).lower()} -> number) to set the sample achieved "
-                "against it.")
+        sec.add(
+            "note",
+            "Give the planned sample (evaluation.planned_sample: "
+            f"{attribute_title(attr).lower()} -> number) to set the sample achieved "
+            "against it.",
+        )
         return
     groups = sorted(set(planned) | set(achieved.index))
-    rows = [[g, str(planned.get(g, 0)) if g in planned else "—",
-             small(int(achieved.get(g, 0)), k)] for g in groups]
+    rows = [
+        [g, str(planned.get(g, 0)) if g in planned else "—", small(int(achieved.get(g, 0)), k)]
+        for g in groups
+    ]
     rows.append(["Total", str(sum(planned.values())), str(ctx.n)])
-    sec.add("grid", grid=_grid([attribute_title(attr), "Planned", "Achieved"], rows,
-                                "Sample planned and achieved"))
+    sec.add(
+        "grid",
+        grid=_grid(
+            [attribute_title(attr), "Planned", "Achieved"], rows, "Sample planned and achieved"
+        ),
+    )
 
 
 def _anonymisation(ctx: DocContext) -> str:
@@ -87,7 +99,7 @@ def _coding(ctx: DocContext) -> str:
         f"coded against the codebook {name}: {count_of(len(ctx.codes.themes), 'theme')} and "
         f"{count_of(n_sub, 'sub-theme')}"
         + (f", by the {join_list(coders)} {plural('coder', len(coders))}" if coders else "")
-        + ". A theme counts an interview when at least one of its segments was coded with "
+        + ". A theme counts every interview in which at least one segment was coded with "
         "the theme or one of its sub-themes."
     )
 
@@ -110,23 +122,28 @@ def _checking(ctx: DocContext) -> list[str]:
         )
     out += _validation_caveat(ag)
     if ctx.estimates:
-        out.append("Where human checks allow, a sub-theme's paragraph also gives its share "
-                   "adjusted for coding error, with a 95% interval.")
+        out.append(
+            "Where human checks allow, a sub-theme's paragraph also gives its share "
+            "adjusted for coding error, with a 95% interval."
+        )
     return out
 
 
 def _stance(ctx: DocContext) -> str:
     m = ctx.inputs.stance_metrics
     if ctx.stance_reportable:
-        return (f"Stance (whether interviewees spoke of an aspect positively or negatively) is "
-                f"reported: its measured accuracy, {float(m['accuracy']):.2f}, reaches the "
-                f"{float(m.get('min_accuracy', 0)):.2f} required.")
+        return (
+            f"Stance (whether interviewees spoke of an aspect positively or negatively) is "
+            f"reported: its measured accuracy, {float(m['accuracy']):.2f}, reaches the "
+            f"{float(m.get('min_accuracy', 0)):.2f} required."
+        )
     if m.get("accuracy") is not None:
-        return (f"Stance is not reported: its measured accuracy against human labels, "
-                f"{float(m['accuracy']):.2f}, is below the {float(m.get('min_accuracy', 0)):.2f} "
-                "the report requires (stance.min_accuracy).")
-    return ("Stance is not reported: it was not measured against human labels "
-            "(data.human_stance).")
+        return (
+            f"Stance is not reported: its measured accuracy against human labels, "
+            f"{float(m['accuracy']):.2f}, is below the {float(m.get('min_accuracy', 0)):.2f} "
+            "the report requires (stance.min_accuracy)."
+        )
+    return "Stance is not reported: it was not measured against human labels (data.human_stance)."
 
 
 def _rules(ctx: DocContext) -> list[str]:
@@ -140,7 +157,7 @@ def _rules(ctx: DocContext) -> list[str]:
 
 
 def provenance_grid(ctx: DocContext) -> dict:
-    """qualeval version, codebook, params hash and models, as a two-column table."""
+    """Qualeval version, codebook, params hash and models, as a two-column table."""
     book = ctx.inputs.codebook
     items = [("Codebook", f"{book.name or '(unnamed)'}, version {book.version or '(none)'}")]
     items += list(ctx.inputs.provenance.items())
@@ -152,23 +169,28 @@ def methodology_section(ctx: DocContext, chapter: int) -> Section:
     sec = Section("methodology", f"{chapter}. Methodology and limitations")
     sample_blocks(ctx, sec)
     if ctx.inputs.excluded:
-        sec.add("paragraph", ctx.nouns.sub(
-            f"Interviews excluded before analysis: {excluded_note(ctx.inputs.excluded)}; "
-            f"every count is of the {ctx.n} analysed."))
+        sec.add(
+            "paragraph",
+            ctx.nouns.sub(
+                f"Interviews excluded before analysis: {excluded_note(ctx.inputs.excluded)}; "
+                f"every count is of the {ctx.n} analysed."
+            ),
+        )
     if text := ctx.section_text("methodology"):
         sec.add("markdown", text)
-    sec.add("paragraph", _anonymisation(ctx))
+    sec.add("paragraph", ctx.nouns.sub(_anonymisation(ctx)))
     sec.add("paragraph", _coding(ctx))
-    for p in _checking(ctx):
-        sec.add("paragraph", p)
-    sec.add("paragraph", _stance(ctx))
-    for p in _rules(ctx):
-        sec.add("paragraph", p)
-    sec.add("paragraph", ctx.nouns.sub(
-        "Limitations: counts show how widely a theme was raised, not how strongly it was felt "
-        "or how typical it is beyond the interviews; groups of fewer than "
-        f"{ctx.params.min_cell} interviews are merged or suppressed, so some differences "
-        "cannot be shown; and the interviewees' suggestions are their own, not the "
-        "evaluation's recommendations."))
+    for p in [*_checking(ctx), _stance(ctx), *_rules(ctx)]:
+        sec.add("paragraph", ctx.nouns.sub(p))
+    sec.add(
+        "paragraph",
+        ctx.nouns.sub(
+            "Limitations: counts show how widely a theme was raised, not how strongly it was felt "
+            "or how typical it is beyond the interviews; groups of fewer than "
+            f"{ctx.params.min_cell} interviews are merged or suppressed, so some differences "
+            "cannot be shown; and the interviewees' suggestions are their own, not the "
+            "evaluation's recommendations."
+        ),
+    )
     sec.add("grid", grid=provenance_grid(ctx))
     return sec

@@ -49,7 +49,8 @@ def stated_difference(
 
     Rule: among groups of at least ``min_group`` interviews, take the highest and lowest
     share of interviews raising the sub-theme; state it only when they differ by at least
-    ``min_difference``. Merged remainders (``Other``, ``... and other``) are not compared. Ties are broken by group name, so the choice is deterministic.
+    ``min_difference``. Merged remainders (``Other``, ``... and other``) are not compared.
+    Ties are broken by group name, so the choice is deterministic.
     """
     shares = sorted(
         (
@@ -76,7 +77,7 @@ _STANCE_WORDS = {
 
 
 def _stance_clause(stance: Mapping[str, int]) -> str:
-    """``Of those who raised it, 20 spoke of it positively, 3 negatively and 1 with mixed views.``"""
+    """The stance sentence: ``Of those who raised it, 20 spoke of it positively, ...``."""
     parts = [f"{int(stance[s])} {w}" for s, w in _STANCE_WORDS.items() if stance.get(s)]
     if not parts:
         return ""

@@ -65,7 +65,7 @@ def evaluator_sections(evaluation: EvaluationParams) -> dict[str, str]:
 
 
 def provenance(params: Params) -> dict[str, str]:
-    """qualeval's version, the params hash and the models' identities, for the methodology."""
+    """Qualeval's version, the params hash and the models' identities, for the methodology."""
     import hashlib
     from importlib import metadata
 
