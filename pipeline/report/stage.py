@@ -30,12 +30,22 @@ def _remove_stale_csvs(tables_dir: Path, report: Report) -> None:
             stale.unlink()
 
 
+def _document_quotes(report: Report) -> list[str]:
+    """Every quote printed in the report: the chapters' and the emergent topics table's."""
+    out = [b.quote.text for s in report.document for b in s.blocks if b.quote is not None]
+    topics = report.table("emergent_topics").frame
+    return out + [q for q in topics.get("quote", []) if q]
+
+
 def _metrics(report: Report, inputs: Inputs, started: float) -> dict[str, Any]:
     return {
         "tables": {t.key: len(t.frame) for t in report.tables},
         "n_tables": len(report.tables),
         "findings": sum(len(t.findings) for t in report.themes),
         "summary_quotes": sum(len(t.quotes) for t in report.themes),
+        "sections": len(report.document),
+        "document_quotes": len(quoted := _document_quotes(report)),
+        "document_quotes_distinct": len(set(quoted)),
         "quotes": len(report.table("quotes_bank").frame),
         "evidence_rows": len(report.evidence),
         "topics": inputs.topics is not None,
