@@ -25,7 +25,8 @@ _STARTS = re.compile(r"^[\"“‘(]?(?:[A-Z0-9]|\[[A-Z])")
 # a quote opening with one of these words leans on what came before it
 DANGLING = re.compile(
     r"^[\"“‘(]?(?:and|but|so|which|that|or|well|because|also|then|yet|though|plus|"
-    r"it|they|this|these|those|he|she|him|her|them)\b",
+    r"it|they|this|these|those|he|she|him|her|them|however|anyway|on the other hand|"
+    r"as I said|like I said)\b",
     re.IGNORECASE,
 )
 

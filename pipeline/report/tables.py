@@ -584,7 +584,9 @@ def emergent_topics(
         "Topics from the topics stage flagged as emergent (no code of the codebook covers most "
         "of their segments), with the reason and a quote."
     )
-    table = Table("emergent_topics", number, "Emergent topics", frame, note)
+    # the printed table has no segment id: an id joins the quote to its interview's attributes
+    shown = frame.drop(columns=["quote_segment_id"])
+    table = Table("emergent_topics", number, "Emergent topics", frame, note, report_frame=shown)
     return table, _concat_evidence(evidence)
 
 
