@@ -7,6 +7,8 @@ quantifier scale, and provenance (qualeval version, codebook, params hash, model
 
 from __future__ import annotations
 
+import re
+
 from pipeline.report.doccontext import DocContext
 from pipeline.report.grammar import count_of, join_list, plural
 from pipeline.report.model import Section
@@ -25,7 +27,7 @@ GATE = (
 def _grid(columns: list[str], rows: list[list[str]], caption: str) -> dict:
     """An unnumbered table as the renderers take it."""
     return {
-        "key": caption.lower().replace(" ", "-"),
+        "key": re.sub(r"[^a-z0-9]+", "-", caption.lower()).strip("-"),
         "number": "",
         "caption": caption,
         "note": "",
