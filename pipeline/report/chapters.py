@@ -12,7 +12,7 @@ from pipeline.report.doccontext import DocContext
 from pipeline.report.front import suggestion_gloss
 from pipeline.report.grammar import count_of, join_list, plural
 from pipeline.report.model import Section
-from pipeline.report.paragraphs import small, subtheme_paragraph
+from pipeline.report.paragraphs import NOT_COMPARED, small, subtheme_paragraph
 from pipeline.report.prose import lower_first, phrase
 from pipeline.report.summary import topics_summary
 
@@ -97,7 +97,10 @@ def _suggestion(ctx: DocContext, code_id: str) -> str:
 def _by_who_raised(ctx: DocContext, codes: list[str], sec: Section) -> None:
     """Suggestions grouped by the group (role) of the interviewees who made them."""
     k = ctx.params.min_cell
+    merged = [g for g in ctx.group_sizes if g in NOT_COMPARED or g.endswith(" and other")]
     for group, size in sorted(ctx.group_sizes.items()):
+        if group in merged:
+            continue
         items = []
         for c in codes:
             raised, _ = ctx.groups(c)[group]
@@ -108,6 +111,14 @@ def _by_who_raised(ctx: DocContext, codes: list[str], sec: Section) -> None:
                 "heading", f"Suggested by the {group} group ({count_of(size, ctx.nouns.person)})"
             )
             sec.add("bullets", items=items)
+    if merged:
+        sec.add(
+            "paragraph",
+            ctx.nouns.sub(
+                f"Roles with fewer than {k} interviewees are merged ({join_list(sorted(merged))}) "
+                "and not shown by who made the suggestion."
+            ),
+        )
 
 
 def recommendations_section(ctx: DocContext, chapter: int) -> Section:

@@ -21,6 +21,8 @@ from pipeline.report.paragraphs import SubTheme
 from pipeline.report.prose import gloss, lower_first
 
 RECOMMENDATION = ("recommend", "suggest")
+#: a definition's first clause longer than this is not repeated in brackets after the label
+MAX_GLOSS_WORDS = 20
 
 
 @dataclass
@@ -112,9 +114,10 @@ class DocContext:
     def subtheme(self, code_id: str) -> SubTheme:
         """The numbers behind ``code_id``'s paragraph."""
         code = self.codes.by_id[code_id]
+        short = gloss(code.definition)
         return SubTheme(
             lower_first(code.label),
-            gloss(code.definition),
+            short if len(short.split()) <= MAX_GLOSS_WORDS else "",
             self.count(code_id),
             self.n,
             groups=self.groups(code_id),

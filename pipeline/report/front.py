@@ -15,7 +15,9 @@ from pipeline.report.prose import lower_first, phrase
 from pipeline.report.summary import report_intro
 
 #: labels of themes whose sub-themes are areas for development when stance is not reportable
-DEVELOPMENT = re.compile(r"challeng|barrier|difficult|problem|concern|risk|gap|weakness", re.I)
+DEVELOPMENT = re.compile(
+    r"challeng|barrier|difficult|problem|concern|risk|\bgaps?\b|weakness|capacity", re.I
+)
 
 
 def title_page(ctx: DocContext, title: str) -> TitlePage:
@@ -47,10 +49,8 @@ def fieldwork(ctx: DocContext) -> str:
 def _finding(ctx: DocContext, code_id: str) -> str:
     """One sentence: quantifier, count and the sub-theme (its gloss in brackets)."""
     sub = ctx.subtheme(code_id)
-    return (
-        f"{phrase(sub.interviews, sub.total, ctx.params.quantifiers, ctx.nouns.person)} "
-        f"described {sub.label} ({sub.gloss})."
-    )
+    who = phrase(sub.interviews, sub.total, ctx.params.quantifiers, ctx.nouns.person)
+    return f"{who} described {sub.label}" + (f" ({sub.gloss})." if sub.gloss else ".")
 
 
 def key_findings(ctx: DocContext) -> list[str]:
@@ -59,8 +59,11 @@ def key_findings(ctx: DocContext) -> list[str]:
     for theme in ctx.analytic_themes:
         if theme in development_themes(ctx):
             continue
+        skip = set(development_subthemes(ctx))
         ranked = [
-            c for c in ctx.sub_themes(theme) if ctx.count(c) >= ctx.params.min_finding_interviews
+            c
+            for c in ctx.sub_themes(theme)
+            if ctx.count(c) >= ctx.params.min_finding_interviews and c not in skip
         ][: ctx.params.findings_per_theme]
         out += [_finding(ctx, c) for c in ranked]
     return out
@@ -71,11 +74,24 @@ def development_themes(ctx: DocContext) -> list[str]:
     return [t for t in ctx.analytic_themes if DEVELOPMENT.search(ctx.codes.label(t))]
 
 
+def development_subthemes(ctx: DocContext) -> list[str]:
+    """Sub-themes of other themes whose own label names a difficulty ("Barriers to access")."""
+    dev = development_themes(ctx)
+    return [
+        c
+        for t in ctx.analytic_themes
+        if t not in dev
+        for c in ctx.sub_themes(t)
+        if c != t and DEVELOPMENT.search(ctx.codes.label(c))
+    ]
+
+
 def areas_for_development(ctx: DocContext) -> list[str]:
     """Difficulties raised, negative stance where reportable, and the most-made suggestions."""
     codes = []
     for theme in development_themes(ctx):
         codes += ctx.sub_themes(theme)[: ctx.params.findings_per_theme]
+    codes += development_subthemes(ctx)
     if ctx.stance_reportable:
         for theme in ctx.analytic_themes:
             for c in ctx.sub_themes(theme):

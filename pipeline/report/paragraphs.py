@@ -94,7 +94,8 @@ def subtheme_paragraph(
     sub: SubTheme, scale: Sequence[Quantifier], noun: str = "interviewee"
 ) -> str:
     """The paragraph for one sub-theme (see the module docstring for what it may say)."""
-    out = [f"{phrase(sub.interviews, sub.total, scale, noun)} described {sub.label} ({sub.gloss})."]
+    gloss = f" ({sub.gloss})" if sub.gloss else ""
+    out = [f"{phrase(sub.interviews, sub.total, scale, noun)} described {sub.label}{gloss}."]
     if sub.estimate is not None:
         est, lo, hi = sub.estimate
         out.append(

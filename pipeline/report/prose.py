@@ -76,8 +76,15 @@ def lower_first(text: str) -> str:
 
 
 def gloss(definition: str) -> str:
-    """The first clause of a definition, lower-cased at the start (for sentences)."""
-    clause = re.split(r";|\.\s| — | - ", definition.strip(), maxsplit=1)[0].strip().rstrip(".")
+    """The first clause of a definition, lower-cased at the start (for sentences).
+
+    Asides between paired dashes and in brackets are dropped first; the clause ends at the
+    first ``;``, sentence end, colon or dash.
+    """
+    text = " ".join(definition.split())
+    text = re.sub(r"\s[-\u2014\u2013]\s.*?\s[-\u2014\u2013]\s", " ", text)
+    text = re.sub(r"\s*\([^()]*\)", "", text)
+    clause = re.split(r";|\.\s|:\s| [-\u2014\u2013] ", text, maxsplit=1)[0].strip().rstrip(".")
     return lower_first(clause)
 
 
