@@ -255,3 +255,18 @@ def test_when_evaluator_file_missing_then_error_names_file_and_field(tmp_path):
 )
 def test_when_markdown_parsed_then_blocks(text, blocks):
     assert parse_markdown(text) == blocks
+
+
+@pytest.mark.parametrize(
+    ("label", "development"),
+    [
+        ("Barriers to access", True),
+        ("Workforce capacity", True),
+        ("Supportive but challenging ethos", False),
+        ("Early support for councils in difficulty", False),
+    ],
+)
+def test_when_sub_theme_label_names_a_difficulty_then_area_for_development(label, development):
+    from pipeline.report.front import SUB_DEVELOPMENT
+
+    assert bool(SUB_DEVELOPMENT.search(label)) == development

@@ -18,6 +18,11 @@ from pipeline.report.summary import report_intro
 DEVELOPMENT = re.compile(
     r"challeng|barrier|difficult|problem|concern|risk|\bgaps?\b|weakness|capacity", re.I
 )
+#: labels of sub-themes (of other themes) that name a difficulty; stricter than DEVELOPMENT:
+#: "Supportive but challenging ethos" or "Support for councils in difficulty" are not one
+SUB_DEVELOPMENT = re.compile(
+    r"\b(?:barriers?|problems?|concerns?|risks?|gaps?|weakness(?:es)?|capacity)\b", re.I
+)
 
 
 def title_page(ctx: DocContext, title: str) -> TitlePage:
@@ -82,7 +87,7 @@ def development_subthemes(ctx: DocContext) -> list[str]:
         for t in ctx.analytic_themes
         if t not in dev
         for c in ctx.sub_themes(t)
-        if c != t and DEVELOPMENT.search(ctx.codes.label(c))
+        if c != t and SUB_DEVELOPMENT.search(ctx.codes.label(c))
     ]
 
 
