@@ -92,6 +92,8 @@ class Code(BaseModel):
     patterns: list[list[dict[str, Any]]] = Field(default_factory=list)
     memo: str | None = None
     colour: str | None = None
+    # a recommendation's audience (stakeholder groups it is addressed to), for the report
+    audience: list[str] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -115,7 +117,7 @@ class Code(BaseModel):
             raise ValueError(f"must not be empty; {fix}")
         return v.strip()
 
-    @field_validator("include", "exclude", "examples", "keywords", mode="before")
+    @field_validator("include", "exclude", "examples", "keywords", "audience", mode="before")
     @classmethod
     def _yaml_scalars(cls, v: Any) -> Any:
         # YAML reads unquoted yes/no/on/off as booleans and 2020 as a number.
@@ -131,7 +133,7 @@ class Code(BaseModel):
             out.append(str(x) if isinstance(x, (int, float)) else x)
         return out
 
-    @field_validator("include", "exclude", "examples", "keywords")
+    @field_validator("include", "exclude", "examples", "keywords", "audience")
     @classmethod
     def _no_blank_items(cls, v: list[str], info: ValidationInfo) -> list[str]:
         for i, x in enumerate(v):

@@ -807,6 +807,94 @@ class ReportParams(_Block):
         return value
 
 
+class ResearchQuestion(_Block):
+    """One research question, and the codes whose findings answer it."""
+
+    question: str = Field(min_length=1, description="the question as the evaluation asked it")
+    codes: list[str] = Field(
+        default_factory=list,
+        description="codebook ids (themes or sub-themes) whose findings answer it; empty: the "
+        "report says which to name",
+    )
+
+
+class EvaluatorSections(_Block):
+    """Evaluator-written Markdown files, included verbatim where they belong in the report."""
+
+    executive_summary: Path | None = Field(None, description="opens the executive summary")
+    introduction: Path | None = Field(None, description="after the generated introduction")
+    methodology: Path | None = Field(None, description="after the generated methodology")
+    themes: dict[str, Path] = Field(
+        default_factory=dict, description="theme id -> interpretation, at the chapter's start"
+    )
+    discussion: Path | None = Field(None, description="a discussion chapter after the themes")
+    recommendations: Path | None = Field(
+        None, description="the evaluation team's own recommendations (before interviewees')"
+    )
+    conclusions: Path | None = Field(None, description="after the generated conclusions")
+
+    def named(self) -> dict[str, Path]:
+        """Every file named, keyed ``executive_summary`` ... or ``theme:<id>``."""
+        out = {k: v for k, v in self.model_dump(exclude={"themes"}).items() if v is not None}
+        out |= {f"theme:{k}": v for k, v in self.themes.items()}
+        return out
+
+
+class EvaluationParams(_Block):
+    """What the evaluation is (``evaluation:``): the report's title page, aims and audience.
+
+    Every field is optional; without the block the report still builds, and the sections
+    that need a field say which to add (``docs/adr/0022-report-structure.md``).
+    """
+
+    title: str = Field(
+        "", description="the report's title (empty: report.title, then the codebook's name)"
+    )
+    subtitle: str = Field("", description="a line under the title")
+    commissioner: str = Field("", description="who commissioned the evaluation")
+    programme: str = Field("", description="the programme evaluated")
+    evaluator: str = Field("", description="the evaluation team or organisation")
+    date: str = Field("", description="the report's date as printed (e.g. March 2026)")
+    aims: list[str] = Field(default_factory=list, description="the evaluation's aims")
+    research_questions: list[ResearchQuestion] = Field(
+        default_factory=list, description="answered one by one in the introduction"
+    )
+    fieldwork_start: str = Field("", description="YYYY-MM (empty: from the interview dates)")
+    fieldwork_end: str = Field("", description="YYYY-MM (empty: from the interview dates)")
+    stakeholder_groups: list[str] = Field(
+        default_factory=list,
+        description="who recommendations are addressed to, in the report's order; a "
+        "recommendation code names its own in the codebook (audience)",
+    )
+    planned_sample: dict[str, int] = Field(
+        default_factory=dict,
+        description="value of report.group_by (role) -> interviews planned; the methodology "
+        "sets the sample achieved against it",
+    )
+    sections: EvaluatorSections = Field(default_factory=EvaluatorSections)
+
+    @field_validator("research_questions", mode="before")
+    @classmethod
+    def _plain_questions(cls, value: object) -> object:
+        # a plain string is a question with no codes named
+        if isinstance(value, list):
+            return [{"question": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("fieldwork_start", "fieldwork_end", mode="before")
+    @classmethod
+    def _month_text(cls, value: object) -> object:
+        return "" if value is None else str(value)
+
+    @field_validator("planned_sample")
+    @classmethod
+    def _positive(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = sorted(k for k, v in value.items() if v < 0)
+        if bad:
+            raise ValueError(f"planned counts must be 0 or more ({', '.join(bad)})")
+        return value
+
+
 class VerifyParams(_Block):
     """Settings of the leak gate."""
 
@@ -862,6 +950,7 @@ class Params(_Block):
     review: ReviewParams = Field(default_factory=ReviewParams)
     topics: TopicsParams = Field(default_factory=TopicsParams)
     report: ReportParams = Field(default_factory=ReportParams)
+    evaluation: EvaluationParams = Field(default_factory=EvaluationParams)
     verify: VerifyParams = Field(default_factory=VerifyParams)
 
 

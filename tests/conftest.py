@@ -59,6 +59,7 @@ COPY = [
     "transcripts_sample",
     "anonymisation",
     "notebooks",
+    "evaluation",
 ]
 
 

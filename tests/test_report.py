@@ -526,7 +526,7 @@ def test_when_methods_then_sample_codebook_coding_and_gate(built):
     assert values["Coders"] == "keyword, semantic"
     assert values["micro f1"] == "0.61"
     assert values["Replacements: person"] == "8" and values["Replacements"] == "12"
-    assert "runs after this report" in values["Leak gate"]
+    assert values["Leak gate"].startswith("Before release, the leak gate")
 
 
 def test_when_no_segment_is_coded_then_report_still_builds(inputs):
@@ -748,16 +748,22 @@ def test_when_stage_runs_then_docx_has_headings_tables_and_quotes(written):
     d = docx.Document(str(out / "report.docx"))
     heads = [(p.style.name, p.text) for p in d.paragraphs if p.style.name.startswith("Heading")]
     assert ("Heading 1", "Executive summary") in heads
-    assert ("Heading 1", "Tables") in heads
-    assert ("Heading 2", "Benefits") in heads and ("Heading 2", "Challenges") in heads
+    assert ("Heading 1", "Appendix D: Tables") in heads
+    assert ("Heading 1", "3. Benefits") in heads and ("Heading 1", "4. Challenges") in heads
+    assert ("Heading 2", "Sharing good practice") in heads
     assert ("Heading 2", "Table 2. Theme prevalence") in heads
     assert d.paragraphs[0].style.name == "Title"
-    assert len(d.tables) == len(rep.tables)
-    assert d.tables[0].rows[0].cells[0].text == "Role"
+    blocks = [b for s in rep.document for b in s.blocks]
+    assert len(d.tables) == sum(b.kind in ("table", "grid") for b in blocks)
+    assert [t.key for t in rep.tables if not t.in_document] == [
+        "framework_matrix",
+        "quotes_bank",
+        "evidence",
+    ]
     quotes = [p.text for p in d.paragraphs if p.style.name == "Quote"]
-    # 2 benefits quotes, 1 challenges quote: every challenge.time segment has the same words,
-    # and a quote is never used twice
-    assert len(quotes) == 3 and all(" — " in q for q in quotes)
+    # sharing 3, trust 2, time 1 (every challenge.time segment has the same words), money 1:
+    # a quote is never used twice
+    assert len(quotes) == 7 and all(" — " in q for q in quotes)
     assert len(set(quotes)) == len(quotes)
     text = "\n".join(p.text for p in d.paragraphs)
     assert "Most interviewees (7 of 10) described sharing good practice" in text
@@ -771,9 +777,11 @@ def test_when_stage_runs_then_markdown_and_html_carry_the_summary_and_tables(wri
     sentence = "Most interviewees (7 of 10) described sharing good practice"
     assert sentence in md and sentence in html
     assert "## Executive summary" in md and "### Table 2. Theme prevalence" in md
+    assert md.index("## Contents") < md.index("## Executive summary") < md.index("## Appendix A")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert "<main>" in html and html.count("<h1>") == 1
-    assert html.count("<caption>") == len(rep.tables)
+    blocks = [b for s in rep.document for b in s.blocks]
+    assert html.count("<caption>") == sum(b.kind in ("table", "grid") for b in blocks)
     assert '<th scope="col">Interviews</th>' in html
     assert '<th scope="col">n_interviews</th>' not in html and '<th scope="col">code_id' not in html
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing external
@@ -815,9 +823,10 @@ def test_when_docx_measured_then_it_prints_on_a4_with_contents_and_readable_colu
         s._inline.docPr.get("descr", "").startswith(("Bar chart", "Grouped bar chart"))
         for s in d.inline_shapes
     )
-    prev = next(t for t in d.tables if t.rows[0].cells[0].text == "Theme")
-    share = [c.text for c in prev.columns[4].cells]
-    assert share[0] == "Share" and all(v.endswith("%") for v in share[1:])
+    headers = [[c.text for c in t.rows[0].cells] for t in d.tables]
+    prev, header = next((t, h) for t, h in zip(d.tables, headers) if "Share" in h)
+    share = [c.text for c in prev.columns[header.index("Share")].cells]
+    assert all(v.endswith("%") for v in share[1:])
 
 
 def test_when_table_no_longer_written_then_stale_csv_removed(inputs, written):
@@ -857,7 +866,8 @@ def test_when_report_opened_in_headless_chromium_then_summary_and_every_table_re
     assert 'id="executive-summary"' in page and "Executive summary</h2>" in page
     assert "Most interviewees (7 of 10) described sharing good practice" in page
     captions = re.findall(r"<caption>(.*?)</caption>", page)
-    assert captions == [t.caption for t in rep.tables]
+    printed = [t.caption for t in rep.tables if t.in_document]
+    assert [c for c in captions if c.startswith("Table ")] == printed
     shot = tmp_path / "report.png"
     proc = subprocess.run(
         [browser, *flags, f"--screenshot={shot}", "--window-size=412,900", url],

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pipeline.params import ReportParams
-from pipeline.report.paragraphs import SubTheme, stated_difference, subtheme_paragraph
+from pipeline.report.paragraphs import SubTheme, small, stated_difference, subtheme_paragraph
 
 SCALE = ReportParams().quantifiers
 
@@ -20,6 +20,8 @@ SCALE = ReportParams().quantifiers
         ({"Lead members": (2, 2), "DCSs": (0, 10)}, None),  # group of 2 < 3
         ({"A": (3, 3), "B": (3, 3), "C": (0, 3)}, ("A", "C")),  # ties broken by name
         ({"A": (3, 3)}, None),
+        ({"A": (3, 3), "Other": (0, 5)}, None),  # a merged remainder is never compared
+        ({"A": (3, 3), "B and other": (0, 5)}, None),
     ],
 )
 def test_when_groups_compared_then_only_documented_differences_stated(groups, expected):
@@ -41,8 +43,12 @@ def test_when_estimate_stance_and_groups_given_then_every_number_is_in_the_parag
     text = subtheme_paragraph(sub, SCALE)
     assert text.startswith("Most interviewees (29 of 43) described sharing good practice")
     assert "estimated share is 62% (95% interval 51% to 73%)" in text
-    assert "more often by lead members (12 of 14) than by DCSs (6 of 15)" in text
-    assert "20 positive segments, 3 negative segments and 1 mixed segment" in text
+    assert (
+        "more often in the lead members group (12 of 14) than in the DCSs group (6 of 15)" in text
+    )
+    assert (
+        "Of those who raised it, 20 spoke of it positively, 3 negatively and 1 with mixed" in text
+    )
     assert "unvalidated" not in text
     numbers = {int(n) for n in re.findall(r"\d+", text)}
     assert numbers == {29, 43, 62, 95, 51, 73, 12, 14, 6, 15, 20, 3, 1}
@@ -53,7 +59,7 @@ def test_when_no_human_codes_then_paragraph_says_review_turns():
     text = subtheme_paragraph(sub, SCALE)
     assert text == (
         "One interviewee (1 of 43) described funding (shortage of money). "
-        "Counts are unvalidated machine codes; review 1 turn."
+        "This count is an unvalidated machine count; review the 1 turn coded with it."
     )
 
 
@@ -76,3 +82,10 @@ def test_when_no_human_check_then_report_says_counts_are_unvalidated(agreement, 
     else:
         assert len(lines) == 1 and expected in lines[0]
         assert lines[0].startswith("No human coder has checked these codes")
+
+
+@pytest.mark.parametrize(
+    ("k", "min_cell", "text"), [(2, 3, "fewer than 3"), (0, 3, "0"), (3, 3, "3")]
+)
+def test_when_group_count_small_then_written_as_fewer_than(k, min_cell, text):
+    assert small(k, min_cell) == text

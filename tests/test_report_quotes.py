@@ -29,6 +29,11 @@ LONG = "The challenge team showed us how other councils track children missing e
             "But that was later.",
             None,
         ),
+        (  # "On the other hand" leans on what came before, like "But"
+            "On the other hand, I do think it's become part of how we work now.",
+            "",
+            None,
+        ),
         (  # a self-introduction is never a quote
             "[Person 84], I'm assistant director for children and families at [Council C].",
             "",

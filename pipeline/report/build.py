@@ -12,12 +12,14 @@ from pipeline.errors import QualevalError
 from pipeline.params import ReportParams
 from pipeline.report.cases import relabel, split_focus_groups
 from pipeline.report.codes import Codes, attach_text, coded_segments
+from pipeline.report.doccontext import DocContext, evaluation_of
+from pipeline.report.document import build_document
 from pipeline.report.grammar import count_of
 from pipeline.report.model import Inputs, Report, Table
 from pipeline.report.nouns import INTERVIEWS, Nouns, nouns_for
 from pipeline.report.prose import attributions, scale_note
 from pipeline.report.summary import executive_summary, report_intro, topics_summary
-from pipeline.report.tables import TableContext, build_tables
+from pipeline.report.tables import TableContext, _prevalence_groups, build_tables
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +82,22 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
     tables = build_tables(TableContext(inputs, iv, coded, codes, attribution, params))
     tables = [reworded(t, nouns) for t in tables]
     frame = {t.key: t.frame for t in tables}
+    evaluation = evaluation_of(inputs)
+    title = evaluation.title or params.title or default_title(inputs.codebook.name, len(iv), nouns)
+    ctx = DocContext(
+        inputs,
+        iv,
+        coded,
+        codes,
+        params,
+        evaluation,
+        {t.key: t for t in tables},
+        nouns,
+        _prevalence_groups(iv, params)[0],
+    )
+    title_page, document = build_document(ctx, title)
     return Report(
-        title=params.title or default_title(inputs.codebook.name, len(iv), nouns),
+        title=title,
         intro=report_intro(inputs, iv, params, nouns),
         themes=executive_summary(
             frame["theme_prevalence"], frame["quotes_bank"], codes, len(iv), params, nouns
@@ -90,6 +106,8 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
         tables=tables,
         evidence=frame["evidence"],
         scale_note=nouns.sub(scale_note(params.quantifiers)),
+        document=document,
+        title_page=title_page,
     )
 
 

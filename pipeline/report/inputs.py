@@ -27,6 +27,10 @@ SEGMENT_CODE_COLUMNS = catalogue.required(
     "segment_codes", "interview_id", "segment_id", "code_id", "score"
 )
 TURN_COLUMNS = catalogue.required("turns", "text")
+STANCE_COLUMNS = catalogue.required("stance_interviews", "interview_id", "code_id", "stance")
+PREVALENCE_COLUMNS = catalogue.required(
+    "prevalence", "code_id", "interviews_total", "estimate", "lower", "upper", "validated"
+)
 TOPIC_COLUMNS = catalogue.required(
     "topics",
     "topic_id",
@@ -131,6 +135,9 @@ def read_inputs(
     pseudonyms: dict[str, str] | None = None,
     topics_dir: Path | None = None,
     participants_path: Path | None = None,
+    stance_path: Path | None = None,
+    stance_metrics_path: Path | None = None,
+    prevalence_path: Path | None = None,
 ) -> Inputs:
     """Read and check every input of the report stage.
 
@@ -138,7 +145,9 @@ def read_inputs(
     ``agreement_path`` the coding's agreement with human codes; ``ingest_metrics_path`` the
     interviews excluded at ingest (``excluded_by_reason``); ``topics_dir`` the topics;
     ``participants_path`` the anonymised focus-group participants (the turns' speakers then
-    let the report count each participant, :mod:`.cases`).
+    let the report count each participant, :mod:`.cases`); ``stance_path`` and
+    ``stance_metrics_path`` each interview's stance per code and whether it is reportable;
+    ``prevalence_path`` adjusted prevalence estimates with intervals.
     """
     replacements, speakers, participants = None, None, None
     templates = pseudonyms if pseudonyms is not None else AnonymiseParams().pseudonyms
@@ -165,4 +174,18 @@ def read_inputs(
         pseudonyms=dict(templates),
         speakers=speakers,
         participants=participants,
+        stance=_optional_table(stance_path, "stance by interview", STANCE_COLUMNS, "stance"),
+        stance_metrics=_read_json(stance_metrics_path),
+        prevalence=_optional_table(
+            prevalence_path, "adjusted prevalence", PREVALENCE_COLUMNS, "compare"
+        ),
     )
+
+
+def _optional_table(
+    path: Path | None, what: str, columns: Sequence[str], stage: str
+) -> pd.DataFrame | None:
+    """The table at ``path`` (checked), or None when no path is given or the file is absent."""
+    if path is None or not Path(path).is_file():
+        return None
+    return _read_parquet(path, what, columns, stage)

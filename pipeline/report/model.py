@@ -23,6 +23,7 @@ class Table:
     frame: pd.DataFrame
     note: str = ""
     report_frame: pd.DataFrame | None = None  # what the report shows when not the whole frame
+    in_document: bool = True  # False: a CSV/XLSX for the evaluation team, not in the report
 
     @property
     def caption(self) -> str:
@@ -57,6 +58,49 @@ class ThemeSummary:
 
 
 @dataclass
+class Block:
+    """One piece of a section, in reading order.
+
+    ``kind``: ``paragraph`` (``text``), ``bullets`` (``items``), ``numbered`` (``items``),
+    ``quote`` (``quote``), ``markdown`` (``text``: an evaluator's Markdown, verbatim),
+    ``table`` (``table``: the key of a numbered table) or ``grid`` (``grid``: an unnumbered
+    table as the template context gives one), ``note`` (``text``: what to add to params),
+    ``heading`` (``text``: a sub-heading one level below the section's).
+    """
+
+    kind: str
+    text: str = ""
+    items: list[str] = field(default_factory=list)
+    quote: Quote | None = None
+    table: str = ""
+    grid: dict[str, Any] | None = None
+
+
+@dataclass
+class Section:
+    """A heading (level 1: a chapter) and its blocks; ``key`` is its stable anchor."""
+
+    key: str
+    heading: str
+    level: int = 1
+    blocks: list[Block] = field(default_factory=list)
+
+    def add(self, kind: str, text: str = "", **kw: Any) -> Section:
+        """Append a block (``self``, for chaining)."""
+        self.blocks.append(Block(kind, text, **kw))
+        return self
+
+
+@dataclass
+class TitlePage:
+    """The title page's lines (empty ones are left out)."""
+
+    title: str
+    subtitle: str = ""
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Report:
     """Everything the writers need."""
 
@@ -67,6 +111,8 @@ class Report:
     tables: list[Table]
     evidence: pd.DataFrame
     scale_note: str
+    document: list[Section] = field(default_factory=list)  # the report, in reading order
+    title_page: TitlePage | None = None
 
     def table(self, key: str) -> Table:
         """The table whose key is ``key``."""
@@ -92,6 +138,13 @@ class Inputs:
     pseudonyms: dict[str, str] | None = None  # the templates; None: the built-in ones
     speakers: pd.DataFrame | None = None  # interview_id, turn_index, speaker, speaker_role
     participants: pd.DataFrame | None = None  # anonymised focus-group participants
+    # per (interview, code) stance, and the stance stage's metrics (``reportable``)
+    stance: pd.DataFrame | None = None
+    stance_metrics: dict[str, Any] = field(default_factory=dict)
+    prevalence: pd.DataFrame | None = None  # adjusted estimates with intervals (compare stage)
+    evaluation: Any = None  # pipeline.params.EvaluationParams; None: the defaults
+    sections: dict[str, str] = field(default_factory=dict)  # evaluator Markdown, by place
+    provenance: dict[str, str] = field(default_factory=dict)  # version, params hash, models
 
 
 def empty_evidence() -> pd.DataFrame:

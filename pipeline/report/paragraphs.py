@@ -13,13 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.params import Quantifier
-from pipeline.report.grammar import count_of, join_list, plural
+from pipeline.report.grammar import join_list, plural
 from pipeline.report.prose import phrase
 
 #: a group difference is stated only when both groups have at least this many interviews ...
 MIN_GROUP = 3
 #: ... and their shares differ by at least this much (absolute, 0-1)
 MIN_DIFFERENCE = 0.3
+#: merged remainders are never compared: "Other" is not a group anyone belongs to
+NOT_COMPARED = ("Other", "All")
 
 
 @dataclass
@@ -32,9 +34,10 @@ class SubTheme:
     total: int
     groups: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # group -> (k, n)
     estimate: tuple[float, float, float] | None = None  # share, lower, upper (0-1)
-    stance: Mapping[str, int] | None = None  # positive/negative/mixed/neutral -> segments
+    stance: Mapping[str, int] | None = None  # positive/negative/mixed/neutral -> interviews
     validated: bool = False  # human codes checked the machine codes
     review_turns: int = 0  # turns coded with it, to review when not validated
+    min_cell: int = 1  # a group count from 1 to min_cell - 1 is written "fewer than min_cell"
 
 
 def stated_difference(
@@ -46,10 +49,15 @@ def stated_difference(
 
     Rule: among groups of at least ``min_group`` interviews, take the highest and lowest
     share of interviews raising the sub-theme; state it only when they differ by at least
-    ``min_difference``. Ties are broken by group name, so the choice is deterministic.
+    ``min_difference``. Merged remainders (``Other``, ``... and other``) are not compared.
+    Ties are broken by group name, so the choice is deterministic.
     """
     shares = sorted(
-        ((k / n, g) for g, (k, n) in groups.items() if n >= min_group),
+        (
+            (k / n, g)
+            for g, (k, n) in groups.items()
+            if n >= min_group and g not in NOT_COMPARED and not g.endswith(" and other")
+        ),
         key=lambda t: (-t[0], t[1]),
     )
     if len(shares) < 2:
@@ -60,17 +68,34 @@ def stated_difference(
     return g_hi, g_lo, hi - lo
 
 
+_STANCE_WORDS = {
+    "positive": "positively",
+    "negative": "negatively",
+    "mixed": "with mixed views",
+    "neutral": "neutrally",
+}
+
+
 def _stance_clause(stance: Mapping[str, int]) -> str:
-    order = ("positive", "negative", "mixed", "neutral")
-    parts = [count_of(int(stance[s]), f"{s} segment") for s in order if stance.get(s)]
-    return f"Of the coded segments, {join_list(parts)}." if parts else ""
+    """The stance sentence: ``Of those who raised it, 20 spoke of it positively, ...``."""
+    parts = [f"{int(stance[s])} {w}" for s, w in _STANCE_WORDS.items() if stance.get(s)]
+    if not parts:
+        return ""
+    parts[0] = parts[0].replace(" ", " spoke of it ", 1)
+    return f"Of those who raised it, {join_list(parts)}."
+
+
+def small(k: int, min_cell: int) -> str:
+    """``k`` as the report may print it: ``fewer than 3`` for a count from 1 to ``min_cell - 1``."""
+    return f"fewer than {min_cell}" if 0 < k < min_cell else str(k)
 
 
 def subtheme_paragraph(
     sub: SubTheme, scale: Sequence[Quantifier], noun: str = "interviewee"
 ) -> str:
     """The paragraph for one sub-theme (see the module docstring for what it may say)."""
-    out = [f"{phrase(sub.interviews, sub.total, scale, noun)} described {sub.label} ({sub.gloss})."]
+    gloss = f" ({sub.gloss})" if sub.gloss else ""
+    out = [f"{phrase(sub.interviews, sub.total, scale, noun)} described {sub.label}{gloss}."]
     if sub.estimate is not None:
         est, lo, hi = sub.estimate
         out.append(
@@ -81,14 +106,16 @@ def subtheme_paragraph(
     if diff is not None:
         g_hi, g_lo, _ = diff
         (k1, n1), (k2, n2) = sub.groups[g_hi], sub.groups[g_lo]
+        m = sub.min_cell
         out.append(
-            f"It was raised more often by {g_hi} ({k1} of {n1}) than by {g_lo} ({k2} of {n2})."
+            f"It was raised more often in the {g_hi} group ({small(k1, m)} of {n1}) than in "
+            f"the {g_lo} group ({small(k2, m)} of {n2})."
         )
     if sub.stance:
         out.append(_stance_clause(sub.stance))
     if not sub.validated:
         out.append(
-            f"Counts are unvalidated machine codes; review {sub.review_turns} "
-            f"{plural('turn', sub.review_turns)}."
+            f"This count is an unvalidated machine count; review the {sub.review_turns} "
+            f"{plural('turn', sub.review_turns)} coded with it."
         )
     return " ".join(s for s in out if s)

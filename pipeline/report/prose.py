@@ -25,7 +25,8 @@ _STARTS = re.compile(r"^[\"“‘(]?(?:[A-Z0-9]|\[[A-Z])")
 # a quote opening with one of these words leans on what came before it
 DANGLING = re.compile(
     r"^[\"“‘(]?(?:and|but|so|which|that|or|well|because|also|then|yet|though|plus|"
-    r"it|they|this|these|those|he|she|him|her|them)\b",
+    r"it|they|this|these|those|he|she|him|her|them|however|anyway|on the other hand|"
+    r"as I said|like I said)\b",
     re.IGNORECASE,
 )
 
@@ -75,8 +76,15 @@ def lower_first(text: str) -> str:
 
 
 def gloss(definition: str) -> str:
-    """The first clause of a definition, lower-cased at the start (for sentences)."""
-    clause = re.split(r";|\.\s| — | - ", definition.strip(), maxsplit=1)[0].strip().rstrip(".")
+    """The first clause of a definition, lower-cased at the start (for sentences).
+
+    Asides between paired dashes and in brackets are dropped first; the clause ends at the
+    first ``;``, sentence end, colon or dash.
+    """
+    text = " ".join(definition.split())
+    text = re.sub(r"\s[-\u2014\u2013]\s.*?\s[-\u2014\u2013]\s", " ", text)
+    text = re.sub(r"\s*\([^()]*\)", "", text)
+    clause = re.split(r";|\.\s|:\s| [-\u2014\u2013] ", text, maxsplit=1)[0].strip().rstrip(".")
     return lower_first(clause)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.io import FIXED_DATE, FIXED_ISO, normalise_zip  # noqa: F401 (re-exported)
-from pipeline.report.model import Report
+from pipeline.report.model import Block, Report, Table
 from pipeline.report.printable import printable
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,27 +46,55 @@ def chart_view(charts: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
+def table_view(t: Table) -> dict[str, Any]:
+    """One numbered table as the templates take it (strings only)."""
+    shown = printable(t.shown)
+    return {
+        "key": t.key,
+        "number": t.number,
+        "caption": t.caption,
+        "note": t.note,
+        "columns": [str(c) for c in shown.columns],
+        "rows": [[cell_text(v) for v in row] for row in shown.itertuples(index=False)],
+        "n_rows": len(t.frame)
+        if t.report_frame is None or list(t.report_frame.columns) == list(t.frame.columns)
+        else len(shown),
+        "shown_rows": len(shown),
+    }
+
+
+def block_view(block: Block, tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A document block for the templates; a ``table`` block carries its table's view."""
+    view: dict[str, Any] = {"kind": block.kind, "text": block.text, "entries": block.items}
+    view["quote"] = block.quote
+    view["table"] = tables.get(block.table) if block.kind == "table" else block.grid
+    if block.kind == "markdown":
+        from pipeline.report.markdown_blocks import parse_markdown
+
+        view["parsed"] = parse_markdown(block.text)
+    return view
+
+
 def report_view(report: Report, charts: Sequence[Any] = ()) -> dict[str, Any]:
-    """The template context: strings only (tables with human headers, see printable)."""
-    tables = []
-    for t in report.tables:
-        shown = printable(t.shown)
-        tables.append(
-            {
-                "key": t.key,
-                "number": t.number,
-                "caption": t.caption,
-                "note": t.note,
-                "columns": [str(c) for c in shown.columns],
-                "rows": [[cell_text(v) for v in row] for row in shown.itertuples(index=False)],
-                "n_rows": len(t.frame)
-                if t.report_frame is None or list(t.report_frame.columns) == list(t.frame.columns)
-                else len(shown),
-                "shown_rows": len(shown),
-            }
-        )
+    """The template context: strings only (human table headers; sections in order; charts)."""
+    tables = [table_view(t) for t in report.tables if t.in_document]
+    by_key = {t["key"]: t for t in tables}
+    sections = [
+        {
+            "key": s.key,
+            "heading": s.heading,
+            "level": s.level,
+            "blocks": [block_view(b, by_key) for b in s.blocks],
+        }
+        for s in report.document
+    ]
+    page = report.title_page
     return {
         "title": report.title,
+        "subtitle": page.subtitle if page else "",
+        "title_lines": page.lines if page else [],
+        "contents": [(s["key"], s["heading"]) for s in sections if s["level"] == 1],
+        "sections": sections,
         "intro": report.intro,
         "themes": report.themes,
         "topics_summary": report.topics_summary,

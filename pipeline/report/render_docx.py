@@ -23,29 +23,75 @@ from pipeline.report.model import Report
 from pipeline.report.render_common import FIXED_DATE, normalise_zip, report_view
 
 
-def _add_summary(doc: Any, report: Report) -> None:
-    """Introduction, the executive summary per theme, emergent topics, the scale."""
-    for p in report.intro:
-        doc.add_paragraph(p)
-    doc.add_heading("Executive summary", level=1)
-    for theme in report.themes:
-        doc.add_heading(theme.label, level=2)
-        doc.add_paragraph(theme.headline)
-        for f in theme.findings:
-            doc.add_paragraph(f, style="List Bullet")
-        for q in theme.quotes:
-            doc.add_paragraph(f"“{q.text}” — {q.attribution}", style="Quote")
-    doc.add_heading("Emergent topics", level=2)
-    for line in report.topics_summary:
+def _add_title_page(doc: Any, view: dict[str, Any]) -> None:
+    """The title, subtitle and title-page lines, then a page break."""
+    from docx.enum.text import WD_BREAK
+
+    doc.add_heading(view["title"], level=0)
+    if view["subtitle"]:
+        doc.add_paragraph(view["subtitle"], style="Subtitle")
+    for line in view["title_lines"]:
         doc.add_paragraph(line)
-    doc.add_paragraph(report.scale_note)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _add_markdown(doc: Any, parsed: list, level: int) -> None:
+    """An evaluator's Markdown (parsed) as Word headings, paragraphs, lists and quotes."""
+    for kind, text, h in parsed:
+        if kind == "heading":
+            doc.add_heading(text, level=min(level + h, 9))
+        elif kind in ("bullets", "numbered"):
+            style = "List Bullet" if kind == "bullets" else "List Number"
+            for item in text:
+                doc.add_paragraph(item, style=style)
+        elif kind == "quote":
+            doc.add_paragraph(text, style="Quote")
+        else:
+            doc.add_paragraph(text)
+
+
+def _add_block(doc: Any, b: dict[str, Any], level: int, landscape: bool) -> bool:
+    """One block of a section (``level``: its heading level); returns the page orientation."""
+    kind = b["kind"]
+    if kind == "paragraph":
+        doc.add_paragraph(b["text"])
+    elif kind == "heading":
+        doc.add_heading(b["text"], level=level + 1)
+    elif kind == "note":
+        doc.add_paragraph().add_run(b["text"]).italic = True
+    elif kind in ("bullets", "numbered"):
+        style = "List Bullet" if kind == "bullets" else "List Number"
+        for item in b["entries"]:
+            doc.add_paragraph(item, style=style)
+    elif kind == "quote":
+        q = b["quote"]
+        doc.add_paragraph(f"“{q.text}” — {q.attribution}", style="Quote")
+    elif kind == "markdown":
+        _add_markdown(doc, b["parsed"], level)
+    elif kind in ("table", "grid") and b["table"]:
+        return _add_table(doc, b["table"], landscape)
+    return landscape
+
+
+def _add_sections(doc: Any, view: dict[str, Any]) -> None:
+    """Every section of the document, in order (chapters as Heading 1)."""
+    landscape = False
+    for s in view["sections"]:
+        if landscape:  # a chapter starts on a portrait page
+            new_section(doc, False)
+            landscape = False
+        doc.add_heading(s["heading"], level=s["level"])
+        for b in s["blocks"]:
+            landscape = _add_block(doc, b, s["level"], landscape)
+        if s["key"] == "executive-summary":
+            _add_charts(doc, view["charts"])
 
 
 def _add_charts(doc: Any, charts: Sequence[dict[str, Any]]) -> None:
     """Each chart as a captioned picture with its alt text."""
     if not charts:
         return
-    doc.add_heading("Charts", level=1)
+    doc.add_heading("Key figures", level=2)
     for c in charts:
         doc.add_paragraph(c["caption"], style="Caption")
         add_picture(doc, c["png"], c["alt"], c["title"], text_width_cm(False) / 2.54)
@@ -116,16 +162,11 @@ def _document(title: str) -> Any:
 
 
 def write_docx(report: Report, path: Path, charts: Sequence[Any] = ()) -> None:
-    """The report as Word: Title, contents, Heading 1-3, 'Quote' paragraphs, charts, tables."""
+    """The report as Word: a title page, contents, Heading 1-3, quotes, charts, real tables."""
     view = report_view(report, charts)
     doc = _document(report.title)
-    doc.add_heading(report.title, level=0)
+    _add_title_page(doc, view)
     add_contents(doc)
-    _add_summary(doc, report)
-    _add_charts(doc, view["charts"])
-    doc.add_heading("Tables", level=1)
-    landscape = False
-    for t in view["tables"]:
-        landscape = _add_table(doc, t, landscape)
+    _add_sections(doc, view)
     doc.save(str(path))
     normalise_zip(path)

@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 import typer
 
+from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
-from pipeline.params import load_params
+from pipeline.params import EvaluationParams, Params, load_params
 from pipeline.report.build import build_report
 from pipeline.report.charts import build_charts
 from pipeline.report.inputs import read_inputs
@@ -76,17 +77,79 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n")
 
 
+def _document_quotes(report: Report) -> list[str]:
+    """Every quote printed in the report: the chapters' and the emergent topics table's."""
+    out = [b.quote.text for s in report.document for b in s.blocks if b.quote is not None]
+    topics = report.table("emergent_topics").frame
+    return out + [q for q in topics.get("quote", []) if q]
+
+
 def _metrics(report: Report, inputs: Inputs, started: float) -> dict[str, Any]:
     return {
         "tables": {t.key: len(t.frame) for t in report.tables},
         "n_tables": len(report.tables),
         "findings": sum(len(t.findings) for t in report.themes),
         "summary_quotes": sum(len(t.quotes) for t in report.themes),
+        "sections": len(report.document),
+        "document_quotes": len(quoted := _document_quotes(report)),
+        "document_quotes_distinct": len(set(quoted)),
         "quotes": len(report.table("quotes_bank").frame),
         "evidence_rows": len(report.evidence),
         "topics": inputs.topics is not None,
         "seconds": round(time.perf_counter() - started, 3),
     }
+
+
+def evaluator_sections(evaluation: EvaluationParams) -> dict[str, str]:
+    """The evaluator's Markdown files named in ``evaluation.sections``, read as text.
+
+    Raises:
+        QualevalError: when a named file is missing or not UTF-8 text.
+    """
+    out = {}
+    for place, path in evaluation.sections.named().items():
+        field = f"evaluation.sections.{place.replace('theme:', 'themes.')}"
+        try:
+            out[place] = Path(path).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise QualevalError(
+                f"{path}: not found ({field} in params.yaml); write the section there or "
+                "remove the entry"
+            ) from None
+        except UnicodeDecodeError:
+            raise QualevalError(f"{path}: not UTF-8 text ({field}); save it as UTF-8") from None
+    return out
+
+
+def provenance(params: Params) -> dict[str, str]:
+    """Qualeval's version, the params hash and the models' identities, for the methodology."""
+    import hashlib
+    from importlib import metadata
+
+    try:
+        version = metadata.version("qualeval")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    digest = hashlib.sha256(params.model_dump_json().encode("utf-8")).hexdigest()[:12]
+    return {
+        "qualeval version": version,
+        "Parameters (hash of the validated params.yaml)": digest,
+        "Sentence encoder": str(params.embed.model or "all-MiniLM-L6-v2 (packaged)"),
+        "Named-entity model (anonymisation)": str(params.anonymise.ner_model),
+        "Coders": ", ".join(params.code.coders),
+    }
+
+
+def with_evaluation(inputs: Inputs, params: Params) -> Inputs:
+    """``inputs`` with the evaluation block, its Markdown sections and the provenance."""
+    from dataclasses import replace
+
+    return replace(
+        inputs,
+        evaluation=params.evaluation,
+        sections=evaluator_sections(params.evaluation),
+        provenance=provenance(params),
+    )
 
 
 def run_stage(
@@ -106,9 +169,12 @@ def run_stage(
     ``plots``, ``readme``, ``report_pdf``); without them only the commissioner's documents
     and tables are written.
     """
-    params = load_params(params_path).report
+    everything = load_params(params_path)
+    params = everything.report
     paths = Paths(tables_dir, report_md, report_html, report_docx, metrics_path, **more)
     started = time.perf_counter()
+    if inputs.evaluation is None:
+        inputs = with_evaluation(inputs, everything)
     report = build_report(inputs, params)
     public = public_tables(report.tables, params.framework_rows == "interview")
     csvs = [t for t in public if published_csv(t)]
@@ -188,15 +254,18 @@ def main(
     ingest_metrics: Path = typer.Option(
         None, help="outputs/metrics/ingest.json: interviews excluded at ingest, by reason"
     ),
-    turns: Path = typer.Option(
-        None, help="anonymised turns (parquet), for the anonymisation summary"
-    ),
+    turns: Path = typer.Option(None, help="anonymised turns (parquet): anonymisation summary"),
     topics_dir: Path = typer.Option(
         None, help="the topics stage's folder (outputs/topics); omitted: topics not reported"
     ),
     participants: Path = typer.Option(
         None, help="anonymised focus-group participants (parquet): count each participant"
     ),
+    stance_interviews: Path = typer.Option(
+        None, help="each interview's stance per code (parquet); stated only when reportable"
+    ),
+    stance_metrics: Path = typer.Option(None, help="stance.json: whether stance is reportable"),
+    prevalence: Path = typer.Option(None, help="adjusted prevalence with intervals (parquet)"),
     tables_dir: Path = typer.Option(..., help="commissioner pack: folder for table CSVs, XLSX"),
     report_md: Path = typer.Option(..., help="report to write (.md)"),
     report_html: Path = typer.Option(..., help="report to write (.html)"),
@@ -222,23 +291,17 @@ def main(
         pseudonyms=load_params(params).anonymise.pseudonyms,
         topics_dir=topics_dir,
         participants_path=participants,
+        stance_path=stance_interviews,
+        stance_metrics_path=stance_metrics,
+        prevalence_path=prevalence,
     )
-    run_stage(
-        params,
-        inputs,
-        tables_dir=tables_dir,
-        report_md=report_md,
-        report_html=report_html,
-        report_docx=report_docx,
-        metrics_path=metrics,
-        analysis_dir=analysis_dir,
-        charts_dir=charts_dir,
-        plots=_given(
-            plot_theme_prevalence=plot_theme_prevalence, plot_group_prevalence=plot_group_prevalence
-        ),
-        readme=readme,
-        report_pdf=report_pdf,
+    paths = {"tables_dir": tables_dir, "report_md": report_md, "report_html": report_html}
+    paths |= {"report_docx": report_docx, "metrics_path": metrics, "analysis_dir": analysis_dir}
+    paths |= {"charts_dir": charts_dir, "readme": readme, "report_pdf": report_pdf}
+    plots = _given(
+        plot_theme_prevalence=plot_theme_prevalence, plot_group_prevalence=plot_group_prevalence
     )
+    run_stage(params, inputs, plots=plots, **paths)
 
 
 def _given(**paths: Path | None) -> dict[str, Path]:

@@ -38,9 +38,9 @@ from pipeline.text import placeholder_pattern
 TOTAL = "Total"
 TOPICS_NOT_RUN = "The topics stage was not run for this report, so no emergent topics are reported."
 GATE_NOTE = (
-    "The leak gate (verify stage) runs after this report is written and scans it, with every "
-    "other file under outputs/, for the identifiers the anonymisation replaced; the pipeline "
-    "fails if it finds one. Its result is in outputs/metrics/verify.json."
+    "Before release, the leak gate (verify stage) scans this report, with every other "
+    "shareable output, for the identifiers the anonymisation replaced; a run in which it "
+    "finds one fails. Its result is in outputs/metrics/verify.json."
 )
 EMERGENT_COLUMNS = list(catalogue.columns("report_emergent_topics"))
 COOCCURRENCE_COLUMNS = list(catalogue.columns("cooccurrence"))
@@ -58,6 +58,15 @@ class TableContext:
     attribution: pd.Series
     params: ReportParams
     evidence: list[pd.DataFrame] = field(default_factory=list)
+    _bank: tuple[Table, pd.DataFrame] | None = None
+
+    def bank(self) -> tuple[Table, pd.DataFrame]:
+        """The quotes bank and its evidence, built once (emergent topics avoid its quotes)."""
+        if self._bank is None:
+            self._bank = quotes_bank(
+                self.coded, self.codes, self.attribution, self.params, self.placeholders
+            )
+        return self._bank
 
     @property
     def placeholders(self) -> re.Pattern[str]:
@@ -532,15 +541,26 @@ def cooccurrence(
 
 
 def _topic_quote(
-    quotes: pd.DataFrame | None, tid: int, attribution: pd.Series, params: ReportParams
+    quotes: pd.DataFrame | None,
+    tid: int,
+    attribution: pd.Series,
+    params: ReportParams,
+    used: set[str] | None = None,
 ) -> tuple[str, str, str]:
-    """(quote, attribution, segment id) of topic ``tid``'s best usable quote, or empty strings."""
+    """(quote, attribution, segment id) of topic ``tid``'s best usable quote, or empty strings.
+
+    A quote in ``used`` (the quotes bank's, and earlier topics') is skipped, then added.
+    """
     if quotes is None:
         return "", "", ""
+    used = set() if used is None else used
     cands = quotes[quotes["topic_id"].astype(int) == tid].sort_values("rank")
     for q in cands.to_dict("records"):
         text = standalone_quote(q["text"], "", params.quote_min_words, params.quote_max_words)
+        if text in used or str(q["segment_id"]) in used:
+            continue
         if text is not None and not any(re.search(pat, text, re.I) for pat in params.quote_exclude):
+            used.update((text, str(q["segment_id"])))
             attr = attribution.get(str(q["interview_id"]), "Interviewee")
             return text, attr, str(q["segment_id"])
     return "", "", ""
@@ -573,8 +593,9 @@ def emergent_topics(
     codes: Codes,
     attribution: pd.Series,
     params: ReportParams,
+    used: set[str] | None = None,
 ) -> tuple[Table, pd.DataFrame]:
-    """Emergent topics (not covered well by the codebook) with a quote each."""
+    """Emergent topics (not covered well by the codebook) with a quote each, none in ``used``."""
     number = table_number("emergent_topics")
     if topics is None:
         empty = pd.DataFrame(columns=EMERGENT_COLUMNS)
@@ -592,7 +613,7 @@ def emergent_topics(
     ordered = t.sort_values(["n_segments", "topic_id"], ascending=[False, True])
     for rec in ordered.to_dict("records"):
         tid = int(rec["topic_id"])
-        quote = _topic_quote(topics.get("topic_quotes"), tid, attribution, params)
+        quote = _topic_quote(topics.get("topic_quotes"), tid, attribution, params, used)
         records.append(_topic_record(rec, codes, reasons.get(tid, ""), quote))
         if st is not None:
             rows = st[st["topic_id"].astype(int) == tid].assign(
@@ -604,7 +625,9 @@ def emergent_topics(
         "Topics from the topics stage flagged as emergent (no code of the codebook covers most "
         "of their segments), with the reason and a quote."
     )
-    table = Table("emergent_topics", number, "Emergent topics", frame, note)
+    # the printed table has no segment id: an id joins the quote to its interview's attributes
+    shown = frame.drop(columns=["quote_segment_id"])
+    table = Table("emergent_topics", number, "Emergent topics", frame, note, report_frame=shown)
     return table, _concat_evidence(evidence)
 
 
@@ -749,6 +772,21 @@ def _one(built: tuple[Table, pd.DataFrame]) -> Built:
     return [table], [evidence]
 
 
+def _bank_used(ctx: TableContext) -> set[str]:
+    frame = ctx.bank()[0].frame
+    return set(frame["quote"]) | set(frame["segment_id"])
+
+
+def _for_the_team(built: Built) -> Built:
+    """Tables for the evaluation team (CSV and XLSX), not printed in the report."""
+    tables, evidence = built
+    for t in tables:
+        t.in_document = False
+    return tables, evidence
+
+
+# The report prints the first six; the framework matrix, the quotes bank (its quotes are in
+# the theme chapters, so none is printed twice) and the evidence are for the evaluation team.
 TABLE_STEPS: tuple[tuple[str, Callable[[TableContext], Built]], ...] = (
     ("sample_profile", lambda c: sample_tables(c.interviews, c.params)),
     (
@@ -756,20 +794,21 @@ TABLE_STEPS: tuple[tuple[str, Callable[[TableContext], Built]], ...] = (
         lambda c: _one(theme_prevalence(c.coded, c.interviews, c.codes, c.params)),
     ),
     ("crosstabs", lambda c: crosstabs(c.coded, c.interviews, c.codes, c.params)),
-    (
-        "framework_matrix",
-        lambda c: _one(framework_matrix(c.coded, c.interviews, c.codes, c.params, c.placeholders)),
-    ),
     ("cooccurrence", lambda c: _one(cooccurrence(c.coded, c.codes, c.params))),
     (
-        "quotes_bank",
-        lambda c: _one(quotes_bank(c.coded, c.codes, c.attribution, c.params, c.placeholders)),
-    ),
-    (
         "emergent_topics",
-        lambda c: _one(emergent_topics(c.inputs.topics, c.codes, c.attribution, c.params)),
+        lambda c: _one(
+            emergent_topics(c.inputs.topics, c.codes, c.attribution, c.params, _bank_used(c))
+        ),
     ),
     ("methods", lambda c: ([methods_table(c.inputs, c.codes, c.params)], [])),
-    ("evidence", lambda c: ([evidence_table(c.evidence)], [])),
+    (
+        "framework_matrix",
+        lambda c: _for_the_team(
+            _one(framework_matrix(c.coded, c.interviews, c.codes, c.params, c.placeholders))
+        ),
+    ),
+    ("quotes_bank", lambda c: _for_the_team(_one(c.bank()))),
+    ("evidence", lambda c: _for_the_team(([evidence_table(c.evidence)], []))),
 )
 """The table builders in report order: a table's number is its step's place here."""
