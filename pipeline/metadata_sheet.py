@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pandas as pd
 
@@ -135,3 +135,13 @@ def validate_metadata(df: pd.DataFrame, source: str) -> pd.DataFrame:
     if problems:
         raise QualevalError("\n".join(problems))
     return df
+
+
+def escapes(value: str) -> str | None:
+    """Why a metadata ``file`` value points outside the transcripts folder (None if it does not)."""
+    pure = PurePath(value.replace("\\", "/"))
+    if pure.is_absolute() or value.startswith(("/", "\\")) or (len(value) > 1 and value[1] == ":"):
+        return "is an absolute path"
+    if ".." in pure.parts:
+        return "goes up a folder ('..')"
+    return None

@@ -12,5 +12,6 @@ stages do without depending on them.
 """
 
 from pipeline.validate.core import Problems, RunSpec, check_inputs
+from pipeline.validate.stage import main
 
-__all__ = ["Problems", "RunSpec", "check_inputs"]
+__all__ = ["Problems", "RunSpec", "check_inputs", "main"]

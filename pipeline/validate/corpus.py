@@ -8,22 +8,12 @@ opened.
 
 from __future__ import annotations
 
-from pathlib import Path, PurePath
+from pathlib import Path
 
 import pandas as pd
 
 from pipeline.params import Params
 from pipeline.validate.core import Problems, RunSpec
-
-
-def escapes(value: str) -> str | None:
-    """Why a metadata ``file`` value points outside the transcripts folder (None if it does not)."""
-    pure = PurePath(value.replace("\\", "/"))
-    if pure.is_absolute() or value.startswith(("/", "\\")) or (len(value) > 1 and value[1] == ":"):
-        return "is an absolute path"
-    if ".." in pure.parts:
-        return "goes up a folder ('..')"
-    return None
 
 
 def _metadata(spec: RunSpec, params: Params, problems: Problems) -> pd.DataFrame | None:
@@ -63,6 +53,8 @@ def file_problem(path: Path, params: Params) -> str | None:
 
 def _listed(spec: RunSpec, row: dict, line: int, params: Params, problems: Problems) -> None:
     value = str(row["file"])
+    from pipeline.metadata_sheet import escapes
+
     why = escapes(value)
     if why:
         problems.add(
