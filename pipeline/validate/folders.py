@@ -52,17 +52,20 @@ def check_folders(spec: RunSpec, problems: Problems) -> None:
             f"{spec.private} lies inside {out_name} {spec.outputs}; raw-derived data must never "
             "sit with the shareable outputs: choose a folder outside it",
         )
-    for what, path, flag, setting in (
-        ("the transcripts folder", spec.transcripts, "transcripts", "data.transcripts_dir"),
-        ("the metadata sheet", spec.metadata, "metadata", "data.metadata"),
-    ):
-        if path.exists() and _inside(path, spec.outputs):
-            problems.add(
-                out_name,
-                f"{spec.outputs} holds {what} ({spec.origin(flag, setting)}): the "
-                "shareable outputs must never contain raw transcripts; choose an output folder "
-                "outside the inputs",
-            )
+    held = [
+        f"{what} ({spec.origin(flag, setting)})"
+        for what, path, flag, setting in (
+            ("the transcripts folder", spec.transcripts, "transcripts", "data.transcripts_dir"),
+            ("the metadata sheet", spec.metadata, "metadata", "data.metadata"),
+        )
+        if path.exists() and _inside(path, spec.outputs)
+    ]
+    if held:
+        problems.add(
+            out_name,
+            f"{spec.outputs} holds {' and '.join(held)}: the shareable outputs must never "
+            "contain raw transcripts; choose an output folder outside the inputs",
+        )
     if spec.transcripts.exists() and _inside(spec.outputs, spec.transcripts):
         problems.add(
             out_name,
