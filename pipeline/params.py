@@ -907,7 +907,7 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
         loc = ""
         for part in err["loc"]:
             loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key; remove it or check its spelling"
         lines.append(f"{source}: {loc or '(top level)'}: {msg}")

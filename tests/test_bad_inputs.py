@@ -208,7 +208,7 @@ CASES = [
         _params("embed:\n  min_words: 100\n  max_words: 80\n"),
         2,
         "error: ",
-        "params.yaml: embed: min_words (100) is greater than max_words (80)",
+        "min_words (100) is greater than max_words (80); lower min_words or raise max_words",
     ),
     Case(
         "srt_duplicate_index",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.params import Params
-from pipeline.validate.core import Problems, RunSpec
+from pipeline.validate.problems import Problems, RunSpec
 
 
 def _metadata(spec: RunSpec, params: Params, problems: Problems) -> pd.DataFrame | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.params import Params
-from pipeline.validate.core import Problems, RunSpec
+from pipeline.validate.problems import Problems, RunSpec
 
 
 def check_codebook(spec: RunSpec, problems: Problems) -> set[str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.validate.core import Problems, RunSpec
+from pipeline.validate.problems import Problems, RunSpec
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -13,7 +13,8 @@ import typer
 
 from pipeline import catalogue
 from pipeline.io import atomic_files, optional_path, write_json
-from pipeline.validate.core import RunSpec, check_inputs
+from pipeline.validate.core import check_inputs
+from pipeline.validate.problems import RunSpec
 
 log = logging.getLogger(__name__)
 
