@@ -141,6 +141,13 @@ def run_stage(
     turns = pd.read_parquet(turns_path)
     started = time.perf_counter()
     segments, dropped = segment_turns(turns, params)
+    if segments.empty:
+        raise QualevalError(
+            f"{turns_path}: no turn of the roles {', '.join(params.roles)} (embed.roles) has "
+            "any text, so there is nothing to analyse; check that the interviewees' turns are "
+            "labelled as respondents (ingest.speaker_patterns, the metadata's interviewee "
+            "column) and that embed.roles names their role"
+        )
     t0 = time.perf_counter()
     vectors = encode(segments["text"].tolist(), params.model, params.batch_size)
     embed_s = time.perf_counter() - t0

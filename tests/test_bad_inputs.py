@@ -547,3 +547,31 @@ def test_when_validate_stage_fails_then_previous_verdict_is_gone(tmp_path):
         run_stage(spec, out / "metrics" / "validate.json")
     assert not (out / "metrics" / "verify.json").exists()
     assert not (out / "metrics" / "validate.json").exists()
+
+
+def test_when_no_respondent_text_reaches_embed_then_error_with_advice(tmp_path):
+    import pandas as pd
+
+    from pipeline import embed
+    from pipeline.errors import QualevalError
+
+    turns = tmp_path / "turns.parquet"
+    pd.DataFrame(
+        {
+            "interview_id": ["A"],
+            "turn_index": [0],
+            "speaker_role": ["interviewer"],
+            "text": ["What worked?"],
+        }
+    ).to_parquet(turns)
+    paths = {k: tmp_path / f"{k}.x" for k in ("segments", "embeddings", "dropped", "metrics")}
+    with pytest.raises(QualevalError, match="nothing to analyse; check that the interviewees"):
+        embed.run_stage(
+            None,
+            turns,
+            segments_path=paths["segments"],
+            embeddings_path=paths["embeddings"],
+            dropped_path=paths["dropped"],
+            metrics_path=paths["metrics"],
+        )
+    assert not any(p.exists() for p in paths.values())
