@@ -264,6 +264,16 @@ def _failure(stage: str, exc: BaseException, inputs: RunInputs, built: RunInputs
     )
 
 
+def _name_final_folder(built: RunInputs, inputs: RunInputs) -> None:
+    """The gate's private report names files under the partial folder: name the final one."""
+    from pipeline import catalogue
+
+    report = catalogue.artefact("verify_report").path(built.out, built.private)
+    if report.is_file():
+        text = report.read_text(encoding="utf-8")
+        report.write_text(text.replace(f"{built.out}/", f"{inputs.out}/"), encoding="utf-8")
+
+
 def run_all(inputs: RunInputs) -> None:
     """Check every input, run every stage into partial folders, swap them in on success.
 
@@ -290,6 +300,7 @@ def run_all(inputs: RunInputs) -> None:
         if isinstance(exc, (SystemExit, GeneratorExit)):
             raise
         raise _failure(current, exc, inputs, built) from None
+    _name_final_folder(built, inputs)
     swap_in(built.private, inputs.private)
     swap_in(built.out, inputs.out)
     protect_tree(inputs.private)
