@@ -116,6 +116,15 @@ _TOPIC_COLUMNS = (
 )
 
 ARTEFACTS: tuple[Artefact, ...] = (
+    # validate
+    _a(
+        "validate_metrics",
+        "outputs",
+        "metrics/validate.json",
+        "validate",
+        "metrics",
+        d="the up-front input check's verdict (every input checked before anything is written)",
+    ),
     # ingest
     _a(
         "turns_raw",

@@ -72,7 +72,7 @@ def run(
     review: Path = typer.Option(None, help="filled-in review sheet (overrides params.yaml)"),
 ) -> None:
     """Run every stage without DVC (the same stages, options and files as `dvc repro`)."""
-    from pipeline.run import resolve_inputs, run_all
+    from pipeline.run import RunFailed, resolve_inputs, run_all
 
     setup_logging()
     overrides = {
@@ -84,9 +84,15 @@ def run(
     }
     try:
         run_all(resolve_inputs(params, transcripts, metadata, codebook, out, private, overrides))
+    except RunFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.status) from None
     except QualevalError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted before any stage ran; nothing was written", err=True)
+        raise typer.Exit(130) from None
 
 
 @app.command("compare-coders")

@@ -124,6 +124,21 @@ def embed_questions(
     return out
 
 
+def _refuse_empty(segments: pd.DataFrame, turns_path: Path, roles: list[str]) -> None:
+    """An analysis with no respondent text is an error with advice, never an empty report.
+
+    Raises:
+        QualevalError: when no segment was made.
+    """
+    if segments.empty:
+        raise QualevalError(
+            f"{turns_path}: no turn of the roles {', '.join(roles)} (embed.roles) has "
+            "any text, so there is nothing to analyse; check that the interviewees' turns are "
+            "labelled as respondents (ingest.speaker_patterns, the metadata's interviewee "
+            "column) and that embed.roles names their role"
+        )
+
+
 def run_stage(
     params_path: Path | None,
     turns_path: Path,
@@ -141,6 +156,7 @@ def run_stage(
     turns = pd.read_parquet(turns_path)
     started = time.perf_counter()
     segments, dropped = segment_turns(turns, params)
+    _refuse_empty(segments, turns_path, params.roles)
     t0 = time.perf_counter()
     vectors = encode(segments["text"].tolist(), params.model, params.batch_size)
     embed_s = time.perf_counter() - t0

@@ -79,6 +79,32 @@ def params_file(path: Path | str | None) -> Path | None:
     return DEFAULT_PARAMS_FILE if DEFAULT_PARAMS_FILE.is_file() else None
 
 
+#: metrics keys that hold wall-clock timings: the only values two identical runs may differ in
+#: (a run-twice comparison drops exactly these, see :func:`without_timings`; ADR 0019)
+TIMING_KEYS = frozenset(
+    {
+        "seconds",
+        "embed_seconds",
+        "fit_seconds",
+        "stage_seconds",
+        "load_seconds",
+        "seconds_by_notebook",
+        "words_per_second",
+        "segments_per_second",
+        "stage_segments_per_second",
+    }
+)
+
+
+def without_timings(payload: Any) -> Any:
+    """``payload`` (parsed metrics JSON) without its :data:`TIMING_KEYS`, at any depth."""
+    if isinstance(payload, dict):
+        return {k: without_timings(v) for k, v in payload.items() if k not in TIMING_KEYS}
+    if isinstance(payload, list):
+        return [without_timings(v) for v in payload]
+    return payload
+
+
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` as stable, sorted, indented JSON (DVC metrics format)."""
     Path(path).write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")

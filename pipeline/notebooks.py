@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 600
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# a warning printed by a cell names the kernel's temporary file, whose name holds its process
+# id: made stable so identical runs render identical pages
+_KERNEL_FILE = re.compile(r"(/tmp/)?ipykernel_\d+/\d+\.py")
 
 
 @contextlib.contextmanager
@@ -147,6 +150,7 @@ def render_html(nb: Any) -> str:
     # no MathJax or require.js from a CDN: the page must open offline and fetch nothing
     exporter = HTMLExporter(embed_images=True, mathjax_url="", require_js_url="")
     body, _ = exporter.from_notebook_node(nb)
+    body = _KERNEL_FILE.sub("ipykernel/cell.py", body)
     return re.sub(r'<script src="">\s*</script>\n?', "", body)
 
 

@@ -246,6 +246,32 @@ class IngestParams(_Block):
         "never copied to shared outputs)",
     )
     row_group_size: int = Field(100_000, ge=1, description="turn rows per parquet row group")
+    follow_symlinks: bool = Field(
+        True,
+        description="read a transcript that is a symbolic link (logged, with where it points); "
+        "false: refuse it",
+    )
+    max_file_mb: float = Field(
+        50.0, gt=0, description="a transcript file larger than this (MB) is refused"
+    )
+    max_line_chars: int = Field(
+        100_000,
+        ge=1_000,
+        description="a transcript line (or paragraph, or cue) longer than this is refused: no "
+        "interview turn is that long, and the language models have limits",
+    )
+    max_turn_chars: int = Field(
+        500_000,
+        ge=1_000,
+        le=900_000,
+        description="a turn (one speaker's consecutive lines) longer than this is refused "
+        "(spaCy's limit is 1,000,000 characters)",
+    )
+    max_docx_mb: float = Field(
+        200.0,
+        gt=0,
+        description="a .docx whose unpacked content is larger than this (MB) is refused",
+    )
 
     @field_validator("extensions")
     @classmethod
@@ -398,6 +424,15 @@ class EmbedParams(_Block):
     )
     min_words: int = Field(8, ge=1, description="shorter sentences join their neighbour")
     max_words: int = Field(80, ge=1, description="a merged segment stays under this length")
+
+    @model_validator(mode="after")
+    def _words_ordered(self) -> EmbedParams:
+        if self.min_words > self.max_words:
+            raise ValueError(
+                f"min_words ({self.min_words}) is greater than max_words ({self.max_words}); "
+                "lower min_words or raise max_words"
+            )
+        return self
 
 
 class CodeParams(_Block):

@@ -4,13 +4,20 @@
 ``private`` (never inside ``out``) receives everything raw-derived. Each stage is called
 through the same ``main`` that ``dvc repro`` runs, with the same options, resolved from
 :mod:`pipeline.stages` and :mod:`pipeline.catalogue` instead of ``dvc.yaml``.
+
+A run is all-or-nothing (ADR 0019): every input is checked first (:mod:`pipeline.validate`),
+before any folder is created; the stages then write into ``.<name>.partial`` folders beside
+``out`` and ``private``, which replace them only when every stage and the leak gate have
+passed. A failure or an interrupt leaves the previous outputs as they were (or none, on a first
+run) and names the stage and the partial folders (:class:`RunFailed`).
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +67,8 @@ class RunInputs:
     notebooks: Path = NOTEBOOKS_DIR
     # data.<field> -> path (``--register`` ...), overriding params.yaml
     overrides: tuple[tuple[str, Path | None], ...] = ()
+    # the options given on the command line (``transcripts``, ``out`` ...), for messages
+    flags: frozenset[str] = frozenset()
 
     def value(self, source: str) -> Path | None:
         """The path an option with this source gets (see :mod:`pipeline.stages`)."""
@@ -143,6 +152,8 @@ def resolve_inputs(
     Without ``out`` the shareable files go to ``outputs/`` and the private ones to
     ``private/`` in the current folder, as under ``dvc repro``.
     """
+    given = {"transcripts": transcripts, "metadata": metadata, "codebook": codebook}
+    given |= {"out": out, "private": private}
     path = params_file(params)
     p: Params = load_params(path)
     out = Path("outputs") if out is None else Path(out)
@@ -156,17 +167,141 @@ def resolve_inputs(
         path,
         notebooks_dir(),
         tuple((k, v) for k, v in (overrides or {}).items() if v is not None),
+        frozenset(name for name, value in given.items() if value is not None),
     )
 
 
+class RunFailed(QualevalError):
+    """A stage failed or the run was interrupted; the previous outputs are untouched.
+
+    Attributes:
+        status: the exit status: 130 for Ctrl-C, 2 for a stage's own error, 1 for an
+            unexpected one.
+    """
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        """Keep the message and the exit status."""
+        super().__init__(message)
+        self.status = status
+
+
+def partial(folder: Path) -> Path:
+    """The folder a run builds ``folder`` in: ``.<name>.partial`` beside it."""
+    folder = Path(folder)
+    return folder.parent / f".{folder.name}.partial"
+
+
+def check_run(inputs: RunInputs) -> None:
+    """Check every input before anything is written.
+
+    Raises:
+        QualevalError: every problem found, grouped by file.
+    """
+    from pipeline.validate import RunSpec, check_inputs
+
+    files = tuple((f, inputs.value(f"data.{f}")) for f in (*EVALUATOR_FILES, "human_stance"))
+    spec = RunSpec(
+        inputs.params,
+        inputs.transcripts,
+        inputs.metadata,
+        inputs.codebook,
+        inputs.out,
+        inputs.private,
+        files,
+        inputs.flags,
+    )
+    check_inputs(spec).raise_if_any()
+
+
+def _kept_files(old: Path, new: Path) -> list[Path]:
+    """Files of ``old`` the run does not write (a README, .gitignore, an evaluator's file)."""
+    from pipeline import catalogue
+
+    made = [a.relpath for a in catalogue.ARTEFACTS]
+    kept = []
+    for path in sorted(old.rglob("*")):
+        rel = path.relative_to(old).as_posix()
+        if path.is_dir() or (new / rel).exists():
+            continue
+        if any(rel == m or rel.startswith(m.rstrip("/") + "/") for m in made):
+            continue
+        kept.append(path)
+    return kept
+
+
+def swap_in(built: Path, final: Path) -> None:
+    """Replace ``final`` with ``built``, keeping the files of ``final`` no stage writes."""
+    if final.exists():
+        for path in _kept_files(final, built):
+            target = built / path.relative_to(final)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target, follow_symlinks=False)
+        old = final.parent / f".{final.name}.previous"
+        shutil.rmtree(old, ignore_errors=True)
+        final.rename(old)
+        built.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        built.rename(final)
+
+
+def _failure(stage: str, exc: BaseException, inputs: RunInputs, built: RunInputs) -> RunFailed:
+    where = f"partial work in {built.out} and {built.private}"
+    kept = f"previous outputs in {inputs.out} untouched"
+    if isinstance(exc, KeyboardInterrupt):
+        return RunFailed(f"interrupted during stage {stage}; {where}; {kept}", status=130)
+    if isinstance(exc, QualevalError):
+        head, _, rest = str(exc).partition("\n")
+        detail = f"\n{rest}" if rest else ""
+        return RunFailed(f"stage {stage} failed: {head} ({where}; {kept}){detail}")
+    log.debug("stage %s failed", stage, exc_info=exc)
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return RunFailed(
+        f"stage {stage} failed unexpectedly ({type(exc).__name__}: {first}); {where}; {kept}; "
+        f"run `qualeval {stage.replace('_', '-')}` alone to see the details",
+        status=1,
+    )
+
+
+def _name_final_folder(built: RunInputs, inputs: RunInputs) -> None:
+    """The gate's private report names files under the partial folder: name the final one."""
+    from pipeline import catalogue
+
+    report = catalogue.artefact("verify_report").path(built.out, built.private)
+    if report.is_file():
+        text = report.read_text(encoding="utf-8")
+        report.write_text(text.replace(f"{built.out}/", f"{inputs.out}/"), encoding="utf-8")
+
+
 def run_all(inputs: RunInputs) -> None:
-    """Run every stage of :data:`~pipeline.stages.STAGES` in order."""
+    """Check every input, run every stage into partial folders, swap them in on success.
+
+    Raises:
+        QualevalError: when an input is bad (nothing written).
+        RunFailed: when a stage fails or the run is interrupted (previous outputs untouched).
+    """
+    check_run(inputs)
     book = load_codebook(inputs.codebook)
     log.info("codebook %s: %d codes", inputs.codebook.name, len(book.codes))
     _log_inputs(inputs)
-    protect_tree(inputs.private, create=True)
-    for stage in STAGES:
-        log.info("stage %s", stage.name)
-        stage.main()(**stage_arguments(stage, inputs))
-        protect_tree(inputs.private)
+    built = replace(inputs, out=partial(inputs.out), private=partial(inputs.private))
+    for folder in (built.out, built.private):
+        shutil.rmtree(folder, ignore_errors=True)  # a previous failed run's partial work
+    current = "setup"
+    try:
+        protect_tree(built.private, create=True)
+        for stage in STAGES:
+            current = stage.name
+            log.info("stage %s", stage.name)
+            stage.main()(**stage_arguments(stage, built))
+            protect_tree(built.private)
+    except BaseException as exc:
+        if isinstance(exc, (SystemExit, GeneratorExit)):
+            raise
+        raise _failure(current, exc, inputs, built) from None
+    _name_final_folder(built, inputs)
+    swap_in(built.private, inputs.private)
+    swap_in(built.out, inputs.out)
+    protect_tree(inputs.private)
     log.info("shareable outputs in %s; raw-derived data in %s", inputs.out, inputs.private)

@@ -84,6 +84,30 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage(
+        "validate",
+        "pipeline.validate",
+        "Check every input before any stage writes; remove the previous verdict.",
+        (
+            ("transcripts", "data.transcripts_dir"),
+            ("metadata", "data.metadata"),
+            ("codebook", "codebook"),
+            ("outputs", "outputs"),
+            ("private_folder", "private"),
+            ("register", "data.register_file"),
+            ("decisions", "data.review_decisions"),
+            ("allow_list", "data.allow_list"),
+            ("human_codes", "data.human_codes"),
+            ("review", "data.review"),
+            ("gold", "data.gold_pii"),
+            ("human_stance", "data.human_stance"),
+            ("metrics", "@validate_metrics"),
+            ("params", "params"),
+        ),
+        note="First, and always re-run: every input checked (all problems at once) before "
+        "anything is written, and the previous leak-gate verdict removed (ADR 0019).",
+        always_changed=True,
+    ),
+    Stage(
         "ingest",
         "pipeline.ingest",
         "Parse transcripts and metadata into the turns table.",
@@ -100,6 +124,7 @@ STAGES: tuple[Stage, ...] = (
             ("params", "params"),
         ),
         params=("ingest",),
+        reads=("validate_metrics",),
     ),
     Stage(
         "anonymise",
@@ -153,6 +178,7 @@ STAGES: tuple[Stage, ...] = (
             ("params", "params"),
         ),
         params=("embed.model",),
+        reads=("validate_metrics",),
         note="the codebook's definitions, criteria and examples as vectors: re-run only when "
         "the codebook or the model changes, so coding never loads the model",
     ),

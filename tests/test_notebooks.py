@@ -98,3 +98,17 @@ def test_when_sample_outputs_then_every_notebook_executes_and_renders(repro):
     assert "Identifiers hidden (SHOW_IDENTIFIERS = False)" in review
     coding = (work / "outputs" / "notebooks" / "01_coding.html").read_text()
     assert "evidence covers" in coding
+
+
+def test_when_a_cell_warns_then_the_kernel_file_name_is_made_stable():
+    import nbformat
+
+    from pipeline.notebooks import render_html
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("warn()")
+    text = "/tmp/ipykernel_16703/2080877902.py:9: UserWarning: identical xlims\n"
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=text)]
+    nb.cells = [cell]
+    page = render_html(nb)
+    assert "ipykernel_16703" not in page and "ipykernel/cell.py:9: UserWarning" in page

@@ -3,19 +3,26 @@
 A row's ``file`` may be relative to the transcripts folder (``HO01.txt``, ``wave2/HO01.txt``),
 relative to the metadata file (``transcripts/HO01.txt``), or a bare name that matches exactly
 one file anywhere under the transcripts folder; a bare name matching several is rejected
-with the candidates listed.
+with the candidates listed. A value that leaves the transcripts folder (an absolute path, or
+one with ``..``) is refused, whatever it points at. A transcript that is a symbolic link (an
+evaluator's link to a secure drive) is read and logged, unless ``ingest.follow_symlinks`` is
+false.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import logging
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.errors import QualevalError
 from pipeline.ingest.tables import reject_row
+from pipeline.metadata_sheet import escapes
 from pipeline.params import IngestParams
+
+log = logging.getLogger(__name__)
 
 
 def _ignored(name: str, patterns: list[str]) -> bool:
@@ -101,6 +108,17 @@ def resolve_file(
     )
 
 
+def _link_reject(rel: str, path: Path, interview_id: str, params: IngestParams) -> dict | None:
+    """Log a transcript that is a symbolic link; its reject when links are refused."""
+    if not path.is_symlink():
+        return None
+    if not params.follow_symlinks:
+        message = "a symbolic link, and ingest.follow_symlinks is false; copy the file in"
+        return reject_row(rel, interview_id, "symlink", message)
+    log.info("%s: a symbolic link to %s; followed (ingest.follow_symlinks)", rel, path.resolve())
+    return None
+
+
 def discover(
     transcripts_dir: Path,
     metadata: pd.DataFrame,
@@ -120,14 +138,22 @@ def discover(
     """
     if not transcripts_dir.is_dir():
         raise QualevalError(
-            f"{transcripts_dir}: transcripts folder not found; "
-            "set data.transcripts_dir in params.yaml"
+            f"{transcripts_dir}: transcripts folder not found; fix --transcripts, or "
+            "data.transcripts_dir in params.yaml"
         )
     on_disk = _files_on_disk(transcripts_dir, params)
     by_name = _by_name(on_disk)
     pairs, rejects = [], []
     listed = set()
     for row in metadata.to_dict("records"):
+        outside = escapes(row["file"])
+        if outside:
+            message = (
+                f"the path {outside}: refused, a transcript must lie inside the transcripts "
+                "folder; write its path relative to that folder"
+            )
+            rejects.append(reject_row(row["file"], row["interview_id"], "outside_folder", message))
+            continue
         rel, message = resolve_file(row["file"], on_disk, by_name, transcripts_dir, metadata_dir)
         if rel is None:
             reason = "ambiguous_file" if message.startswith("the name matches") else "file_missing"
@@ -139,6 +165,10 @@ def discover(
             rejects.append(reject_row(rel, row["interview_id"], "duplicate_file", message))
             continue
         listed.add(rel)
+        link = _link_reject(rel, on_disk[rel], row["interview_id"], params)
+        if link:
+            rejects.append(link)
+            continue
         pairs.append((row, on_disk[rel]))
     rejects.extend(_unlisted_reject(rel, params) for rel in sorted(set(on_disk) - listed))
     return pairs, rejects

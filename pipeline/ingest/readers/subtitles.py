@@ -2,17 +2,142 @@
 
 One unit per cue, with its start and end in seconds; the unit number is the line of the
 cue's timing (.vtt) or the cue's index (.srt).
+
+Before a library parses a file its cue blocks are checked (:func:`srt_block_problems`,
+:func:`vtt_block_problems`): a cue without a timing line, a non-numeric or repeated .srt
+index, is an error naming the line (a library would otherwise fold the cue's text, say an
+interviewer's question, into the cue before it); overlapping or backwards times are warnings.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
-from pipeline.ingest.readers.base import TextReader
+from pipeline.ingest.decode import decode
+from pipeline.ingest.readers.base import TextReader, format_of
 from pipeline.ingest.rejected import Rejected
-from pipeline.ingest.units import Line
+from pipeline.ingest.units import Line, Units
+from pipeline.params import IngestParams
+
+_SRT_TIMING = re.compile(
+    r"^\s*(\d+):(\d{2}):(\d{2})[,.](\d{1,3})\s*-->\s*(\d+):(\d{2}):(\d{2})[,.](\d{1,3})"
+)
+_VTT_TIMES = re.compile(r"((?:\d+:)?\d{2}:\d{2}\.\d{3})\s+-->\s+((?:\d+:)?\d{2}:\d{2}\.\d{3})")
+_VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
+
+
+def _blocks(raw: list[str], start: int = 0) -> Iterator[tuple[int, list[str]]]:
+    """``(first line number, lines)`` of each blank-line separated block from ``start``."""
+    block: list[str] = []
+    first = 0
+    for i, line in enumerate(raw[start:], start=start + 1):
+        if line.strip():
+            if not block:
+                first = i
+            block.append(line)
+        elif block:
+            yield first, block
+            block = []
+    if block:
+        yield first, block
+
+
+def _seconds(parts: tuple[str, ...]) -> float:
+    h, m, sec, ms = (int(x) for x in parts)
+    return h * 3600 + m * 60 + sec + ms / 1000
+
+
+def _overlap(
+    cue: str, line: int, start: float, end: float, prev: tuple[str, float] | None
+) -> list[str]:
+    """Warnings for a cue ending before it starts, or starting before the previous one ends."""
+    out = []
+    if end < start:
+        out.append(f"line {line}: cue {cue} ends before it starts")
+    if prev is not None and start < prev[1]:
+        out.append(f"line {line}: cue {cue} starts before cue {prev[0]} ends (overlapping times)")
+    return out
+
+
+def srt_block_problems(text: str) -> list[str]:
+    """Warnings about an .srt's cues (overlapping times); its errors raised.
+
+    Raises:
+        Rejected: for a cue without a timing line, a non-numeric or a repeated index.
+    """
+    raw = text.lstrip("\ufeff").splitlines()
+    seen: dict[str, int] = {}
+    warnings: list[str] = []
+    prev: tuple[str, float] | None = None
+    for first, block in _blocks(raw):
+        index = block[0].strip()
+        timing = _SRT_TIMING.match(block[1]) if len(block) > 1 else None
+        if _SRT_TIMING.match(block[0]):
+            raise Rejected("malformed_srt", f"line {first}: cue without an index number")
+        if not index.isdigit():
+            raise Rejected(
+                "malformed_srt",
+                f"line {first}: cue index {index[:40]!r} is not a number"
+                + ("" if timing else " and no timing line follows it"),
+            )
+        if timing is None:
+            raise Rejected(
+                "malformed_srt",
+                f"line {first + 1}: cue {index} has no timing line; expected "
+                "'HH:MM:SS,mmm --> HH:MM:SS,mmm' (is a blank line missing between cues?)",
+            )
+        if index in seen:
+            raise Rejected(
+                "malformed_srt",
+                f"line {first}: cue index {index} repeats the cue at line {seen[index]}; "
+                "number the cues 1, 2, 3 ... (re-export the file)",
+            )
+        seen[index] = first
+        start, end = _seconds(timing.groups()[:4]), _seconds(timing.groups()[4:])
+        warnings += _overlap(index, first + 1, start, end, prev)
+        prev = (index, end)
+    return warnings
+
+
+def vtt_block_problems(text: str) -> list[str]:
+    """Warnings about a WebVTT file's cues (overlapping times); a cue without timing raised.
+
+    Raises:
+        Rejected: for a cue block with text but no timing line.
+    """
+    raw = text.lstrip("\ufeff").splitlines()
+    warnings: list[str] = []
+    prev: tuple[str, float] | None = None
+    blocks = list(_blocks(raw))
+    for first, block in blocks[1:]:  # the first block is the WEBVTT header
+        if block[0].split(" ", 1)[0] in _VTT_BLOCKS:
+            continue
+        timing_at = next((k for k, ln in enumerate(block[:2]) if "-->" in ln), None)
+        if timing_at is None:
+            raise Rejected(
+                "malformed_vtt",
+                f"line {first}: cue without a timing line; expected "
+                "'HH:MM:SS.mmm --> HH:MM:SS.mmm' (is a blank line missing, or a line lost?)",
+            )
+        times = _VTT_TIMES.search(block[timing_at])
+        if times is None:
+            continue  # the timing check names it
+        start, end = (_vtt_seconds(t) for t in times.groups())
+        line = first + timing_at
+        warnings += _overlap(f"at line {line}", line, start, end, prev)
+        prev = (f"at line {line}", end)
+    return warnings
+
+
+def _vtt_seconds(stamp: str) -> float:
+    parts = stamp.split(":")
+    h = int(parts[0]) if len(parts) == 3 else 0
+    m, rest = int(parts[-2]), float(parts[-1])
+    return h * 3600 + m * 60 + rest
+
 
 _VTT_TIMING = re.compile(
     r"^\s*(?:\d+:)?\d{2}:\d{2}\.\d{3}\s+-->\s+(?:\d+:)?\d{2}:\d{2}\.\d{3}(?:\s+.*)?$"
@@ -111,6 +236,10 @@ class VttReader(TextReader):
     )
     unit: ClassVar[str] = "cue"
 
+    def read(self, name: str, data: bytes, params: IngestParams) -> Units:
+        """Decode, check the cue blocks (warnings kept), then parse."""
+        return _read_cues(self, name, data, params, vtt_block_problems)
+
     def lines(self, text: str) -> list[Line]:
         """One unit per cue."""
         return lines_from_vtt(text)
@@ -123,6 +252,27 @@ class SrtReader(TextReader):
     layouts: ClassVar[tuple[str, ...]] = ("SubRip subtitles whose text starts 'Name: '",)
     unit: ClassVar[str] = "cue"
 
+    def read(self, name: str, data: bytes, params: IngestParams) -> Units:
+        """Decode, check the cue blocks (warnings kept), then parse."""
+        return _read_cues(self, name, data, params, srt_block_problems)
+
     def lines(self, text: str) -> list[Line]:
         """One unit per subtitle."""
         return lines_from_srt(text)
+
+
+def _read_cues(
+    reader: TextReader,
+    name: str,
+    data: bytes,
+    params: IngestParams,
+    check: Callable[[str], list[str]],
+) -> Units:
+    """A subtitle file's units, with the decoder's and the cue check's warnings."""
+    text, encoding, warning = decode(data, params.fallback_encoding)
+    warnings = [warning] if warning else []
+    if isinstance(reader, VttReader):
+        _vtt_timing_lines(text.splitlines())  # the header and timing syntax first
+    warnings += check(text)
+    lines = reader.lines(text)
+    return Units(lines, reader.unit, format_of(name), encoding, warnings)

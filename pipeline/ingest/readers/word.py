@@ -70,7 +70,15 @@ def open_docx(data: bytes) -> Document:
         raise empty_file()
     try:
         return Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    # lxml's XMLSyntaxError (e.g. nesting deeper than it parses) is a SyntaxError
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        RecursionError,
+        SyntaxError,
+    ) as exc:
         raise Rejected(
             "unreadable_docx",
             f"not a readable Word .docx ({type(exc).__name__}); open and re-save it in Word, "

@@ -1,0 +1,92 @@
+"""The up-front input check: every problem of every input at once, grouped by file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import QualevalError
+from pipeline.metadata_sheet import escapes
+from pipeline.validate import RunSpec, check_inputs
+from pipeline.validate.folders import writable_problem
+
+GOOD = b"Interviewer: What worked?\nRespondent: The networks.\n"
+
+
+def _spec(tmp_path: Path, **changes) -> RunSpec:
+    tdir = tmp_path / "in" / "transcripts"
+    tdir.mkdir(parents=True, exist_ok=True)
+    (tdir / "a.txt").write_bytes(GOOD)
+    meta = tmp_path / "in" / "metadata.csv"
+    meta.write_text("interview_id,file\nA,a.txt\n")
+    cb = tmp_path / "in" / "codebook.yaml"
+    cb.write_text("codes:\n  - id: benefit\n    label: Benefits\n    definition: Good.\n")
+    params = tmp_path / "in" / "params.yaml"
+    params.write_text("{}\n")
+    values = {
+        "params": params,
+        "transcripts": tdir,
+        "metadata": meta,
+        "codebook": cb,
+        "outputs": tmp_path / "out",
+        "private": tmp_path / "private",
+    }
+    values.update(changes)
+    return RunSpec(**values)
+
+
+def test_when_every_input_is_fine_then_no_problem_and_nothing_written(tmp_path):
+    spec = _spec(tmp_path)
+    problems = check_inputs(spec)
+    assert len(problems) == 0 and problems.checked >= 5
+    assert not spec.outputs.exists() and not spec.private.exists()
+
+
+def test_when_several_files_are_bad_then_each_is_listed_under_its_file(tmp_path):
+    spec = _spec(
+        tmp_path,
+        codebook=tmp_path / "none.yaml",
+        files=(("register_file", tmp_path / "reg.yaml"), ("human_codes", tmp_path / "h.jsonl")),
+    )
+    spec.params.write_text("ingest:\n  strictt: true\n")
+    problems = check_inputs(spec)
+    assert set(problems.by_file) == {
+        str(spec.params),
+        str(tmp_path / "none.yaml"),
+        str(tmp_path / "reg.yaml"),
+        str(tmp_path / "h.jsonl"),
+    }
+    with pytest.raises(QualevalError) as info:
+        problems.raise_if_any()
+    assert str(info.value).startswith("4 problem(s) in the inputs; nothing was written:")
+
+
+def test_when_a_flag_gave_the_value_then_the_flag_is_blamed(tmp_path):
+    flagged = _spec(tmp_path, transcripts=tmp_path / "nowhere", flags=frozenset({"transcripts"}))
+    assert "fix --transcripts" in check_inputs(flagged).message()
+    plain = _spec(tmp_path, transcripts=tmp_path / "nowhere")
+    assert "fix data.transcripts_dir in params.yaml" in check_inputs(plain).message()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a.txt", None),
+        ("wave2/a.txt", None),
+        ("../../etc/passwd", "goes up a folder ('..')"),
+        ("/etc/passwd", "is an absolute path"),
+        ("C:\\data\\a.txt", "is an absolute path"),
+        ("sub\\..\\..\\a.txt", "goes up a folder ('..')"),
+    ],
+)
+def test_when_metadata_file_value_read_then_paths_leaving_the_folder_are_named(value, expected):
+    assert escapes(value) == expected
+
+
+def test_when_folder_is_a_file_or_under_one_then_it_cannot_receive_files(tmp_path):
+    blocker = tmp_path / "f"
+    blocker.write_text("x")
+    assert "is a file, not a folder" in writable_problem(blocker)
+    assert "is a file, so the folder cannot be created there" in writable_problem(blocker / "o")
+    assert writable_problem(tmp_path / "new" / "deeper") is None
