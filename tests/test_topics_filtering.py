@@ -79,3 +79,33 @@ def test_when_dropped_table_built_then_one_row_per_left_out_segment():
     assert out.reason.tolist() == ["greeting", "too short"]
     assert [str(t) for t in out.dtypes] == ["string", "string", "int32", "string"]
     assert len(F.dropped_table(SEGMENTS.iloc[:0], [])) == 0
+
+
+@pytest.mark.parametrize(
+    ("lead", "expected"),
+    [
+        # topic 0 is on average nearly as close to the uncoded examples as to codes
+        ([0.1, -0.02, -0.3, -0.4, 0.5], {0}),
+        # no topic comes within the margin; the outliers (-1) never count
+        ([-0.2, -0.3, -0.3, -0.4, 0.5], set()),
+    ],
+)
+def test_when_topic_is_small_talk_as_a_whole_then_it_is_named(lead, expected):
+    topics = np.array([0, 0, 1, 1, -1])
+    params = TopicsParams(small_talk_topic_margin=0.05)
+    assert F.small_talk_topics(topics, np.array(lead), params) == expected
+    assert F.small_talk_topics(topics, None, params) == set()
+
+
+def test_when_segment_carries_a_contact_placeholder_then_contact_detail():
+    import re
+
+    seg = SEGMENTS.assign(text=["Ring the office on [phone], they'll find me."] * 5)
+    reasons = F.drop_reasons(
+        seg, np.zeros((5, 2), np.float32), None, TopicsParams(), [9] * 5, re.compile(r"\[phone\]")
+    )
+    assert reasons == ["contact-detail"] * 5
+    assert (
+        F.drop_reasons(seg, np.zeros((5, 2), np.float32), None, TopicsParams(), [9] * 5)
+        == [None] * 5
+    )
