@@ -108,9 +108,14 @@ def run_stages(names: list[str], inputs: RunInputs) -> None:
         st.main()(**stage_arguments(st, inputs))
 
 
+SEGMENTS_MODE: list[str | None] = [None]  # --segments: topics.segments for every run
+
+
 def write_params(src: Path | None, dest: Path, stability_seeds: int) -> Path:
     """A params file: ``src``'s (or none), without human codes, with ``stability_seeds``."""
     raw = yaml.safe_load(src.read_text(encoding="utf-8")) if src else {}
+    if SEGMENTS_MODE[0]:
+        raw.setdefault("topics", {})["segments"] = SEGMENTS_MODE[0]
     raw.setdefault("data", {})["human_codes"] = None
     raw["data"]["review"] = None
     raw.setdefault("topics", {})["stability_seeds"] = stability_seeds
@@ -223,7 +228,11 @@ def main() -> int:
     ap.add_argument("--sets", nargs="+", default=["sample", "dev_eval"])
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp)")
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    ap.add_argument(
+        "--segments", choices=["all", "residual"], default=None, help="topics.segments override"
+    )
     args = ap.parse_args()
+    SEGMENTS_MODE[0] = args.segments
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if "dev_eval" in args.sets and not DEV_EVAL.is_dir():
         sys.exit(f"error: {DEV_EVAL} not found; run with --sets sample, or add ../shared")
