@@ -95,7 +95,8 @@ _DTYPES: dict[str, tuple[str, ...]] = {
     "stance_interviews": (_S, _S, _S, _I64, _I64, _I64, _I64, _I64),
     "turn_scores": (_S, _I64, _S, _F64, _F64, "bool"),
     "prevalence": (_S, _I64, _I64, _F64, _F64, _F64, "bool", _S),
-    "topics": (_I32, _S, _S, _I32, _I32, _F64, _S, _F64, _F64, "bool"),
+    "topics": (_I32, _S, _S, _I32, _I32, _F64, _S, _F64, _F64, "bool", _S),
+    "topics_dropped": (_S, _S, _I32, _S),
     "segment_topics": (_S, _S, _I32, _I32, _I32, _F64),
     "topic_quotes": (_I32, _I32, _S, _S, _I32, _S),
 }
@@ -113,6 +114,7 @@ _TOPIC_COLUMNS = (
     "top_code_share",
     "coded_share",
     "emergent",
+    "representative",
 )
 
 ARTEFACTS: tuple[Artefact, ...] = (
@@ -599,6 +601,22 @@ ARTEFACTS: tuple[Artefact, ...] = (
             "coded_share",
             "reason",
         ),
+    ),
+    _a(
+        "topics_dropped",
+        "outputs",
+        "topics/dropped_segments.parquet",
+        "topics",
+        "table",
+        d="segments left out of topic modelling as non-analytic, with the reason",
+        columns=("segment_id", "interview_id", "turn_index", "reason"),
+    ),
+    _a(
+        "candidate_codes",
+        "outputs",
+        "topics/candidate_codes.yaml",
+        "topics",
+        d="each emergent topic as a draft codebook entry",
     ),
     _a("topics_map", "outputs", "topics/topics_map.html", "topics", d="intertopic distance map"),
     _a(

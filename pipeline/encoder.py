@@ -22,6 +22,13 @@ from pipeline.errors import QualevalError
 #: a function from texts to one L2-normalised row per text (what the coders call)
 EncodeFn = Callable[[Sequence[str]], np.ndarray]
 
+#: every embedding is rounded to this many decimals as it leaves :func:`encode`, so the last
+#: bits a machine's maths kernels leave behind never reach a stored vector (ADR 0021)
+EMBEDDING_DECIMALS = 4
+#: torch's intra-op threads, the same on every machine: a matrix product's summation order
+#: may depend on how many threads split it (ADR 0021)
+TORCH_THREADS = 4
+
 
 class Encoder(Protocol):
     """What the pipeline needs of a sentence encoder (sentence-transformers' interface)."""
@@ -71,11 +78,23 @@ def load_encoder(model: str | None = None) -> Encoder:
     from sentence_transformers import SentenceTransformer
 
     torch.manual_seed(0)
+    torch.set_num_threads(TORCH_THREADS)
     return SentenceTransformer(str(path), device="cpu")
 
 
+def quantise(vectors: Any) -> np.ndarray:
+    """``vectors`` as float32 rounded to :data:`EMBEDDING_DECIMALS` decimals (contiguous).
+
+    Two machines of the same architecture agree on an embedding to about 1e-7; rounding to a
+    1e-4 grid makes them agree exactly except where a value sits on a grid boundary, and
+    every later computation then starts from the same bytes.
+    """
+    arr = np.asarray(vectors, dtype=np.float32)
+    return np.ascontiguousarray(np.round(arr, EMBEDDING_DECIMALS), dtype=np.float32)
+
+
 def encode(texts: list[str], model: str | None = None, batch_size: int = 64) -> np.ndarray:
-    """L2-normalised float32 embeddings of ``texts`` (one row per text)."""
+    """L2-normalised float32 embeddings of ``texts`` (one row per text), :func:`quantise`-d."""
     encoder = load_encoder(model)
     if not texts:
         dim = encoder.get_sentence_embedding_dimension()
@@ -87,4 +106,4 @@ def encode(texts: list[str], model: str | None = None, batch_size: int = 64) -> 
         convert_to_numpy=True,
         show_progress_bar=False,
     )
-    return np.ascontiguousarray(vectors, dtype=np.float32)
+    return quantise(vectors)

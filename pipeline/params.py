@@ -604,6 +604,31 @@ class TopicsParams(_Block):
         le=1,
         description="a topic is emergent when less than this share of its segments carry any code",
     )
+    drop_nonanalytic: bool = Field(
+        True,
+        description="leave greetings, consent, logistics, self-introductions, contact details "
+        "and small talk out of topic modelling (outputs/topics/dropped_segments.parquet)",
+    )
+    min_content_words: int = Field(
+        2, ge=0, description="a segment with fewer content words (no fillers) is left out"
+    )
+    small_talk_similarity: float = Field(
+        0.6,
+        ge=-1,
+        le=1,
+        description="a segment at least this close (cosine) to an uncoded example, and closer to "
+        "those than to any code's material by small_talk_margin, is small talk and left out",
+    )
+    small_talk_margin: float = Field(
+        0.05, ge=0, le=2, description="how much closer to the uncoded examples than to any code"
+    )
+    small_talk_topic_margin: float = Field(
+        0.05,
+        ge=-2,
+        le=2,
+        description="a topic whose segments are on average closer to the codes' material than to "
+        "the uncoded examples by less than this is small talk: left out, topics fitted again",
+    )
 
     @field_validator("ngram_range")
     @classmethod

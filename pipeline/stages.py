@@ -254,6 +254,7 @@ STAGES: tuple[Stage, ...] = (
             ("embeddings", "@embeddings"),
             ("segment_codes", "@segment_codes"),
             ("codebook", "codebook"),
+            ("codebook_vectors", "@codebook_vectors"),
             ("out", "@topics_dir"),
             ("metrics", "@topics_metrics"),
             ("params", "params"),

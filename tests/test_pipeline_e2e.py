@@ -234,3 +234,52 @@ def test_when_notebooks_rerun_then_rendered_pages_are_byte_identical(repro):
     proc = _dvc(work, "repro", "-f", "-s", "notebooks")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert [p.read_bytes() for p in pages] == before
+
+
+# the artefacts whose bytes decide what an evaluator reads, in pipeline order (ADR 0021);
+# FLOOR must match on every machine of the same architecture, the rest is the goal
+KEY_ARTEFACTS = (
+    "outputs/segments/segments.parquet",
+    "outputs/segments/embeddings.npy",
+    "outputs/coding/codebook_vectors.parquet",
+    "outputs/coding/segment_codes.parquet",
+    "outputs/coding/turn_codes.parquet",
+    "outputs/topics/dropped_segments.parquet",
+    "outputs/topics/segment_topics.parquet",
+    "outputs/topics/topics.parquet",
+    "outputs/topics/candidate_codes.yaml",
+)
+FLOOR = ("outputs/coding/turn_codes.parquet", "outputs/topics/segment_topics.parquet")
+
+
+def _locked_md5s(lock_path):
+    import yaml
+
+    lock = yaml.safe_load(lock_path.read_text(encoding="utf-8"))
+    return {
+        out["path"]: out["md5"]
+        for stage in lock["stages"].values()
+        for out in stage.get("outs", [])
+        if "md5" in out
+    }
+
+
+def test_when_fresh_repro_then_key_outputs_match_the_committed_lock(repro, root):
+    import hashlib
+
+    work, proc = repro
+    assert proc.returncode == 0
+    locked = _locked_md5s(root / "dvc.lock")
+    drifted = [
+        path
+        for path in KEY_ARTEFACTS
+        if hashlib.md5((work / path).read_bytes()).hexdigest() != locked.get(path)
+    ]
+    first = drifted[0] if drifted else None
+    print(f"first artefact drifted from the committed dvc.lock: {first}; all: {drifted}")
+    assert not set(FLOOR) & set(drifted), (
+        f"{first} is the first key artefact whose md5 differs from the committed dvc.lock "
+        f"(drifted: {drifted}); a change that legitimately alters outputs must refresh the "
+        "lock (`dvc repro` on the sample), otherwise this machine computes different results"
+    )
+    assert drifted == [], f"floor holds, but {first} drifted first (all: {drifted})"

@@ -666,10 +666,10 @@ def test_when_topics_given_then_emergent_topics_table_with_quote(inputs, tmp_pat
     assert row.label == "travel and hotels" and row.nearest_code == "Time and capacity"
     assert row.reason == "no code covers most of its segments"
     assert row.quote.startswith("The train fare") and row.attribution == "Lead DCS, London"
-    assert rep.topics_summary == [
-        "The topic model found 1 emergent topic that the codebook does not cover well: "
-        "“travel and hotels” (2 interviews)."
-    ]
+    assert rep.topics_summary[0].startswith(
+        "Themes the codebook may be missing: the topic model found 1 topic that no code covers "
+        "well: “travel and hotels” (2 interviews). Each is drafted as a candidate code"
+    )
     ev = rep.evidence[rep.evidence.table == "emergent_topics"]
     assert sorted(ev.segment_id) == ["I05-0001-02", "I08-0001-03"]
 

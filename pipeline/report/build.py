@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.errors import QualevalError
 from pipeline.params import ReportParams
+from pipeline.report.candidates import missing_themes
 from pipeline.report.cases import relabel, split_focus_groups
 from pipeline.report.codes import Codes, attach_text, coded_segments
 from pipeline.report.doccontext import DocContext, evaluation_of
@@ -18,7 +19,7 @@ from pipeline.report.grammar import count_of
 from pipeline.report.model import Inputs, Report, Table
 from pipeline.report.nouns import INTERVIEWS, Nouns, nouns_for
 from pipeline.report.prose import attributions, scale_note
-from pipeline.report.summary import executive_summary, report_intro, topics_summary
+from pipeline.report.summary import executive_summary, report_intro
 from pipeline.report.tables import TableContext, _prevalence_groups, build_tables
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
         themes=executive_summary(
             frame["theme_prevalence"], frame["quotes_bank"], codes, len(iv), params, nouns
         ),
-        topics_summary=topics_summary(inputs.topics is not None, frame["emergent_topics"], nouns),
+        topics_summary=missing_themes(inputs.topics is not None, frame["emergent_topics"], nouns),
         tables=tables,
         evidence=frame["evidence"],
         scale_note=nouns.sub(scale_note(params.quantifiers)),

@@ -8,13 +8,13 @@ its quotes. No quote appears twice in the document (:attr:`DocContext.used_quote
 
 from __future__ import annotations
 
+from pipeline.report.candidates import missing_themes
 from pipeline.report.doccontext import DocContext
 from pipeline.report.front import suggestion_gloss
 from pipeline.report.grammar import count_of, join_list, plural
 from pipeline.report.model import Section
 from pipeline.report.paragraphs import NOT_COMPARED, small, subtheme_paragraph
 from pipeline.report.prose import lower_first, phrase
-from pipeline.report.summary import topics_summary
 
 
 def _theme_opening(ctx: DocContext, theme: str) -> str:
@@ -66,7 +66,7 @@ def beyond_codebook_section(ctx: DocContext, chapter: int) -> Section:
     """
     sec = Section("beyond-codebook", f"{chapter}. Themes beyond the codebook")
     emergent = ctx.tables["emergent_topics"]
-    for line in topics_summary(ctx.inputs.topics is not None, emergent.frame, ctx.nouns):
+    for line in missing_themes(ctx.inputs.topics is not None, emergent.frame, ctx.nouns):
         sec.add("paragraph", line)
     if not emergent.frame.empty:
         sec.add(

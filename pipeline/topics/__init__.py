@@ -11,7 +11,10 @@ representative quotes, and the share of its segments carrying each code; topics 
 explains well are listed as "emergent" (see ``docs/adr/0009-emergent-topics.md``).
 
 
-Modules: :mod:`~pipeline.topics.selection` (which segments), :mod:`~pipeline.topics.vocabulary`
+Modules: :mod:`~pipeline.topics.selection` (which segments),
+:mod:`~pipeline.topics.filtering` (non-analytic segments left out, with the reason),
+:mod:`~pipeline.topics.candidates` (emergent topics as draft codebook entries),
+:mod:`~pipeline.topics.vocabulary`
 (text and stop words for c-TF-IDF), :mod:`~pipeline.topics.clustering` (UMAP, HDBSCAN, k-means
 fallback), :mod:`~pipeline.topics.model` (BERTopic and MMR), :mod:`~pipeline.topics.fit` (one
 seed: fit and outlier reduction), :mod:`~pipeline.topics.stability`,
@@ -22,6 +25,7 @@ seed: fit and outlier reduction), :mod:`~pipeline.topics.stability`,
 plus the fitted model) and :mod:`~pipeline.topics.stage` (:func:`main` does the file I/O).
 """
 
+from pipeline.topics.candidates import candidate_codes, candidates_yaml
 from pipeline.topics.clustering import (
     Clustering,
     cluster_segments,
@@ -32,8 +36,15 @@ from pipeline.topics.clustering import (
 )
 from pipeline.topics.core import TopicsResult, fit_topics
 from pipeline.topics.emergent import is_emergent
+from pipeline.topics.filtering import DROP_REASONS, drop_reasons, dropped_table
 from pipeline.topics.fit import Assignment, assign_topics, reduce_outliers
-from pipeline.topics.labels import OUTLIER_LABEL, frequent_words, make_label, topic_words
+from pipeline.topics.labels import (
+    OUTLIER_LABEL,
+    frequent_words,
+    make_label,
+    phrase_label,
+    topic_words,
+)
 from pipeline.topics.quality import npmi_coherence, topic_diversity
 from pipeline.topics.quotes import representative_quotes
 from pipeline.topics.render import PLOTLY_ID, stable_html, visualisations
@@ -55,11 +66,13 @@ from pipeline.topics.vocabulary import (
     PLACEHOLDER_WORDS,
     TOKEN_PATTERN,
     clean_text,
+    content_words,
     make_vectorizer,
     stop_words,
 )
 
 __all__ = [
+    "DROP_REASONS",
     "DTYPES",
     "EMERGENT_COLUMNS",
     "FILLER_PHRASES",
@@ -77,8 +90,13 @@ __all__ = [
     "Clustering",
     "TopicsResult",
     "assign_topics",
+    "candidate_codes",
+    "candidates_yaml",
     "clean_text",
     "cluster_segments",
+    "content_words",
+    "drop_reasons",
+    "dropped_table",
     "fit_topics",
     "frequent_words",
     "hdbscan_clusters",
@@ -88,6 +106,7 @@ __all__ = [
     "make_label",
     "make_vectorizer",
     "npmi_coherence",
+    "phrase_label",
     "reduce_outliers",
     "representative_quotes",
     "run_stage",

@@ -170,7 +170,8 @@ def umap_reduce(
     k = settings["n_neighbors"]
     nn = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute", n_jobs=1)
     dist, idx = nn.fit(embeddings).kneighbors(embeddings)
-    dist = np.clip(dist, 0.0, None).astype(np.float32)
+    # rounded: the last bits of a distance never decide a neighbour weight (ADR 0021)
+    dist = np.round(np.clip(dist, 0.0, None), 6).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = UMAP(
@@ -183,7 +184,7 @@ def umap_reduce(
             low_memory=True,
             precomputed_knn=(idx, dist, None),
         )
-        return np.asarray(model.fit_transform(embeddings), dtype=np.float64)
+        return np.round(np.asarray(model.fit_transform(embeddings), dtype=np.float64), 6)
 
 
 def hdbscan_clusters(reduced: np.ndarray, settings: dict, params: TopicsParams) -> tuple:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import time
@@ -10,13 +11,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from pipeline.encoder import Encoder
 from pipeline.errors import QualevalError
 from pipeline.params import TopicsParams
+from pipeline.topics.candidates import candidate_codes
 from pipeline.topics.clustering import centroid_similarity
+from pipeline.topics.filtering import (
+    drop_reasons,
+    dropped_table,
+    small_talk_topics,
+    uncoded_lead,
+)
 from pipeline.topics.fit import Assignment, assign_topics
-from pipeline.topics.labels import topic_keywords, topic_labels
+from pipeline.topics.labels import phrase_labels, topic_keywords
 from pipeline.topics.quality import npmi_coherence, topic_diversity
 from pipeline.topics.quotes import representative_quotes
 from pipeline.topics.selection import select_segments
@@ -27,7 +36,9 @@ from pipeline.topics.tables import (
     topic_code_table,
     topics_table,
 )
-from pipeline.topics.vocabulary import clean_text, doc_terms
+from pipeline.topics.vocabulary import clean_text, content_words, doc_terms
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,6 +53,8 @@ class TopicsResult:
     metrics: dict[str, Any]
     model: Any = None
     labels: dict[int, str] = field(default_factory=dict)
+    dropped: pd.DataFrame = field(default_factory=lambda: dropped_table(pd.DataFrame(), []))
+    candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
 def fit_topics(
@@ -53,6 +66,8 @@ def fit_topics(
     code_labels: dict[str, str] | None = None,
     encoder: Encoder | None = None,
     placeholders: re.Pattern[str] | None = None,
+    codebook_vectors: pd.DataFrame | None = None,
+    contacts: re.Pattern[str] | None = None,
 ) -> TopicsResult:
     """Emergent topics of the segments (pure: no file I/O).
 
@@ -64,40 +79,140 @@ def fit_topics(
         code_labels: code id -> label, for the emergent topics' reasons.
         encoder: a sentence-transformers model for MMR's word embeddings (None: no MMR).
         placeholders: the pattern of the pseudonym templates, kept out of the keywords.
+        codebook_vectors: the ``codebook_vectors`` table: its uncoded examples tell small talk
+            (None: only the pattern rules of :mod:`pipeline.topics.filtering`).
+        contacts: the pattern of the contact placeholders (``[email]``, ``[phone]``, ``[url]``):
+            a segment carrying one is a contact detail.
     """
     _check_rows(segments, embeddings)
+    # one BLAS thread: a matrix product's summation order never depends on the machine
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit(
+            segments,
+            embeddings,
+            segment_codes,
+            params,
+            code_labels or {},
+            encoder,
+            (placeholders, contacts),
+            codebook_vectors,
+        )
+
+
+def _fit(
+    segments: pd.DataFrame,
+    embeddings: np.ndarray,
+    segment_codes: pd.DataFrame,
+    params: TopicsParams,
+    code_labels: dict[str, str],
+    encoder: Encoder | None,
+    placeholders: tuple[re.Pattern[str] | None, re.Pattern[str] | None],
+    codebook_vectors: pd.DataFrame | None,
+) -> TopicsResult:
     seg, emb = select_segments(segments, embeddings, segment_codes, params.segments)
-    emb = np.ascontiguousarray(emb, dtype=np.float32)
-    docs = [clean_text(t, placeholders) for t in seg["text"].astype(str)]
+    docs = [clean_text(t, placeholders[0]) for t in seg["text"].astype(str)]
+    words_in = content_words(docs, params)
+    reasons = drop_reasons(seg, emb, codebook_vectors, params, words_in, placeholders[1])
+    _, lead = uncoded_lead(emb, codebook_vectors)
     started = time.perf_counter()
-    main = assign_topics(docs, emb, params, params.seed, encoder) if len(seg) else None
+    keep, main = _filtered_fit(docs, emb, reasons, lead, params, encoder)
     fit_seconds = time.perf_counter() - started
-    initial, final, model = _assignments(main)
+    dropped = dropped_table(seg, reasons)
+    seg, emb = seg.loc[keep].reset_index(drop=True), np.ascontiguousarray(emb[keep], np.float32)
+    docs = [d for d, k in zip(docs, keep.tolist()) if k]
+    initial, final, _ = _assignments(main)
     # stability: the same pipeline with other seeds (no MMR: assignments only)
     runs = seed_runs(docs, emb, params, final)
     ari = stability_ari(runs) if len(runs) >= 2 else None
-    probability = _probabilities(main, emb, initial, final)
-    seg_topics = segment_topics_table(seg, initial, final, probability)
-    words = topic_keywords(model, docs, final, params)
-    labels = topic_labels(words, params.label_words)
-    topic_codes = topic_code_table(seg_topics[["segment_id", "topic_id"]], segment_codes)
-    coded = set(segment_codes["segment_id"]) if len(segment_codes) else set()
-    topics = topics_table(seg_topics, words, labels, topic_codes, params, len(segments), coded)
-    emergent = emergent_table(topics, params, code_labels or {})
-    quotes = representative_quotes(seg, emb, final, params.n_quotes)
-    metrics = {
+    result, words = _describe(
+        seg, emb, docs, main, segment_codes, params, code_labels, len(segments)
+    )
+    result.dropped = dropped
+    result.metrics = {
         "segments_mode": params.segments,
         "n_segments": len(seg),
         "n_segments_all": len(segments),
+        "n_dropped": len(dropped),
+        "dropped_by_reason": {
+            str(k): int(v) for k, v in sorted(dropped["reason"].value_counts().items())
+        },
         "n_topics": len(set(final.tolist()) - {-1}),
-        "n_emergent": len(emergent),
+        "n_emergent": len(result.emergent),
         **_quality(docs, initial, final, words, params),
         "stability_ari": _round(ari),
         "stability_seeds": len(runs),
         "fit_seconds": round(fit_seconds, 3),
         **_clustering_metrics(main),
     }
-    return TopicsResult(topics, seg_topics, quotes, topic_codes, emergent, metrics, model, labels)
+    return result
+
+
+def _filtered_fit(
+    docs: list[str],
+    emb: np.ndarray,
+    reasons: list[str | None],
+    lead: np.ndarray | None,
+    params: TopicsParams,
+    encoder: Encoder | None,
+) -> tuple[np.ndarray, Assignment | None]:
+    """Fit the kept segments; when a topic is small talk as a whole, leave it out and refit.
+
+    ``reasons`` is updated in place (``small talk topic``). Returns the kept mask and the fit.
+    """
+    keep = np.array([r is None for r in reasons], dtype=bool)
+
+    def fit(mask: np.ndarray) -> Assignment | None:
+        kept = [d for d, k in zip(docs, mask.tolist()) if k]
+        vecs = np.ascontiguousarray(emb[mask], dtype=np.float32)
+        return assign_topics(kept, vecs, params, params.seed, encoder) if mask.any() else None
+
+    main = fit(keep)
+    if main is None or lead is None or not params.drop_nonanalytic:
+        return keep, main
+    chat = small_talk_topics(main.final, lead[keep], params)
+    if not chat:
+        return keep, main
+    idx = np.flatnonzero(keep)
+    for i, t in zip(idx.tolist(), main.final.tolist()):
+        if t in chat:
+            reasons[i] = "small talk topic"
+            keep[i] = False
+    log.info("left out %d small-talk topic(s) and fitted again", len(chat))
+    return keep, fit(keep)
+
+
+def _describe(
+    seg: pd.DataFrame,
+    emb: np.ndarray,
+    docs: list[str],
+    main: Assignment | None,
+    segment_codes: pd.DataFrame,
+    params: TopicsParams,
+    code_labels: dict[str, str],
+    n_all: int,
+) -> tuple[TopicsResult, dict[int, list[str]]]:
+    """The tables of one fitted seed: topics, quotes, codes, emergent and candidate codes."""
+    initial, final, model = _assignments(main)
+    probability = _probabilities(main, emb, initial, final)
+    seg_topics = segment_topics_table(seg, initial, final, probability)
+    words = topic_keywords(model, docs, final, params)
+    quotes = representative_quotes(seg, emb, final, params.n_quotes)
+    representative = {
+        int(t): str(x) for t, x in quotes.loc[quotes["rank"] == 1, ["topic_id", "text"]].values
+    }
+    labels = phrase_labels(words, representative, params.label_words)
+    topic_codes = topic_code_table(seg_topics[["segment_id", "topic_id"]], segment_codes)
+    coded = set(segment_codes["segment_id"]) if len(segment_codes) else set()
+    topics = topics_table(seg_topics, words, labels, topic_codes, params, n_all, coded)
+    topics["representative"] = pd.array(
+        [representative.get(int(t), "") for t in topics["topic_id"]], dtype="string"
+    )
+    emergent = emergent_table(topics, params, code_labels)
+    candidates = candidate_codes(emergent, quotes, words, params)
+    result = TopicsResult(
+        topics, seg_topics, quotes, topic_codes, emergent, {}, model, labels, candidates=candidates
+    )
+    return result, words
 
 
 def _check_rows(segments: pd.DataFrame, embeddings: np.ndarray) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,3 +74,32 @@ def topic_keywords(
 def topic_labels(words: dict[int, list[str]], n_words: int) -> dict[int, str]:
     """A short label per topic (:func:`make_label`); the outliers keep :data:`OUTLIER_LABEL`."""
     return {t: OUTLIER_LABEL if t == -1 else make_label(ws, n_words) for t, ws in words.items()}
+
+
+def _in_sentence(phrase: str, sentence: str) -> bool:
+    return re.search(rf"\b{re.escape(phrase)}\b", sentence) is not None
+
+
+def phrase_label(words: Sequence[str], sentence: str, n_words: int, scan: int = 10) -> str:
+    """A short phrase label from the keyphrases and the topic's most representative sentence.
+
+    Of the first ``scan`` keyphrases, those that occur in the sentence come first (longer
+    phrases before shorter, then in keyword order): they are what the topic's most typical
+    segment is about, in the words it uses. Then :func:`make_label` picks ``n_words`` of them.
+    """
+    text = " ".join(str(sentence).lower().split())
+    head = [w for w in list(words)[:scan] if w.strip() and _in_sentence(w.lower(), text)]
+    order = {w: i for i, w in enumerate(words)}
+    head = sorted(head, key=lambda w: (-len(w.split()), order[w]))
+    rest = [w for w in words if w not in set(head)]
+    return make_label([*head, *rest], n_words)
+
+
+def phrase_labels(
+    words: dict[int, list[str]], sentences: dict[int, str], n_words: int
+) -> dict[int, str]:
+    """:func:`phrase_label` per topic; the outliers keep :data:`OUTLIER_LABEL`."""
+    return {
+        t: OUTLIER_LABEL if t == -1 else phrase_label(ws, sentences.get(t, ""), n_words)
+        for t, ws in words.items()
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
 from pipeline.params import load_params
 from pipeline.text import placeholder_pattern
+from pipeline.topics.candidates import candidates_yaml
 from pipeline.topics.core import TopicsResult, fit_topics
 from pipeline.topics.render import visualisations
 
@@ -56,6 +58,9 @@ def read_inputs(
     return segments, embeddings, codes
 
 
+# the placeholders of contact details: a segment carrying one is left out (ADR 0021)
+CONTACT_TYPES = ("email", "phone", "url")
+
 # the files this stage writes under its ``--out`` folder (the metrics JSON goes to ``--metrics``)
 OUTPUT_FILES = {
     "topics": "topics.parquet",
@@ -64,6 +69,8 @@ OUTPUT_FILES = {
     "quotes": "topic_quotes.parquet",
     "topic_codes": "topic_codes.csv",
     "emergent": "emergent_topics.csv",
+    "dropped": "dropped_segments.parquet",
+    "candidates": "candidate_codes.yaml",
     "map": "topics_map.html",
     "barchart": "topics_barchart.html",
     "hierarchy": "topics_hierarchy.html",
@@ -80,6 +87,7 @@ def run_stage(
     codebook_path: Path,
     out_dir: Path,
     metrics_path: Path,
+    codebook_vectors_path: Path | None = None,
 ) -> TopicsResult:
     """Read the inputs, fit the topics, write every output under ``out_dir`` (all or nothing)."""
     all_params = load_params(params_path)
@@ -99,10 +107,33 @@ def run_stage(
         code_labels=code_labels,
         encoder=encoder,
         placeholders=placeholder_pattern(all_params.anonymise.pseudonyms),
+        codebook_vectors=read_codebook_vectors(codebook_vectors_path),
+        contacts=_contact_pattern(all_params.anonymise.pseudonyms),
     )
     write_outputs(result, visualisations(result), Path(out_dir), metrics_path)
     _log_summary(result.metrics)
     return result
+
+
+def _contact_pattern(pseudonyms: dict[str, str]) -> re.Pattern[str] | None:
+    """The pattern of the contact placeholders, or None when no template is configured."""
+    templates = {k: v for k, v in pseudonyms.items() if k in CONTACT_TYPES}
+    return placeholder_pattern(templates) if templates else None
+
+
+def read_codebook_vectors(path: Path | None) -> pd.DataFrame | None:
+    """The codebook vectors table (``kind``, ``vector``), or None when no path is given."""
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise QualevalError(f"{path}: not found; run the embed_codebook stage first")
+    table = pd.read_parquet(path)
+    missing = {"kind", "vector"} - set(table.columns)
+    if missing:
+        raise QualevalError(
+            f"{path}: missing column(s) {sorted(missing)}; re-run the embed_codebook stage"
+        )
+    return table
 
 
 def _code_labels(codebook_path: Path) -> dict[str, str]:
@@ -125,6 +156,8 @@ def write_outputs(
         result.quotes.to_parquet(path["quotes"], index=False)
         result.topic_codes.to_csv(path["topic_codes"], index=False, lineterminator="\n")
         result.emergent.to_csv(path["emergent"], index=False, lineterminator="\n")
+        result.dropped.to_parquet(path["dropped"], index=False)
+        path["candidates"].write_text(candidates_yaml(result.candidates), encoding="utf-8")
         for key in CHARTS:
             path[key].write_text(pages[key], encoding="utf-8")
         write_json(path["topics_metrics"], result.metrics)
@@ -152,6 +185,9 @@ def main(
     embeddings: Path = typer.Option(..., help="segment embeddings (.npy, same row order)"),
     segment_codes: Path = typer.Option(..., help="applied codes per segment (parquet)"),
     codebook: Path = typer.Option(..., help="codebook YAML (code labels for the reasons)"),
+    codebook_vectors: Path = typer.Option(
+        None, help="codebook vectors (parquet): the uncoded examples that tell small talk"
+    ),
     out: Path = typer.Option(..., help="folder for the topic tables and charts"),
     metrics: Path = typer.Option(..., help="metrics JSON"),
     params: Path = typer.Option(None, help="params.yaml"),
@@ -165,4 +201,5 @@ def main(
         codebook_path=codebook,
         out_dir=out,
         metrics_path=metrics,
+        codebook_vectors_path=codebook_vectors,
     )

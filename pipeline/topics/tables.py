@@ -36,6 +36,7 @@ DTYPES = {
     "rank": "int32",
     "text": "string",
     "code_id": "string",
+    "representative": "string",
 }
 
 

@@ -222,3 +222,10 @@ def doc_terms(docs: Sequence[str], params: TopicsParams) -> list[set[str]]:
     """The vectoriser's terms (words and n-grams) of each cleaned document."""
     analyse = make_vectorizer(params).build_analyzer()
     return [set(analyse(d)) for d in docs]
+
+
+def content_words(docs: Sequence[str], params: TopicsParams) -> list[int]:
+    """Each cleaned document's number of content words (single words, stop words gone)."""
+    one = params.model_copy(update={"ngram_range": (1, 1)})
+    analyse = make_vectorizer(one).build_analyzer()
+    return [len(analyse(d)) for d in docs]
