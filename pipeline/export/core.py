@@ -102,6 +102,24 @@ def _note_text(row: dict[str, Any]) -> str:
     )
 
 
+def _span(row: dict[str, Any], starts: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """A segment code's characters in its source, checked against its turn."""
+    where = f"segment codes: {row['segment_id']}"
+    if int(row["turn_index"]) not in starts:
+        raise QualevalError(
+            f"{where}: turn {row['turn_index']} is not in the anonymised turns; re-run the "
+            "pipeline so all tables come from one run"
+        )
+    t_start, t_end = starts[int(row["turn_index"])]
+    start, end = t_start + int(row["start"]), t_start + int(row["end"])
+    if not (t_start <= start <= end <= t_end):
+        raise QualevalError(
+            f"{where} offsets {row['start']}-{row['end']} fall outside its turn; re-run the "
+            "embed and code stages so both come from one run"
+        )
+    return start, end
+
+
 def _selections(
     source: ET.Element, rows: list[dict[str, Any]], layout: refi.SourceLayout, notes: ET.Element
 ) -> int:
@@ -109,13 +127,7 @@ def _selections(
     starts = {t[0]: (t[1], t[2]) for t in layout.turns}
     for row in rows:
         key = (row["segment_id"], row["code_id"])
-        t_start, t_end = starts[int(row["turn_index"])]
-        start, end = t_start + int(row["start"]), t_start + int(row["end"])
-        if not (t_start <= start <= end <= t_end):
-            raise QualevalError(
-                f"segment codes: {row['segment_id']} offsets {row['start']}-{row['end']} fall "
-                "outside its turn; re-run the embed and code stages so both come from one run"
-            )
+        start, end = _span(row, starts)
         sel = ET.SubElement(
             source,
             _q("PlainTextSelection"),

@@ -7,9 +7,9 @@ of a Word document, a workbook's shared strings and formulas and a REFI-QDA proj
 sources are all scanned (a project's ``project.qde`` also with its XML entities decoded:
 ``Smith &amp; Co`` reads as ``Smith & Co``). PNG text chunks (``tEXt``/``iTXt``/``zTXt``:
 titles, alt text, metadata) and JPEG comment/EXIF/XMP segments are read; pixels are not
-(qualeval writes no text into pixels). qualeval writes no PDF, so a PDF is unreadable (no PDF dependency).
-Any other type, or a file that does not parse, is :class:`Unreadable`: the gate cannot
-vouch for it, so it fails (fail safe).
+(qualeval writes no text into pixels). qualeval writes no PDF, so a PDF is unreadable (no
+PDF dependency). Any other type, or a file that does not parse, is :class:`Unreadable`: the
+gate cannot vouch for it, so it fails (fail safe).
 
 One exemption: a web page's inlined copy of the plotly.js library that the installed plotly
 package ships (byte-identical, so it holds no data) is not scanned, because the library's own
