@@ -97,7 +97,7 @@ def test_when_project_built_then_it_is_valid_against_the_official_schema(project
 
 def test_when_schema_broken_then_validation_names_the_problem():
     bad = b'<Project xmlns="urn:QDA-XML:project:1.0"><Sources/></Project>'
-    with pytest.raises(QualevalError, match="not valid against the REFI-QDA Project.xsd"):
+    with pytest.raises(QualevalError, match=r"not valid against the REFI-QDA Project\.xsd"):
         refi.validate(bad, "Project.xsd", "test")
 
 
