@@ -4,12 +4,11 @@
 normalises each (:mod:`pipeline.verify.normalise`). Zip containers (``.docx``, ``.xlsx``,
 ``.pptx``, ``.qdpx``, ``.zip``) are read member by member with the same readers, so the XML
 of a Word document, a workbook's shared strings and formulas and a REFI-QDA project's
-sources are all scanned (a project's ``project.qde`` also with its XML entities decoded:
-``Smith &amp; Co`` reads as ``Smith & Co``). PNG text chunks (``tEXt``/``iTXt``/``zTXt``:
-titles, alt text, metadata) and JPEG comment/EXIF/XMP segments are read; pixels are not
-(qualeval writes no text into pixels). qualeval writes no PDF, so a PDF is unreadable (no
-PDF dependency). Any other type, or a file that does not parse, is :class:`Unreadable`: the
-gate cannot vouch for it, so it fails (fail safe).
+sources are all scanned. PNG text chunks (``tEXt``/``iTXt``/``zTXt``: titles, alt text,
+metadata) and JPEG comment/EXIF/XMP segments are read; pixels are not (qualeval writes no
+text into pixels). qualeval writes no PDF, so a PDF is unreadable (no PDF dependency).
+Any other type, or a file that does not parse, is :class:`Unreadable`: the gate cannot
+vouch for it, so it fails (fail safe).
 
 One exemption: a web page's inlined copy of the plotly.js library that the installed plotly
 package ships (byte-identical, so it holds no data) is not scanned, because the library's own
@@ -21,7 +20,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import html
 import io
 import json
 import re
@@ -252,10 +250,6 @@ def _text_texts(data: bytes, ext: str) -> Iterator[str]:
         yield from extract_bytes(
             "inline.png" if image.startswith(_PNG_SIGNATURE) else "inline.jpg", image
         )
-    if ext in (".qde", ".qdc"):  # REFI-QDA XML: its text and attributes, entities decoded
-        for view in office_xml_texts(text):
-            yield html.unescape(view)
-        yield html.unescape(text)
     if ext in (".json", ".ipynb"):
         try:
             yield "\n".join(_json_strings(json.loads(text)))
