@@ -445,6 +445,8 @@ def run_import(
     from pipeline.codebook import load_codebook
     from pipeline.io import read_stage_table
 
+    if not Path(project).is_file():  # before the tables: the likelier mistake
+        raise QualevalError(f"{project}: project not found; export a .qdpx from your QDA software")
     needs = ("interview_id", "turn_index", "speaker", "speaker_role", "text")
     anon = read_stage_table(turns[0], "anonymised turns", needs, "the anonymise stage")
     raw = None
