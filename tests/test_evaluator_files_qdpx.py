@@ -79,6 +79,7 @@ def test_when_person_codes_an_exported_source_then_their_codes_land_on_the_turn(
         ("new code", "code not in the codebook"),
         ("question", "covers no respondent turn"),
         ("whole source", "codes the whole source"),
+        ("parent code", "a parent code; qualeval codes with its sub-codes"),
     ],
 )
 def test_when_a_coding_cannot_be_mapped_then_the_report_says_why(tmp_path, what, problem):
@@ -90,6 +91,9 @@ def test_when_a_coding_cannot_be_mapped_then_the_report_says_why(tmp_path, what,
             _code(src, 0, 5, HUMAN)
         elif what == "question":
             _code(src, 0, 5, refi.guid("code", LEAVES[0]))
+        elif what == "parent code":
+            start, _end = _turn_span("INT02", 1)
+            _code(src, start, start + 5, refi.guid("code", BOOK.codes[0].id))
         else:
             coding = ET.SubElement(src, _q("Coding"), {"guid": HUMAN})
             ET.SubElement(coding, _q("CodeRef"), {"targetGUID": refi.guid("code", LEAVES[0])})
@@ -126,6 +130,22 @@ def test_when_tool_rewrote_line_ends_then_positions_are_aligned_to_turns(tmp_pat
     got = import_project(_project(tmp_path, edit), BOOK, TURNS)
     assert got.codings[["interview_id", "turn_index", "mode"]].values.tolist() == [
         ["INT02", 1, "aligned"]
+    ]
+
+
+def test_when_atlas_stored_crlf_but_counted_lf_then_positions_stay_exact(tmp_path):
+    start, _end = _turn_span("INT02", 1)
+    at = start + "It was supportive.\nReally".index("Really")
+
+    def edit(root, sources):
+        root.set("origin", "ATLAS.ti 23")
+        member = f"sources/{refi.guid('source', 'INT02')}.txt"
+        sources[member] = sources[member].replace("\n", "\r\n")
+        _code(_source(root, "INT02"), at, at + 6, refi.guid("code", LEAVES[1]))
+
+    got = import_project(_project(tmp_path, edit), BOOK, TURNS)
+    assert got.codings[["turn_index", "start", "end", "mode"]].values.tolist() == [
+        [1, 19, 25, "exact"]
     ]
 
 

@@ -60,6 +60,7 @@ class RefiProject:
     selections: list[Selection]
     whole_source: list[tuple[str, str]] = field(default_factory=list)  # (source, code guid)
     users: dict[str, str] = field(default_factory=dict)
+    origin: str = ""
 
 
 def _parse(data: bytes, where: str) -> ET.Element:
@@ -108,10 +109,13 @@ def read_project(path: Path) -> RefiProject:
         book = refi.child(root, "CodeBook")
         codes = refi.codes_from_xml(refi.child(book, "Codes") if book is not None else None)
         users = {u.get("guid", ""): u.get("name", "") for u in _all(root, "User")}
-        project = RefiProject(codes, {}, [], users=users)
+        project = RefiProject(codes, {}, [], users=users, origin=root.get("origin", ""))
         for src in refi.children(refi.child(root, "Sources"), "TextSource"):
             sguid = src.get("guid", "")
-            project.sources[sguid] = (src.get("name", ""), _source_text(zf, src, path))
+            text = _source_text(zf, src, path)
+            if "atlas" in project.origin.lower():  # counts a CRLF line end as one character
+                text = text.replace("\r\n", "\n")
+            project.sources[sguid] = (src.get("name", ""), text)
             _read_selections(src, sguid, project)
     return project
 
@@ -298,17 +302,16 @@ def _map_selections(
             continue
         name = project.sources[sel.source][0]
         where = (name, sel.guid, sel.start, sel.end)
-        code = codes.get(sel.code_guid)
         if sel.source not in found:
             continue  # the source itself is reported once
+        code, problem = codes.get(sel.code_guid), None
         if code is None:
-            report.append(
-                (
-                    *where,
-                    opts["code_names"].get(sel.code_guid, sel.code_guid),
-                    "code not in the codebook; add it to the codebook or recode",
-                )
-            )
+            code = opts["code_names"].get(sel.code_guid, sel.code_guid)
+            problem = "code not in the codebook; add it to the codebook or recode"
+        elif code not in opts["leaves"]:
+            problem = "a parent code; qualeval codes with its sub-codes: recode with one of them"
+        if problem:
+            report.append((*where, code, problem))
             continue
         iv, layout, mode = found[sel.source]
         hits = [t for t in refi.turn_at(layout, sel.start, sel.end) if (iv, t[0]) in respondent]
@@ -376,6 +379,7 @@ def import_project(
         "machine": machine,
         "coder": coder,
         "code_names": {c.guid: c.name for c in project.codes},
+        "leaves": {c.id for c in book.leaves()},
     }
     rows, more = _map_selections(project, codes, found, respondent, opts)
     report += more
