@@ -762,6 +762,15 @@ ARTEFACTS: tuple[Artefact, ...] = (
         d="the researcher notebooks, executed and rendered as HTML",
     ),
     _a("notebooks_metrics", "outputs", "metrics/notebooks.json", "notebooks", "metrics"),
+    # export
+    _a(
+        "qdpx",
+        "outputs",
+        "analysis/qualeval.qdpx",
+        "export",
+        d="the coded, anonymised transcripts as a REFI-QDA project (researcher pack)",
+    ),
+    _a("export_metrics", "outputs", "metrics/export.json", "export", "metrics"),
     # verify
     _a(
         "verify_report",

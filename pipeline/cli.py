@@ -122,6 +122,87 @@ def compare_coders(
     )
 
 
+@app.command("import-qdpx")
+def import_qdpx(
+    project: Path = typer.Argument(..., help="REFI-QDA project (.qdpx) from NVivo, MAXQDA, ..."),
+    out: Path = typer.Option(..., help="human codes to write (.jsonl, for data.human_codes)"),
+    report: Path = typer.Option(None, help="what could not be mapped (CSV; default beside --out)"),
+    turns: Path = typer.Option(
+        Path("outputs/anonymised/turns.parquet"), help="anonymised turns (parquet)"
+    ),
+    raw_turns: Path = typer.Option(
+        None, help="ingest's private turns, to map coding over the original transcripts"
+    ),
+    codebook: Path = typer.Option(None, help="codebook YAML (default: params.yaml)"),
+    coder: str = typer.Option(
+        None, help="keep only this coder's codings (user name in the project)"
+    ),
+    machine: bool = typer.Option(
+        False, help="keep qualeval's own codings too (a round-trip check)"
+    ),
+    params: Path = typer.Option(None, help="params file (default: ./params.yaml if present)"),
+) -> None:
+    """Human coding from a REFI-QDA project, as human codes per turn (and a report of the rest)."""
+    from pipeline.evaluator_files.qdpx import run_import
+
+    setup_logging()
+    try:
+        run_import(
+            project,
+            {"out": out, "report": report},
+            (turns, raw_turns),
+            _codebook_path(codebook, params),
+            coder=coder,
+            machine=machine,
+        )
+    except QualevalError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("codebook-import")
+def codebook_import(
+    source: Path = typer.Argument(..., help="a .qdc, .qdpx, Word .docx table or Excel .xlsx"),
+    out: Path = typer.Option(..., help="the codebook YAML to write"),
+) -> None:
+    """Turn a REFI-QDA, Word or Excel codebook into the validated codebook YAML."""
+    from pipeline.evaluator_files.codebook_files import import_codebook
+
+    setup_logging()
+    try:
+        import_codebook(source, out)
+    except QualevalError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("codebook-export")
+def codebook_export(
+    out: Path = typer.Argument(..., help="the file to write: .qdc, .docx, .xlsx (or .yaml)"),
+    codebook: Path = typer.Option(None, help="codebook YAML (default: params.yaml)"),
+    params: Path = typer.Option(None, help="params file (default: ./params.yaml if present)"),
+) -> None:
+    """Write the codebook for NVivo/MAXQDA/ATLAS.ti (.qdc), as a Word appendix or Excel sheet."""
+    from pipeline.evaluator_files.codebook_files import export_codebook
+
+    setup_logging()
+    try:
+        export_codebook(_codebook_path(codebook, params), out)
+    except QualevalError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _codebook_path(codebook: Path | None, params: Path | None) -> Path:
+    """``--codebook``, else ``codebook.path`` of the params file."""
+    if codebook is not None:
+        return codebook
+    from pipeline.io import params_file
+    from pipeline.params import load_params
+
+    return Path(load_params(params_file(params)).codebook.path)
+
+
 @app.command("init")
 def init(
     folder: Path = typer.Argument(..., help="the new evaluation's folder"),

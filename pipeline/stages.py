@@ -336,6 +336,22 @@ STAGES: tuple[Stage, ...] = (
         "copies; the notebooks read the folders given by --outputs and --private.",
     ),
     Stage(
+        "export",
+        "pipeline.export",
+        "The coded, anonymised transcripts as a REFI-QDA project (NVivo, MAXQDA, ATLAS.ti).",
+        (
+            ("turns", "@turns"),
+            ("interviews", "@interviews"),
+            ("segment_codes", "@segment_codes"),
+            ("codebook", "codebook"),
+            ("qdpx", "@qdpx"),
+            ("metrics", "@export_metrics"),
+        ),
+        extra_deps=("pipeline/evaluator_files/schemas",),
+        note="researcher pack: sources, codes, codings at exact positions, case attributes "
+        "(ADR 0024); the leak gate reads it like every output",
+    ),
+    Stage(
         "verify",
         "pipeline.verify",
         "Leak gate: fail if a known identifier is under outputs/.",

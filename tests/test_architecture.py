@@ -28,6 +28,7 @@ SHARED = {
     "pipeline.io",
     "pipeline.keyfile",
     "pipeline.params",
+    "pipeline.refi",
 }
 
 
@@ -118,7 +119,14 @@ def test_when_cli_built_then_one_command_per_stage_plus_run():
     from pipeline.cli import app
 
     names = {c.name for c in app.registered_commands}
-    assert names == {s.command for s in STAGES} | {"run", "init", "compare-coders"}
+    assert names == {s.command for s in STAGES} | {
+        "run",
+        "init",
+        "compare-coders",
+        "import-qdpx",
+        "codebook-import",
+        "codebook-export",
+    }
 
 
 def test_when_stage_table_read_then_every_artefact_has_one_writer_in_the_table():

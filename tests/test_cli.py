@@ -164,3 +164,23 @@ def test_when_anonymise_gets_bad_decisions_then_error_and_nothing_written(tmp_pa
     assert res.exit_code == 2
     assert "decisions.csv: line 2: decision: 'maybe'" in res.output
     assert not out.exists()
+
+
+def test_when_codebook_table_has_a_mistake_then_import_exits_2_naming_row_and_column(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["code", "parent", "definition"])
+    wb.active.append(["benefit", "benfit", "What councils gained from the review."])
+    wb.save(tmp_path / "cb.xlsx")
+    res = runner.invoke(app, ["codebook-import", str(tmp_path / "cb.xlsx"), "--out", "x.yaml"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "row 2 (code benefit), column 'parent': unknown parent 'benfit'" in res.output
+
+
+def test_when_codebook_exported_and_project_imported_then_commands_write_their_files(tmp_path):
+    cb = tmp_path / "cb.qdc"
+    res = runner.invoke(app, ["codebook-export", str(cb), "--codebook", "codebook/codebook.yaml"])
+    assert res.exit_code == 0 and cb.read_bytes().startswith(b"<?xml")
+    res = runner.invoke(app, ["import-qdpx", str(tmp_path / "none.qdpx"), "--out", "h.jsonl"])
+    assert res.exit_code == 2 and "project not found" in res.output

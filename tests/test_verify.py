@@ -57,7 +57,27 @@ def write_ipynb(path, text):
     path.write_text(json.dumps(nb, ensure_ascii=True), encoding="utf-8")
 
 
+def write_qdpx(path, text):
+    import zipfile
+
+    coded = text.replace("e", "&#101;")  # as an XML attribute with a character reference
+    qde = f'<Project xmlns="urn:QDA-XML:project:1.0" name="{coded}"><Sources/></Project>'
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde)
+        zf.writestr("sources/a.txt", "nothing here")
+
+
+def write_qdpx_source(path, text):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", '<Project xmlns="urn:QDA-XML:project:1.0" name="p"/>')
+        zf.writestr("sources/5f1c1f5e-0000-4000-8000-000000000000.txt", text)
+
+
 WRITERS = {
+    "project.qdpx": write_qdpx,
+    "sources.qdpx": write_qdpx_source,
     "table.csv": write_text,
     "report.md": write_text,
     "report.html": write_html,

@@ -52,6 +52,7 @@ TEXT_EXTENSIONS = {
     ".log",
     ".tmp",
     ".qde",
+    ".qdc",
     ".gitignore",
 }
 ZIP_EXTENSIONS = {".docx", ".xlsx", ".pptx", ".qdpx", ".zip", ".odt", ".ods"}
