@@ -64,6 +64,7 @@ def run_pipeline(data: Path, work: Path) -> subprocess.CompletedProcess:
     args = [str(qualeval), "run", "--transcripts", "transcripts", "--metadata", "metadata.csv"]
     args += ["--codebook", "codebook.yaml", "--out", "outputs", "--private", "private"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's pipeline, not the installed one
     return subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, check=False)
 
 

@@ -65,6 +65,7 @@ def run_sample(work: Path) -> subprocess.CompletedProcess:
     args = [str(qualeval), "run", "--params", "params.yaml", "--codebook", "codebook.yaml"]
     args += ["--out", "outputs", "--private", "private"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's pipeline, not the installed one
     return subprocess.run(args, cwd=work, env=env, capture_output=True, text=True, check=False)
 
 

@@ -502,6 +502,26 @@ class CodeParams(_Block):
     min_positives: int = Field(
         5, ge=1, description="a code needs this many positive turns for its own threshold"
     )
+    learn: bool = Field(
+        True,
+        description="with human codes: a pooled model over (turn, code) pairs learns from the "
+        "reviewed turns (rule scores, nearest reviewed turns with and without the code) and "
+        "decides, cross-fitted over interviews (ADR 0020); false: calibrated thresholds only",
+    )
+    learn_c: float = Field(1.0, gt=0, description="the learner's inverse L2 regularisation")
+    learn_pseudo_weight: float = Field(
+        0.5, ge=0, description="weight of unreviewed turns, labelled with the rule's decisions"
+    )
+    learn_threshold: float | None = Field(
+        0.5,
+        gt=0,
+        lt=1,
+        description="the learner's probability threshold; null: best F1 "
+        "on the reviewed turns, cross-fitted",
+    )
+    learn_min_positives: int = Field(
+        10, ge=1, description="the learner needs this many reviewed codes, else the rule decides"
+    )
     grid_min: float = Field(-1.0)
     grid_max: float = Field(5.0)
     grid_step: float = Field(0.05, gt=0)

@@ -22,6 +22,7 @@ from pipeline.agreement import coding_matrix
 from pipeline.codebook import Codebook
 from pipeline.coding.calibration import cross_fit_thresholds
 from pipeline.coding.coders import KeywordCoder, SemanticCoder
+from pipeline.coding.learner import LearnerInputs, learn_from_review
 from pipeline.coding.placement import (
     SegmentEvidence,
     TurnDecisions,
@@ -238,6 +239,30 @@ def question_vectors_of_turns(questions: np.ndarray | None, turns: Turns) -> np.
     return questions[first] if turns.n else questions[:0]
 
 
+def _learned(
+    by_rule: np.ndarray,
+    gated: np.ndarray,
+    kw_turn: np.ndarray,
+    turn_vectors: np.ndarray,
+    gold: np.ndarray | None,
+    reviewed: np.ndarray | None,
+    turns: Turns,
+    params: CodeParams,
+) -> tuple[np.ndarray, str]:
+    """The learner's decisions from a partial review (ADR 0020), or the rule's.
+
+    Only when the human codes cover part of the turns (a review): a complete human coding is
+    a comparison, and the cross-fitted thresholds decide as before.
+    """
+    if gold is None or reviewed is None or reviewed.all() or not params.learn:
+        return by_rule, ""
+    x = LearnerInputs(gated, kw_turn, turn_vectors, gold, reviewed, turns.interview, by_rule)
+    learned = learn_from_review(x, params)
+    if learned is None:
+        return by_rule, ""
+    return learned[0], "; decided by a model learned from the human-coded turns, cross-fitted"
+
+
 def _combine(
     by_rule: np.ndarray, sup: np.ndarray, gold: np.ndarray | None, params: CodeParams
 ) -> tuple[np.ndarray, str]:
@@ -392,11 +417,12 @@ def code_segments(
         gated, uncoded, turns, human, codes, params, semantic is not None, reviewed
     )
     by_rule = _rule_decisions(semantic is not None, gated, thresholds, floors, kw_turn, params)
+    by_rule, how = _learned(by_rule, gated, kw_turn, turn_vectors, gold, reviewed, turns, params)
     sup, sup_proba = _supervised(
         texts, turns, turn_vectors, gold, codes, params, finetune_model, reviewed
     )
     decided, note = _combine(by_rule, sup, gold, params)
-    calibration += note
+    calibration += how + note
     decisions = TurnDecisions(decided, by_rule, sup, sup_proba, kw_turn, sem_only, thresholds)
     seg_scores = segment_scores(semantic, embeddings, keyword)
     evidence = SegmentEvidence(seg_scores, keyword, kw_evidence, embeddings, semantic)

@@ -63,7 +63,7 @@ def _methods(t: int, j: int, turns: TurnDecisions, has_semantic: bool) -> list[s
             kinds.append("keyword")
         if has_semantic and turns.semantic_only[t, j] >= turns.thresholds[t, j]:
             kinds.append("semantic")
-        kinds = kinds or ["keyword"]
+        kinds = kinds or (["semantic"] if has_semantic else ["keyword"])
     if turns.supervised[t, j]:
         kinds.append("supervised")
     return kinds
