@@ -55,6 +55,11 @@ def small(k: int) -> str:
     return f"<{k}"
 
 
+def whole_sample(header: Any) -> bool:
+    """``All (n=N)``: the whole sample, not a group of attributes (its size is published)."""
+    return str(header).startswith("All (n=")
+
+
 def group_size(header: Any) -> int | None:
     """``12`` for a column header ``"Lead member (n=12)"``; ``None`` for any other."""
     m = _GROUP_SIZE.search(str(header))
@@ -339,7 +344,7 @@ def audit_table(
     out = []
     for c in values.columns:
         n = group_size(c)
-        if n is not None and 0 < n < k:
+        if n is not None and 0 < n < k and not whole_sample(c):
             out.append(Violation(name, "(header)", str(c), f"a group of {n}, under {k}"))
     for r in values.index:
         for c in values.columns:

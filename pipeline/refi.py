@@ -40,7 +40,7 @@ ORIGIN = "qualeval"
 EXTENSION_MARK = "[qualeval]"
 # extra fields, in the order they are written; list fields repeat their line
 _LIST_FIELDS = (("include", "include"), ("exclude", "exclude"), ("example", "examples"))
-_LIST_FIELDS += (("keyword", "keywords"),)
+_LIST_FIELDS += (("keyword", "keywords"), ("audience", "audience"))
 _NAMESPACE = uuid.UUID("5f1c1f5e-2d3b-4a51-9a4e-0c6f2a9b7d10")
 
 

@@ -265,13 +265,15 @@ def _failure(stage: str, exc: BaseException, inputs: RunInputs, built: RunInputs
 
 
 def _name_final_folder(built: RunInputs, inputs: RunInputs) -> None:
-    """The gate's private report names files under the partial folder: name the final one."""
+    """The gate's report names partial-folder files: name them as dvc repro does (relative)."""
     from pipeline import catalogue
 
     report = catalogue.artefact("verify_report").path(built.out, built.private)
     if report.is_file():
         text = report.read_text(encoding="utf-8")
-        report.write_text(text.replace(f"{built.out}/", f"{inputs.out}/"), encoding="utf-8")
+        report.write_text(
+            text.replace(f"{built.out}/", f"{Path(inputs.out).name}/"), encoding="utf-8"
+        )
 
 
 def run_all(inputs: RunInputs) -> None:

@@ -400,6 +400,7 @@ def test_when_unlisted_identifier_left_then_residual_scan_fails(tmp_path, text, 
         "[Person 1] said it worked in [Place 2].",
         "We met on 12 March; 40% said 2024 was better.",
         "number 943 476 5918 is not a valid NHS number",
+        '<SourceRef targetGUID="c42e337f-5b23-5551-89c2-02289077377d" />',  # a REFI-QDA GUID
     ],
 )
 def test_when_only_pseudonyms_and_numbers_then_residual_scan_passes(tmp_path, text):

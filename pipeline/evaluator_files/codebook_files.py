@@ -52,8 +52,9 @@ COLUMNS = (
     "memo",
     "colour",
     "patterns",
+    "audience",
 )
-LIST_COLUMNS = ("include", "exclude", "examples", "keywords", "patterns")
+LIST_COLUMNS = ("include", "exclude", "examples", "keywords", "patterns", "audience")
 REQUIRED = ("code", "definition")
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _BULLET = re.compile("^\\s*(?:[\u2022\u00b7\u25aa\u2023\u25e6*\\-\u2013\u2014]\\s+|\\d+[.)]\\s+)")
@@ -350,7 +351,7 @@ def table_rows(book: Codebook) -> list[list[str]]:
             "colour": c.colour or "",
             "patterns": "\n".join(json.dumps(p, sort_keys=True) for p in c.patterns),
         }
-        for col in ("include", "exclude", "examples", "keywords"):
+        for col in ("include", "exclude", "examples", "keywords", "audience"):
             cells[col] = "\n".join(getattr(c, col))
         rows.append([cells[col] for col in COLUMNS])
     return rows

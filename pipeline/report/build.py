@@ -16,7 +16,7 @@ from pipeline.report.codes import Codes, attach_text, coded_segments
 from pipeline.report.doccontext import DocContext, evaluation_of
 from pipeline.report.document import build_document
 from pipeline.report.grammar import count_of
-from pipeline.report.model import Inputs, Report, Table
+from pipeline.report.model import Inputs, Report, Section, Table
 from pipeline.report.nouns import INTERVIEWS, Nouns, nouns_for
 from pipeline.report.prose import attributions, scale_note
 from pipeline.report.summary import executive_summary, report_intro
@@ -97,6 +97,7 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
         _prevalence_groups(iv, params)[0],
     )
     title_page, document = build_document(ctx, title)
+    document = [reworded_section(sec, nouns) for sec in document]
     return Report(
         title=title,
         intro=report_intro(inputs, iv, params, nouns),
@@ -109,7 +110,38 @@ def build_report(inputs: Inputs, params: ReportParams) -> Report:
         scale_note=nouns.sub(scale_note(params.quantifiers)),
         document=document,
         title_page=title_page,
+        stance=stance_by_subtheme(ctx),
     )
+
+
+def reworded_section(sec: Section, nouns: Nouns) -> Section:
+    """``sec`` in the report's own words for its cases (quotes and Markdown never rewritten)."""
+    if nouns == INTERVIEWS:
+        return sec
+    blocks = []
+    for b in sec.blocks:
+        if b.kind == "grid" and b.grid:
+            cols = [nouns.sub(str(c)) for c in b.grid["columns"]]
+            b = replace(
+                b, grid={**b.grid, "caption": nouns.sub(b.grid["caption"]), "columns": cols}
+            )
+        elif b.kind not in ("quote", "markdown", "table", "grid"):
+            b = replace(b, text=nouns.sub(b.text), items=[nouns.sub(i) for i in b.items])
+        blocks.append(b)
+    return replace(sec, heading=nouns.sub(sec.heading), blocks=blocks)
+
+
+def stance_by_subtheme(ctx: DocContext) -> dict[str, dict[str, int]]:
+    """Sub-theme label -> interviews by stance, in codebook order; empty unless reportable."""
+    if not ctx.stance_reportable:
+        return {}
+    out = {}
+    for theme in ctx.analytic_themes:
+        for code in ctx.codes.leaves_of[theme]:
+            counts = ctx.stance(code) or {}
+            if sum(counts.values()):
+                out[ctx.codes.label(code)] = counts
+    return out
 
 
 def default_title(codebook_name: str | None, n: int, nouns: Nouns = INTERVIEWS) -> str:

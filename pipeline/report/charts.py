@@ -1,10 +1,12 @@
-"""The report's charts: prevalence by theme and by group, as PNGs with fixed bytes.
+"""The report's charts: prevalence by theme and by group, and stance, as PNGs with fixed bytes.
 
 Drawn with matplotlib's Agg backend, a bundled font (DejaVu Sans) at fixed sizes, and no
 ``Software`` or date chunk in the PNG, so the same table gives the same bytes. Each chart
 has its alt text (the values, in words) and the series behind it as a table (written as a
 DVC plot). The series come from the protected theme prevalence table: a suppressed cell
-(``<3``, ``[c]``) is left out of the chart and empty in its series.
+(``<3``, ``[c]``) is left out of the chart and empty in its series. The stance chart (interviews
+by stance towards each sub-theme, counts under k withheld) is drawn only when the stance stage's
+measured accuracy makes stance reportable, as the prose states stance.
 """
 
 from __future__ import annotations
@@ -107,12 +109,12 @@ def _figure(height: float) -> tuple[Any, Any]:
     return fig, ax
 
 
-def _png(fig: Any) -> bytes:
+def _png(fig: Any, title: str) -> bytes:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None, "Title": title})
     plt.close(fig)
     return buf.getvalue()
 
@@ -135,7 +137,7 @@ def theme_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
     parts = [f"{r.label} {r.percent:.0f}% ({r.interviews} of {r.of})" for r in series.itertuples()]
     alt = f"Bar chart of the share of {unit} raising each theme: " + "; ".join(parts) + "."
     title = f"Share of {unit} raising each theme"
-    return Chart("theme_prevalence", title, alt, _png(fig), series)
+    return Chart("theme_prevalence", title, alt, _png(fig, title), series)
 
 
 def group_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
@@ -185,11 +187,56 @@ def group_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
         "(small counts withheld): " + "; ".join(parts) + "."
     )
     title = f"Share of {unit} raising each theme, by group"
-    return Chart("group_prevalence", title, alt, _png(fig), series)
+    return Chart("group_prevalence", title, alt, _png(fig, title), series)
+
+
+STANCES = ("positive", "mixed", "negative", "neutral")
+STANCE_COLOURS = {"positive": "#00703c", "mixed": "#f47738", "negative": "#d4351c"}
+STANCE_COLOURS["neutral"] = "#b1b4b6"
+
+
+def stance_series(stance: dict[str, dict[str, int]], k: int) -> pd.DataFrame:
+    """One row per (sub-theme, stance): interviews, or empty where the count is under ``k``."""
+    rows = []
+    for label, counts in stance.items():
+        for st in STANCES:
+            n = int(counts.get(st, 0))
+            rows.append(
+                {"label": label, "stance": st, "interviews": n if n == 0 or n >= k else None}
+            )
+    frame = pd.DataFrame(rows, columns=["label", "stance", "interviews"])
+    return frame.astype({"interviews": "Int64"})
+
+
+def stance_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
+    """Stacked bars: each sub-theme's interviews by stance (counts under k withheld)."""
+    labels = list(dict.fromkeys(series["label"]))
+    fig, ax = _figure(min(1.2 + 0.3 * len(labels), MAX_HEIGHT_IN))
+    wide = series.pivot(index="label", columns="stance", values="interviews").reindex(labels)
+    ax.set_xlim(0, max(float(wide.fillna(0).sum(axis=1).max() or 1), 1) * 1.05)
+    ys, left = list(range(len(labels)))[::-1], [0.0] * len(labels)
+    for st in STANCES:
+        vals = [0.0 if pd.isna(v) else float(v) for v in wide[st]]
+        ax.barh(ys, vals, left=left, color=STANCE_COLOURS[st], label=st)
+        left = [a + b for a, b in zip(left, vals)]
+    ax.set_yticks(ys, labels)
+    ax.set_xlabel(f"{unit.capitalize()} (counts under the disclosure limit withheld)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4, fontsize=7, frameon=False)
+    parts = []
+    for label in labels:
+        row = wide.loc[label]
+        said = [f"{st} {'withheld' if pd.isna(row[st]) else int(row[st])}" for st in STANCES]
+        parts.append(f"{label}: " + ", ".join(said))
+    alt = f"Stacked bar chart of {unit} by stance towards each sub-theme: " + "; ".join(parts)
+    title = f"Stance towards each sub-theme ({unit})"
+    return Chart("stance", title, alt + ".", _png(fig, title), series)
 
 
 def build_charts(
-    prevalence: pd.DataFrame, k: int, unit: str = "interviews"
+    prevalence: pd.DataFrame,
+    k: int,
+    unit: str = "interviews",
+    stance: dict[str, dict[str, int]] | None = None,
 ) -> tuple[list[Chart], dict[str, pd.DataFrame]]:
     """The report's charts from the (protected) theme prevalence table, and their series.
 
@@ -201,4 +248,6 @@ def build_charts(
     charts = [theme_chart(themes, unit)]
     if groups["group"].nunique() > 1:
         charts.append(group_chart(groups, unit))
+    if stance:
+        charts.append(stance_chart(stance_series(stance, k), unit))
     return charts, {"plot_theme_prevalence": themes, "plot_group_prevalence": groups}

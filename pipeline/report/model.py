@@ -113,6 +113,8 @@ class Report:
     scale_note: str
     document: list[Section] = field(default_factory=list)  # the report, in reading order
     title_page: TitlePage | None = None
+    # sub-theme label -> interviews by stance (positive, mixed, ...): only when reportable
+    stance: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def table(self, key: str) -> Table:
         """The table whose key is ``key``."""

@@ -179,7 +179,8 @@ def run_stage(
     public = public_tables(report.tables, params.framework_rows == "interview")
     csvs = [t for t in public if published_csv(t)]
     shown = replace(report, tables=public)
-    charts, series = build_charts(report.table("theme_prevalence").frame, params.min_cell)
+    prevalence = report.table("theme_prevalence").frame
+    charts, series = build_charts(prevalence, params.min_cell, stance=report.stance)
     _prepare_folders(paths, report, csvs, charts)
     with atomic_files(_targets(paths, report, csvs, charts)) as tmp:
         _write_tables(tmp, paths, report, csvs)

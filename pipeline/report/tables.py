@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import catalogue
-from pipeline.disclosure import COMPLEMENTARY, WITHHELD, protect, small
+from pipeline.disclosure import COMPLEMENTARY, WITHHELD, protect, small, whole_sample
 from pipeline.params import ReportParams
 from pipeline.report.codes import Codes
 from pipeline.report.model import (
@@ -202,7 +202,8 @@ def protected_groups(
     if not groups:
         return frame
     counts = frame[[total_col, *groups]].astype("int64")
-    shown = protect(counts, k, None, total_col, free=(total_col,))
+    whole = tuple(g for g in groups if whole_sample(g))  # every case in one group: no attribute
+    shown = protect(counts, k, None, total_col, free=(total_col, *whole))
     out = frame.copy()
     for g in groups:
         n = int(str(g).rsplit("(n=", 1)[1].rstrip(")"))

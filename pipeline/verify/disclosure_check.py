@@ -152,6 +152,8 @@ def table_violations(
 def _series_violations(name: str, frame: pd.DataFrame, k: int) -> tuple[int, list[Violation]]:
     out = []
     for rec in frame.to_dict("records"):
+        if str(rec["group"]) == "All":  # the whole sample in one group: no attribute
+            continue
         row = str(rec.get("label", rec["group"]))
         of = int(float(rec["of"])) if str(rec["of"]).strip() else 0
         if 0 < of < k:
