@@ -89,7 +89,7 @@ def test_when_survey_and_focus_group_run_then_people_counted_and_gate_passes(run
     report = (run / "report" / "report.md").read_text(encoding="utf-8")
     assert "This report summarises 16 anonymised cases" in report  # 14 respondents + 2 people
     # the report's own words say "respondent"; the codebook appendix quotes definitions verbatim
-    prose = report.split("Appendix C: The codebook")[0] + report.split("Appendix D")[-1]
+    prose = report.split("\n## Appendix C")[0] + report.split("\n## Appendix D")[-1]
     assert "interviewee" not in prose.lower()
     people = pd.read_parquet(run / "anonymised" / "participants.parquet")
     assert people["speaker"].tolist() == ["Respondent 1", "Respondent 2"]
