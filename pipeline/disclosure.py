@@ -20,6 +20,7 @@ disclosed.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,7 +184,7 @@ def protect(
     total_row: Any = None,
     total_col: Any = None,
     free: tuple[Any, ...] = (),
-    known_margins: bool = False,
+    known_margins: bool | Collection[Any] = False,
 ) -> pd.DataFrame:
     """``counts`` with small cells suppressed and enough others that no total reveals them.
 
@@ -198,7 +199,9 @@ def protect(
     all): they are never suppressed, but their totals count in the audit. With
     ``known_margins`` the margins of at least ``k`` are published elsewhere (group sizes), so
     they are never suppressed either; when the inner cells cannot then be protected, they are
-    all withheld (``[x]``).
+    all withheld (``[x]``). Given as the row and column labels whose sizes are published, only
+    those margins (and the grand total) are fixed: a group merged elsewhere ("Lead DCS and
+    other") can hide its margin to protect a small group's.
 
     Returns:
         An object DataFrame: ints, ``"<k"`` and ``"[c]"``.
@@ -217,7 +220,7 @@ def protect(
         (r, c)
         for r in counts.index
         for c in counts.columns
-        if known_margins and (r == total_row or c == total_col) and counts.at[r, c] >= k
+        if _known_margin(known_margins, r, c, total_row, total_col) and counts.at[r, c] >= k
     }
 
     if not disclosed(_labelled(counts, mask, primary, k), k, total_row, total_col):
@@ -235,6 +238,17 @@ def protect(
         return best[1]
     shown = _labelled(counts, mask, primary, k)
     return _withheld(shown, disclosed(shown, k, total_row, total_col), total_row, total_col, free)
+
+
+def _known_margin(
+    known: bool | Collection[Any], r: Any, c: Any, total_row: Any, total_col: Any
+) -> bool:
+    """Whether margin cell ``(r, c)`` is published elsewhere (see :func:`protect`)."""
+    if r != total_row and c != total_col:
+        return False
+    if isinstance(known, bool):
+        return known
+    return (r == total_row and c == total_col) or (r if c == total_col else c) in known
 
 
 def _labelled(counts: pd.DataFrame, mask: pd.DataFrame, primary: pd.DataFrame, k: int):

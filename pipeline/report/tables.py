@@ -154,8 +154,9 @@ def sample_tables(interviews: pd.DataFrame, params: ReportParams) -> Built:
         counts, ev = _count_table(key, long, "row", "col", rows, cols, totals=True)
         if not attr:
             counts = counts.drop(columns=["All"])
-        # the margins are group sizes, published in every by-group table's headers
-        shown = protect(counts, params.min_cell, TOTAL, TOTAL, known_margins=True)
+        # the margins are group sizes, published in the by-group tables' headers (unless merged)
+        known = published_groups(iv, row_attr, params) | published_groups(iv, attr, params)
+        shown = protect(counts, params.min_cell, TOTAL, TOTAL, known_margins=known)
         shown.index.name = attribute_title(row_attr)
         frame = shown.reset_index()
         number = table_number("sample_profile", i, len(others))
@@ -214,6 +215,17 @@ def protected_groups(
 
 
 # --- theme prevalence and crosstabs --------------------------------------------------------------
+
+
+def published_groups(iv: pd.DataFrame, attr: str | None, params: ReportParams) -> set[str]:
+    """Values of ``attr`` whose group size the by-group tables print under their own name."""
+    if attr is None:
+        return set()
+    values = iv[attr].map(display_value)
+    if attr == params.group_by:
+        values = values.map(lambda v: params.role_groups.get(v, v))
+    merge = merge_small_groups(values.value_counts(), params.min_cell)
+    return {g for g, m in merge.items() if m == g}
 
 
 def _prevalence_groups(iv: pd.DataFrame, params: ReportParams) -> tuple[dict[str, str], pd.Series]:
