@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pipeline.entry import guarded, setup_logging
+from pipeline.entry import guarded, reported, setup_logging
 from pipeline.errors import QualevalError
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ def run(
 
 
 @app.command("compare-coders")
+@reported
 def compare_coders(
     coder_a: Path = typer.Argument(..., help="coder A's codes (.jsonl, .csv or review .xlsx)"),
     coder_b: Path = typer.Argument(..., help="coder B's codes, same formats"),
@@ -105,12 +106,7 @@ def compare_coders(
     """Human against human: per-code kappa, Krippendorff's alpha and F1 of two coders."""
     from pipeline.compare.coders import run_compare_coders
 
-    setup_logging()
-    try:
-        summary = run_compare_coders(coder_a, coder_b, out, codebook)
-    except QualevalError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    summary = run_compare_coders(coder_a, coder_b, out, codebook)
     log.info(
         "%d turns, %d codes used: micro F1 %s, macro kappa %s, macro alpha %s; wrote %s",
         summary["turns"],
@@ -123,6 +119,7 @@ def compare_coders(
 
 
 @app.command("import-qdpx")
+@reported
 def import_qdpx(
     project: Path = typer.Argument(..., help="REFI-QDA project (.qdpx) from NVivo, MAXQDA, ..."),
     out: Path = typer.Option(..., help="human codes to write (.jsonl, for data.human_codes)"),
@@ -145,22 +142,18 @@ def import_qdpx(
     """Human coding from a REFI-QDA project, as human codes per turn (and a report of the rest)."""
     from pipeline.evaluator_files.qdpx import run_import
 
-    setup_logging()
-    try:
-        run_import(
-            project,
-            {"out": out, "report": report},
-            (turns, raw_turns),
-            _codebook_path(codebook, params),
-            coder=coder,
-            machine=machine,
-        )
-    except QualevalError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    run_import(
+        project,
+        {"out": out, "report": report},
+        (turns, raw_turns),
+        _codebook_path(codebook, params),
+        coder=coder,
+        machine=machine,
+    )
 
 
 @app.command("codebook-import")
+@reported
 def codebook_import(
     source: Path = typer.Argument(..., help="a .qdc, .qdpx, Word .docx table or Excel .xlsx"),
     out: Path = typer.Option(..., help="the codebook YAML to write"),
@@ -168,15 +161,11 @@ def codebook_import(
     """Turn a REFI-QDA, Word or Excel codebook into the validated codebook YAML."""
     from pipeline.evaluator_files.codebook_files import import_codebook
 
-    setup_logging()
-    try:
-        import_codebook(source, out)
-    except QualevalError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    import_codebook(source, out)
 
 
 @app.command("codebook-export")
+@reported
 def codebook_export(
     out: Path = typer.Argument(..., help="the file to write: .qdc, .docx, .xlsx (or .yaml)"),
     codebook: Path = typer.Option(None, help="codebook YAML (default: params.yaml)"),
@@ -185,12 +174,7 @@ def codebook_export(
     """Write the codebook for NVivo/MAXQDA/ATLAS.ti (.qdc), as a Word appendix or Excel sheet."""
     from pipeline.evaluator_files.codebook_files import export_codebook
 
-    setup_logging()
-    try:
-        export_codebook(_codebook_path(codebook, params), out)
-    except QualevalError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    export_codebook(_codebook_path(codebook, params), out)
 
 
 def _codebook_path(codebook: Path | None, params: Path | None) -> Path:
@@ -204,6 +188,7 @@ def _codebook_path(codebook: Path | None, params: Path | None) -> Path:
 
 
 @app.command("init")
+@reported
 def init(
     folder: Path = typer.Argument(..., help="the new evaluation's folder"),
     force: bool = typer.Option(False, help="add only the missing files to a non-empty folder"),
@@ -211,12 +196,7 @@ def init(
     """Create an evaluation project: params, dvc.yaml, templates, notebooks, README."""
     from pipeline.project import init_project
 
-    setup_logging()
-    try:
-        init_project(folder, force=force)
-    except QualevalError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    init_project(folder, force=force)
     log.info("next: read %s, add transcripts, then run `dvc repro` there", folder / "README.md")
 
 

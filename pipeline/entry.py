@@ -49,6 +49,21 @@ def run_typer(func: Callable[..., object]) -> None:
     cmd()
 
 
+def reported(func: Callable[..., object]) -> Callable[..., object]:
+    """Wrap a utility command: logging set up, our errors as one ``error:`` line, exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        setup_logging()
+        try:
+            return func(*args, **kwargs)
+        except QualevalError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
 def guarded(func: Callable[..., object]) -> Callable[..., object]:
     """Wrap a stage's ``main`` so that logging is set up and our errors exit cleanly."""
 

@@ -61,29 +61,43 @@ def header_hint(columns: list[str]) -> str:
     return f" (the header has {found or 'no columns'}{fix})"
 
 
-def read_metadata(path: Path) -> pd.DataFrame:
-    """Read the metadata sheet (.csv, UTF-8 or Windows-1252; or .xlsx) as strings.
+def read_sheet(path: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, str]:
+    """Read a .csv (UTF-8 or Windows-1252) or .xlsx sheet as strings; return it and its encoding.
 
     Raises:
         QualevalError: when the file is missing or unreadable.
     """
     path = Path(path)
     if not path.is_file():
-        raise QualevalError(f"{path}: metadata file not found; set data.metadata in params.yaml")
+        raise QualevalError(f"{path}: {what} not found; fix the path in params.yaml")
     try:
         if path.suffix.lower() in {".xlsx", ".xls"}:
-            df = pd.read_excel(path, dtype=str).fillna("")
-        else:
-            try:
-                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            except UnicodeDecodeError:
-                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+            df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str).fillna("")
+            return df, ""
+        try:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            return df, "utf-8"
+        except UnicodeDecodeError:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+            return df, "cp1252"
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise QualevalError(
-            f"{path}: cannot read the metadata sheet ({first}); "
-            "save it as a comma-separated CSV with a header row"
+            f"{path}: cannot read the {what} ({first}); save it as a comma-separated CSV or "
+            ".xlsx with a header row"
         ) from None
+
+
+def read_metadata(path: Path) -> pd.DataFrame:
+    """Read the metadata sheet (.csv, UTF-8 or Windows-1252; or .xlsx) as strings.
+
+    Raises:
+        QualevalError: when the file is missing, unreadable or not comma-separated.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise QualevalError(f"{path}: metadata file not found; set data.metadata in params.yaml")
+    df, _ = read_sheet(path, None, "metadata sheet")
     if path.suffix.lower() not in {".xlsx", ".xls"} and len(df.columns) == 1:
         name = other_delimiter(path)
         if name:

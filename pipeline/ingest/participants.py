@@ -18,7 +18,7 @@ import pandas as pd
 from pipeline.errors import QualevalError
 from pipeline.ingest.labels import is_numbered_label, speaker_key
 from pipeline.ingest.roles import RESPONDENT
-from pipeline.ingest.survey import read_sheet
+from pipeline.metadata_sheet import read_sheet
 from pipeline.params import IngestParams
 
 REQUIRED = ("interview_id", "speaker")

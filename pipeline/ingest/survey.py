@@ -12,7 +12,6 @@ does not count in any denominator. Turns have ``source_unit`` ``cell``: ``source
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pandas as pd
 
@@ -20,39 +19,13 @@ from pipeline.errors import QualevalError
 from pipeline.ingest.roles import INTERVIEWER, RESPONDENT
 from pipeline.ingest.tables import reject_row
 from pipeline.ingest.turns import WORD
+from pipeline.metadata_sheet import read_sheet
 from pipeline.params import SurveyParams
 
 log = logging.getLogger(__name__)
 
 QUESTION_LABEL, RESPONDENT_LABEL = "Question", "Respondent"
 SURVEY = "survey"
-
-
-def read_sheet(path: Path, sheet: str | None, what: str) -> tuple[pd.DataFrame, str]:
-    """Read a .csv (UTF-8 or Windows-1252) or .xlsx sheet as strings; return it and its encoding.
-
-    Raises:
-        QualevalError: when the file is missing or unreadable.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise QualevalError(f"{path}: {what} not found; fix the path in params.yaml")
-    try:
-        if path.suffix.lower() == ".xlsx":
-            df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str).fillna("")
-            return df, ""
-        try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-            return df, "utf-8"
-        except UnicodeDecodeError:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
-            return df, "cp1252"
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise QualevalError(
-            f"{path}: cannot read the {what} ({first}); save it as a comma-separated CSV or "
-            ".xlsx with a header row"
-        ) from None
 
 
 def check_survey(df: pd.DataFrame, spec: SurveyParams) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import QualevalError
-from pipeline.ingest.survey import read_sheet
+from pipeline.metadata_sheet import read_sheet
 from pipeline.params import SurveyParams
 
 log = logging.getLogger(__name__)

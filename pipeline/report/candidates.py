@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.report.nouns import INTERVIEWS, Nouns
-from pipeline.report.summary import topics_summary
+from pipeline.report.summary import topic_list, topics_summary
 
 CANDIDATES_FILE = "candidate_codes.yaml"
 
@@ -28,11 +28,7 @@ def missing_themes(
     if not topics_ran or emergent.empty:
         return topics_summary(topics_ran, emergent, nouns)
     rows = emergent.sort_values(["n_interviews", "label"], ascending=[False, True], kind="stable")
-    themes = "; ".join(
-        f"“{r.label}” "
-        + nouns.sub(f"({r.n_interviews} interview{'s' if r.n_interviews != 1 else ''})")
-        for r in rows.itertuples()
-    )
+    themes = topic_list(rows, nouns)
     n = len(rows)
     return [
         f"Themes the codebook may be missing: the topic model found {n} topic"

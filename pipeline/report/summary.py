@@ -84,6 +84,15 @@ def executive_summary(
     return out
 
 
+def topic_list(topics: pd.DataFrame, nouns: Nouns = INTERVIEWS) -> str:
+    """``“label” (3 interviews); “label” (1 interview)``, in the frame's order."""
+    return "; ".join(
+        f"“{r.label}” "
+        + nouns.sub(f"({r.n_interviews} interview{'s' if r.n_interviews != 1 else ''})")
+        for r in topics.itertuples()
+    )
+
+
 def topics_summary(
     topics_ran: bool, emergent: pd.DataFrame, nouns: Nouns = INTERVIEWS
 ) -> list[str]:
@@ -95,11 +104,7 @@ def topics_summary(
             "The topic model found no emergent topics: every topic it found is "
             "covered by a code of the codebook."
         ]
-    labels = "; ".join(
-        f"“{r.label}” "
-        + nouns.sub(f"({r.n_interviews} interview{'s' if r.n_interviews != 1 else ''})")
-        for r in emergent.itertuples()
-    )
+    labels = topic_list(emergent, nouns)
     n = len(emergent)
     return [
         f"The topic model found {n} emergent topic{'s' if n != 1 else ''} that the "
