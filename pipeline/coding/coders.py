@@ -21,6 +21,7 @@ from pipeline.codebook import Codebook
 from pipeline.encoder import EncodeFn
 from pipeline.errors import QualevalError
 from pipeline.nonanalytic import uncoded_examples
+from pipeline.similarity import similarity
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +168,9 @@ class SemanticCoder:
 
     def score(self, embeddings: np.ndarray) -> np.ndarray:
         """Similarity of each row (a segment or a pooled turn) to each code, shape (n, k)."""
-        embeddings = np.asarray(embeddings, dtype=np.float32)
-        scores = embeddings @ self.centroids.T
+        scores = similarity(embeddings, self.centroids)
         if self.excl is not None:
-            ex_sims = embeddings @ self.excl[0].T
+            ex_sims = similarity(embeddings, self.excl[0])
             for j in range(len(self.codes)):
                 cols = np.flatnonzero(self.excl[1] == j)
                 if len(cols):
@@ -184,7 +184,7 @@ class SemanticCoder:
         With two examples a code's centroid sits between them; the nearest piece rewards a
         turn that is close to one example even when it is far from the other.
         """
-        sims = np.asarray(embeddings, dtype=np.float32) @ self.proto.vectors.T
+        sims = similarity(embeddings, self.proto.vectors)
         out = np.full((len(sims), len(self.codes)), -1.0, dtype=np.float32)
         for j in range(len(self.codes)):
             cols = np.flatnonzero(self.proto.owner == j)
@@ -203,19 +203,19 @@ class SemanticCoder:
         if not len(embeddings):
             return np.zeros(0, dtype=np.float32)
         best_code = self.score(embeddings).max(axis=1)
-        best_uncoded = (embeddings @ self.uncoded_examples.T).max(axis=1)
+        best_uncoded = similarity(embeddings, self.uncoded_examples).max(axis=1)
         return (best_code - best_uncoded).astype(np.float32)
 
     def score_uncoded(self, embeddings: np.ndarray) -> np.ndarray | None:
         """Similarity of each row to the codebook's ``uncoded`` material (None without it)."""
         if self.uncoded is None:
             return None
-        return (np.asarray(embeddings, dtype=np.float32) @ self.uncoded.T)[:, 0]
+        return similarity(embeddings, self.uncoded)[:, 0]
 
     def nearest(self, vector: np.ndarray, j: int) -> str:
         """The piece of code ``j``'s material nearest to ``vector`` (for evidence)."""
         cols = np.flatnonzero(self.proto.owner == j)
-        best = cols[int(np.argmax(self.proto.vectors[cols] @ vector))]
+        best = cols[int(np.argmax(similarity(vector, self.proto.vectors[cols])))]
         return f"nearest {self.proto.labels[best]}"
 
 

@@ -28,6 +28,7 @@ from sklearn.linear_model import LogisticRegression
 
 from pipeline.coding.calibration import best_on_grid, f1_curve, interview_folds
 from pipeline.params import CodeParams
+from pipeline.similarity import similarity
 
 PROBABILITY_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 SCORE_FLOOR = 5.0  # the score feature of a gated (non-analytic) turn: -SCORE_FLOOR
@@ -58,7 +59,7 @@ def _neighbour_features(x: LearnerInputs, rows: np.ndarray, train: np.ndarray) -
 
     Neighbours from the row's own interview are skipped (``-1`` where none is left).
     """
-    sims = x.vectors[rows] @ x.vectors[train].T  # (rows, train)
+    sims = similarity(x.vectors[rows], x.vectors[train]).astype(np.float64)  # (rows, train)
     same = x.interview[rows][:, None] == x.interview[train][None, :]
     sims = np.where(same, -1.0, sims)
     gold = x.gold[train]  # (train, codes)

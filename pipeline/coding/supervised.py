@@ -36,6 +36,7 @@ from pipeline.agreement import f1, label_matrix, macro_f1
 from pipeline.coding.calibration import best_on_grid, f1_curve, interview_folds
 from pipeline.coding.labels import check_codes
 from pipeline.params import CodeParams
+from pipeline.similarity import similarity
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def knn_proba(
         return out
     k = max(1, min(int(k), len(train)))
     for start in range(0, len(query), chunk):
-        sims = query[start : start + chunk] @ train.T
+        sims = similarity(query[start : start + chunk], train).astype(np.float64)
         idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         top = np.take_along_axis(sims, idx, axis=1)
         w = np.exp(temperature * (top - top.max(axis=1, keepdims=True)))

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.codebook import Codebook
+from pipeline.similarity import similarity
 from pipeline.stance.lexicon import EVALUATIVE_LABEL_WORDS, Lexicon
 from pipeline.stance.polarity import polarity
 
@@ -56,7 +57,7 @@ def relevance(embeddings: np.ndarray, cents: np.ndarray) -> np.ndarray:
     """Cosine similarity of each segment (unit rows) to each code, shape (segments, codes)."""
     if cents.shape[1] == 0 or len(embeddings) == 0:
         return np.zeros((len(embeddings), len(cents)), dtype=np.float32)
-    return np.asarray(embeddings, dtype=np.float32) @ cents.T
+    return similarity(embeddings, cents)
 
 
 def segment_weights(

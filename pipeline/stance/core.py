@@ -112,9 +112,10 @@ class StanceModel:
         ev = np.array([self.code_evidence(t, code) for t in segs["text"]])
         p, n = ev[:, 0], ev[:, 1]
         total = max(float(w.sum()), 1e-9)
-        stance, score, pos, neg = self._decide(
-            code, float(w @ p) / total, float(w @ n) / total, frame
-        )
+        # elementwise then summed in order, and rounded: a BLAS dot's last bit is the CPU's
+        pos_share = round(float(np.sum(w * p)) / total, 9)
+        neg_share = round(float(np.sum(w * n)) / total, 9)
+        stance, score, pos, neg = self._decide(code, pos_share, neg_share, frame)
         best = int(np.argmax(w * (p + n) + w * 1e-9))
         return stance, score, pos, neg, int((w > 0).sum()), segs["segment_id"].iloc[best]
 

@@ -114,7 +114,8 @@ def centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarra
         c = embeddings[mask].astype(np.float64).mean(axis=0)
         norm = np.linalg.norm(c)
         if norm > 0:
-            out[mask] = np.clip(embeddings[mask].astype(np.float64) @ (c / norm), 0.0, 1.0)
+            sims = embeddings[mask].astype(np.float64) @ (c / norm)
+            out[mask] = np.round(np.clip(sims, 0.0, 1.0), 9)
     return out
 
 
@@ -169,7 +170,9 @@ def umap_reduce(
 
     k = settings["n_neighbors"]
     nn = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute", n_jobs=1)
-    dist, idx = nn.fit(embeddings).kneighbors(embeddings)
+    # float64: a float32 distance's last bits depend on the CPU's BLAS kernel (ADR 0029)
+    vectors = np.asarray(embeddings, dtype=np.float64)
+    dist, idx = nn.fit(vectors).kneighbors(vectors)
     # rounded: the last bits of a distance never decide a neighbour weight (ADR 0021)
     dist = np.round(np.clip(dist, 0.0, None), 6).astype(np.float32)
     with warnings.catch_warnings():
