@@ -125,7 +125,7 @@ def _dask_client(params: EngineParams) -> Iterator[Any]:
         n_workers=params.n_workers,
         threads_per_worker=params.threads_per_worker,
         processes=params.processes,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never clashes with another cluster
         silence_logs=logging.WARNING,
     )
     with cluster, distributed.Client(cluster) as client:
