@@ -24,6 +24,7 @@ from pipeline.anonymise.detect import (
     lowercase_words,
     people_from,
     protected_spans,
+    recogniser_names,
     resolve_overlaps,
     trim_allowed,
 )
@@ -63,7 +64,7 @@ from pipeline.engine import Engine
 from pipeline.evaluator_files.decisions import Decisions
 from pipeline.evaluator_files.register import RegisterEntity
 from pipeline.params import AnonymiseParams
-from pipeline.recognisers.base import Detection, Recogniser
+from pipeline.recognisers.base import Detection
 
 
 @dataclass
@@ -103,7 +104,7 @@ def anonymise(
         decisions: reviewed decisions from an earlier run.
         allow: terms never to replace.
         name_columns: metadata columns holding people's names.
-        nlp: a loaded spaCy pipeline for the ``ner`` recogniser (None: no NER).
+        nlp: a loaded spaCy pipeline for ``ner`` (None: no NER; Dask workers load their own).
         progress: show a progress bar.
         vocabulary: lower-case words of the evaluator's codebook (its analytic vocabulary).
         codebook_phrases: the codebook's own proper-noun terms (never identifiers).
@@ -116,11 +117,12 @@ def anonymise(
     interview_of = turns["interview_id"].astype(str).tolist()
     turn_of = turns["turn_index"].astype(int).tolist()
     people = people_from(turns, interviews, name_columns or [])
-    names, recognisers = build_recognisers(params, decisions, register, people, nlp)
-    priority = {name: i for i, name in enumerate(names)}
     allow_keys = allow_keys_of(allow, params, decisions)
-    job = DetectJob.of(params, decisions, register, people, allow_keys, nlp)
-    raw = _raw_detections(texts, interview_of, (recognisers, nlp), progress, job, engine)
+    ner = _with_ner(params, nlp, engine)
+    job = DetectJob.of(params, decisions, register, people, allow_keys, ner)
+    names = recogniser_names(params, decisions, job.with_ner)
+    priority = {name: i for i, name in enumerate(names)}
+    raw = _raw_detections(texts, interview_of, nlp, progress, job, engine)
     found, protected = _detections(texts, raw, params, (allow_keys, vocabulary, codebook_phrases))
     mentions, uf = _link(texts, interview_of, found, priority, protected, job)
     entities = build_entities(mentions, uf, interview_of, turn_of, priority)
@@ -142,23 +144,30 @@ def anonymise(
 def _raw_detections(
     texts: list[str],
     interview_of: list[str],
-    built: tuple[list[Recogniser], Any],
+    nlp: Any,
     progress: bool,
     job: DetectJob,
     engine: Engine | None,
 ) -> list[list[Detection]]:
-    """Every recogniser over every text, here or on a Dask engine's workers.
-
-    ``built``: the recognisers and spaCy, for here; workers load ``params.ner_model``.
-    """
-    if engine is not None and engine.name != "local":
-        return detect_on(engine, texts, interview_of, job)
-    recognisers, nlp = built
+    """Every recogniser over every text, here (with ``nlp``) or on a Dask engine's workers."""
+    if _remote(engine):
+        return detect_on(engine, texts, interview_of, job)  # type: ignore[arg-type]
     p = job.params
+    register, people = list(job.register), list(job.people)
+    _, recognisers = build_recognisers(p, job.decisions, register, people, nlp)
     allow = set(job.allow_keys)
     return detect(
         texts, recognisers, nlp, p.batch_size, p.n_process, progress, p.ner_all_sentences, allow
     )
+
+
+def _remote(engine: Engine | None) -> bool:
+    return engine is not None and engine.name != "local"
+
+
+def _with_ner(params: AnonymiseParams, nlp: Any, engine: Engine | None) -> bool:
+    """Whether NER runs: here with a loaded ``nlp``; on workers, which load ``ner_model``."""
+    return "ner" in params.recognisers if _remote(engine) else nlp is not None
 
 
 def _detections(

@@ -48,17 +48,11 @@ class DetectJob:
         register: Sequence[RegisterEntity],
         people: Sequence[str],
         allow_keys: set[str],
-        nlp: Any,
+        with_ner: bool,
     ) -> DetectJob:
-        """The job of a run (``nlp``: the stage's NER pipeline, or None: no NER)."""
-        return cls(
-            params,
-            decisions,
-            tuple(register),
-            tuple(people),
-            frozenset(allow_keys),
-            nlp is not None,
-        )
+        """The job of a run (``with_ner``: whether the ``ner`` recogniser runs)."""
+        allowed = frozenset(allow_keys)
+        return cls(params, decisions, tuple(register), tuple(people), allowed, with_ner)
 
     @functools.cached_property
     def key(self) -> str:

@@ -74,7 +74,7 @@ def run_stage(
     register, decisions, allow = _evaluator_files(p, register_path, decisions_path, allow_path)
     gold = read_gold(gold_path) if gold_path else None
     turns, interviews = _read_turns(turns_path, interviews_path)
-    nlp = _load_nlp(p)
+    nlp = None if params.engine.kind == "dask" else _load_nlp(p)  # workers load their own
     started = time.perf_counter()
     result = _anonymise(
         turns, interviews, params, (register, decisions, allow), nlp, progress, codebook_path
