@@ -719,6 +719,16 @@ ARTEFACTS: tuple[Artefact, ...] = (
         columns=("table", "row_key", "column_key", "interview_id", "segment_id"),
     ),
     _a(
+        "evidence_parquet",
+        "outputs",
+        "analysis/tables/evidence.parquet",
+        "report",
+        "table",
+        tracked=False,
+        d="the evidence as parquet (text columns, one row group per 100,000 rows)",
+        columns=("table", "row_key", "column_key", "interview_id", "segment_id"),
+    ),
+    _a(
         "quotes_bank",
         "outputs",
         "analysis/tables/quotes_bank.csv",

@@ -19,6 +19,8 @@ import typer
 
 from pipeline import catalogue
 from pipeline.encoder import encode
+from pipeline.engine import open_engine
+from pipeline.engine_encode import encode_on
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
 from pipeline.params import EmbedParams, load_params
@@ -150,7 +152,8 @@ def run_stage(
     questions_path: Path | None = None,
 ) -> pd.DataFrame:
     """Read the anonymised turns, segment and embed them, write every output (all or nothing)."""
-    params = load_params(params_path).embed
+    everything = load_params(params_path)
+    params = everything.embed
     if not Path(turns_path).is_file():
         raise QualevalError(f"{turns_path}: not found; run the anonymise stage first")
     turns = pd.read_parquet(turns_path)
@@ -158,7 +161,8 @@ def run_stage(
     segments, dropped = segment_turns(turns, params)
     _refuse_empty(segments, turns_path, params.roles)
     t0 = time.perf_counter()
-    vectors = encode(segments["text"].tolist(), params.model, params.batch_size)
+    with open_engine(everything.engine) as engine:  # the Dask engine: ADR 0028
+        vectors = encode_on(engine, segments, params.model, params.batch_size)
     embed_s = time.perf_counter() - t0
     asked = questions_of_segments(turns, segments)
     question_vectors = embed_questions(asked, params.model, params.batch_size, vectors.shape[1])

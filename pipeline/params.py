@@ -1012,6 +1012,42 @@ class VerifyParams(_Block):
     )
 
 
+class EngineParams(_Block):
+    """Where the per-interview stages run (ADR 0028): here, or on a Dask cluster.
+
+    ``engine: dask`` is short for ``engine: {kind: dask}``. The engine never changes an
+    output (the Dask engine's are byte-identical to the local one's), so no stage depends
+    on this block.
+    """
+
+    kind: Literal["local", "dask"] = Field(
+        "local",
+        description="local: every stage in its own process; dask: the per-interview parts of "
+        "ingest, anonymise and embed as partitions on a dask.distributed cluster",
+    )
+    scheduler: str | None = Field(
+        None,
+        description="an existing cluster's scheduler address (e.g. tcp://10.0.0.5:8786); "
+        "empty: a LocalCluster on this machine",
+    )
+    n_workers: int = Field(2, ge=1, description="LocalCluster workers (no scheduler given)")
+    threads_per_worker: int = Field(1, ge=1, description="LocalCluster threads per worker")
+    processes: bool = Field(
+        True, description="LocalCluster workers as processes (false: threads in this process)"
+    )
+    partition_interviews: int = Field(
+        25, ge=1, description="interviews per partition (the unit of work sent to a worker)"
+    )
+    connect_timeout_s: float = Field(
+        30.0, gt=0, description="seconds to wait for engine.scheduler before giving up"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        return {"kind": value} if isinstance(value, str) else value
+
+
 class Params(_Block):
     """The whole ``params.yaml``."""
 
@@ -1032,6 +1068,7 @@ class Params(_Block):
     report: ReportParams = Field(default_factory=ReportParams)
     evaluation: EvaluationParams = Field(default_factory=EvaluationParams)
     verify: VerifyParams = Field(default_factory=VerifyParams)
+    engine: EngineParams = Field(default_factory=EngineParams)
 
 
 def format_validation_error(source: str, exc: ValidationError) -> str:

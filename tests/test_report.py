@@ -926,3 +926,78 @@ def test_when_dvc_repro_then_report_written_and_scanned_by_the_gate(repro):
         "outputs/notebooks",
     ):
         assert rel in verify_deps
+
+
+# --- outputs that scale (XLSX row limit, evidence as parquet) ------------------------------------
+
+
+def test_when_stage_runs_then_the_evidence_is_parquet_and_csv_and_the_workbook_its_summary(written):
+    out, rep = written
+    ev_csv = pd.read_csv(out / "analysis" / "evidence.csv", dtype=str, keep_default_na=False)
+    ev_parquet = pd.read_parquet(out / "analysis" / "evidence.parquet")
+    pd.testing.assert_frame_equal(ev_parquet, ev_csv)
+    assert len(ev_parquet) == len(rep.evidence) > 0
+    assert not list((out / "tables").glob("*.parquet"))  # the commissioner pack has no evidence
+    wb = openpyxl.load_workbook(out / "analysis" / "analysis_tables.xlsx", read_only=True)
+    rows = list(wb["evidence"].iter_rows(values_only=True))
+    wb.close()
+    assert rows[0][1].startswith("Summary only: every row is in evidence.parquet and evidence.csv")
+    assert rows[1] == ("table", "rows", "cells") or rows[1] == ("table", "cells", "rows")
+    summary = rep.table("evidence").shown
+    assert len(rows) - 2 == len(summary) < len(ev_parquet)
+    assert sum(r[list(rows[1]).index("rows")] for r in rows[2:]) == len(ev_parquet)
+
+
+@pytest.mark.parametrize(
+    ("cap", "key", "shown_rows", "note"),
+    [
+        (
+            3,
+            "theme_prevalence",
+            3,
+            "First 3 of 6 rows (a sheet's limit): every row is in "
+            "theme_prevalence.csv beside this workbook",
+        ),
+        (6, "theme_prevalence", 6, None),
+        (1_048_574, "evidence", None, "Summary only: every row is in evidence.parquet"),
+        (2, "evidence", 2, "First 2 of "),
+    ],
+    ids=["over the cap", "at the cap", "large: summary", "large summary over the cap"],
+)
+def test_when_a_table_meets_the_sheet_limit_then_its_sheet_is_capped_with_a_pointer(
+    built, tmp_path, monkeypatch, cap, key, shown_rows, note
+):
+    from pipeline.report import render_xlsx
+
+    monkeypatch.setattr(render_xlsx, "MAX_SHEET_ROWS", cap)
+    path = tmp_path / "t.xlsx"
+    R.write_xlsx(built.tables, path)
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb[key].iter_rows(values_only=True))
+    wb.close()
+    table = built.table(key)
+    expected = shown_rows if shown_rows is not None else len(table.shown)
+    assert len(rows) - 2 == expected <= cap
+    if note is None:
+        assert len(rows[0]) == 1 or rows[0][1] is None
+    else:
+        assert rows[0][1].startswith(note)
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 7, 100_000])
+def test_when_a_large_table_is_written_in_batches_then_the_bytes_do_not_depend_on_the_batch(
+    built, tmp_path, batch_rows
+):
+    from pipeline.report import stage
+
+    ev = built.table("evidence").frame
+    stage._write_csv(ev, tmp_path / "one.csv", batch_rows=10**9)
+    stage._write_csv(ev, tmp_path / "batched.csv", batch_rows=batch_rows)
+    assert (tmp_path / "batched.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    stage._write_parquet(ev, tmp_path / "e.parquet", batch_rows=batch_rows)
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(tmp_path / "e.parquet").metadata
+    assert meta.num_rows == len(ev)
+    assert meta.num_row_groups == -(-len(ev) // batch_rows)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "e.parquet"), ev)

@@ -70,6 +70,28 @@ def test_when_a_flag_gave_the_value_then_the_flag_is_blamed(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("engine", "installed", "problem"),
+    [("local", False, False), ("dask", True, False), ("dask", False, True)],
+    ids=["local", "dask installed", "dask missing"],
+)
+def test_when_dask_engine_asked_then_dask_distributed_must_be_installed(
+    tmp_path, monkeypatch, engine, installed, problem
+):
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == "distributed" and not installed else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    spec = _spec(tmp_path)
+    spec.params.write_text(f"engine: {engine}\n")
+    message = check_inputs(spec).message()
+    assert ("engine.kind" in message and "qualeval[dask]" in message) is problem, message
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("a.txt", None),

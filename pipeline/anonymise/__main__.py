@@ -3,4 +3,6 @@
 from pipeline.anonymise.stage import main
 from pipeline.entry import run_typer
 
-run_typer(main)
+# guarded: a Dask LocalCluster's process workers import the main module again (ADR 0028)
+if __name__ == "__main__":
+    run_typer(main)

@@ -24,6 +24,7 @@ from pipeline.anonymise.detect import (
     lowercase_words,
     people_from,
     protected_spans,
+    recogniser_names,
     resolve_overlaps,
     trim_allowed,
 )
@@ -45,6 +46,7 @@ from pipeline.anonymise.link import (
     propagate_lone_names,
     propagate_names,
 )
+from pipeline.anonymise.partitioned import DetectJob, detect_on
 from pipeline.anonymise.pseudonymise import (
     assign_pseudonyms,
     chosen_pseudonyms,
@@ -58,10 +60,11 @@ from pipeline.anonymise.tables import (
     safe_interviews,
     safe_turns,
 )
+from pipeline.engine import Engine
 from pipeline.evaluator_files.decisions import Decisions
 from pipeline.evaluator_files.register import RegisterEntity
 from pipeline.params import AnonymiseParams
-from pipeline.recognisers.base import Detection, Recogniser
+from pipeline.recognisers.base import Detection
 
 
 @dataclass
@@ -89,6 +92,7 @@ def anonymise(
     progress: bool = True,
     vocabulary: frozenset[str] = frozenset(),
     codebook_phrases: frozenset[str] = frozenset(),
+    engine: Engine | None = None,
 ) -> AnonymiseResult:
     """Anonymise the turns table (pure: no file I/O).
 
@@ -100,10 +104,11 @@ def anonymise(
         decisions: reviewed decisions from an earlier run.
         allow: terms never to replace.
         name_columns: metadata columns holding people's names.
-        nlp: a loaded spaCy pipeline for the ``ner`` recogniser (None: no NER).
+        nlp: a loaded spaCy pipeline for ``ner`` (None: no NER; Dask workers load their own).
         progress: show a progress bar.
         vocabulary: lower-case words of the evaluator's codebook (its analytic vocabulary).
         codebook_phrases: the codebook's own proper-noun terms (never identifiers).
+        engine: where the recognisers run (a Dask engine: interview partitions, ADR 0028).
     """
     started = time.perf_counter()
     register, decisions = register or [], decisions or Decisions()
@@ -112,16 +117,14 @@ def anonymise(
     interview_of = turns["interview_id"].astype(str).tolist()
     turn_of = turns["turn_index"].astype(int).tolist()
     people = people_from(turns, interviews, name_columns or [])
-    names, recognisers = build_recognisers(params, decisions, register, people, nlp)
-    priority = {name: i for i, name in enumerate(names)}
     allow_keys = allow_keys_of(allow, params, decisions)
-    found, protected = _detections(
-        texts, recognisers, nlp, params, progress, (allow_keys, vocabulary, codebook_phrases)
-    )
-    known = (register, people)
-    mentions, uf = _link(
-        texts, interview_of, found, priority, protected, allow_keys, params, decisions, known
-    )
+    ner = _with_ner(params, nlp, engine)
+    job = DetectJob.of(params, decisions, register, people, allow_keys, ner)
+    names = recogniser_names(params, decisions, job.with_ner)
+    priority = {name: i for i, name in enumerate(names)}
+    raw = _raw_detections(texts, interview_of, nlp, progress, job, engine)
+    found, protected = _detections(texts, raw, params, (allow_keys, vocabulary, codebook_phrases))
+    mentions, uf = _link(texts, interview_of, found, priority, protected, job)
     entities = build_entities(mentions, uf, interview_of, turn_of, priority)
     assign_pseudonyms(entities, params, chosen_pseudonyms(register, decisions, uf, entities))
     new_texts, n_repl, applied = replace_mentions(texts, mentions, entities, uf)
@@ -138,29 +141,46 @@ def anonymise(
     return AnonymiseResult(safe, interviews_safe, mentions_df, review, key, stats)
 
 
+def _raw_detections(
+    texts: list[str],
+    interview_of: list[str],
+    nlp: Any,
+    progress: bool,
+    job: DetectJob,
+    engine: Engine | None,
+) -> list[list[Detection]]:
+    """Every recogniser over every text, here (with ``nlp``) or on a Dask engine's workers."""
+    if _remote(engine):
+        return detect_on(engine, texts, interview_of, job)  # type: ignore[arg-type]
+    p = job.params
+    register, people = list(job.register), list(job.people)
+    _, recognisers = build_recognisers(p, job.decisions, register, people, nlp)
+    allow = set(job.allow_keys)
+    return detect(
+        texts, recognisers, nlp, p.batch_size, p.n_process, progress, p.ner_all_sentences, allow
+    )
+
+
+def _remote(engine: Engine | None) -> bool:
+    return engine is not None and engine.name != "local"
+
+
+def _with_ner(params: AnonymiseParams, nlp: Any, engine: Engine | None) -> bool:
+    """Whether NER runs: here with a loaded ``nlp``; on workers, which load ``ner_model``."""
+    return "ner" in params.recognisers if _remote(engine) else nlp is not None
+
+
 def _detections(
     texts: list[str],
-    recognisers: list[Recogniser],
-    nlp: Any,
+    raw: list[list[Detection]],
     params: AnonymiseParams,
-    progress: bool,
     known: tuple[set[str], frozenset[str], frozenset[str]],
 ) -> tuple[Filtered, list[list[Detection]]]:
-    """Run the recognisers, trim and filter their detections; also the allowed spans.
+    """Trim and filter the recognisers' detections; also the allowed spans.
 
     ``known`` is the allowed phrases, the codebook's vocabulary and its phrases.
     """
     allow_keys, vocabulary, phrases = known
-    raw = detect(
-        texts,
-        recognisers,
-        nlp,
-        params.batch_size,
-        params.n_process,
-        progress,
-        params.ner_all_sentences,
-        allow_keys,
-    )
     allow_index = allow_index_of(allow_keys)
     protected = protected_spans(texts, allow_index)
     raw = trim_allowed(texts, raw, allow_index, protected)
@@ -174,15 +194,15 @@ def _link(
     found: Filtered,
     priority: dict[str, int],
     protected: list[list[Detection]],
-    allow_keys: set[str],
-    params: AnonymiseParams,
-    decisions: Decisions,
-    known: tuple[list[RegisterEntity], list[str]],
+    job: DetectJob,
 ) -> tuple[list[Mention], UnionFind]:
     """Resolve overlaps, apply the evidence rules, link mentions and propagate names.
 
-    ``known`` is the register and the people known from speakers and metadata.
+    ``job`` holds the params, decisions, allowed phrases, the register and the people known
+    from speakers and metadata.
     """
+    allow_keys, params, decisions = set(job.allow_keys), job.params, job.decisions
+    known = (list(job.register), list(job.people))
     chosen_by_row = [
         resolve_overlaps(texts[row], dets, priority) for row, dets in enumerate(found.kept_by_row)
     ]

@@ -75,16 +75,22 @@ def build_recognisers(
     ``ner`` is skipped without a model; ``review`` is put first when decisions add
     identifiers.
     """
-    names = [n for n in params.recognisers if n != "ner" or nlp is not None]
+    names = recogniser_names(params, decisions, nlp is not None)
     if "ner" in params.recognisers and nlp is None:
         log.warning("no NER model given: the 'ner' recogniser is skipped")
     options = {k: dict(v) for k, v in params.options.items()}
     options.setdefault("review", {})["add"] = list(decisions.add)
     options.setdefault("ner", {}).setdefault("labels", dict(params.ner_labels))
     context = RecogniserContext(register=register, people=people, options=options, nlp=nlp)
+    return names, registry.build(names, context)
+
+
+def recogniser_names(params: AnonymiseParams, decisions: Decisions, with_ner: bool) -> list[str]:
+    """The recognisers a run uses, in priority order (``review`` first when decisions add)."""
+    names = [n for n in params.recognisers if n != "ner" or with_ner]
     if decisions.add and "review" not in names:
         names = ["review", *names]
-    return names, registry.build(names, context)
+    return names
 
 
 def allow_keys_of(allow: Iterable[str], params: AnonymiseParams, decisions: Decisions) -> set[str]:

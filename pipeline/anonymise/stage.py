@@ -17,6 +17,7 @@ from pipeline.anonymise.core import AnonymiseResult, anonymise
 from pipeline.anonymise.detect import phrase_ngrams
 from pipeline.anonymise.tables import safe_participants, score_against_gold
 from pipeline.codebook import load_codebook
+from pipeline.engine import open_engine
 from pipeline.errors import QualevalError
 from pipeline.evaluator_files.allow_list import allow_terms
 from pipeline.evaluator_files.decisions import read_decisions
@@ -24,7 +25,7 @@ from pipeline.evaluator_files.gold import read_gold
 from pipeline.evaluator_files.register import load_register
 from pipeline.io import atomic_files, optional_path, write_json
 from pipeline.keyfile import SECRET_ENV, dumps_key, private_bytes
-from pipeline.params import AnonymiseParams, load_params
+from pipeline.params import AnonymiseParams, Params, load_params
 from pipeline.recognisers import registry
 
 log = logging.getLogger(__name__)
@@ -73,19 +74,10 @@ def run_stage(
     register, decisions, allow = _evaluator_files(p, register_path, decisions_path, allow_path)
     gold = read_gold(gold_path) if gold_path else None
     turns, interviews = _read_turns(turns_path, interviews_path)
-    nlp = _load_nlp(p)
+    nlp = None if params.engine.kind == "dask" else _load_nlp(p)  # workers load their own
     started = time.perf_counter()
-    result = anonymise(
-        turns,
-        interviews,
-        p,
-        register=register,
-        decisions=decisions,
-        allow=allow,
-        name_columns=params.ingest.name_columns,
-        nlp=nlp,
-        progress=progress,
-        **_codebook_terms(codebook_path),
+    result = _anonymise(
+        turns, interviews, params, (register, decisions, allow), nlp, progress, codebook_path
     )
     secret = os.environ.get(SECRET_ENV) or None
     metrics, leaks = _metrics(result, turns, gold, secret)
@@ -103,6 +95,33 @@ def run_stage(
     _write_outputs(targets, result, metrics, secret, leaks, people)
     _log_summary(metrics, time.perf_counter() - started)
     return result
+
+
+def _anonymise(
+    turns: pd.DataFrame,
+    interviews: pd.DataFrame,
+    params: Params,
+    evaluator: tuple[Any, Any, Any],
+    nlp: Any,
+    progress: bool,
+    codebook_path: Path | None,
+) -> AnonymiseResult:
+    """:func:`anonymise` on the engine of ``params`` (``evaluator``: register, decisions, allow)."""
+    register, decisions, allow = evaluator
+    with open_engine(params.engine) as engine:
+        return anonymise(
+            turns,
+            interviews,
+            params.anonymise,
+            register=register,
+            decisions=decisions,
+            allow=allow,
+            name_columns=params.ingest.name_columns,
+            nlp=nlp,
+            progress=progress,
+            engine=engine,
+            **_codebook_terms(codebook_path),
+        )
 
 
 def _load_nlp(p: AnonymiseParams) -> Any:

@@ -3,4 +3,6 @@
 from pipeline.entry import run_typer
 from pipeline.ingest.stage import main
 
-run_typer(main)
+# guarded: a Dask LocalCluster's process workers import the main module again (ADR 0028)
+if __name__ == "__main__":
+    run_typer(main)

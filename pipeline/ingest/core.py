@@ -7,6 +7,7 @@ DataFrames.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
+from pipeline.engine import Engine, LocalEngine
 from pipeline.errors import QualevalError
 from pipeline.ingest.discover import discover
 from pipeline.ingest.metadata import validate_metadata
@@ -66,6 +68,51 @@ def ingest_one(
     return turns, pre, summary, parsed.warnings
 
 
+def parse_files(params: IngestParams, items: list[tuple]) -> list[tuple[str, object]]:
+    """Parse one partition of transcripts (runs on an engine's worker; pure).
+
+    ``items``: ``(metadata row, relative path, bytes or an OSError's message, names)``; each
+    gives ``("parsed", (path, turns, preamble, summary, warnings))`` or ``("reject", row)``.
+    """
+    out: list[tuple[str, object]] = []
+    for row, rel, data, extra in items:
+        if isinstance(data, str):
+            message = f"cannot read ({data})"
+            out.append(("reject", reject_row(rel, row["interview_id"], "unreadable", message)))
+            continue
+        try:
+            turns, pre, summary, warns = ingest_one(row, rel, data, params, extra)
+            mark_generic_labels(turns, extra, params)
+        except Rejected as exc:
+            out.append(("reject", reject_row(rel, row["interview_id"], exc.reason, exc.message)))
+            continue
+        out.append(("parsed", (rel, turns, pre, summary, warns)))
+    return out
+
+
+def _read_partitions(
+    pairs: list[tuple[dict, Path]],
+    transcripts_dir: Path,
+    participants: pd.DataFrame | None,
+    size: int,
+    progress: bool,
+) -> Iterator[list[tuple]]:
+    """The files' bytes (or why they cannot be read), ``size`` files per partition."""
+    part: list[tuple] = []
+    for row, path in tqdm(pairs, desc="ingest", unit="file", disable=not progress, leave=False):
+        rel = path.relative_to(transcripts_dir).as_posix()
+        try:
+            data: bytes | str = path.read_bytes()
+        except OSError as exc:
+            data = str(exc.strerror)
+        part.append((row, rel, data, participant_names(participants, row["interview_id"])))
+        if len(part) >= size:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
 def iter_ingest(
     transcripts_dir: Path,
     metadata: pd.DataFrame,
@@ -73,44 +120,49 @@ def iter_ingest(
     progress: bool = False,
     metadata_dir: Path | None = None,
     participants: pd.DataFrame | None = None,
+    engine: Engine | None = None,
 ) -> Iterator[tuple[str, object]]:
     """Stream ``("turns"|"preamble"|"interview"|"participants"|"reject"|"warning", payload)``.
 
-    One group per file; streaming keeps memory flat for large corpora; :func:`ingest`
-    collects it. With a participants sheet, each transcript's listed participants follow it.
-    ``metadata_dir`` (the metadata file's folder) lets ``file`` values be relative to it.
+    One group per file, in the metadata's order; streaming keeps memory flat for large
+    corpora; :func:`ingest` collects it. With a participants sheet, each transcript's listed
+    participants follow it. ``metadata_dir`` (the metadata file's folder) lets ``file``
+    values be relative to it. ``engine`` parses partitions of files (default: here).
     """
+    engine = engine or LocalEngine()
     pairs, rejects = discover(Path(transcripts_dir), metadata, params, metadata_dir)
     for rej in rejects:
         yield "reject", rej
-    for row, path in tqdm(pairs, desc="ingest", unit="file", disable=not progress, leave=False):
-        rel = path.relative_to(transcripts_dir).as_posix()
-        try:
-            data = path.read_bytes()
-            extra = participant_names(participants, row["interview_id"])
-            turns, pre, summary, warns = ingest_one(row, rel, data, params, extra)
-            mark_generic_labels(turns, extra, params)
-        except Rejected as exc:
-            yield "reject", reject_row(rel, row["interview_id"], exc.reason, exc.message)
-            continue
-        except OSError as exc:
-            message = f"cannot read ({exc.strerror})"
-            yield "reject", reject_row(rel, row["interview_id"], "unreadable", message)
-            continue
-        if not summary["n_respondent_turns"]:
-            yield "reject", reject_row(rel, row["interview_id"], *NO_RESPONDENT)
-            continue
-        people, missing = participant_rows(participants, row["interview_id"], turns)
-        if participants is not None:
-            summary.update(case_columns(len(people)))
-        for w in [*warns, *missing]:
-            yield "warning", f"{rel}: {w}"
-        yield "turns", turns
-        if pre:
-            yield "preamble", pre
-        if people:
-            yield "participants", people
-        yield "interview", summary
+    parts = _read_partitions(
+        pairs, Path(transcripts_dir), participants, engine.partition_interviews, progress
+    )
+    for outcomes in engine.map(functools.partial(parse_files, params), parts):
+        for kind, payload in outcomes:
+            if kind == "reject":
+                yield "reject", payload
+            else:
+                yield from _parsed_events(payload, participants)  # type: ignore[arg-type]
+
+
+def _parsed_events(
+    parsed: tuple, participants: pd.DataFrame | None
+) -> Iterator[tuple[str, object]]:
+    """The events of one parsed transcript (a reject when no turn is a respondent's)."""
+    rel, turns, pre, summary, warns = parsed
+    if not summary["n_respondent_turns"]:
+        yield "reject", reject_row(rel, summary["interview_id"], *NO_RESPONDENT)
+        return
+    people, missing = participant_rows(participants, summary["interview_id"], turns)
+    if participants is not None:
+        summary.update(case_columns(len(people)))
+    for w in [*warns, *missing]:
+        yield "warning", f"{rel}: {w}"
+    yield "turns", turns
+    if pre:
+        yield "preamble", pre
+    if people:
+        yield "participants", people
+    yield "interview", summary
 
 
 def _events(
@@ -120,12 +172,13 @@ def _events(
     progress: bool,
     cases: tuple[Sequence[SurveyParams], pd.DataFrame | None],
     metadata_dir: Path | None = None,
+    engine: Engine | None = None,
 ) -> Iterator[tuple[str, object]]:
     """The transcripts' events (when the metadata lists any), then each survey's."""
     surveys, participants = cases
     if len(metadata) or not surveys:
         yield from iter_ingest(
-            Path(transcripts_dir), metadata, params, progress, metadata_dir, participants
+            Path(transcripts_dir), metadata, params, progress, metadata_dir, participants, engine
         )
     for spec in surveys:
         yield from iter_survey(spec)
@@ -140,6 +193,7 @@ def ingest(
     metadata_dir: Path | None = None,
     surveys: Sequence[SurveyParams] = (),
     participants: pd.DataFrame | None = None,
+    engine: Engine | None = None,
 ) -> IngestResult:
     """Run the stage in memory (for tests, notebooks and ``qualeval run``).
 
@@ -150,7 +204,8 @@ def ingest(
 
     ``metadata_dir`` is the metadata file's folder (``file`` values may be relative to it);
     ``surveys`` add one case per respondent (:mod:`.survey`); ``participants`` (a checked
-    participants sheet, :mod:`.participants`) marks focus groups and their people.
+    participants sheet, :mod:`.participants`) marks focus groups and their people;
+    ``engine`` parses the transcripts in partitions (default: in this process).
 
     Raises:
         QualevalError: for invalid metadata, any reject under ``strict``, or no usable
@@ -160,7 +215,7 @@ def ingest(
     got: dict[str, list] = {k: [] for k in ("turns", "preamble", "interview", "participants")}
     rejects, warnings = [], []
     events = _events(
-        transcripts_dir, metadata, params, progress, (surveys, participants), metadata_dir
+        transcripts_dir, metadata, params, progress, (surveys, participants), metadata_dir, engine
     )
     for kind, payload in events:
         if kind == "reject":

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import typer
 
+from pipeline.engine import open_engine
 from pipeline.evaluator_files.withdrawals import LOG_COLUMNS, apply_withdrawals, read_withdrawals
 from pipeline.ingest.core import ingest
 from pipeline.ingest.metadata import read_metadata
@@ -133,16 +134,18 @@ def run_stage(
     t0 = time.perf_counter()
     surveys = [*params.data.surveys, *folder_surveys(params.data.surveys_dir, params.data.surveys)]
     meta, people = _metadata_and_participants(metadata_path, params.data, bool(surveys))
-    result = ingest(
-        transcripts,
-        meta,
-        params.ingest,
-        source=str(metadata_path),
-        progress=True,
-        metadata_dir=Path(metadata_path).parent,
-        surveys=surveys,
-        participants=people,
-    )
+    with open_engine(params.engine) as engine:
+        result = ingest(
+            transcripts,
+            meta,
+            params.ingest,
+            source=str(metadata_path),
+            progress=True,
+            metadata_dir=Path(metadata_path).parent,
+            surveys=surveys,
+            participants=people,
+            engine=engine,
+        )
     result, audit = _withdraw(result, params.data.withdrawals)
     write_outputs(
         result,

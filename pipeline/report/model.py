@@ -24,6 +24,9 @@ class Table:
     note: str = ""
     report_frame: pd.DataFrame | None = None  # what the report shows when not the whole frame
     in_document: bool = True  # False: a CSV/XLSX for the evaluation team, not in the report
+    # grows with segments x codes (the evidence): written whole as parquet and CSV in batches,
+    # while an XLSX sheet holds its summary (``report_frame``) and points to those files
+    large: bool = False
 
     @property
     def caption(self) -> str:

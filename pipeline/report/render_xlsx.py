@@ -1,4 +1,10 @@
-"""The report's tables as one XLSX workbook (one sheet per table), reproducible bytes."""
+"""The report's tables as one XLSX workbook (one sheet per table), reproducible bytes.
+
+A sheet never overflows Excel's row limit: a table that grows with segments x codes
+(:attr:`Table.large`, the evidence) is shown by its summary, and any other table longer than
+:data:`MAX_SHEET_ROWS` is cut there; either way cell B1 says so and names the files beside
+the workbook that hold every row (``<key>.csv``, and ``<key>.parquet`` for a large table).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pipeline.report.model import Table
 from pipeline.report.render_common import FIXED_DATE, cell_text, normalise_zip
 
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+#: Excel's rows per sheet (1,048,576), less the caption and header rows
+MAX_SHEET_ROWS = 1_048_576 - 2
 
 
 def _sheet_name(key: str, used: set[str]) -> str:
@@ -37,17 +47,34 @@ def _xlsx_value(v: Any) -> Any:
     return v
 
 
+def sheet_rows(t: Table) -> tuple[pd.DataFrame, str]:
+    """The rows a sheet holds, and the note that says where the rest are ('' when whole)."""
+    frame, where = t.frame, f"{t.key}.csv"
+    note = ""
+    if t.large:
+        frame, where = t.shown, f"{t.key}.parquet and {t.key}.csv"
+        note = f"Summary only: every row is in {where} beside this workbook"
+    if len(frame) > MAX_SHEET_ROWS:
+        note = (
+            f"First {MAX_SHEET_ROWS:,} of {len(frame):,} rows (a sheet's limit): every row "
+            f"is in {where} beside this workbook"
+        )
+        frame = frame.head(MAX_SHEET_ROWS)
+    return frame, note
+
+
 def _fill_sheet(ws: Any, t: Table) -> None:
-    """Caption in row 1, bold header in row 2, the frame below; text never a formula."""
+    """Caption in row 1 (a note in B1 when rows are elsewhere), header in row 2, rows below."""
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
-    ws.append([t.caption])
+    frame, note = sheet_rows(t)
+    ws.append([t.caption, note] if note else [t.caption])
     ws.cell(row=1, column=1).font = Font(bold=True)
-    ws.append([str(c) for c in t.frame.columns])
+    ws.append([str(c) for c in frame.columns])
     for cell in ws[2]:
         cell.font = Font(bold=True)
-    for row in t.frame.itertuples(index=False):
+    for row in frame.itertuples(index=False):
         ws.append([_xlsx_value(v) for v in row])
     for r in ws.iter_rows(min_row=3):
         for cell in r:
@@ -56,8 +83,8 @@ def _fill_sheet(ws: Any, t: Table) -> None:
                 if len(cell.value) > 60:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A3"
-    for j, col in enumerate(t.frame.columns, start=1):
-        width = min(max(len(str(col)), *(len(cell_text(v)) for v in t.frame[col].head(200)), 8), 70)
+    for j, col in enumerate(frame.columns, start=1):
+        width = min(max(len(str(col)), *(len(cell_text(v)) for v in frame[col].head(200)), 8), 70)
         ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = width + 2
 
 

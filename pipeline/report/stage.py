@@ -27,6 +27,9 @@ from pipeline.report.render_xlsx import write_xlsx
 
 log = logging.getLogger(__name__)
 
+#: rows written at a time to a large table's CSV and parquet (one parquet row group each)
+BATCH_ROWS = 100_000
+
 
 def _remove_stale(folder: Path, keep: set[str], pattern: str = "*.csv") -> None:
     """A table (or chart) no longer written must not linger."""
@@ -63,6 +66,11 @@ def _targets(paths: Paths, report: Report, public: list[Table], charts: list[Any
     }
     if paths.analysis_dir is not None:
         targets |= {f"analysis:{t.key}": paths.analysis_dir / f"{t.key}.csv" for t in report.tables}
+        targets |= {
+            f"parquet:{t.key}": paths.analysis_dir / f"{t.key}.parquet"
+            for t in report.tables
+            if t.large
+        }
         targets["analysis_xlsx"] = paths.analysis_dir / "analysis_tables.xlsx"
     if paths.charts_dir is not None:
         targets |= {f"chart:{c.key}": paths.charts_dir / c.file_name for c in charts}
@@ -73,8 +81,25 @@ def _targets(paths: Paths, report: Report, public: list[Table], charts: list[Any
     return targets
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+def _write_csv(frame: pd.DataFrame, path: Path, batch_rows: int = BATCH_ROWS) -> None:
+    """``frame`` as CSV, ``batch_rows`` rows at a time (the same bytes as in one go)."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        frame.head(0).to_csv(fh, index=False, lineterminator="\n")
+        for start in range(0, len(frame), batch_rows):
+            part = frame.iloc[start : start + batch_rows]
+            part.to_csv(fh, index=False, header=False, lineterminator="\n")
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, batch_rows: int = BATCH_ROWS) -> None:
+    """``frame`` (text columns) as parquet, one row group per ``batch_rows`` rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(str(c), pa.string()) for c in frame.columns])
+    with pq.ParquetWriter(path, schema) as writer:
+        for start in range(0, max(len(frame), 1), batch_rows):
+            part = frame.iloc[start : start + batch_rows]
+            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
 
 
 def _document_quotes(report: Report) -> list[str]:
@@ -210,6 +235,8 @@ def _prepare_folders(paths: Paths, report: Report, public: list[Table], charts: 
     _remove_stale(Path(paths.tables_dir), {f"{t.key}.csv" for t in public})
     if paths.analysis_dir is not None:
         _remove_stale(Path(paths.analysis_dir), {f"{t.key}.csv" for t in report.tables})
+        large = {f"{t.key}.parquet" for t in report.tables if t.large}
+        _remove_stale(Path(paths.analysis_dir), large, "*.parquet")
     if paths.charts_dir is not None:
         _remove_stale(Path(paths.charts_dir), {c.file_name for c in charts}, "*.png")
 
@@ -222,6 +249,8 @@ def _write_tables(tmp: dict[str, Path], paths: Paths, report: Report, public: li
     if paths.analysis_dir is not None:
         for t in report.tables:
             _write_csv(t.frame, tmp[f"analysis:{t.key}"])
+            if t.large:
+                _write_parquet(t.frame, tmp[f"parquet:{t.key}"])
         write_xlsx(report.tables, tmp["analysis_xlsx"])
 
 

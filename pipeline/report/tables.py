@@ -756,24 +756,22 @@ def evidence_table(evidence: list[pd.DataFrame]) -> Table:
     ev = ev.astype({"table": str, "row_key": str, "column_key": str, "interview_id": str})
     ev["segment_id"] = ev["segment_id"].map(_segment_key)
     ev = ev[list(EVIDENCE_COLUMNS)].reset_index(drop=True)
-    summary_ev = (
-        ev.groupby("table", sort=False)
-        .agg(
-            cells=("row_key", lambda s: len(set(zip(s, ev.loc[s.index, "column_key"])))),
-            rows=("row_key", "size"),
-        )
-        .reset_index()
-    )
+    cells = ev.drop_duplicates(["table", "row_key", "column_key"]).groupby("table", sort=False)
+    summary_ev = pd.DataFrame(
+        {"cells": cells.size(), "rows": ev.groupby("table", sort=False).size()}
+    ).reset_index()
     return Table(
         "evidence",
         table_number("evidence"),
         "Evidence: the interviews and segments behind every count",
         ev,
-        "One row per (table, row, column, interview, segment) behind a figure; the report shows "
-        "its size per table; the evaluation team's analysis/tables/evidence.csv has every row "
-        "(it names interviews and segments, so it is not in this pack). Sample profile counts cite "
-        "interviews only (segment_id empty).",
+        "One row per (table, row, column, interview, segment) behind a figure; the report (and "
+        "a workbook) shows its size per table; the evaluation team's analysis/tables/"
+        "evidence.parquet and evidence.csv have every row (they name interviews and segments, "
+        "so they are not in this pack). Sample profile counts cite interviews only (segment_id "
+        "empty).",
         report_frame=summary_ev,
+        large=True,
     )
 
 

@@ -112,7 +112,7 @@ def encoder_problem(model: str | None) -> str | None:
 
 
 def check_models(params: Params, problems: Problems) -> None:
-    """The NER pipeline (when the ``ner`` recogniser runs) and the sentence encoder."""
+    """The NER pipeline (when the ``ner`` recogniser runs), the sentence encoder, the engine."""
     problems.checked += 2
     if "ner" in params.anonymise.recognisers:
         why = ner_problem(params.anonymise.ner_model)
@@ -121,3 +121,9 @@ def check_models(params: Params, problems: Problems) -> None:
     why = encoder_problem(params.embed.model)
     if why:
         problems.add("embed.model", why)
+    if params.engine.kind == "dask" and importlib.util.find_spec("distributed") is None:
+        problems.add(
+            "engine.kind",
+            "dask: dask.distributed is not installed; install it (pip install 'qualeval[dask]') "
+            "or set engine.kind: local",
+        )
