@@ -6,7 +6,7 @@ peers" inside "peer challenge, team, review"). So a second, finer clustering run
 analytic **turns** (the unit the coders decide on: a turn's vector is the normalised mean of
 its kept segments' embeddings):
 
-1. UMAP (``topics.fine_neighbors``) and HDBSCAN with leaf selection and ``min_samples`` 1,
+1. UMAP (``topics.fine_neighbors``) and HDBSCAN (excess of mass) with ``min_samples`` 1,
    ``min_cluster_size`` ``round(topics.fine_min_share * turns)`` but at least
    ``topics.fine_min_floor`` turns: themes of a handful of turns, as a code with 8-12 turns is;
 2. each finer theme's **coverage**: the cosine of its centroid to the nearest code material
@@ -81,7 +81,7 @@ def fine_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> np.nd
             min_cluster_size=int(mcs),
             min_samples=1,
             metric="euclidean",
-            cluster_selection_method="leaf",
+            cluster_selection_method="eom",
             core_dist_n_jobs=1,
         ).fit(reduced)
     except Exception as exc:  # odd input must not stop the run: no finer themes
