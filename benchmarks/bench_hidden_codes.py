@@ -20,7 +20,8 @@ codebook and gold codes):
    base run's less the removed codes' rows, which is what ``embed_codebook`` would write), and a
    removed code counts as **recovered** when an emergent topic's turns overlap its gold turns
    with precision >= 0.5 at recall >= 0.3 (turn level: a topic's turns are the turns of its
-   segments).
+   segments). Emergent topics are the main topics few of whose segments carry a code and the
+   finer themes the codebook covers least, carved out of them (ADR 0025).
 
 No human codes are used by the coders in any run (``data.human_codes`` unset): a hidden code
 must not come back through its gold. Targets (issue 17): on average at least half of the removed
@@ -192,6 +193,8 @@ def evaluate_set(name: str, work: Path) -> dict:
     result = {
         "n_topics": metrics["n_topics"],
         "n_emergent": metrics["n_emergent"],
+        "n_fine_themes": metrics.get("n_fine_themes"),
+        "n_fine_emergent": metrics.get("n_fine_emergent"),
         "n_dropped": metrics["n_dropped"],
         "dropped_by_reason": metrics["dropped_by_reason"],
         "outlier_share_after": metrics["outlier_share_after"],
@@ -214,8 +217,11 @@ def evaluate_set(name: str, work: Path) -> dict:
         topics, turns = topic_turns(out)
         labels = dict(zip(topics["topic_id"].astype(int), topics["label"]))
         found = [recovery(c, gold, turns, labels) for c in removed]
+        m = json.loads((out / "metrics" / "topics.json").read_text())
         triples.append({"seed": seed, "removed": removed, "codes": found,
-                        "recovered": sum(f["recovered"] for f in found)})  # fmt: skip
+                        "recovered": sum(f["recovered"] for f in found),
+                        "n_topics": m["n_topics"], "n_emergent": m["n_emergent"],
+                        "outlier_share_after": m["outlier_share_after"]})  # fmt: skip
         log.info("%s seed %d: %d of 3 recovered", name, seed, triples[-1]["recovered"])
     result["triples"] = triples
     result["mean_recovered_share"] = round(float(np.mean([t["recovered"] / 3 for t in triples])), 4)

@@ -649,6 +649,21 @@ class TopicsParams(_Block):
         description="a topic whose segments are on average closer to the codes' material than to "
         "the uncoded examples by less than this is small talk: left out, topics fitted again",
     )
+    fine_emergent_share: float = Field(
+        0.33,
+        ge=0,
+        le=1,
+        description="finer themes of the turns: this share of them, the least covered by the "
+        "codebook, become emergent topics of their own (0: no finer themes; ADR 0025)",
+    )
+    fine_min_share: float = Field(
+        0.01, ge=0, le=1, description="a finer theme's minimum size, as a share of the turns"
+    )
+    fine_min_floor: int = Field(3, ge=2, description="a finer theme has at least this many turns")
+    fine_min_turns: int = Field(
+        30, ge=2, description="no finer themes on fewer analytic turns than this"
+    )
+    fine_neighbors: int = Field(30, ge=2, description="UMAP n_neighbors of the finer themes")
 
     @field_validator("ngram_range")
     @classmethod

@@ -24,6 +24,7 @@ from pipeline.topics.filtering import (
     small_talk_topics,
     uncoded_lead,
 )
+from pipeline.topics.fine import carve, with_fine_themes
 from pipeline.topics.fit import Assignment, assign_topics
 from pipeline.topics.labels import phrase_labels, topic_keywords
 from pipeline.topics.quality import npmi_coherence, topic_diversity
@@ -120,12 +121,19 @@ def _fit(
     dropped = dropped_table(seg, reasons)
     seg, emb = seg.loc[keep].reset_index(drop=True), np.ascontiguousarray(emb[keep], np.float32)
     docs = [d for d, k in zip(docs, keep.tolist()) if k]
+    fine = carve(_assignments(main)[1], seg, emb, codebook_vectors, params, params.seed)
+    main = with_fine_themes(main, fine, docs, emb, params, encoder)
     initial, final, _ = _assignments(main)
-    # stability: the same pipeline with other seeds (no MMR: assignments only)
+    # stability: the same pipeline with other seeds (no MMR: assignments only), finer themes
+    # carved with the same seed
     runs = seed_runs(docs, emb, params, final)
+    runs[1:] = [
+        carve(r, seg, emb, codebook_vectors, params, params.seed + k).labels
+        for k, r in enumerate(runs[1:], start=1)
+    ]
     ari = stability_ari(runs) if len(runs) >= 2 else None
     result, words = _describe(
-        seg, emb, docs, main, segment_codes, params, code_labels, len(segments)
+        seg, emb, docs, main, segment_codes, params, code_labels, len(segments), fine.coverage
     )
     result.dropped = dropped
     result.metrics = {
@@ -138,6 +146,8 @@ def _fit(
         },
         "n_topics": len(set(final.tolist()) - {-1}),
         "n_emergent": len(result.emergent),
+        "n_fine_themes": fine.n_themes,
+        "n_fine_emergent": len(fine.coverage),
         **_quality(docs, initial, final, words, params),
         "stability_ari": _round(ari),
         "stability_seeds": len(runs),
@@ -190,6 +200,7 @@ def _describe(
     params: TopicsParams,
     code_labels: dict[str, str],
     n_all: int,
+    fine: dict[int, float] | None = None,
 ) -> tuple[TopicsResult, dict[int, list[str]]]:
     """The tables of one fitted seed: topics, quotes, codes, emergent and candidate codes."""
     initial, final, model = _assignments(main)
@@ -203,11 +214,11 @@ def _describe(
     labels = phrase_labels(words, representative, params.label_words)
     topic_codes = topic_code_table(seg_topics[["segment_id", "topic_id"]], segment_codes)
     coded = set(segment_codes["segment_id"]) if len(segment_codes) else set()
-    topics = topics_table(seg_topics, words, labels, topic_codes, params, n_all, coded)
+    topics = topics_table(seg_topics, words, labels, topic_codes, params, n_all, coded, fine)
     topics["representative"] = pd.array(
         [representative.get(int(t), "") for t in topics["topic_id"]], dtype="string"
     )
-    emergent = emergent_table(topics, params, code_labels)
+    emergent = emergent_table(topics, params, code_labels, fine)
     candidates = candidate_codes(emergent, quotes, words, params)
     result = TopicsResult(
         topics, seg_topics, quotes, topic_codes, emergent, {}, model, labels, candidates=candidates

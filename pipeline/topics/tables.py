@@ -8,6 +8,7 @@ import pandas as pd
 from pipeline import catalogue
 from pipeline.params import TopicsParams
 from pipeline.topics.emergent import emergent_reason, is_emergent
+from pipeline.topics.fine import fine_reason
 from pipeline.topics.labels import OUTLIER_LABEL
 
 TOPIC_COLUMNS = catalogue.columns("topics")
@@ -95,8 +96,13 @@ def topics_table(
     params: TopicsParams,
     n_all: int,
     coded: set[str],
+    fine: dict[int, float] | None = None,
 ) -> pd.DataFrame:
-    """One row per topic: size, keywords, its most frequent code and whether it is emergent."""
+    """One row per topic: size, keywords, its most frequent code and whether it is emergent.
+
+    A topic of ``fine`` (a finer theme carved out, ADR 0025) is emergent whatever its codes.
+    """
+    fine = fine or {}
     rows = []
     for t, grp in seg_topics.groupby("topic_id", sort=True):
         t = int(t)
@@ -115,7 +121,7 @@ def topics_table(
                 "top_code_id": str(top_code["code_id"]) if top_code is not None else None,
                 "top_code_share": round(top_share, 6),
                 "coded_share": round(coded_share, 6),
-                "emergent": is_emergent(t, coded_share, params.emergent_threshold),
+                "emergent": t in fine or is_emergent(t, coded_share, params.emergent_threshold),
             }
         )
     out = pd.DataFrame(rows, columns=list(TOPIC_COLUMNS))
@@ -123,12 +129,19 @@ def topics_table(
 
 
 def emergent_table(
-    topics: pd.DataFrame, params: TopicsParams, code_labels: dict[str, str]
+    topics: pd.DataFrame,
+    params: TopicsParams,
+    code_labels: dict[str, str],
+    fine: dict[int, float] | None = None,
 ) -> pd.DataFrame:
     """The emergent topics, each with the reason in words (code ids with their labels)."""
+    fine = fine or {}
     rows = []
     for r in topics[topics["emergent"]].itertuples(index=False):
-        reason = emergent_reason(r, params.emergent_threshold, code_labels)
+        if int(r.topic_id) in fine:
+            reason = fine_reason(fine[int(r.topic_id)])
+        else:
+            reason = emergent_reason(r, params.emergent_threshold, code_labels)
         rows.append(
             {c: getattr(r, c) for c in EMERGENT_COLUMNS if c != "reason"} | {"reason": reason}
         )

@@ -1,0 +1,191 @@
+"""Finer themes the codebook covers least, carved out of the main topics (ADR 0025).
+
+The main topics are coarse (about 20 on a corpus of 40 interviews) so that the topic list stays
+readable; a theme the codebook misses is usually a small part of one of them ("training for
+peers" inside "peer challenge, team, review"). So a second, finer clustering runs over the
+analytic **turns** (the unit the coders decide on: a turn's vector is the normalised mean of
+its kept segments' embeddings):
+
+1. UMAP (``topics.fine_neighbors``) and HDBSCAN (excess of mass) with ``min_samples`` 1,
+   ``min_cluster_size`` ``round(topics.fine_min_share * turns)`` but at least
+   ``topics.fine_min_floor`` turns: themes of a handful of turns, as a code with 8-12 turns is;
+2. each finer theme's **coverage**: the cosine of its centroid to the nearest code material
+   (definitions, examples, keywords: every codebook vector that is not an uncoded example);
+3. the least covered ``topics.fine_emergent_share`` of the finer themes become topics of their
+   own, flagged emergent: their turns' segments leave their main topic. The other finer themes
+   are dropped; their segments stay where they were.
+
+Coverage ranks rather than a fixed cut: the cosine scale depends on the codebook's wording and
+the encoder, the ranking does not (measured in ``benchmarks/bench_hidden_codes.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.encoder import Encoder
+from pipeline.params import TopicsParams
+from pipeline.topics.clustering import centroids, umap_reduce
+from pipeline.topics.filtering import UNCODED_KINDS
+from pipeline.topics.fit import Assignment
+from pipeline.topics.model import batched_mmr, quiet
+from pipeline.topics.vocabulary import make_vectorizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FineThemes:
+    """The carved assignments and what was found."""
+
+    labels: np.ndarray  # per segment: the main topic, or a carved theme's new topic id
+    coverage: dict[int, float] = field(default_factory=dict)  # carved topic id -> coverage
+    n_themes: int = 0  # finer themes found (carved or not)
+
+
+def turn_vectors(segments: pd.DataFrame, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's turn row and one unit vector per turn (mean of its segments).
+
+    Returns:
+        ``(turn_of_segment, vectors)``: turns in order of first appearance.
+    """
+    keys = list(zip(segments["interview_id"].astype(str), segments["turn_index"].astype(int)))
+    position: dict[tuple[str, int], int] = {}
+    of_segment = np.array([position.setdefault(k, len(position)) for k in keys], dtype=np.int64)
+    vectors = np.zeros((len(position), embeddings.shape[1]), dtype=np.float64)
+    np.add.at(vectors, of_segment, embeddings.astype(np.float64))
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return of_segment, np.round(vectors / np.where(norms > 0, norms, 1.0), 6)
+
+
+def fine_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> np.ndarray:
+    """Finer themes of the turns (-1: in none); all -1 when there are too few turns."""
+    from hdbscan import HDBSCAN
+
+    n = len(vectors)
+    mcs = max(params.fine_min_floor, round(params.fine_min_share * n))
+    if n < max(params.fine_min_turns, 2 * mcs + 2):
+        return np.full(n, -1, dtype=np.int64)
+    settings = {
+        "n_neighbors": int(max(2, min(params.fine_neighbors, n - 1))),
+        "n_components": int(max(2, min(params.n_components, n - 2))),
+    }
+    try:
+        reduced = umap_reduce(vectors.astype(np.float32), settings, params, seed)
+        model = HDBSCAN(
+            min_cluster_size=int(mcs),
+            min_samples=1,
+            metric="euclidean",
+            cluster_selection_method="eom",
+            core_dist_n_jobs=1,
+        ).fit(reduced)
+    except Exception as exc:  # odd input must not stop the run: no finer themes
+        log.warning("finer themes: UMAP/HDBSCAN failed (%s)", type(exc).__name__)
+        return np.full(n, -1, dtype=np.int64)
+    return np.asarray(model.labels_, dtype=np.int64)
+
+
+def code_material(codebook_vectors: pd.DataFrame | None) -> np.ndarray:
+    """The codes' material vectors (every codebook vector but the uncoded examples)."""
+    if codebook_vectors is None or not len(codebook_vectors):
+        return np.zeros((0, 0), dtype=np.float64)
+    rows = codebook_vectors.loc[~codebook_vectors["kind"].isin(UNCODED_KINDS), "vector"]
+    if not len(rows):
+        return np.zeros((0, 0), dtype=np.float64)
+    return np.vstack([np.asarray(v, dtype=np.float64) for v in rows])
+
+
+def coverage(vectors: np.ndarray, labels: np.ndarray, material: np.ndarray) -> dict[int, float]:
+    """Each finer theme's cosine from its centroid to the nearest code material."""
+    out = {}
+    for t in sorted(set(labels.tolist()) - {-1}):
+        c = vectors[labels == t].mean(axis=0)
+        c = c / (np.linalg.norm(c) or 1.0)
+        out[int(t)] = round(float((material @ c).max()), 6)
+    return out
+
+
+def least_covered(cover: dict[int, float], share: float) -> list[int]:
+    """The ``share`` least covered themes (at least one when any), least covered first."""
+    if not cover:
+        return []
+    k = max(1, math.floor(share * len(cover) + 1e-9)) if share > 0 else 0
+    return [t for t, _ in sorted(cover.items(), key=lambda kv: (kv[1], kv[0]))[:k]]
+
+
+def carve(
+    labels: np.ndarray,
+    segments: pd.DataFrame,
+    embeddings: np.ndarray,
+    codebook_vectors: pd.DataFrame | None,
+    params: TopicsParams,
+    seed: int,
+) -> FineThemes:
+    """The main topics with the least covered finer themes carved out as topics of their own.
+
+    New topic ids follow the main ones (least covered first); the main topics keep their ids.
+    Nothing changes without code material, with ``topics.fine_emergent_share`` 0 or when no
+    finer theme is found.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    material = code_material(codebook_vectors)
+    if not params.fine_emergent_share or not len(material) or not len(labels):
+        return FineThemes(labels.copy())
+    of_segment, vectors = turn_vectors(segments, embeddings)
+    fine = fine_clusters(vectors, params, seed)
+    cover = coverage(vectors, fine, material)
+    picked = least_covered(cover, params.fine_emergent_share)
+    out = labels.copy()
+    first = int(labels.max()) + 1 if len(labels) else 0
+    carved = {}
+    for i, t in enumerate(picked):
+        out[np.isin(of_segment, np.flatnonzero(fine == t))] = first + i
+        carved[first + i] = cover[t]
+    # a main topic may have lost every segment: number the topics 0.. again, in order
+    ids = {t: i for i, t in enumerate(sorted(set(out.tolist()) - {-1}))} | {-1: -1}
+    out = np.array([ids[t] for t in out.tolist()], dtype=np.int64)
+    carved = {ids[t]: c for t, c in carved.items() if t in ids}
+    return FineThemes(out, carved, len(cover))
+
+
+def with_fine_themes(
+    main: Assignment | None,
+    fine: FineThemes,
+    docs: list[str],
+    embeddings: np.ndarray,
+    params: TopicsParams,
+    encoder: Encoder | None,
+) -> Assignment | None:
+    """``main`` with the carved assignments and the topics' keywords computed again."""
+    if main is None or not fine.coverage:
+        return main
+    final = fine.labels
+    model = main.model
+    if model is not None:
+        with_mmr = encoder is not None and params.mmr_diversity > 0
+        with quiet():
+            model.update_topics(
+                docs,
+                topics=final.tolist(),
+                top_n_words=params.top_words,
+                vectorizer_model=make_vectorizer(params, len(set(final.tolist()))),
+                ctfidf_model=model.ctfidf_model,
+                representation_model=(
+                    batched_mmr(params.mmr_diversity, params.top_words) if with_mmr else None
+                ),
+            )
+        model.topic_embeddings_ = centroids(embeddings, final)
+    return Assignment(main.clustering, main.initial, final, model)
+
+
+def fine_reason(coverage_cosine: float) -> str:
+    """Why a carved theme is emergent, in words."""
+    return (
+        "a finer theme among those the codebook covers least: its nearest code material is at "
+        f"cosine {coverage_cosine:.2f}"
+    )

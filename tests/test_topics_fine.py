@@ -1,0 +1,103 @@
+"""Topics: the finer themes the codebook covers least are carved out as emergent topics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.params import TopicsParams
+from pipeline.topics import fine as F
+
+
+def _segments(turns):
+    return pd.DataFrame(
+        {
+            "segment_id": [f"A-{i:04d}" for i in range(len(turns))],
+            "interview_id": ["A"] * len(turns),
+            "turn_index": np.asarray(turns, dtype="int32"),
+            "text": ["x"] * len(turns),
+        }
+    )
+
+
+def _vectors(rows):
+    return pd.DataFrame(
+        {"kind": [k for k, _ in rows], "vector": [np.asarray(v, np.float32) for _, v in rows]}
+    )
+
+
+def test_when_turn_vectors_then_one_unit_mean_per_turn_in_order_of_appearance():
+    seg = _segments([3, 3, 1])
+    emb = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 2.0]])
+    of_segment, vectors = F.turn_vectors(seg, emb)
+    assert of_segment.tolist() == [0, 0, 1]
+    np.testing.assert_allclose(vectors, [[0.707107, 0.707107], [0.0, 1.0]])
+
+
+@pytest.mark.parametrize(
+    ("cover", "share", "expected"),
+    [
+        ({0: 0.9, 1: 0.2, 2: 0.5}, 0.34, [1]),  # a third of three: the least covered
+        ({0: 0.9, 1: 0.2, 2: 0.5}, 0.67, [1, 2]),
+        ({0: 0.9}, 0.1, [0]),  # at least one when there is any theme
+        ({0: 0.5, 1: 0.5}, 0.5, [0]),  # ties: the lower id
+        ({}, 0.5, []),
+        ({0: 0.1}, 0.0, []),
+    ],
+)
+def test_when_least_covered_then_the_share_farthest_from_the_codes(cover, share, expected):
+    assert F.least_covered(cover, share) == expected
+
+
+def test_when_coverage_then_centroid_cosine_to_nearest_material_outliers_skipped():
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    labels = np.array([0, 0, -1])
+    material = np.array([[0.6, 0.8], [0.0, 1.0]])
+    assert F.coverage(vectors, labels, material) == {0: 0.6}
+
+
+def test_when_code_material_then_uncoded_examples_left_out():
+    cv = _vectors([("definition", [1.0, 0.0]), ("uncoded", [0.0, 1.0])])
+    np.testing.assert_allclose(F.code_material(cv), [[1.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    ("share", "vectors"),
+    [
+        (0.0, _vectors([("definition", [1.0, 0.0])])),  # switched off
+        (0.5, None),  # no codebook vectors: no coverage to rank by
+        (0.5, _vectors([("uncoded", [1.0, 0.0])])),  # no code material
+    ],
+)
+def test_when_no_share_or_no_material_then_labels_unchanged(share, vectors):
+    labels = np.array([0, 0, 1, 1])
+    out = F.carve(
+        labels,
+        _segments([1, 2, 3, 4]),
+        np.eye(4, 2),
+        vectors,
+        TopicsParams(fine_emergent_share=share),
+        0,
+    )
+    assert out.labels.tolist() == labels.tolist()
+    assert out.coverage == {}
+
+
+def test_when_theme_carved_then_its_turns_get_a_new_topic_and_ids_stay_contiguous(monkeypatch):
+    # turns 1-2 are main topic 0 and a finer theme far from the code: carved out, topic 0 goes
+    emb = np.array([[0.0, 1.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    seg = _segments([1, 2, 3, 4, 4])
+    monkeypatch.setattr(F, "fine_clusters", lambda v, p, s: np.array([0, 0, 1, -1]))
+    cv = _vectors([("definition", [1.0, 0.0])])
+    out = F.carve(
+        np.array([0, 0, 1, 1, -1]), seg, emb, cv, TopicsParams(fine_emergent_share=0.5), 0
+    )
+    assert out.labels.tolist() == [1, 1, 0, 0, -1]
+    assert out.coverage == {1: 0.0}
+    assert out.n_themes == 2
+
+
+def test_when_too_few_turns_then_no_finer_themes():
+    params = TopicsParams(fine_min_turns=30)
+    assert F.fine_clusters(np.eye(10, 4), params, 0).tolist() == [-1] * 10
