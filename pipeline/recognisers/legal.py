@@ -434,11 +434,24 @@ _MONEY_PRE = re.compile(
 _MONEY_CODE = r"(?:\s?\((?:[A-Z]{3}(?:;[^()\n]{0,60})?\)?))?"
 
 
+# counts of things that describe a case ("79 packages", "22,000 ecstasy tablets", "Twenty
+# three hearings"): ten or more (a small count, "two houses", describes little), never a
+# year-like number, never a length of time (the ``durations`` recogniser's)
+_COUNT = (
+    r"(?<![\w.,/§-])(?P<id>(?:\d{1,3}(?:,\d{3})+|[1-9]\d{1,2}|(?i:twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)"
+    r"\s+(?:(?!(?:and|the|were|have|other)\s)[a-z]{3,}\s+)?"
+    r"(?!(?:years|months|weeks|days|hours|minutes|seconds|times|whereas|was|has|thus|unless|"
+    r"perhaps|always|towards|afterwards|besides|less|this|its|his|does)\b)[a-z]{3,}s)(?![\w-])"
+)
+
+
 class AmountRecogniser(PatternRecogniser):
-    """Sums of money: "£250,000", "EUR 1,800", "4,393 pounds sterling (GBP)", "292 euros".
+    """Sums of money and counts: "£250,000", "4,393 pounds sterling (GBP)", "79 packages".
 
     A hedge before the sum ("approximately EUR 1,800") and the currency code in brackets
-    after it ("54,000,000 Turkish liras (TRL)") belong to the span.
+    after it ("54,000,000 Turkish liras (TRL)") belong to the span. Counts are of ten or
+    more things ("50 pages", "Twenty three hearings"), not of lengths of time.
     """
 
     name: ClassVar[str] = "amounts"
@@ -455,6 +468,7 @@ class AmountRecogniser(PatternRecogniser):
             rf"{_MONEY_CODE}(?![\w])",
             0.7,
         ),
+        (_COUNT, 0.6),
     )
 
     def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
@@ -465,7 +479,10 @@ class AmountRecogniser(PatternRecogniser):
                 kept.append(d)
         out = []
         for d in kept:
-            hedge = _MONEY_PRE.search(text, max(0, d.start - 20), d.start)
+            # counts keep their hedge outside ("some 50 pages"), sums inside
+            hedge = (
+                _MONEY_PRE.search(text, max(0, d.start - 20), d.start) if d.score >= 0.7 else None
+            )
             out.append(self.detection(text, hedge.start(), d.end, AMOUNT, d.score) if hedge else d)
         return sorted(out)
 
