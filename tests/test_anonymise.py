@@ -445,6 +445,9 @@ LEGAL_ALLOW = Path(__file__).parents[1] / "anonymisation" / "allow_list_legal.tx
             None,
         ),
         ("It was assigned to the Fourth Section of the Court.", "Fourth Section", None),
+        # an allowed body stays allowed in the possessive
+        ("It quashed the District Court’s judgment.", "District Court’s", None),
+        ("It quashed the Ankara District Court’s judgment.", None, "Ankara District Court"),
     ],
 )
 def test_when_legal_allow_list_applies_then_the_respondent_state_stays_and_places_go(
