@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -424,3 +425,43 @@ def test_when_ner_word_is_only_ever_capitalised_at_sentence_start_then_dropped(t
     det = Detection(0, len(word), "place", "ner", 0.85, word)
     out = detect.filter_detections([text], [[det]], set(), 0.5)
     assert (out.kept_by_row == [[det]]) is kept
+
+
+LEGAL_ALLOW = Path(__file__).parents[1] / "anonymisation" / "allow_list_legal.txt"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "replaced"),
+    [
+        (
+            "The case originated in an application against the Republic of Turkey.",
+            "Republic of Turkey",
+            None,
+        ),
+        ("He was later deported to Turkey.", None, "Turkey"),
+        (
+            "The United Kingdom Government were represented by their Agent.",
+            "United Kingdom Government",
+            None,
+        ),
+        ("It was assigned to the Fourth Section of the Court.", "Fourth Section", None),
+        # an allowed body stays allowed in the possessive
+        ("It quashed the District Court’s judgment.", "District Court’s", None),
+        ("It quashed the Ankara District Court’s judgment.", None, "Ankara District Court"),
+    ],
+)
+def test_when_legal_allow_list_applies_then_the_respondent_state_stays_and_places_go(
+    text, kept, replaced
+):
+    from pipeline.evaluator_files.allow_list import read_allow_list
+
+    result = run(
+        [("X01", "Respondent", "respondent", text)],
+        recognisers=["countries", "institutions"],
+        allow=read_allow_list(LEGAL_ALLOW),
+    )
+    out = texts(result)[0]
+    if kept:
+        assert kept in out
+    if replaced:
+        assert replaced not in out

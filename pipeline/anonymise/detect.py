@@ -242,6 +242,8 @@ def _allowed(det: Detection, allow: set[str]) -> bool:
     if not allow:
         return False
     key = normalise_phrase(det.text)
+    if key.endswith("'s") and key[:-2] in allow:  # "the District Court's" of "District Court"
+        return True
     return key in allow or normalise_phrase(strip_title(det.text)) in allow
 
 

@@ -239,6 +239,8 @@ class PhraseIndex:
         """Create an empty index."""
         self._entries: dict[str, tuple[str, PhraseEntry]] = {}
         self._firsts: set[str] = set()
+        # every proper prefix of an indexed key, in whole tokens ("new", "new south")
+        self._prefixes: set[str] = set()
         self.max_tokens = 1
 
     def __len__(self) -> int:
@@ -251,8 +253,10 @@ class PhraseIndex:
         if not key or (key in self._entries and not overwrite):
             return
         self._entries[key] = (phrase.strip(), entry)
-        self._firsts.add(key.split(" ", 1)[0])
-        self.max_tokens = max(self.max_tokens, key.count(" ") + 1)
+        tokens = key.split(" ")
+        self._firsts.add(tokens[0])
+        self._prefixes.update(" ".join(tokens[:k]) for k in range(1, len(tokens)))
+        self.max_tokens = max(self.max_tokens, len(tokens))
 
     def get(self, phrase: str) -> PhraseEntry | None:
         """The entry of ``phrase`` if indexed."""
@@ -268,7 +272,7 @@ class PhraseIndex:
         if not self._entries:
             return
         spans, norm = _tokens(text)
-        entries, firsts = self._entries, self._firsts
+        firsts = self._firsts
         n = len(spans)
         i = 0
         while i < n:
@@ -276,21 +280,37 @@ class PhraseIndex:
             if first not in firsts and not (first.endswith("'s") and first[:-2] in firsts):
                 i += 1
                 continue
-            matched = 0
-            for k in range(min(self.max_tokens, n - i), 0, -1):
-                key = " ".join(norm[i : i + k])
-                start, end = spans[i][0], spans[i + k - 1][1]
-                hit = entries.get(key)
-                if hit is None and key.endswith("'s"):
-                    hit = entries.get(key[:-2])
-                    end -= 2
-                if hit and (
-                    hit[1].any_case or _case_ok(hit[0], text[start:end], hit[1].case_sensitive)
-                ):
-                    yield start, end, hit[1]
-                    matched = k
-                    break
-            i += matched or 1
+            best = self._longest_at(text, spans, norm, i)
+            if best is None:
+                i += 1
+                continue
+            yield best[1], best[2], best[3]
+            i += best[0]
+
+    def _longest_at(
+        self, text: str, spans: list[tuple[int, int]], norm: list[str], i: int
+    ) -> tuple[int, int, int, PhraseEntry] | None:
+        """The longest indexed phrase starting at token ``i``: ``(n_tokens, start, end, entry)``.
+
+        Grows the phrase a token at a time while it is still the start of an indexed key, so
+        a position costs about one lookup per token matched, not one per possible length.
+        """
+        best = None
+        key = ""
+        for k in range(1, min(self.max_tokens, len(spans) - i) + 1):
+            key = norm[i] if k == 1 else f"{key} {norm[i + k - 1]}"
+            start, end = spans[i][0], spans[i + k - 1][1]
+            hit = self._entries.get(key)
+            if hit is None and key.endswith("'s"):
+                hit = self._entries.get(key[:-2])
+                end -= 2
+            if hit and (
+                hit[1].any_case or _case_ok(hit[0], text[start:end], hit[1].case_sensitive)
+            ):
+                best = (k, start, end, hit[1])
+            if key not in self._prefixes:
+                break
+        return best
 
 
 @functools.lru_cache(maxsize=8192)

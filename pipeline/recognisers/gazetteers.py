@@ -152,7 +152,9 @@ def _is_cap(word: str) -> bool:
     return word[:1].isupper()
 
 
-def _person_context(text: str, start: int, end: int, known_firsts: set[str]) -> bool:
+def _person_context(
+    text: str, start: int, end: int, known_firsts: set[str] | frozenset[str]
+) -> bool:
     """True when a one-word name at ``text[start:end]`` reads as part of a person's name.
 
     Either a title precedes it ("Mr Preston") or, mid-sentence, a capitalised word that is not
@@ -526,16 +528,20 @@ class PlaceRecogniser(Recogniser):
     MIN_CITY_POPULATION: ClassVar[int] = 500
     _BLOCK: ClassVar[str] = ""  # entity type of blocker entries (never reported)
     _cache: ClassVar[dict[int, tuple[PhraseIndex, float]]] = {}
+    # first words of the confident place names, per index (built once, like the index)
+    _firsts_cache: ClassVar[dict[int, frozenset[str]]] = {}
 
     def __init__(self, min_city_population: int = MIN_CITY_POPULATION) -> None:
         """Build (or reuse) the place index for ``min_city_population``."""
         self.min_city_population = min_city_population
         self.index, self.load_seconds = self.load(min_city_population)
-        self._firsts = {
-            normalise_phrase(p).split(" ")[0]
-            for p, e in self.index.phrases()
-            if e.entity_type == PLACE and e.score >= self.score
-        }
+        if min_city_population not in self._firsts_cache:
+            self._firsts_cache[min_city_population] = frozenset(
+                normalise_phrase(p).split(" ")[0]
+                for p, e in self.index.phrases()
+                if e.entity_type == PLACE and e.score >= self.score
+            )
+        self._firsts = self._firsts_cache[min_city_population]
 
     @classmethod
     def from_context(cls, context: RecogniserContext) -> PlaceRecogniser:

