@@ -135,6 +135,16 @@ def stage_encoder(params: EmbedParams, counts: dict[str, int]) -> EncodeFn:
     return encode_texts
 
 
+def _encoder_facts(params: EmbedParams, counts: dict[str, int]) -> dict[str, object]:
+    """The backend, and the texts taken from the cache and embedded now (metrics)."""
+    cached = counts.get("cached", 0)
+    return {
+        "backend": params.backend,
+        "cached_texts": cached,
+        "embedded_texts": counts.get("texts", 0) - cached,
+    }
+
+
 def embed_questions(questions: list[str], encode_fn: EncodeFn, dim: int) -> np.ndarray:
     """One row per segment: its question's embedding, zeros where there is no question."""
     distinct = sorted({q for q in questions if q})
@@ -188,9 +198,7 @@ def run_stage(
     asked = questions_of_segments(turns, segments)
     question_vectors = embed_questions(asked, encode_fn, vectors.shape[1])
     metrics = {
-        "backend": params.backend,
-        "cached_texts": counts.get("cached", 0),
-        "embedded_texts": counts.get("texts", 0) - counts.get("cached", 0),
+        **_encoder_facts(params, counts),
         "segments": len(segments),
         "segmented_turns": int(segments[["interview_id", "turn_index"]].drop_duplicates().shape[0]),
         "dropped_turns": len(dropped),
@@ -217,13 +225,8 @@ def run_stage(
                 np.save(fh, question_vectors, allow_pickle=False)
         dropped.to_parquet(tmp["dropped_turns"], index=False)
         write_json(tmp["embed_metrics"], metrics)
-    log.info(
-        "%d segments from %d turns, embedded in %.1f s (%.0f segments/s)",
-        metrics["segments"],
-        metrics["segmented_turns"],
-        embed_s,
-        metrics["segments_per_second"],
-    )
+    facts = (metrics["segments"], metrics["segmented_turns"], embed_s)
+    log.info("%d segments from %d turns, embedded in %.1f s", *facts)
     return segments
 
 

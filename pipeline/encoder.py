@@ -254,7 +254,7 @@ def _onnx_session(folder: Path) -> Any:
     options.intra_op_num_threads = TORCH_THREADS
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    path = exported_model(folder)
+    path = exported_model(model_digest(folder), lambda: load_encoder(str(folder))[0].auto_model)
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +35,20 @@ def model_cache() -> Path:
     return Path(base) / "qualeval" / "models"
 
 
-def export_path(folder: Path) -> Path:
-    """The ONNX file of the model in ``folder`` (exported or not)."""
-    from pipeline.encoder import model_digest
-
-    name = f"{model_digest(Path(folder))[:24]}-opset{ONNX_OPSET}-v{EXPORT_VERSION}.onnx"
-    return model_cache() / name
+def export_path(digest: str) -> Path:
+    """The ONNX file of the model whose files hash to ``digest`` (exported or not)."""
+    return model_cache() / f"{digest[:24]}-opset{ONNX_OPSET}-v{EXPORT_VERSION}.onnx"
 
 
-def exported_model(folder: Path) -> Path:
-    """The model's ONNX file, exported from its weights first if it is not in the cache."""
-    target = export_path(folder)
+def exported_model(digest: str, transformer: Callable[[], Any]) -> Path:
+    """The model's ONNX file, exported first if it is not in the cache.
+
+    Args:
+        digest: the sha256 of the model's files (:func:`pipeline.encoder.model_digest`).
+        transformer: returns the model's transformer (a ``transformers`` model), loaded
+            offline; called only when the file is exported.
+    """
+    target = export_path(digest)
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +56,7 @@ def exported_model(folder: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-", suffix=".onnx")
     os.close(fd)
     try:
-        export(folder, Path(tmp))
+        export(transformer(), Path(tmp))
         os.replace(tmp, target)  # atomic: a concurrent export writes the same model
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -78,15 +82,13 @@ def _wrapped(transformer: Any) -> Any:
     return LastHidden(transformer).eval()
 
 
-def export(folder: Path, target: Path) -> None:
-    """Export the transformer of the sentence-transformers model in ``folder`` to ``target``."""
+def export(transformer: Any, target: Path) -> None:
+    """Export ``transformer`` (inputs: ids, mask, token types) to the ONNX file ``target``."""
     import warnings
 
     import torch
 
-    from pipeline.encoder import load_encoder
-
-    module = _wrapped(load_encoder(str(folder))[0].auto_model)
+    module = _wrapped(transformer)
     ids = torch.ones((2, 8), dtype=torch.long)
     axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
     with warnings.catch_warnings(), torch.no_grad():
