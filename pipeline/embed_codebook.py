@@ -67,8 +67,12 @@ def run_stage(
     params = load_params(params_path)
     book = load_codebook(codebook_path)
     started = time.perf_counter()
+    embed = params.embed
     table = embed_material(
-        book, lambda texts: encode(list(texts), params.embed.model, params.embed.batch_size)
+        book,
+        lambda texts: encode(
+            list(texts), embed.model, embed.batch_size, backend=embed.backend, cache_dir=None
+        ),
     )
     seconds = time.perf_counter() - started
     dim = len(table["vector"].iloc[0]) if len(table) else 0

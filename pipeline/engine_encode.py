@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pipeline.encoder import encode
+from pipeline.encoder import DEFAULT_BACKEND, encode
 from pipeline.engine import Engine, chunks
 
 
@@ -34,14 +34,18 @@ def batch_plan(texts: Sequence[str], batch_size: int) -> list[np.ndarray]:
 
 
 def encode_batches(
-    model: str | None, batch_size: int, batches: Sequence[Sequence[str]]
+    model: str | None, batch_size: int, backend: str, batches: Sequence[Sequence[str]]
 ) -> list[np.ndarray]:
     """Each batch encoded on its own (runs on a worker, which loads the encoder once)."""
-    return [encode(list(batch), model, batch_size) for batch in batches]
+    return [encode(list(batch), model, batch_size, backend=backend) for batch in batches]
 
 
 def encode_on(
-    engine: Engine, segments: pd.DataFrame, model: str | None, batch_size: int
+    engine: Engine,
+    segments: pd.DataFrame,
+    model: str | None,
+    batch_size: int,
+    backend: str = DEFAULT_BACKEND,
 ) -> np.ndarray:
     """:func:`pipeline.encoder.encode` of the segments' ``text``, on ``engine``; same bytes.
 
@@ -50,13 +54,13 @@ def encode_on(
     """
     texts = segments["text"].tolist()
     if engine.name == "local" or not texts:
-        return encode(texts, model, batch_size)
+        return encode(texts, model, batch_size, backend=backend)
     n_interviews = segments["interview_id"].nunique()
     plan = batch_plan(texts, batch_size)
     per_part = len(texts) * engine.partition_interviews / max(1, n_interviews)
     parts = chunks(plan, max(1, round(per_part / batch_size)))
     jobs = ([[texts[i] for i in batch] for batch in part] for part in parts)
-    fn = functools.partial(encode_batches, model, batch_size)
+    fn = functools.partial(encode_batches, model, batch_size, backend)
     rows: list[np.ndarray] = []
     blocks: list[np.ndarray] = []
     for part, vectors in zip(parts, engine.map(fn, jobs)):

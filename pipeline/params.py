@@ -419,6 +419,17 @@ class EmbedParams(_Block):
         description="sentence-transformers folder; empty: the packaged all-MiniLM-L6-v2",
     )
     batch_size: int = Field(64, ge=1)
+    backend: Literal["onnx", "torch"] = Field(
+        "torch",
+        description="runtime of the encoder: torch (float64, the same bytes on every CPU; "
+        "ADR 0029) or onnx (onnxruntime, float32, the model exported once from its local "
+        "weights; starts faster, but its last digits follow the CPU); ADR 0026",
+    )
+    cache_dir: str | None = Field(
+        "private/cache/embeddings",
+        description="embeddings kept between runs, by model, backend and text hash, so a "
+        "rerun embeds only new texts (private: vectors of transcript text); null: no cache",
+    )
     roles: list[str] = Field(
         default_factory=lambda: ["respondent"], description="speaker roles whose turns are coded"
     )

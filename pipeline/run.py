@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -229,13 +230,23 @@ def _kept_files(old: Path, new: Path) -> list[Path]:
     return kept
 
 
+def _keep(path: Path, target: Path) -> None:
+    """Hard-link ``path`` to ``target`` (an embedding cache is not copied), else copy it."""
+    try:
+        if path.is_symlink():
+            raise OSError("a link is copied as a link")
+        os.link(path, target)
+    except OSError:
+        shutil.copy2(path, target, follow_symlinks=False)
+
+
 def swap_in(built: Path, final: Path) -> None:
     """Replace ``final`` with ``built``, keeping the files of ``final`` no stage writes."""
     if final.exists():
         for path in _kept_files(final, built):
             target = built / path.relative_to(final)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target, follow_symlinks=False)
+            _keep(path, target)
         old = final.parent / f".{final.name}.previous"
         shutil.rmtree(old, ignore_errors=True)
         final.rename(old)

@@ -177,7 +177,7 @@ STAGES: tuple[Stage, ...] = (
             ("metrics", "@embed_codebook_metrics"),
             ("params", "params"),
         ),
-        params=("embed.model",),
+        params=("embed.model", "embed.backend"),
         reads=("validate_metrics",),
         note="the codebook's definitions, criteria and examples as vectors: re-run only when "
         "the codebook or the model changes, so coding never loads the model",

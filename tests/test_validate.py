@@ -112,3 +112,29 @@ def test_when_folder_is_a_file_or_under_one_then_it_cannot_receive_files(tmp_pat
     assert "is a file, not a folder" in writable_problem(blocker)
     assert "is a file, so the folder cannot be created there" in writable_problem(blocker / "o")
     assert writable_problem(tmp_path / "new" / "deeper") is None
+
+
+@pytest.mark.parametrize(
+    ("pooling", "backend", "expected"),
+    [
+        ({"pooling_mode_mean_tokens": True}, "onnx", None),
+        ({"pooling_mode_cls_token": True}, "onnx", "mean-pooled"),
+        ({"pooling_mode_cls_token": True}, "torch", None),
+    ],
+)
+def test_when_backend_cannot_run_the_model_then_validate_says_why(
+    tmp_path, pooling, backend, expected
+):
+    import json
+
+    pytest.importorskip("onnxruntime")
+    from pipeline.validate.files import backend_problem
+
+    types = ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"]
+    (tmp_path / "modules.json").write_text(json.dumps([{"type": t} for t in types]))
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "tokenizer.json").write_text("{}")
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    why = backend_problem(str(tmp_path), backend)
+    assert why is None if expected is None else expected in why

@@ -22,13 +22,16 @@ agreement measured on reviewed turns stays honest. Only numpy and scikit-learn a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from pipeline.coding.calibration import best_on_grid, f1_curve, interview_folds
 from pipeline.params import CodeParams
 from pipeline.similarity import similarity
+
+if TYPE_CHECKING:  # scikit-learn is imported only when a learner is fitted (ADR 0026)
+    from sklearn.linear_model import LogisticRegression
 
 PROBABILITY_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 SCORE_FLOOR = 5.0  # the score feature of a gated (non-analytic) turn: -SCORE_FLOOR
@@ -108,6 +111,8 @@ def _fit(x: LearnerInputs, train: np.ndarray, params: CodeParams) -> LogisticReg
         rows = np.concatenate([train, rest])
         labels = np.concatenate([labels, x.rule[rest].ravel()])
         weights = np.concatenate([weights, np.full(x.rule[rest].size, params.learn_pseudo_weight)])
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=params.learn_c, max_iter=1000, solver="lbfgs")
     return model.fit(_design(x, rows, train), labels, sample_weight=weights)
 

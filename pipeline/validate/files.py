@@ -111,6 +111,24 @@ def encoder_problem(model: str | None) -> str | None:
     return None
 
 
+def backend_problem(model: str | None, backend: str) -> str | None:
+    """Why ``embed.backend`` cannot run ``embed.model`` (None when it can), loading nothing."""
+    import importlib.util
+
+    from pipeline.encoder import mean_pooled, model_folder
+
+    if backend != "onnx":
+        return None
+    if importlib.util.find_spec("onnxruntime") is None:
+        return "onnx needs the onnxruntime package: run `make setup`, or set embed.backend: torch"
+    if not mean_pooled(model_folder(model)):
+        return (
+            "onnx runs only a mean-pooled transformer (modules.json: Transformer, Pooling, "
+            "Normalize, and a tokenizer.json); set embed.backend: torch for this model"
+        )
+    return None
+
+
 def check_models(params: Params, problems: Problems) -> None:
     """The NER pipeline (when the ``ner`` recogniser runs), the sentence encoder, the engine."""
     problems.checked += 2
@@ -121,6 +139,10 @@ def check_models(params: Params, problems: Problems) -> None:
     why = encoder_problem(params.embed.model)
     if why:
         problems.add("embed.model", why)
+    else:
+        why = backend_problem(params.embed.model, params.embed.backend)
+        if why:
+            problems.add("embed.backend", why)
     if params.engine.kind == "dask" and importlib.util.find_spec("distributed") is None:
         problems.add(
             "engine.kind",
