@@ -122,7 +122,7 @@ def test_when_stage_run_then_parquet_round_trips_and_metrics_count_kinds(tmp_pat
     import pipeline.encoder as E
 
     encode, _ = counting_encoder()
-    monkeypatch.setattr(E, "encode", lambda texts, model=None, batch_size=64: encode(texts))
+    monkeypatch.setattr(E, "encode", lambda texts, model=None, batch_size=64, **_: encode(texts))
     book = tmp_path / "codebook.yaml"
     import yaml
 
