@@ -590,6 +590,9 @@ class TopicsScaleParams(_Block):
         description="most topics kept: this times the square root of the segment count, "
         "clipped to [min_topics, max_topics]; closer topics are merged first",
     )
+    refine_steps: int = Field(
+        30, ge=0, description="spherical k-means steps on the fit sample after merging"
+    )
     min_topics: int = Field(10, ge=2, description="the topic cap is never below this")
     max_topics: int = Field(60, ge=2, description="...nor above this")
     stability_segments: int = Field(

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from pipeline.params import TopicsParams, TopicsScaleParams
 from pipeline.topics import scalable
+from pipeline.topics.clustering import _relabel_by_size
 
 
 def blobs(n_per: int, k: int, seed: int = 0, dim: int = 16, noise: float = 0.05) -> np.ndarray:
@@ -147,3 +148,21 @@ def test_when_below_min_segments_then_exact_path(n, applies):
 def test_when_sample_defaults_then_the_sample_corpus_stays_on_the_exact_path():
     # the sample keeps 2,230 of its 2,599 segments for topics
     assert not scalable.applies(2_599, TopicsParams())
+
+
+@pytest.mark.parametrize("steps", [1, 5])
+def test_when_refining_then_a_misplaced_segment_moves_and_outliers_stay(steps):
+    emb = blobs(20, 2, seed=5, noise=0.01)
+    labels = np.repeat([0, 1], 20)
+    labels[3] = 1  # a segment of the first group placed in the second
+    labels[25] = -1
+    out = scalable.refine(emb, labels, steps)
+    assert out[3] == out[0] != out[30]
+    assert out[25] == -1
+
+
+def test_when_refining_zero_steps_then_topics_unchanged():
+    emb = blobs(10, 3)
+    labels = np.repeat([0, 1, 2], 10)
+    labels[0] = 2
+    assert np.array_equal(scalable.refine(emb, labels, 0), _relabel_by_size(labels))

@@ -12,7 +12,8 @@ path), one seed's clustering is:
 3. the sample's topics merged, closest centroids first, down to the cap
    ``topics_per_sqrt_segment * sqrt(n)`` clipped to [``min_topics``, ``max_topics``]
    (:func:`topic_cap`, :func:`merge_to_cap`), so copies of the same material cannot
-   multiply topics;
+   multiply topics, then settled by up to ``scale.refine_steps`` spherical k-means steps
+   on the sample (:func:`refine`);
 4. every segment outside the sample joins its nearest topic centroid (cosine) when it is at
    least ``topics.outlier_threshold`` close, else it is an outlier (:func:`nearest_centroid`);
    outlier reduction then runs as on the exact path.
@@ -100,6 +101,26 @@ def merge_to_cap(embeddings: np.ndarray, labels: np.ndarray, cap: int) -> np.nda
     mapping = {t: ids[int(target[k])] for k, t in enumerate(ids)}
     mapping[-1] = -1
     return _relabel_by_size(np.array([mapping[x] for x in labels.tolist()], dtype=np.int64))
+
+
+def refine(embeddings: np.ndarray, labels: np.ndarray, iterations: int) -> np.ndarray:
+    """Spherical k-means (Lloyd) steps from the given topics; outliers (-1) stay out.
+
+    Each step moves every non-outlier to its nearest centroid and recomputes the centroids;
+    it stops early when nothing moves. After merging, this settles the borders the merge
+    order drew, which makes the topics less dependent on the seed.
+    """
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    members = np.flatnonzero(labels != -1)
+    for _ in range(iterations):
+        ids, cents = centroid_matrix(embeddings, labels)
+        if len(ids) < 2:
+            break
+        moved, _ = nearest_centroid(embeddings[members], ids, cents, -np.inf)
+        if np.array_equal(moved, labels[members]):
+            break
+        labels[members] = moved
+    return _relabel_by_size(labels)
 
 
 def centroid_matrix(embeddings: np.ndarray, labels: np.ndarray) -> tuple[list[int], np.ndarray]:
@@ -202,7 +223,11 @@ def cluster_at_scale(embeddings: np.ndarray, params: TopicsParams, seed: int) ->
     idx = fit_sample(n, params.scale.fit_segments, seed)
     sample = cluster_sample(np.ascontiguousarray(embeddings[idx]), params, seed)
     cap = topic_cap(n, params)
-    merged = merge_to_cap(embeddings[idx], sample.labels, cap)
+    merged = refine(
+        embeddings[idx],
+        merge_to_cap(embeddings[idx], sample.labels, cap),
+        params.scale.refine_steps,
+    )
     ids, cents = centroid_matrix(embeddings[idx], merged)
     labels, probs = nearest_centroid(embeddings, ids, cents, params.outlier_threshold)
     labels[idx] = merged
