@@ -26,7 +26,7 @@ from pipeline.engine import open_engine
 from pipeline.engine_encode import encode_on
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
-from pipeline.params import EmbedParams, load_params
+from pipeline.params import EmbedParams, EngineParams, load_params
 from pipeline.text import sentence_spans
 
 log = logging.getLogger(__name__)
@@ -174,6 +174,16 @@ def _refuse_empty(segments: pd.DataFrame, turns_path: Path, roles: list[str]) ->
         )
 
 
+def embed_segments(
+    segments: pd.DataFrame, engine_params: EngineParams, params: EmbedParams, encode_fn: EncodeFn
+) -> np.ndarray:
+    """The segments' vectors: by ``encode_fn`` (with its cache) here, or on the Dask engine."""
+    with open_engine(engine_params) as engine:  # the Dask engine: ADR 0028
+        if engine.name == "local":
+            return encode_fn(segments["text"].tolist())
+        return encode_on(engine, segments, params.model, params.batch_size, params.backend)
+
+
 def run_stage(
     params_path: Path | None,
     turns_path: Path,
@@ -196,11 +206,7 @@ def run_stage(
     t0 = time.perf_counter()
     counts: dict[str, int] = {}
     encode_fn = stage_encoder(params, counts)
-    with open_engine(everything.engine) as engine:  # the Dask engine: ADR 0028
-        if engine.name == "local":
-            vectors = encode_fn(segments["text"].tolist())
-        else:
-            vectors = encode_on(engine, segments, params.model, params.batch_size, params.backend)
+    vectors = embed_segments(segments, everything.engine, params, encode_fn)
     embed_s = time.perf_counter() - t0
     asked = questions_of_segments(turns, segments)
     question_vectors = embed_questions(asked, encode_fn, vectors.shape[1])

@@ -571,6 +571,54 @@ class ReviewParams(_Block):
     )
 
 
+class TopicsScaleParams(_Block):
+    """Topics on large corpora (``docs/adr/0027-topics-at-scale.md``).
+
+    Below ``min_segments`` the exact path runs unchanged. From there on the clustering is
+    fitted on a bounded, seeded sample of the segments (stratified over their order, which
+    is interview by interview), merged to a topic count that grows with the square root of
+    the corpus within [``min_topics``, ``max_topics``], and every other segment joins its
+    nearest topic centroid; the stability ARI is measured on a bounded subsample.
+    """
+
+    min_segments: int = Field(
+        10_000, ge=100, description="from this many segments on, the scalable path runs"
+    )
+    fit_segments: int = Field(
+        8_000, ge=100, description="segments the clustering is fitted on (a stratified sample)"
+    )
+    neighbours: Literal["auto", "exact", "approximate"] = Field(
+        "auto",
+        description="UMAP neighbours of the fit sample: exact (brute force), approximate "
+        "(pynndescent, seeded), auto: approximate above exact_neighbours_max segments",
+    )
+    exact_neighbours_max: int = Field(
+        20_000, ge=100, description="auto: exact neighbours up to this many fitted segments"
+    )
+    topics_per_sqrt_segment: float = Field(
+        0.125,
+        gt=0,
+        description="most topics kept: this times the square root of the segment count, "
+        "clipped to [min_topics, max_topics]; closer topics are merged first",
+    )
+    refine_steps: int = Field(
+        30, ge=0, description="spherical k-means steps on the fit sample after merging"
+    )
+    min_topics: int = Field(10, ge=2, description="the topic cap is never below this")
+    max_topics: int = Field(60, ge=2, description="...nor above this")
+    stability_segments: int = Field(
+        10_000, ge=100, description="segments the stability ARI compares (a seeded subsample)"
+    )
+
+    @model_validator(mode="after")
+    def _topic_range(self) -> TopicsScaleParams:
+        if self.min_topics > self.max_topics:
+            raise ValueError(
+                f"min_topics ({self.min_topics}) is greater than max_topics ({self.max_topics})"
+            )
+        return self
+
+
 class TopicsParams(_Block):
     """Settings of the topics stage (see ``docs/adr/0009-emergent-topics.md``)."""
 
@@ -675,6 +723,7 @@ class TopicsParams(_Block):
         30, ge=2, description="no finer themes on fewer analytic turns than this"
     )
     fine_neighbors: int = Field(30, ge=2, description="UMAP n_neighbors of the finer themes")
+    scale: TopicsScaleParams = Field(default_factory=TopicsScaleParams)
 
     @field_validator("ngram_range")
     @classmethod

@@ -17,7 +17,9 @@ Modules: :mod:`~pipeline.topics.selection` (which segments),
 :mod:`~pipeline.topics.vocabulary`
 (text and stop words for c-TF-IDF), :mod:`~pipeline.topics.clustering` (UMAP, HDBSCAN, k-means
 fallback), :mod:`~pipeline.topics.model` (BERTopic and MMR), :mod:`~pipeline.topics.fit` (one
-seed: fit and outlier reduction), :mod:`~pipeline.topics.stability`,
+seed: fit and outlier reduction), :mod:`~pipeline.topics.scalable` (large corpora: a bounded
+fit sample, topics merged to a cap, the rest by nearest centroid),
+:mod:`~pipeline.topics.stability`,
 :mod:`~pipeline.topics.quality`, :mod:`~pipeline.topics.labels`,
 :mod:`~pipeline.topics.quotes`, :mod:`~pipeline.topics.emergent`,
 :mod:`~pipeline.topics.tables`, :mod:`~pipeline.topics.render` (charts),

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+import pipeline.topics.scalable as scalable
 from pipeline.encoder import Encoder
 from pipeline.params import TopicsParams
 from pipeline.topics.clustering import Clustering, centroids, cluster_segments
@@ -56,8 +57,14 @@ def assign_topics(
     seed: int,
     encoder: Encoder | None,
 ) -> Assignment:
-    """Cluster, fit BERTopic on the clusters, reduce outliers and refresh the representations."""
-    clustering = cluster_segments(embeddings, params, seed)
+    """Cluster, fit BERTopic on the clusters, reduce outliers and refresh the representations.
+
+    A large corpus is clustered by :func:`pipeline.topics.scalable.cluster_at_scale`.
+    """
+    if scalable.applies(len(embeddings), params):
+        clustering = scalable.cluster_at_scale(embeddings, params, seed)
+    else:
+        clustering = cluster_segments(embeddings, params, seed)
     if len(set(clustering.labels.tolist())) < 2:
         # one group: c-TF-IDF has nothing to contrast (BERTopic fails on it)
         return Assignment(clustering, clustering.labels, clustering.labels.copy(), None)

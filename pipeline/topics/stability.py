@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+import pipeline.topics.scalable as scalable
 from pipeline.params import TopicsParams
 from pipeline.topics.fit import assign_topics
 
@@ -16,8 +17,11 @@ def seed_runs(
 ) -> list[np.ndarray]:
     """``first`` and the final assignments of seeds ``seed + 1`` onwards (no MMR).
 
-    ``topics.stability_seeds`` runs in all; only ``first`` when there are no documents.
+    ``topics.stability_seeds`` runs in all; only ``first`` when there are no documents. A large
+    corpus is compared on a bounded subsample (:func:`pipeline.topics.scalable.seed_runs_at_scale`).
     """
+    if scalable.applies(len(docs), params):
+        return scalable.seed_runs_at_scale(embeddings, params, first)
     runs = [first]
     for k in range(1, params.stability_seeds if len(docs) else 0):
         other = assign_topics(docs, embeddings, params, params.seed + k, None)
