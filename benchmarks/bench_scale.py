@@ -32,9 +32,10 @@ no stage is assumed to be sub-linear), summed over stages; the rule is written i
 ``--topics-scale N,M`` adds topics-stage-only measurements at those sizes when the full
 run of that size is too slow for the machine: the largest measured corpus's segments and
 embeddings are resampled to ``N`` interviews' worth of segments (each copy's embeddings
-perturbed by small seeded noise and renormalised, its segment ids new), and
-:func:`pipeline.topics.fit_topics` runs on them; this says how the scalable topics path
-behaves on copies of the same material, not how embedding scales.
+perturbed by small seeded noise and renormalised, its segment ids new, its codes copied), and
+:func:`pipeline.topics.fit_topics` runs on them with the codebook vectors (no MMR encoder);
+this says how the scalable topics path behaves on copies of the same material, not how
+embedding scales.
 
 Presidio (anonymise side by side) is only reported when ``presidio_analyzer`` is importable;
 it is not a dependency. Writes ``benchmarks/results/scale.json``.
@@ -331,22 +332,26 @@ def topics_at_scale(base: int, target: int, seed: int = 0) -> dict:
     segments = pd.read_parquet(folder / "outputs" / "segments" / "segments.parquet")
     emb = np.load(folder / "outputs" / "segments" / "embeddings.npy")
     codes = pd.read_parquet(folder / "outputs" / "coding" / "segment_codes.parquet")
+    book = pd.read_parquet(folder / "outputs" / "coding" / "codebook_vectors.parquet")
     copies = max(1, round(target / base))
     rng = np.random.default_rng(seed)
-    segs, vecs = [], []
+    segs, vecs, coded = [], [], []
     for c in range(copies):
-        s = segments.copy()
+        s, k = segments.copy(), codes.copy()
         s["segment_id"] = s["segment_id"].astype(str) + f"~{c}"
         s["interview_id"] = s["interview_id"].astype(str) + f"~{c}"
+        k["segment_id"] = k["segment_id"].astype(str) + f"~{c}"
         v = emb + (0.0 if c == 0 else 0.02) * rng.standard_normal(emb.shape).astype(np.float32)
         segs.append(s)
+        coded.append(k)
         vecs.append(v / np.linalg.norm(v, axis=1, keepdims=True))
     seg = pd.concat(segs, ignore_index=True)
+    codes = pd.concat(coded, ignore_index=True)
     vec = np.ascontiguousarray(np.vstack(vecs), dtype=np.float32)
     params = load_params(bench_params(folder)).topics
     cpu0, _ = _usage()
     t0 = time.perf_counter()
-    result = T.fit_topics(seg, vec, codes.iloc[0:0], params)
+    result = T.fit_topics(seg, vec, codes, params, codebook_vectors=book)
     wall = time.perf_counter() - t0
     cpu1, rss = _usage()
     m = result.metrics
@@ -359,6 +364,8 @@ def topics_at_scale(base: int, target: int, seed: int = 0) -> dict:
         "cpu_ms_per_segment": round(1000 * (cpu1 - cpu0) / len(seg), 3),
         "peak_rss_mb": round(rss, 1),
         **{k: m.get(k) for k in ("n_topics", "outlier_share_after", "stability_ari", "settings")},
+        "n_segments_fitted": m.get("n_segments"),
+        "n_emergent": m.get("n_emergent"),
     }
 
 
