@@ -10,9 +10,9 @@ import numpy as np
 
 from pipeline.encoder import Encoder
 from pipeline.params import TopicsParams
-from pipeline.topics import scalable
 from pipeline.topics.clustering import Clustering, centroids, cluster_segments
 from pipeline.topics.model import batched_mmr, fit_bertopic, quiet
+from pipeline.topics.scalable import applies, cluster_at_scale
 from pipeline.topics.vocabulary import make_vectorizer
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,8 @@ def assign_topics(
 
     A large corpus is clustered by :func:`pipeline.topics.scalable.cluster_at_scale`.
     """
-    if scalable.applies(len(embeddings), params):
-        clustering = scalable.cluster_at_scale(embeddings, params, seed)
+    if applies(len(embeddings), params):
+        clustering = cluster_at_scale(embeddings, params, seed)
     else:
         clustering = cluster_segments(embeddings, params, seed)
     if len(set(clustering.labels.tolist())) < 2:

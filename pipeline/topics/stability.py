@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from pipeline.params import TopicsParams
-from pipeline.topics import scalable
 from pipeline.topics.fit import assign_topics
+from pipeline.topics.scalable import applies, seed_runs_at_scale
 
 
 def seed_runs(
@@ -20,8 +20,8 @@ def seed_runs(
     ``topics.stability_seeds`` runs in all; only ``first`` when there are no documents. A large
     corpus is compared on a bounded subsample (:func:`pipeline.topics.scalable.seed_runs_at_scale`).
     """
-    if scalable.applies(len(docs), params):
-        return scalable.seed_runs_at_scale(embeddings, params, first)
+    if applies(len(docs), params):
+        return seed_runs_at_scale(embeddings, params, first)
     runs = [first]
     for k in range(1, params.stability_seeds if len(docs) else 0):
         other = assign_topics(docs, embeddings, params, params.seed + k, None)
