@@ -92,6 +92,9 @@ TIMING_KEYS = frozenset(
         "words_per_second",
         "segments_per_second",
         "stage_segments_per_second",
+        # how many texts the embedding cache served: how the work was done, not its result
+        "cached_texts",
+        "embedded_texts",
     }
 )
 
