@@ -166,19 +166,32 @@ def umap_reduce(
     deterministic.
     """
     from sklearn.neighbors import NearestNeighbors
-    from umap import UMAP
 
     k = settings["n_neighbors"]
     nn = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute", n_jobs=1)
     # float64: a float32 distance's last bits depend on the CPU's BLAS kernel (ADR 0029)
     vectors = np.asarray(embeddings, dtype=np.float64)
     dist, idx = nn.fit(vectors).kneighbors(vectors)
+    return umap_layout(embeddings, idx, dist, settings, params, seed)
+
+
+def umap_layout(
+    embeddings: np.ndarray,
+    idx: np.ndarray,
+    dist: np.ndarray,
+    settings: dict,
+    params: TopicsParams,
+    seed: int,
+) -> np.ndarray:
+    """UMAP, seeded and single-threaded, on precomputed neighbours ``idx`` at ``dist``."""
+    from umap import UMAP
+
     # rounded: the last bits of a distance never decide a neighbour weight (ADR 0021)
     dist = np.round(np.clip(dist, 0.0, None), 6).astype(np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = UMAP(
-            n_neighbors=k,
+            n_neighbors=settings["n_neighbors"],
             n_components=settings["n_components"],
             min_dist=params.min_dist,
             metric="cosine",

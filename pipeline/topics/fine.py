@@ -32,9 +32,7 @@ from pipeline.encoder import Encoder
 from pipeline.params import TopicsParams
 from pipeline.topics.clustering import centroids, umap_reduce
 from pipeline.topics.filtering import UNCODED_KINDS
-from pipeline.topics.fit import Assignment
-from pipeline.topics.model import batched_mmr, quiet
-from pipeline.topics.vocabulary import make_vectorizer
+from pipeline.topics.fit import Assignment, refresh_keywords
 
 log = logging.getLogger(__name__)
 
@@ -168,17 +166,7 @@ def with_fine_themes(
     model = main.model
     if model is not None:
         with_mmr = encoder is not None and params.mmr_diversity > 0
-        with quiet():
-            model.update_topics(
-                docs,
-                topics=final.tolist(),
-                top_n_words=params.top_words,
-                vectorizer_model=make_vectorizer(params, len(set(final.tolist()))),
-                ctfidf_model=model.ctfidf_model,
-                representation_model=(
-                    batched_mmr(params.mmr_diversity, params.top_words) if with_mmr else None
-                ),
-            )
+        refresh_keywords(model, docs, final, params, with_mmr)
         model.topic_embeddings_ = centroids(embeddings, final)
     return Assignment(main.clustering, main.initial, final, model)
 

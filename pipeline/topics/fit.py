@@ -77,16 +77,23 @@ def assign_topics(
     final = reduce_outliers(model, docs, embeddings, initial, params)
     with_mmr = encoder is not None and params.mmr_diversity > 0
     if with_mmr or not np.array_equal(final, initial):
-        with quiet():
-            model.update_topics(
-                docs,
-                topics=final.tolist(),
-                top_n_words=params.top_words,
-                vectorizer_model=make_vectorizer(params, len(set(final.tolist()))),
-                ctfidf_model=model.ctfidf_model,
-                representation_model=(
-                    batched_mmr(params.mmr_diversity, params.top_words) if with_mmr else None
-                ),
-            )
+        refresh_keywords(model, docs, final, params, with_mmr)
     model.topic_embeddings_ = centroids(embeddings, final)
     return Assignment(clustering, initial, final, model)
+
+
+def refresh_keywords(
+    model: Any, docs: list[str], final: np.ndarray, params: TopicsParams, with_mmr: bool
+) -> None:
+    """Recompute the topics' c-TF-IDF keywords (and MMR) for the ``final`` assignment."""
+    with quiet():
+        model.update_topics(
+            docs,
+            topics=final.tolist(),
+            top_n_words=params.top_words,
+            vectorizer_model=make_vectorizer(params, len(set(final.tolist()))),
+            ctfidf_model=model.ctfidf_model,
+            representation_model=(
+                batched_mmr(params.mmr_diversity, params.top_words) if with_mmr else None
+            ),
+        )

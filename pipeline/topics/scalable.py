@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 
 import numpy as np
 
@@ -39,6 +38,7 @@ from pipeline.topics.clustering import (
     cluster_segments,
     hdbscan_clusters,
     scaled_settings,
+    umap_layout,
 )
 
 log = logging.getLogger(__name__)
@@ -169,27 +169,13 @@ def umap_approximate(
 ) -> np.ndarray:
     """UMAP on pynndescent's approximate cosine neighbours (seeded, one thread)."""
     from pynndescent import NNDescent
-    from umap import UMAP
 
     k = settings["n_neighbors"]
     index = NNDescent(
         embeddings, metric="cosine", n_neighbors=k, random_state=seed, n_jobs=1, low_memory=True
     )
     idx, dist = index.neighbor_graph
-    dist = np.round(np.clip(dist, 0.0, None), 6).astype(np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = UMAP(
-            n_neighbors=k,
-            n_components=settings["n_components"],
-            min_dist=params.min_dist,
-            metric="cosine",
-            random_state=seed,
-            n_jobs=1,
-            low_memory=True,
-            precomputed_knn=(idx, dist, None),
-        )
-        return np.round(np.asarray(model.fit_transform(embeddings), dtype=np.float64), 6)
+    return umap_layout(embeddings, idx, dist, settings, params, seed)
 
 
 def cluster_sample(embeddings: np.ndarray, params: TopicsParams, seed: int) -> Clustering:
