@@ -80,6 +80,15 @@ CASE_NUMBER_PATTERNS: tuple[tuple[str, float], ...] = (
 )  # fmt: skip
 
 
+def longest_first(dets: list[Detection]) -> list[Detection]:
+    """Non-overlapping ``dets``: of overlapping spans the longest (then the first) wins."""
+    kept: list[Detection] = []
+    for d in sorted(dets, key=lambda d: (d.start - d.end, d.start)):
+        if all(d.end <= k.start or d.start >= k.end for k in kept):
+            kept.append(d)
+    return kept
+
+
 class CaseNumberRecogniser(PatternRecogniser):
     """Case, application and reference numbers ("no. 12345/02", "36909/97", "ref AB-123/4")."""
 
@@ -473,10 +482,7 @@ class AmountRecogniser(PatternRecogniser):
 
     def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
         """Find sums of money; of overlapping matches the longest wins."""
-        kept: list[Detection] = []
-        for d in sorted(super().analyse(text, doc), key=lambda d: (d.start - d.end, d.start)):
-            if all(d.end <= k.start or d.start >= k.end for k in kept):
-                kept.append(d)
+        kept = longest_first(super().analyse(text, doc))
         out = []
         for d in kept:
             # counts keep their hedge outside ("some 50 pages"), sums inside
@@ -603,10 +609,7 @@ class InstitutionRecogniser(PatternRecogniser):
 
     def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
         """Find named bodies; the longest of overlapping spans wins, brackets attached."""
-        kept: list[Detection] = []
-        for d in sorted(super().analyse(text, doc), key=lambda d: (d.start - d.end, d.start)):
-            if all(d.end <= k.start or d.start >= k.end for k in kept):
-                kept.append(d)
+        kept = longest_first(super().analyse(text, doc))
         out = []
         for d in map(self._after_of, kept):
             if not self._named(d.text):
