@@ -48,3 +48,28 @@ def test_when_text_holds_indexed_phrases_then_finditer_gives_the_longest_at_each
 def test_when_entry_has_case_flags_then_finditer_honours_them(flags, text, expected):
     index = index_of("Sarah", **flags)
     assert [text[s:e] for s, e, _ in index.finditer(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "key"),
+    [
+        ("Stoke-on-Trent", "stoke-on-trent"),  # plain ASCII: the lower case, not tokenised
+        ("St John's Wood", "st john's wood"),
+        ("St. Albans", "st albans"),  # a full stop ends a token: tokenised
+        ("  New   York ", "new york"),  # extra spaces: tokenised
+        ("AT&T", "at&t"),
+        ("snake_case name", "snake_case name"),
+        ("O’Neill", "o'neill"),  # curly apostrophe: straightened
+        ("\uff22\uff41\uff52\uff4e\uff45\uff54", "barnet"),  # full-width letters: NFKC
+        ("STRASSE Straße", "strasse strasse"),  # case-folded, not lowered
+        ("Jones's", "jones's"),
+        ("-Barnet-", "barnet"),
+        ("", ""),
+    ],
+)
+def test_when_phrase_normalised_then_key_is_the_tokenised_case_folded_form(phrase, key):
+    from pipeline.recognisers.base import _TOKEN, _norm_token, normalise_phrase
+
+    assert normalise_phrase(phrase) == key
+    # the ASCII fast path gives what tokenising would
+    assert normalise_phrase(phrase) == " ".join(_norm_token(t) for t in _TOKEN.findall(phrase))

@@ -305,7 +305,7 @@ def test_when_gazetteer_rebuilt_then_shipped_files_are_up_to_date(tmp_path):
         check=True,
         capture_output=True,
     )
-    for name in ("uk_councils.csv", "ATTRIBUTION.md", "gb_places.tsv"):
+    for name in ("uk_councils.csv", "ATTRIBUTION.md", "gb_places.tsv", "world_places.txt"):
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
 
 

@@ -386,3 +386,9 @@ def test_when_ten_or_more_things_are_counted_then_amounts_finds_the_count(text, 
     from pipeline.recognisers.legal import AmountRecogniser
 
     assert [d.text for d in AmountRecogniser().analyse(text)] == expected
+
+
+def test_when_world_places_rebuilt_from_geonames_then_shipped_list_is_up_to_date():
+    from pipeline.recognisers.legal import WORLD_PLACES_TXT, render_world_places
+
+    assert render_world_places() == WORLD_PLACES_TXT.read_text(encoding="utf-8")

