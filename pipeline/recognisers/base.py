@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -261,8 +261,18 @@ class PhraseIndex:
     def add(self, phrase: str, entry: PhraseEntry, overwrite: bool = False) -> None:
         """Index ``phrase``; an existing phrase keeps its first entry unless ``overwrite``."""
         key = normalise_phrase(phrase)
-        if not key or (key in self._entries and not overwrite):
-            return
+        if key and (overwrite or key not in self._entries):
+            self._put(key, phrase, entry)
+
+    def add_many(self, phrases: Iterable[str], entry: PhraseEntry) -> None:
+        """Index every phrase with one entry (as :meth:`add`, in one loop: gazetteers)."""
+        entries = self._entries
+        for phrase in phrases:
+            key = normalise_phrase(phrase)
+            if key and key not in entries:
+                self._put(key, phrase, entry)
+
+    def _put(self, key: str, phrase: str, entry: PhraseEntry) -> None:
         self._entries[key] = (phrase.strip(), entry)
         if " " not in key:  # most gazetteer names: no prefixes to index
             self._firsts.add(key)

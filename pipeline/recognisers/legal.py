@@ -449,8 +449,7 @@ def _world_index() -> PhraseIndex:
         names = world_place_names()
     index = PhraseIndex()
     entry = PhraseEntry(PLACE, None, 0.7, case_sensitive=True)
-    for name in names:
-        index.add(name, entry)
+    index.add_many(names, entry)
     return index
 
 
