@@ -421,6 +421,25 @@ def test_when_unknown_capitalised_name_then_warning_not_failure(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("we met on Tuesday and again on Fridays in February", []),  # the calendar
+        ("a mix of Polish, Somali and Eastern European families", []),  # nationalities
+        ("leaflets in Arabic and Urdu, and a Turkish-speaking worker", []),  # languages
+        ("so, Erm, I think, Oh God, That's it, Isn't it", []),  # what people say
+        ("the session on Friday's agenda", []),  # a possessive of an ordinary word
+        ("the team in Skem and Okafor-Lindqvist", ["Skem", "Okafor-Lindqvist"]),
+        ("then May said it and Sarah's view", ["Sarah's"]),  # "May": the name rule decides
+        ("the Understanding Your Child course", ["Understanding Your Child"]),
+    ],
+)
+def test_when_capitalised_words_name_no_one_then_residual_scan_leaves_them(text, names):
+    from pipeline.verify.residual import capitalised_names
+
+    assert capitalised_names(text) == names
+
+
+@pytest.mark.parametrize(
     ("etype", "text", "leaks"),
     [
         ("place", "the steps were clear", 0),  # a place: not in lower case

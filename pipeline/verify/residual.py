@@ -136,17 +136,53 @@ def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
     return found
 
 
-def capitalised_names(text: str) -> list[str]:
-    """Capitalised word runs not at a sentence start and not made only of common words."""
+# capitalised words that name no one: the calendar, nationalities and languages, and what
+# people say while thinking ("Erm", "Oh"); listed as unknown names they bury the real ones
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_LANGUAGES = frozenset(
+    """
+    arabic bengali cantonese farsi gujarati hindi mandarin pashto punjabi sign spanish swahili
+    tigrinya urdu european asian african caribbean latin eastern western
+    """.split()
+)
+_INTERJECTIONS = frozenset("erm er um umm uh ah oh ooh eh hmm mm mhm yeah yep god gosh".split())
+# months that are also given names stay suspicious unless the name rule says otherwise
+_NAME_MONTHS = frozenset({"may", "june", "august"})
+
+
+@functools.lru_cache(maxsize=1)
+def ordinary_words() -> frozenset[str]:
+    """Words a capitalised run may be made of without naming anyone (case-folded)."""
+    from pipeline.recognisers.legal import DEMONYMS
+    from pipeline.recognisers.patterns import MONTHS
     from pipeline.verify.finder import common_words
 
-    common = common_words()
+    calendar = {m.casefold() for m in MONTHS} - _NAME_MONTHS
+    calendar |= {*_WEEKDAYS, *(d + "s" for d in _WEEKDAYS)}
+    demonyms = {w.casefold() for d in DEMONYMS for w in d.split()}
+    return common_words() | calendar | demonyms | _LANGUAGES | _INTERJECTIONS
+
+
+def _is_ordinary(word: str, ordinary: frozenset[str]) -> bool:
+    """An ordinary word, or a contraction, possessive or lower-case compound of one."""
+    w = word.casefold().replace("’", "'")
+    if w in ordinary:
+        return True
+    if "'" in w:  # "that's", "isn't", "friday's": what comes before the apostrophe decides
+        return w.endswith("n't") or w.split("'")[0] in ordinary
+    # "Turkish-speaking", "Council-run": an ordinary word, then words written in lower case
+    first, _, rest = word.partition("-")
+    return bool(rest) and first.casefold() in ordinary and rest.islower()
+
+
+def capitalised_names(text: str) -> list[str]:
+    """Capitalised word runs not at a sentence start and not made only of ordinary words."""
+    ordinary = ordinary_words()
     out = []
     for m in _CAPITALISED.finditer(text):
         if _SENTENCE_START.search(text[max(0, m.start() - 3) : m.start()]) or m.start() == 0:
             continue
-        words = m.group().split(" ")
-        if all(w.casefold() in common for w in words):
+        if all(_is_ordinary(w, ordinary) for w in m.group().split(" ")):
             continue
         out.append(m.group())
     return out
