@@ -175,12 +175,18 @@ def detect(
     if not doc_recs:
         return out
     pieces = []
+    # words inside an allow-listed phrase ("European Court of Human Rights") are no reason
+    # to look for names
+    allow_index = allow_index_of(set(allow)) if allow else None
     for row, text in enumerate(texts):
         if ner_all_sentences:
             pieces.extend((row, s, text[s:e]) for s, e in _line_sentences(text))
-        else:
-            cands = candidate_sentences(text, out[row], allow)
-            pieces.extend((row, start, sent) for start, sent in cands)
+            continue
+        known = out[row]
+        if allow_index is not None:
+            known = known + protected_spans([text], allow_index)[0]
+        cands = candidate_sentences(text, known, allow)
+        pieces.extend((row, start, sent) for start, sent in cands)
     docs = nlp.pipe((p[2] for p in pieces), batch_size=batch_size, n_process=n_process)
     bar = tqdm(
         zip(pieces, docs),
