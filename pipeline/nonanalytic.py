@@ -25,12 +25,21 @@ Pattern rules:
 
 Short texts are judged as a whole; a rule that only fits short turns (greetings) is applied
 only when the text has at most ``GREETING_MAX_WORDS`` words, so a substantive answer that
-opens with "Thanks" is not lost.
+opens with "Thanks" is not lost. On anonymised text the rules see only the placeholders of
+contact details (``[email]``, ``[phone]``, ``[url]``): pass :func:`contact_pattern`'s regex as
+``contacts`` and a text carrying one is a ``contact-detail`` too. The topics stage drops such
+segments from topic modelling and the code stage leaves them out of a turn's evidence
+(ADR 0031); the report never quotes them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from pipeline.text import placeholder_pattern
 
 GREETING_MAX_WORDS = 12
 
@@ -80,12 +89,24 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def nonanalytic_reason(text: str) -> str | None:
+#: the anonymisation's entity types whose placeholders mark a contact detail
+CONTACT_TYPES = ("email", "phone", "url")
+
+
+def contact_pattern(pseudonyms: Mapping[str, str]) -> re.Pattern[str] | None:
+    """The regex of the contact placeholders of ``anonymise.pseudonyms`` (None: no template)."""
+    templates = {k: v for k, v in pseudonyms.items() if k in CONTACT_TYPES}
+    return placeholder_pattern(templates) if templates else None
+
+
+def nonanalytic_reason(text: str, contacts: re.Pattern[str] | None = None) -> str | None:
     """Why ``text`` is non-analytic (a rule's name, see the module docstring), or ``None``.
 
     Args:
         text: a turn, a segment or a candidate quote (anonymised or not; placeholders such as
             ``[Council C]`` are fine).
+        contacts: the contact placeholders' regex (:func:`contact_pattern`); a text that
+            carries one is a ``contact-detail``.
 
     Returns:
         ``"self-introduction"``, ``"greeting"``, ``"contact-detail"`` or ``"logistics"``;
@@ -99,7 +120,22 @@ def nonanalytic_reason(text: str) -> str | None:
     for name, pattern in RULES:
         if pattern.search(s):
             return name
+    if contacts is not None and contacts.search(s):
+        return "contact-detail"
     return None
+
+
+def nonanalytic_mask(
+    texts: Sequence[str],
+    contacts: re.Pattern[str] | None = None,
+    reasons: frozenset[str] | None = None,
+) -> np.ndarray:
+    """One bool per text: True where a rule of :func:`nonanalytic_reason` fits it.
+
+    ``reasons``: only these rules count (None: every rule).
+    """
+    found = (nonanalytic_reason(t, contacts) for t in texts)
+    return np.array([r is not None and (reasons is None or r in reasons) for r in found], bool)
 
 
 def is_nonanalytic(text: str) -> bool:

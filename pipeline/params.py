@@ -476,6 +476,17 @@ class CodeParams(_Block):
         description="a turn is coded only when its best code's similarity exceeds its nearest "
         "uncoded example's (built-in generic set plus the codebook's uncoded) by this; null: off",
     )
+    drop_nonanalytic: bool = Field(
+        True,
+        description="leave segments that are self-introductions, greetings, contact details "
+        "or interview logistics (pipeline.nonanalytic's rules) out of a turn's evidence; a turn "
+        "with nothing else gets no code",
+    )
+    keyword_specificity: bool = Field(
+        True,
+        description="weight each code's keyword term by how rarely its keywords match the "
+        "corpus's turns (inverse document frequency, mean 1 over the codes that match)",
+    )
     standardise: bool = Field(
         True, description="semantic scores as per-code z-scores over the corpus's turns"
     )

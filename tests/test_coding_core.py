@@ -301,3 +301,36 @@ def test_when_embeddings_and_codebook_vectors_differ_in_size_then_clear_error():
     wide = np.hstack([fake_encode(SEGS.text.tolist()), np.zeros((len(SEGS), 2))])
     with pytest.raises(QualevalError, match="5 dimensions but the codebook's vectors 3"):
         C.code_segments(SEGS, wide, BOOK, CodeParams(), fake_encode)
+
+
+@pytest.mark.parametrize(("drop", "intro_coded"), [(True, False), (False, True)])
+def test_when_a_turn_is_only_a_self_introduction_then_it_gets_no_code(drop, intro_coded):
+    segs = _segments(
+        [
+            ("A", 1, 0, "I'm the service manager, I've been in post for three years."),
+            ("A", 3, 0, "We borrowed a tool and shared practice."),
+            ("B", 3, 0, "Honest, open, trusting."),
+        ]
+    )
+    emb = fake_encode(["a tool shared", *segs.text.tolist()[1:]])  # the intro reads on-topic
+    params = CodeParams(
+        default_threshold=-5.0, relative=5.0, analytic_margin=None, drop_nonanalytic=drop
+    )
+    coded = set(C.code_segments(segs, emb, BOOK, params, fake_encode).turn_codes.turn_index)
+    assert (1 in coded) is intro_coded
+    assert 3 in coded
+
+
+def test_when_a_turn_opens_with_an_introduction_then_its_other_segments_decide():
+    segs = _segments(
+        [
+            ("A", 1, 0, "My role is head of service."),
+            ("A", 1, 1, "An honest and open talk built trust."),
+            ("B", 1, 0, "We borrowed a tool and shared practice."),
+        ]
+    )
+    emb = fake_encode(["We borrowed a tool.", *segs.text.tolist()[1:]])
+    params = CodeParams(default_threshold=-5.0, relative=0.0, analytic_margin=None)
+    result = C.code_segments(segs, emb, BOOK, params, fake_encode)
+    coded = {(r.interview_id, r.code_id) for r in result.turn_codes.itertuples()}
+    assert ("A", "benefit.trust") in coded and ("A", "benefit.sharing") not in coded

@@ -67,3 +67,41 @@ def test_when_no_semantic_coder_then_turn_score_is_keyword_term():
 def test_when_uncoded_floor_given_then_codes_must_compete_with_it(scores, floor, expected):
     fl = None if floor is None else np.array(floor)
     assert C.competition(np.array(scores), 1.0, fl).tolist() == expected
+
+
+def test_when_segments_pooled_with_keep_then_dropped_segments_do_not_count():
+    emb = np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32)
+    pooled = C.pool_turns(emb, np.array([0, 0, 1]), 2, keep=np.array([False, True, False]))
+    np.testing.assert_allclose(pooled, [[0, 1], [0, 0]], atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("hits", "expected"),
+    [
+        # code 0 matches 1 of 4 turns, code 1 matches 3 of 4: the rarer list weighs more, mean 1
+        (
+            [[1, 1], [0, 1], [0, 1], [0, 0]],
+            np.array([np.log(5 / 2), np.log(5 / 4)]) / np.mean([np.log(5 / 2), np.log(5 / 4)]),
+        ),
+        ([[1, 0], [1, 0]], [1.0, 1.0]),  # a code that never matches gets 1; one code: 1
+        ([[0, 0]], [1.0, 1.0]),  # nothing matches
+    ],
+)
+def test_when_keyword_specificity_measured_then_rare_keyword_lists_weigh_more(hits, expected):
+    out = C.keyword_specificity(np.array(hits, dtype=np.float32))
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize(("specificity", "lifted"), [(True, True), (False, False)])
+def test_when_keyword_specificity_on_then_a_rare_hit_outweighs_a_common_one(specificity, lifted):
+    semantic = np.zeros((4, 2), dtype=np.float32)
+    hits = np.array([[1, 1], [0, 1], [0, 1], [0, 0]], dtype=np.float32)
+    params = CodeParams(keyword_specificity=specificity, centre=False)
+    out = C.turn_scores(semantic, hits, params)
+    assert bool(out[0, 0] > out[0, 1]) is lifted
+
+
+def test_when_rows_given_then_z_scores_are_measured_on_them_only():
+    scores = np.array([[1.0], [3.0], [-100.0]], dtype=np.float32)
+    out = C.standardise(scores, rows=np.array([True, True, False]))
+    np.testing.assert_allclose(out[:2, 0], [-1.0, 1.0], rtol=1e-6)

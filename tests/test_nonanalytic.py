@@ -75,3 +75,33 @@ def test_when_generic_set_read_then_it_covers_each_kind_of_non_analytic_talk():
     for cue in ("hear", "consent", "record", "my job", "email", "question", "thank"):
         assert cue in text
     assert len(set(GENERIC_UNCODED)) == len(GENERIC_UNCODED)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ring the office on [phone] or email [email].", "contact-detail"),  # placeholders only
+        ("The [Person 3] team cover two localities.", None),  # a placeholder that is no contact
+        ("We share data with health through the portal.", None),
+    ],
+)
+def test_when_contact_placeholders_given_then_a_text_carrying_one_is_a_contact_detail(
+    text, expected
+):
+    from pipeline.nonanalytic import contact_pattern
+
+    contacts = contact_pattern({"email": "[email]", "phone": "[phone]", "person": "[Person {n}]"})
+    assert nonanalytic_reason(text, contacts) == expected
+
+
+def test_when_no_contact_template_then_no_contact_pattern():
+    from pipeline.nonanalytic import contact_pattern
+
+    assert contact_pattern({"person": "[Person {n}]"}) is None
+
+
+def test_when_texts_masked_then_one_flag_per_text():
+    from pipeline.nonanalytic import nonanalytic_mask
+
+    texts = ["Hi, thanks for having me.", "Data sharing was the real barrier.", ""]
+    assert nonanalytic_mask(texts).tolist() == [True, False, False]

@@ -11,6 +11,7 @@ predicts. Each coded turn's code is then placed on its segments
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ from pipeline.coding.placement import (
 from pipeline.coding.scoring import analytic_turns, decide, pool_turns, turn_matrix_scores
 from pipeline.encoder import EncodeFn
 from pipeline.errors import QualevalError
+from pipeline.nonanalytic import nonanalytic_mask
 from pipeline.params import CodeParams
 
 
@@ -71,18 +73,53 @@ def index_turns(segments: pd.DataFrame) -> Turns:
     return Turns(position, of_segment, interview)
 
 
+#: the rules of :mod:`pipeline.nonanalytic` whose segments are no evidence for a code
+NOT_EVIDENCE = frozenset({"self-introduction", "greeting", "contact-detail"})
+
+
+def evidence_segments(
+    texts: list[str], params: CodeParams, contacts: re.Pattern[str] | None = None
+) -> np.ndarray:
+    """Which segments are evidence for a code: all but the non-analytic ones (ADR 0031).
+
+    With ``drop_nonanalytic`` a segment that :func:`pipeline.nonanalytic.nonanalytic_reason`
+    calls a self-introduction, greeting or contact detail (``contacts``: the anonymisation's
+    contact placeholders) is left out, as the topics stage leaves it out. Its ``logistics``
+    rule is not used here: "the wifi keeps dropping" or "a consent form" can be what the
+    evaluation is about, so such talk is left to the meaning gate (``analytic_margin``).
+    """
+    if not params.drop_nonanalytic:
+        return np.ones(len(texts), dtype=bool)
+    return ~nonanalytic_mask(texts, contacts, NOT_EVIDENCE)
+
+
+def _texts(segments: pd.DataFrame) -> list[str]:
+    """The segments' texts as strings."""
+    return segments["text"].astype(str).tolist()
+
+
 def _keyword_hits(
-    book: Codebook, params: CodeParams, texts: list[str], turns: Turns
-) -> tuple[np.ndarray, dict[tuple[int, int], str], np.ndarray]:
-    """Keyword hits per (segment, code), their evidence, and hits summed per turn."""
+    book: Codebook,
+    params: CodeParams,
+    texts: list[str],
+    turns: Turns,
+    contacts: re.Pattern[str] | None,
+) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], str], np.ndarray]:
+    """Evidence segments, keyword hits per (segment, code), their evidence, and per-turn sums.
+
+    Only the evidence segments (:func:`evidence_segments`) have hits.
+    """
+    keep = evidence_segments(texts, params, contacts)
     k = len(book.leaves())
     if "keyword" in params.coders:
         keyword, evidence = KeywordCoder(book).score(texts)
+        keyword[~keep] = 0.0
+        evidence = {key: v for key, v in evidence.items() if keep[key[0]]}
     else:
         keyword, evidence = np.zeros((len(texts), k), dtype=np.float32), {}
     kw_turn = np.zeros((turns.n, k), dtype=np.float32)
     np.add.at(kw_turn, turns.of_segment, keyword)
-    return keyword, evidence, kw_turn
+    return keep, keyword, evidence, kw_turn
 
 
 def _semantic_coder(
@@ -204,16 +241,29 @@ def _rule_decisions(
 
 def _all_scores(
     semantic: SemanticCoder | None,
-    turn_vectors: np.ndarray,
+    embeddings: np.ndarray,
+    turns: Turns,
+    keep: np.ndarray,
     kw_turn: np.ndarray,
     params: CodeParams,
-    asked: np.ndarray | None,
+    questions: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
-    """Turn scores, the same without keywords, the uncoded competitor's, and gated scores."""
-    scores, uncoded = turn_matrix_scores(semantic, turn_vectors, kw_turn, params, asked)
-    sem_only, _ = turn_matrix_scores(semantic, turn_vectors, np.zeros_like(kw_turn), params, asked)
-    gated = _gate(scores, analytic_turns(semantic, turn_vectors, params))
-    return scores, sem_only, uncoded, gated
+    """Turn scores, the same without keywords, the uncoded competitor's, and gated scores.
+
+    Each turn is pooled over its evidence segments (``keep``); the z-scores are measured on
+    the turns that have any, and the others get no code. ``questions``: per segment.
+    """
+    asked = question_vectors_of_turns(questions, turns)
+    evidence = pool_turns(embeddings, turns.of_segment, turns.n, keep)
+    alive = np.zeros(turns.n, dtype=bool)
+    alive[turns.of_segment[keep]] = True
+    scores, uncoded = turn_matrix_scores(semantic, evidence, kw_turn, params, asked, alive)
+    zeros = np.zeros_like(kw_turn)
+    sem_only, _ = turn_matrix_scores(semantic, evidence, zeros, params, asked, alive)
+    analytic = analytic_turns(semantic, evidence, params)
+    if not alive.all():
+        analytic = alive if analytic is None else analytic & alive
+    return scores, sem_only, uncoded, _gate(scores, analytic)
 
 
 def _gate(scores: np.ndarray, analytic: np.ndarray | None) -> np.ndarray:
@@ -383,6 +433,7 @@ def code_segments(
     finetune_model: str | None = None,
     human_turns: pd.DataFrame | None = None,
     questions: np.ndarray | None = None,
+    contacts: re.Pattern[str] | None = None,
 ) -> CodingResult:
     """Code every respondent turn and place each code on its segments.
 
@@ -400,17 +451,16 @@ def code_segments(
             ``params.finetune_epochs`` is set (``None``: the packaged all-MiniLM-L6-v2).
         human_turns: the turns ``human`` covers; only they calibrate (``None``: every turn).
         questions: per segment, its turn's question embedded (zeros: none), or None.
+        contacts: the contact placeholders' regex (no evidence, :func:`evidence_segments`).
     """
     started = time.perf_counter()
     _check_rows(segments, embeddings)
-    codes = [c.id for c in book.leaves()]
-    texts = segments["text"].astype(str).tolist()
-    turns = index_turns(segments)
-    keyword, kw_evidence, kw_turn = _keyword_hits(book, params, texts, turns)
+    codes, texts, turns = [c.id for c in book.leaves()], _texts(segments), index_turns(segments)
+    keep, keyword, kw_evidence, kw_turn = _keyword_hits(book, params, texts, turns, contacts)
     semantic = _semantic_coder(book, encode, params, embeddings, len(segments))
     turn_vectors = pool_turns(embeddings, turns.of_segment, turns.n)
     scores, sem_only, uncoded, gated = _all_scores(
-        semantic, turn_vectors, kw_turn, params, question_vectors_of_turns(questions, turns)
+        semantic, embeddings, turns, keep, kw_turn, params, questions
     )
     reviewed = None if human is None else reviewed_mask(turns, human_turns)
     thresholds, floors, calibration, gold = _calibrate(

@@ -17,23 +17,56 @@ from pipeline.coding.coders import SemanticCoder, normalise
 from pipeline.params import CodeParams
 
 
-def pool_turns(embeddings: np.ndarray, turn_of: np.ndarray, n_turns: int) -> np.ndarray:
-    """One vector per turn: the normalised sum of its segments' embeddings."""
+def pool_turns(
+    embeddings: np.ndarray, turn_of: np.ndarray, n_turns: int, keep: np.ndarray | None = None
+) -> np.ndarray:
+    """One vector per turn: the normalised sum of its segments' embeddings.
+
+    With ``keep`` (one bool per segment) only the kept segments count; a turn with none is
+    all zeros.
+    """
     dim = embeddings.shape[1] if np.ndim(embeddings) == 2 else 0
     out = np.zeros((n_turns, dim), dtype=np.float32)
-    np.add.at(out, turn_of, np.asarray(embeddings, dtype=np.float32))
+    vectors = np.asarray(embeddings, dtype=np.float32)
+    if keep is not None and len(vectors):
+        vectors = np.where(np.asarray(keep, dtype=bool)[:, None], vectors, np.float32(0))
+    np.add.at(out, turn_of, vectors)
     return normalise(out)
 
 
-def standardise(scores: np.ndarray) -> np.ndarray:
+def standardise(scores: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """Per-code z-scores over the rows (no labels used).
 
     Raw cosine similarities are not comparable across codes (a broad definition is close to
-    everything); z-scores put every code on one scale.
+    everything); z-scores put every code on one scale. With ``rows`` (one bool per row) the
+    mean and spread come from those rows only (the turns with analytic evidence); every row
+    is scaled.
     """
-    std = scores.std(axis=0)
+    ref = scores if rows is None or not np.any(rows) else scores[np.asarray(rows, dtype=bool)]
+    std = ref.std(axis=0)
     std[std == 0] = 1.0
-    return ((scores - scores.mean(axis=0)) / std).astype(np.float32)
+    return ((scores - ref.mean(axis=0)) / std).astype(np.float32)
+
+
+def keyword_specificity(keyword_hits: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Each code's keyword weight: its inverse document frequency over the turns, mean 1.
+
+    ``log((n + 1) / (df + 1))`` for a code whose keywords match ``df`` of the ``n`` turns (the
+    ``rows``, default all), divided by its mean over the codes that match at least once: a
+    keyword list that matches a quarter of the corpus ("time", "open") is weaker evidence
+    than one that matches a few turns, and the keyword term keeps its overall scale. Codes
+    that never match get 1.
+    """
+    hits = np.asarray(keyword_hits)
+    if rows is not None and np.any(rows):
+        hits = hits[np.asarray(rows, dtype=bool)]
+    df = (hits > 0).sum(axis=0)
+    idf = np.log((len(hits) + 1.0) / (df + 1.0))
+    used = df > 0
+    out = np.ones(hits.shape[1] if hits.ndim == 2 else 0, dtype=np.float64)
+    if used.any() and idf[used].mean() > 0:
+        out[used] = idf[used] / idf[used].mean()
+    return out.astype(np.float32)
 
 
 def turn_scores(
@@ -41,19 +74,24 @@ def turn_scores(
     keyword_hits: np.ndarray,
     params: CodeParams,
     context: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """The turn-level decision score of every (turn, code).
 
-    ``z(semantic) + question_weight * context + keyword_weight * log(1 + keyword hits)``,
+    ``z(semantic) + question_weight * context + keyword_weight * w * log(1 + keyword hits)``,
     then (with ``centre``) minus the turn's mean over codes, so that a turn that is close to
     everything (a long, on-topic answer) does not get every code. ``context`` is the
     standardised similarity of the interviewer's question to each code (None: no question
-    term). Without a semantic coder the score is the keyword term.
+    term); ``w`` is the code's :func:`keyword_specificity` (1 with it off). The z-scores and
+    ``w`` are measured on ``rows`` (the turns with analytic evidence; None: all). Without a
+    semantic coder the score is the keyword term.
     """
     kw = params.keyword_weight * np.log1p(keyword_hits).astype(np.float32)
+    if params.keyword_specificity and np.ndim(keyword_hits) == 2 and len(keyword_hits):
+        kw = kw * keyword_specificity(keyword_hits, rows)[None, :]
     if semantic is None:
         return kw
-    sem = standardise(semantic) if params.standardise else semantic.astype(np.float32)
+    sem = standardise(semantic, rows) if params.standardise else semantic.astype(np.float32)
     out = sem + kw
     if context is not None and params.question_weight:
         out = out + params.question_weight * context
@@ -98,19 +136,21 @@ def turn_matrix_scores(
     kw_turn: np.ndarray,
     params: CodeParams,
     question_vectors: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Turn scores of the codes and, when the codebook has ``uncoded`` material, of it.
 
     The uncoded competitor is scored like a code with no keywords and no question term (same
-    standardising and centring), so the two are on one scale.
+    standardising and centring), so the two are on one scale. ``rows``: the turns the
+    z-scores are measured on (:func:`turn_scores`).
     """
     if semantic is None or not len(turn_vectors):
-        return turn_scores(None, kw_turn, params), None
+        return turn_scores(None, kw_turn, params, rows=rows), None
     sem = blended_similarity(semantic, turn_vectors, params)
     context = question_context(semantic, question_vectors, len(turn_vectors))
     unc = semantic.score_uncoded(turn_vectors)
     if unc is None:
-        return turn_scores(sem, kw_turn, params, context), None
+        return turn_scores(sem, kw_turn, params, context, rows), None
     if context is not None:
         context = np.hstack([context, np.zeros((len(context), 1), dtype=np.float32)])
     ext = turn_scores(
@@ -118,6 +158,7 @@ def turn_matrix_scores(
         np.hstack([kw_turn, np.zeros((len(kw_turn), 1), dtype=kw_turn.dtype)]),
         params,
         context,
+        rows,
     )
     return ext[:, :-1], ext[:, -1]
 

@@ -22,6 +22,7 @@ from pipeline.errors import QualevalError
 from pipeline.evaluator_files.human_codes import read_human_codes
 from pipeline.evaluator_files.review import Review, read_review
 from pipeline.io import atomic_files, optional_path, write_json
+from pipeline.nonanalytic import contact_pattern
 from pipeline.params import Params, load_params
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ def run_stage(
         params.embed.model,
         cal_turns,
         questions=_read_questions(questions_path),
+        contacts=contact_pattern(params.anonymise.pseudonyms),
     )
     if review is not None:
         result = apply_review(result, segments, codes, review.codes, review.turns)

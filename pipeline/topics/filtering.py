@@ -118,9 +118,7 @@ def drop_reasons(
     meaning = small_talk_mask(embeddings, codebook_vectors, params)
     out: list[str | None] = []
     for text, n_words, chat in zip(segments["text"].astype(str), content_words, meaning):
-        reason = nonanalytic_reason(text)
-        if reason is None and contacts is not None and contacts.search(text):
-            reason = "contact-detail"
+        reason = nonanalytic_reason(text, contacts)
         if reason is None and n_words < params.min_content_words:
             reason = "too short"
         if reason is None and chat:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import typer
 
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
+from pipeline.nonanalytic import contact_pattern
 from pipeline.params import load_params
 from pipeline.text import placeholder_pattern
 from pipeline.topics.candidates import candidates_yaml
@@ -57,9 +57,6 @@ def read_inputs(
         )
     return segments, embeddings, codes
 
-
-# the placeholders of contact details: a segment carrying one is left out (ADR 0021)
-CONTACT_TYPES = ("email", "phone", "url")
 
 # the files this stage writes under its ``--out`` folder (the metrics JSON goes to ``--metrics``)
 OUTPUT_FILES = {
@@ -108,17 +105,11 @@ def run_stage(
         encoder=encoder,
         placeholders=placeholder_pattern(all_params.anonymise.pseudonyms),
         codebook_vectors=read_codebook_vectors(codebook_vectors_path),
-        contacts=_contact_pattern(all_params.anonymise.pseudonyms),
+        contacts=contact_pattern(all_params.anonymise.pseudonyms),
     )
     write_outputs(result, visualisations(result), Path(out_dir), metrics_path)
     _log_summary(result.metrics)
     return result
-
-
-def _contact_pattern(pseudonyms: dict[str, str]) -> re.Pattern[str] | None:
-    """The pattern of the contact placeholders, or None when no template is configured."""
-    templates = {k: v for k, v in pseudonyms.items() if k in CONTACT_TYPES}
-    return placeholder_pattern(templates) if templates else None
 
 
 def read_codebook_vectors(path: Path | None) -> pd.DataFrame | None:
