@@ -556,8 +556,8 @@ class ReviewParams(_Block):
         0.2,
         ge=0,
         le=1,
-        description="share of the batch drawn at random (flagged 'evaluation'): agreement and "
-        "the counts' intervals are measured on these turns only",
+        description="share of the batch drawn at random (flagged 'evaluation'): agreement is "
+        "measured on these turns only (the counts' error rates on every reviewed turn)",
     )
     seed: int = Field(0, description="seed of the random share and of the bootstrap")
     bootstrap: int = Field(
@@ -567,7 +567,7 @@ class ReviewParams(_Block):
         2.0,
         ge=0,
         description="pseudo-turns pulling a code's measured error rates towards all codes' "
-        "pooled rates (few evaluation turns per code)",
+        "pooled rates (few human-coded turns per code)",
     )
 
 

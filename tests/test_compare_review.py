@@ -152,3 +152,17 @@ def test_when_machine_misses_codes_then_estimate_rises_above_the_count_with_an_i
     assert a.interviews == 10  # the even interviews; the review adds turns there only
     assert a.estimate > a.interviews and a.lower <= a.estimate <= a.upper
     assert np.isfinite([a.lower, a.upper]).all()
+
+
+def test_when_uncertain_batch_shows_misses_then_it_calibrates_the_estimate_too():
+    # the machine codes 'a' on no turn; the reviewed batch (not the random share) shows that
+    # turns near the threshold have it: those reviewed turns calibrate the other turns
+    machine = [False] * 40
+    batch = [(t, ["a"]) for t in range(0, 12, 2)] + [(t, []) for t in range(1, 12, 2)]
+    review = _review([(13, [])], batch)
+    prev = _prevalence(machine, review, review, bootstrap=100)
+    a = prev.set_index("code_id").loc["a"]
+    assert a.interviews == 6  # the reviewed turns 0, 2, ..., 10 (interviews I0..I5)
+    assert a.estimate > a.interviews + 1 and a.lower <= a.estimate <= a.upper
+    again = _prevalence(machine, review, review, bootstrap=100)
+    pd.testing.assert_frame_equal(prev, again)  # seeded: same inputs, same numbers
