@@ -569,6 +569,12 @@ class ReviewParams(_Block):
         description="pseudo-turns pulling a code's measured error rates towards all codes' "
         "pooled rates (few human-coded turns per code)",
     )
+    near_margin: float = Field(
+        1.0,
+        ge=0,
+        description="a turn the machine did not code but whose score came within this of the "
+        "threshold has its own false-omission rate in the counts' estimate (ADR 0030)",
+    )
 
 
 class TopicsScaleParams(_Block):

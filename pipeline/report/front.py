@@ -11,7 +11,7 @@ import re
 from pipeline.report.doccontext import DocContext
 from pipeline.report.grammar import capitalise, date_range, join_list
 from pipeline.report.model import Section, TitlePage
-from pipeline.report.paragraphs import SubTheme, band_note, finding_subject
+from pipeline.report.paragraphs import SubTheme, finding_subject, uncertain_words
 from pipeline.report.prose import lower_first
 from pipeline.report.summary import report_intro
 
@@ -62,9 +62,8 @@ def _finding(ctx: DocContext, code_id: str) -> str:
 
 def _uncertain_word(ctx: DocContext, sub: SubTheme) -> str:
     """`` (quantifier uncertain: some to many)`` when the interval spans two words, else ""."""
-    note = band_note(sub, ctx.params.quantifiers)
-    spans = re.search(r"spans “(.+?)” to “(.+?)”", note)
-    return f" (quantifier uncertain: {spans[1]} to {spans[2]})" if spans else ""
+    words = uncertain_words(sub, ctx.params.quantifiers)
+    return f" (quantifier uncertain: {words[0]} to {words[1]})" if words else ""
 
 
 def key_findings(ctx: DocContext) -> list[str]:

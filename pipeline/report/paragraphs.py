@@ -111,19 +111,26 @@ def finding_subject(sub: SubTheme, scale: Sequence[Quantifier], noun: str = "int
     return f"{head} (an estimated {k} of {sub.total}; {sub.interviews} coded)"
 
 
+def uncertain_words(sub: SubTheme, scale: Sequence[Quantifier]) -> tuple[str, str] | None:
+    """The quantifier words of the interval's two ends when they differ (else None)."""
+    if sub.estimate is None:
+        return None
+    _, k_lo, k_hi = _counts(sub)
+    words = quantify(k_lo, sub.total, scale), quantify(k_hi, sub.total, scale)
+    return words if words[0] != words[1] else None
+
+
 def band_note(sub: SubTheme, scale: Sequence[Quantifier]) -> str:
     """The interval sentence, flagging an interval that spans two quantifier words ("")."""
     if sub.estimate is None:
         return ""
     est, lo, hi = sub.estimate
-    _, k_lo, k_hi = _counts(sub)
     out = (
         f"Adjusted for coding error, the estimated share is {est:.0%} "
         f"(95% interval {lo:.0%} to {hi:.0%})."
     )
-    w_lo, w_hi = quantify(k_lo, sub.total, scale), quantify(k_hi, sub.total, scale)
-    if w_lo != w_hi:
-        out += f" The interval spans “{w_lo}” to “{w_hi}”: the quantifier is uncertain."
+    if words := uncertain_words(sub, scale):
+        out += f" The interval spans “{words[0]}” to “{words[1]}”: the quantifier is uncertain."
     return out
 
 
