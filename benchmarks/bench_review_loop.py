@@ -194,6 +194,9 @@ class Corpus:
         out = work / "outputs"
         self.segments = pd.read_parquet(out / "segments" / "segments.parquet")
         self.embeddings = np.load(out / "segments" / "embeddings.npy")
+        questions = out / "segments" / "question_embeddings.npy"
+        # the pipeline's code stage reads the interviewer's questions too (question_weight)
+        self.questions = np.load(questions) if questions.is_file() else None
         table = pd.read_parquet(
             out / "coding" / "codebook_vectors.parquet", columns=["text", "vector"]
         )
@@ -233,7 +236,15 @@ class Corpus:
             )
             encode = _with_vectors(self.encode, extra)
         result = code_segments(
-            self.segments, self.embeddings, book, self.params, encode, human, None, turns
+            self.segments,
+            self.embeddings,
+            book,
+            self.params,
+            encode,
+            human,
+            None,
+            turns,
+            questions=self.questions,
         )
         if review is not None:
             result = apply_review(result, self.segments, self.codes, review.codes, review.turns)

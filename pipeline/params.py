@@ -567,8 +567,8 @@ class ReviewParams(_Block):
         0.2,
         ge=0,
         le=1,
-        description="share of the batch drawn at random (flagged 'evaluation'): agreement and "
-        "the counts' intervals are measured on these turns only",
+        description="share of the batch drawn at random (flagged 'evaluation'): agreement is "
+        "measured on these turns only (the counts' error rates on every reviewed turn)",
     )
     seed: int = Field(0, description="seed of the random share and of the bootstrap")
     bootstrap: int = Field(
@@ -578,7 +578,13 @@ class ReviewParams(_Block):
         2.0,
         ge=0,
         description="pseudo-turns pulling a code's measured error rates towards all codes' "
-        "pooled rates (few evaluation turns per code)",
+        "pooled rates (few human-coded turns per code)",
+    )
+    near_margin: float = Field(
+        1.0,
+        ge=0,
+        description="a turn the machine did not code but whose score came within this of the "
+        "threshold has its own false-omission rate in the counts' estimate (ADR 0030)",
     )
 
 

@@ -152,3 +152,38 @@ def test_when_machine_misses_codes_then_estimate_rises_above_the_count_with_an_i
     assert a.interviews == 10  # the even interviews; the review adds turns there only
     assert a.estimate > a.interviews and a.lower <= a.estimate <= a.upper
     assert np.isfinite([a.lower, a.upper]).all()
+
+
+def test_when_uncertain_batch_shows_misses_then_it_calibrates_the_estimate_too():
+    # the machine codes 'a' on no turn; the reviewed batch (not the random share) shows that
+    # turns near the threshold have it: those reviewed turns calibrate the other turns
+    machine = [False] * 40
+    batch = [(t, ["a"]) for t in range(0, 12, 2)] + [(t, []) for t in range(1, 12, 2)]
+    review = _review([(13, [])], batch)
+    prev = _prevalence(machine, review, review, bootstrap=100)
+    a = prev.set_index("code_id").loc["a"]
+    assert a.interviews == 6  # the reviewed turns 0, 2, ..., 10 (interviews I0..I5)
+    assert a.estimate > a.interviews + 1 and a.lower <= a.estimate <= a.upper
+    again = _prevalence(machine, review, review, bootstrap=100)
+    pd.testing.assert_frame_equal(prev, again)  # seeded: same inputs, same numbers
+
+
+def _strata_prevalence(near_margin):
+    # turns 0-11 reviewed (the batch): near the threshold (margin -0.2), half have 'a'; turn 13
+    # (the random share) is far (margin -3) without it; 26 more unreviewed far turns
+    margins = [-0.2] * 12 + [-3.0] * 28
+    ts = _turn_scores(margins, [False] * 40)
+    batch = [(t, ["a"]) for t in range(0, 12, 2)] + [(t, []) for t in range(1, 12, 2)]
+    review = _review([(13, [])], batch)
+    final = review.codes
+    basis = C.honest_basis(ts, None, review)
+    params = ReviewParams(bootstrap=50, near_margin=near_margin)
+    return C.prevalence(ts, final, review.turns, basis, CODES, params).set_index("code_id")
+
+
+def test_when_batch_misses_are_near_the_threshold_then_far_turns_do_not_inherit_them():
+    apart, pooled = _strata_prevalence(1.0), _strata_prevalence(0.0)
+    assert apart.loc["a", "interviews"] == pooled.loc["a", "interviews"] == 6
+    # near turns' misses (6 of 12) are not applied to the far turns, which stay rare
+    assert apart.loc["a", "estimate"] < pooled.loc["a", "estimate"] - 3
+    assert 6 <= apart.loc["a", "estimate"] < 10

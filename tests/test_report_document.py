@@ -270,3 +270,29 @@ def test_when_sub_theme_label_names_a_difficulty_then_area_for_development(label
     from pipeline.report.front import SUB_DEVELOPMENT
 
     assert bool(SUB_DEVELOPMENT.search(label)) == development
+
+
+def test_when_validated_estimates_then_findings_follow_them_and_flag_two_word_intervals(
+    rec_inputs,
+):
+    codes = [c.id for c in rec_inputs.codebook.leaves()]
+    n = rec_inputs.interviews["interview_id"].nunique()
+    prev = pd.DataFrame(
+        {
+            "code_id": codes,
+            "interviews": 0,
+            "interviews_total": n,
+            "estimate": 0.5 * n,
+            "lower": 0.1 * n,
+            "upper": 1.0 * n,
+            "validated": True,
+            "basis": "test",
+        }
+    )
+    agreement = {"human_codes": True, "micro_f1": 0.8, "n_turns": 20}
+    rep = R.build_report(replace(rec_inputs, prevalence=prev, agreement=agreement), ReportParams())
+    summary = rep.document[0]
+    findings = [i for b in summary.blocks if b.kind == "bullets" for i in b.items]
+    assert findings and all(f"(an estimated {round(0.5 * n)} of {n};" in f for f in findings)
+    assert any("(quantifier uncertain:" in f for f in findings)
+    assert "unvalidated" not in _text(rep).split("Methodology")[0]

@@ -41,8 +41,12 @@ def test_when_estimate_stance_and_groups_given_then_every_number_is_in_the_parag
         validated=True,
     )
     text = subtheme_paragraph(sub, SCALE)
-    assert text.startswith("Most interviewees (29 of 43) described sharing good practice")
+    # the quantifier follows the adjusted estimate (27 of 43); the coded count is beside it
+    assert text.startswith(
+        "Most interviewees (an estimated 27 of 43; 29 coded) described sharing good practice"
+    )
     assert "estimated share is 62% (95% interval 51% to 73%)" in text
+    assert "The interval spans “many” to “most”: the quantifier is uncertain." in text
     assert (
         "more often in the lead members group (12 of 14) than in the DCSs group (6 of 15)" in text
     )
@@ -51,7 +55,26 @@ def test_when_estimate_stance_and_groups_given_then_every_number_is_in_the_parag
     )
     assert "unvalidated" not in text
     numbers = {int(n) for n in re.findall(r"\d+", text)}
-    assert numbers == {29, 43, 62, 95, 51, 73, 12, 14, 6, 15, 20, 3, 1}
+    assert numbers == {27, 29, 43, 62, 95, 51, 73, 12, 14, 6, 15, 20, 3, 1}
+
+
+@pytest.mark.parametrize(
+    ("coded", "estimate", "subject", "flagged"),
+    [
+        (17, (0.58, 0.55, 0.59), "Many interviewees (an estimated 25 of 43; 17 coded)", False),
+        (26, (0.58, 0.3, 0.7), "Many interviewees (an estimated 25 of 43; 26 coded)", True),
+        (40, (1.0, 1.0, 1.0), "Every interviewee (an estimated 43 of 43; 40 coded)", False),
+        (0, (0.0, 0.0, 0.0), "No interviewee (an estimated 0 of 43; 0 coded)", False),
+        (20, None, "Many interviewees (20 of 43)", False),
+    ],
+)
+def test_when_estimate_given_then_quantifier_follows_it_and_a_two_band_interval_is_flagged(
+    coded, estimate, subject, flagged
+):
+    sub = SubTheme("funding", "", coded, 43, estimate=estimate, validated=True)
+    text = subtheme_paragraph(sub, SCALE)
+    assert text.startswith(f"{subject} described funding.")
+    assert ("the quantifier is uncertain" in text) is flagged
 
 
 def test_when_no_human_codes_then_paragraph_says_review_turns():

@@ -2,18 +2,26 @@
 
 Observed: ``interviews`` raise a code when any of their turns has it (after review). With an
 honest basis (:mod:`pipeline.compare.honest`) the count is adjusted for the machine's
-measured errors. Per code, on the basis turns, the machine's precision (the share of its
-codes that are right, PPV) and false-omission rate (the share of turns it left without the
-code that have it, FOR: from recall and the negatives) are estimated, each pulled towards the
-rate pooled over every code by ``review.prior_strength`` pseudo-turns (a code with few basis
-turns borrows from the others). A turn a reviewer decided is known; any other turn has the
-code with probability PPV (the machine gave it) or FOR (it did not). Turns are taken as
-independent within an interview, so an interview raises the code with probability
-``1 - (1 - PPV)^a (1 - FOR)^b`` (``a``, ``b``: its unreviewed turns with and without the
-machine's code), or 1 when a reviewed turn has it. ``estimate`` is the sum over interviews;
-the interval is the 2.5th-97.5th percentile of counts simulated with rates re-estimated on
-basis interviews resampled with replacement (``review.bootstrap`` times, seeded). Without a
-basis the machine's counts are unvalidated: ``estimate`` is the count, no interval.
+measured errors, on every human-coded turn: the basis and every reviewed turn (ADR 0030). The
+machine's decision on a reviewed turn is cross-fitted (it never saw that turn's codes), so the
+reviewed turns measure its errors without flattering it, and there are five times more of them
+than of the random share. Agreement itself is still measured on the basis only
+(:mod:`pipeline.compare.honest`).
+
+A turn a reviewer decided is known. Any other (turn, code) falls in one of three strata: the
+machine coded it (it has the code with probability PPV, the machine's precision), the machine
+did not but its score came within ``review.near_margin`` of the threshold (the false-omission
+rate near the threshold), or it did not and was farther (the false-omission rate far from it).
+The uncertainty-sampled turns lie mostly near the thresholds; measured apart, their misses are
+not applied to the far turns (selection on the margin is ignorable within a stratum). Each
+rate is per code, pulled towards the stratum's rate pooled over every code by
+``review.prior_strength`` pseudo-turns (a code with few human-coded turns borrows from the
+others). Turns are taken as independent within an interview, so an interview raises the code
+with probability ``1 - prod over strata (1 - rate)^n`` (``n``: its unreviewed turns in the
+stratum), or 1 when a reviewed turn has it. ``estimate`` is the sum over interviews; the
+interval is the 2.5th-97.5th percentile of counts simulated with rates re-estimated on
+human-coded interviews resampled with replacement (``review.bootstrap`` times, seeded).
+Without a basis the machine's counts are unvalidated: ``estimate`` is the count, no interval.
 """
 
 from __future__ import annotations
@@ -44,26 +52,54 @@ def _shrunk(hits: np.ndarray, n: np.ndarray, pooled: float, strength: float) -> 
     return np.divide(hits + strength * pooled, den, out=np.full(len(n), pooled), where=den > 0)
 
 
+CODED, NEAR, FAR = 0, 1, 2  # the error strata of a (turn, code): see the module
+
+
+def _strata(
+    turn_scores: pd.DataFrame,
+    pos: dict[tuple[str, int], int],
+    codes: list[str],
+    machine: np.ndarray,
+    near: float,
+) -> np.ndarray:
+    """Each (turn, code)'s stratum: coded, not coded within ``near`` of the threshold, or not."""
+    col = {c: j for j, c in enumerate(codes)}
+    ts = turn_scores[turn_scores["code_id"].astype(str).isin(col)]
+    keys = zip(ts["interview_id"].astype(str), ts["turn_index"].astype(int))
+    rows = np.array([pos[k] for k in keys], dtype=np.int64)
+    cols = ts["code_id"].astype(str).map(col).to_numpy(dtype=np.int64)
+    margin = np.full(machine.shape, -np.inf)
+    margin[rows, cols] = (ts["score"] - ts["threshold"]).to_numpy(dtype=np.float64)
+    margin = np.nan_to_num(margin, nan=-np.inf)
+    return np.where(machine, CODED, np.where(margin >= -near, NEAR, FAR)).astype(np.int8)
+
+
 def _rates(
-    machine: np.ndarray, human: np.ndarray, groups: np.ndarray, strength: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-code PPV and FOR from the basis rows ``groups`` (indices, repeats allowed)."""
-    m, h = machine[groups].astype(bool), human[groups].astype(bool)
-    tp, fp = (m & h).sum(0), (m & ~h).sum(0)
-    fn, tn = (~m & h).sum(0), (~m & ~h).sum(0)
-    ppv_all = (tp.sum() + 0.5) / (tp.sum() + fp.sum() + 1.0)
-    for_all = (fn.sum() + 0.5) / (fn.sum() + tn.sum() + 1.0)
-    ppv = _shrunk(tp, tp + fp, ppv_all, strength)
-    fo = _shrunk(fn, fn + tn, for_all, strength)
-    return np.clip(ppv, 0.0, 1.0), np.clip(fo, 0.0, 1.0 - 1e-12)
+    strata: np.ndarray, human: np.ndarray, groups: np.ndarray, strength: float
+) -> list[np.ndarray]:
+    """Per stratum, each code's share of human-coded pairs with the code (rows ``groups``).
+
+    The coded stratum's rate is the machine's precision (PPV); the others' its false-omission
+    rate near and far from the threshold. Each is shrunk towards the stratum's pooled rate.
+    """
+    s, h = strata[groups], human[groups].astype(bool)
+    out = []
+    for q in (CODED, NEAR, FAR):
+        m = s == q
+        hits, n = (m & h).sum(0), m.sum(0)
+        pooled = (hits.sum() + 0.5) / (n.sum() + 1.0)
+        out.append(np.clip(_shrunk(hits, n, pooled, strength), 0.0, 1.0 - 1e-12))
+    return out
 
 
 def _interview_probability(
-    ppv: np.ndarray, fo: np.ndarray, pos: np.ndarray, neg: np.ndarray, fixed: np.ndarray
+    rates: list[np.ndarray], counts: list[np.ndarray], fixed: np.ndarray
 ) -> np.ndarray:
-    """P(interview raises code): ``(..., interviews, codes)`` from rates ``(..., 1, codes)``."""
+    """P(interview raises code) ``(interviews, codes)``: its unreviewed pairs per stratum."""
+    log_none = np.zeros(fixed.shape)
     with np.errstate(divide="ignore"):
-        log_none = pos * np.log1p(-np.minimum(ppv, 1.0 - 1e-12)) + neg * np.log1p(-fo)
+        for rate, n in zip(rates, counts):
+            log_none += n * np.log1p(-rate)
     return np.where(fixed, 1.0, 1.0 - np.exp(log_none))
 
 
@@ -117,16 +153,18 @@ def prevalence(
                 known[pos[k]] = True
     fixed = np.zeros_like(observed)
     np.logical_or.at(fixed, iv_of[known], final[known])
-    n_pos, n_neg = np.zeros(observed.shape), np.zeros(observed.shape)
-    np.add.at(n_pos, iv_of[~known], machine[~known])
-    np.add.at(n_neg, iv_of[~known], ~machine[~known])
-    b_pos = _positions(basis.turns)
-    rows = np.array([pos[k] for k in b_pos if k in pos], dtype=np.int64)
-    b_machine, b_human = machine[rows], coding_matrix(basis.reference, pos, codes, dtype=bool)[rows]
+    strata = _strata(turn_scores, pos, codes, machine, params.near_margin)
+    counts = []
+    for q in (CODED, NEAR, FAR):
+        n_q = np.zeros(observed.shape)
+        np.add.at(n_q, iv_of[~known], strata[~known] == q)
+        counts.append(n_q)
+    rows, b_human = _human_coded(basis, pos, codes, final, known)
+    b_strata = strata[rows]
     b_iv = np.unique(interview[rows], return_inverse=True)[1]
-    ppv, fo = _rates(b_machine, b_human, np.arange(len(rows)), params.prior_strength)
-    estimate = _interview_probability(ppv, fo, n_pos, n_neg, fixed).sum(0)
-    lower, upper = _interval(b_machine, b_human, b_iv, (n_pos, n_neg, fixed), params)
+    rates = _rates(b_strata, b_human, np.arange(len(rows)), params.prior_strength)
+    estimate = _interview_probability(rates, counts, fixed).sum(0)
+    lower, upper = _interval(b_strata, b_human, b_iv, (counts, fixed), params)
     return pd.DataFrame(
         {
             "code_id": codes,
@@ -136,22 +174,43 @@ def prevalence(
             "lower": lower,
             "upper": upper,
             "validated": True,
-            "basis": f"{basis.description}; per-code precision and recall, bootstrap over "
-            f"{b_iv.max() + 1 if len(b_iv) else 0} interviews",
+            "basis": f"{basis.description}; per-code precision and recall on {len(rows)} "
+            f"human-coded turns, bootstrap over {b_iv.max() + 1 if len(b_iv) else 0} interviews",
         }
     )[list(PREVALENCE_COLUMNS)]
 
 
+def _human_coded(
+    basis: Basis,
+    pos: dict[tuple[str, int], int],
+    codes: list[str],
+    final: np.ndarray,
+    known: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The human-coded turns' rows and codes: the basis's turns, then every reviewed turn's.
+
+    A reviewed turn's human codes are its final codes (the review replaced the machine's).
+    """
+    in_basis = np.zeros(len(pos), dtype=bool)
+    for k in _positions(basis.turns):
+        if k in pos:
+            in_basis[pos[k]] = True
+    human = coding_matrix(basis.reference, pos, codes, dtype=bool)
+    human = np.where(in_basis[:, None], human, final)
+    rows = np.flatnonzero(in_basis | known)
+    return rows, human[rows]
+
+
 def _interval(
-    b_machine: np.ndarray,
+    b_strata: np.ndarray,
     b_human: np.ndarray,
     b_iv: np.ndarray,
-    counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    counts: tuple[list[np.ndarray], np.ndarray],
     params: ReviewParams,
 ) -> tuple[np.ndarray, np.ndarray]:
     """2.5th and 97.5th percentiles of simulated counts (rates bootstrapped over interviews)."""
-    n_pos, n_neg, fixed = counts
-    k = n_pos.shape[1]
+    per_stratum, fixed = counts
+    k = fixed.shape[1]
     if not params.bootstrap or not len(b_iv):
         return np.full(k, np.nan), np.full(k, np.nan)
     rng = np.random.default_rng(params.seed)
@@ -160,8 +219,8 @@ def _interval(
     for b in range(params.bootstrap):
         picked = rng.integers(0, len(members), size=len(members))
         rows = np.concatenate([members[g] for g in picked])
-        ppv, fo = _rates(b_machine, b_human, rows, params.prior_strength)
-        p = _interview_probability(ppv, fo, n_pos, n_neg, fixed)
+        rates = _rates(b_strata, b_human, rows, params.prior_strength)
+        p = _interview_probability(rates, per_stratum, fixed)
         sims[b] = (rng.random(p.shape) < p).sum(0)
     lower, upper = np.percentile(sims, [2.5, 97.5], axis=0)
     return np.round(lower, 2), np.round(upper, 2)

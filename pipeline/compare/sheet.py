@@ -6,8 +6,9 @@ batch (``review.batch`` turns) is proposed by uncertainty sampling: the unreview
 score for some code lies nearest that code's threshold (least margin) come first, because a
 decision on them moves the calibration most. A share of the batch
 (``review.evaluation_share``) is drawn at random (seeded) instead and flagged ``evaluation``:
-agreement and the counts' intervals are measured on those turns only, so the sampling (and a
-reviewer accepting the machine's codes on the hard cases) does not bias them. Random rows are
+agreement is measured on those turns only, so the sampling (and a reviewer accepting the
+machine's codes on the hard cases) does not bias it; the counts' error rates are measured on
+every reviewed turn (:mod:`pipeline.compare.prevalence`). Random rows are
 spread evenly through the batch so that a reviewer who stops early has reviewed some.
 
 Reading the sheet back: :mod:`pipeline.evaluator_files.review`.
@@ -40,9 +41,9 @@ INSTRUCTIONS = (
     "'margin' is how near the turn came to a threshold (small: the machine was unsure).",
     "",
     "Rows with a number in 'order' are the proposed batch: review them in that order (the "
-    "most informative first). Rows marked 'evaluation' were drawn at random: agreement and "
-    "the counts' intervals are measured on them, so please review them as carefully as the "
-    "others and never skip them.",
+    "most informative first). Rows marked 'evaluation' were drawn at random: agreement is "
+    "measured on them, so please review them as carefully as the others and never skip "
+    "them. Every reviewed row corrects the counts' estimates.",
     "",
     "For each turn you review, write in 'decision':",
     "  accept - the turn's codes apply, except any you list in 'reject_codes';",

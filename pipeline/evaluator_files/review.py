@@ -10,8 +10,8 @@ share. A reviewer copies it out of ``outputs/``, fills in some rows and names th
 - ``decision`` ``reject``: none of the turn's ``codes`` apply; only ``add_codes`` do;
 - ``decision`` blank: not reviewed (``reject_codes`` and ``add_codes`` must then be empty).
 
-Rows flagged ``evaluation`` form the random share that agreement and the counts' intervals
-are measured on (:func:`read_review` returns them apart).
+Rows flagged ``evaluation`` form the random share that agreement is measured on
+(:func:`read_review` returns them apart); the counts' error rates use every reviewed row.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pipeline.report.doccontext import DocContext
 from pipeline.report.front import suggestion_gloss
 from pipeline.report.grammar import count_of, join_list, plural
 from pipeline.report.model import Section
-from pipeline.report.paragraphs import NOT_COMPARED, small, subtheme_paragraph
+from pipeline.report.paragraphs import NOT_COMPARED, finding_subject, small, subtheme_paragraph
 from pipeline.report.prose import lower_first, phrase
 
 
@@ -88,7 +88,7 @@ def _audiences(ctx: DocContext, codes: list[str]) -> dict[str, list[str]]:
 
 def _suggestion(ctx: DocContext, code_id: str) -> str:
     sub = ctx.subtheme(code_id)
-    who = phrase(sub.interviews, sub.total, ctx.params.quantifiers, ctx.nouns.person)
+    who = finding_subject(sub, ctx.params.quantifiers, ctx.nouns.person)
     return (
         f"{ctx.codes.label(code_id)}{suggestion_gloss(sub.gloss)}: suggested by {lower_first(who)}."
     )

@@ -11,7 +11,8 @@ import re
 from pipeline.report.doccontext import DocContext
 from pipeline.report.grammar import capitalise, date_range, join_list
 from pipeline.report.model import Section, TitlePage
-from pipeline.report.prose import lower_first, phrase
+from pipeline.report.paragraphs import SubTheme, finding_subject, uncertain_words
+from pipeline.report.prose import lower_first
 from pipeline.report.summary import report_intro
 
 #: labels of themes whose sub-themes are areas for development when stance is not reportable
@@ -54,8 +55,15 @@ def fieldwork(ctx: DocContext) -> str:
 def _finding(ctx: DocContext, code_id: str) -> str:
     """One sentence: quantifier, count and the sub-theme (its gloss in brackets)."""
     sub = ctx.subtheme(code_id)
-    who = phrase(sub.interviews, sub.total, ctx.params.quantifiers, ctx.nouns.person)
-    return f"{who} described {sub.label}" + (f" ({sub.gloss})." if sub.gloss else ".")
+    who = finding_subject(sub, ctx.params.quantifiers, ctx.nouns.person)
+    flag = _uncertain_word(ctx, sub)
+    return f"{who} described {sub.label}" + (f" ({sub.gloss})." if sub.gloss else ".") + flag
+
+
+def _uncertain_word(ctx: DocContext, sub: SubTheme) -> str:
+    """`` (quantifier uncertain: some to many)`` when the interval spans two words, else ""."""
+    words = uncertain_words(sub, ctx.params.quantifiers)
+    return f" (quantifier uncertain: {words[0]} to {words[1]})" if words else ""
 
 
 def key_findings(ctx: DocContext) -> list[str]:
@@ -109,7 +117,7 @@ def areas_for_development(ctx: DocContext) -> list[str]:
         for c in ctx.sub_themes(theme)[: ctx.params.findings_per_theme]:
             if ctx.count(c) >= ctx.params.min_finding_interviews:
                 sub = ctx.subtheme(c)
-                who = phrase(sub.interviews, sub.total, ctx.params.quantifiers, ctx.nouns.person)
+                who = finding_subject(sub, ctx.params.quantifiers, ctx.nouns.person)
                 out.append(f"{capitalise(sub.label)}: suggested by {lower_first(who)}.")
     return out
 

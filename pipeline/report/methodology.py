@@ -125,8 +125,10 @@ def _checking(ctx: DocContext) -> list[str]:
     out += _validation_caveat(ag)
     if ctx.estimates:
         out.append(
-            "Where human checks allow, a sub-theme's paragraph also gives its share "
-            "adjusted for coding error, with a 95% interval."
+            "Where human checks allow, a sub-theme's quantifier word follows its count "
+            "adjusted for coding error (the coded count is given beside it), its paragraph "
+            "gives the adjusted share with a 95% interval, and a finding whose interval spans "
+            "two quantifier words is flagged."
         )
     return out
 

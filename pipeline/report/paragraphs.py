@@ -3,8 +3,10 @@
 Every clause is generated from numbers passed in (never invented), so a theme chapter can be
 checked against its tables. Optional inputs appear only when given: an adjusted estimate with
 an interval (from a validated prevalence table), stance counts, and whether any human codes
-checked the machine codes. A difference between groups (role, region) is stated only when it
-passes :func:`stated_difference`'s documented rule.
+checked the machine codes. With an adjusted estimate the quantifier word follows the estimate
+(the coded count is stated beside it), and a finding whose interval reaches two quantifier
+words says so (:func:`finding_subject`, :func:`band_note`; ADR 0030). A difference between
+groups (role, region) is stated only when it passes :func:`stated_difference`'s documented rule.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.params import Quantifier
-from pipeline.report.grammar import join_list, plural
-from pipeline.report.prose import phrase
+from pipeline.report.grammar import counted_phrase, join_list, plural
+from pipeline.report.prose import phrase, quantify
 
 #: a group difference is stated only when both groups have at least this many interviews ...
 MIN_GROUP = 3
@@ -90,18 +92,55 @@ def small(k: int, min_cell: int) -> str:
     return f"fewer than {min_cell}" if 0 < k < min_cell else str(k)
 
 
+def _counts(sub: SubTheme) -> tuple[int, int, int]:
+    """The adjusted estimate and its interval as whole interviews."""
+    assert sub.estimate is not None
+    return tuple(round(v * sub.total) for v in sub.estimate)  # type: ignore[return-value]
+
+
+def finding_subject(sub: SubTheme, scale: Sequence[Quantifier], noun: str = "interviewee") -> str:
+    """A finding's subject: ``Most interviewees (an estimated 27 of 43; 24 coded)``.
+
+    With an adjusted estimate the quantifier is chosen from it (rounded to whole interviews)
+    and the coded count follows; without one, the coded count as :func:`phrase` gives it.
+    """
+    if sub.estimate is None:
+        return phrase(sub.interviews, sub.total, scale, noun)
+    k = _counts(sub)[0]
+    head = counted_phrase(quantify(k, sub.total, scale), k, sub.total, noun).rsplit(" (", 1)[0]
+    return f"{head} (an estimated {k} of {sub.total}; {sub.interviews} coded)"
+
+
+def uncertain_words(sub: SubTheme, scale: Sequence[Quantifier]) -> tuple[str, str] | None:
+    """The quantifier words of the interval's two ends when they differ (else None)."""
+    if sub.estimate is None:
+        return None
+    _, k_lo, k_hi = _counts(sub)
+    words = quantify(k_lo, sub.total, scale), quantify(k_hi, sub.total, scale)
+    return words if words[0] != words[1] else None
+
+
+def band_note(sub: SubTheme, scale: Sequence[Quantifier]) -> str:
+    """The interval sentence, flagging an interval that spans two quantifier words ("")."""
+    if sub.estimate is None:
+        return ""
+    est, lo, hi = sub.estimate
+    out = (
+        f"Adjusted for coding error, the estimated share is {est:.0%} "
+        f"(95% interval {lo:.0%} to {hi:.0%})."
+    )
+    if words := uncertain_words(sub, scale):
+        out += f" The interval spans “{words[0]}” to “{words[1]}”: the quantifier is uncertain."
+    return out
+
+
 def subtheme_paragraph(
     sub: SubTheme, scale: Sequence[Quantifier], noun: str = "interviewee"
 ) -> str:
     """The paragraph for one sub-theme (see the module docstring for what it may say)."""
     gloss = f" ({sub.gloss})" if sub.gloss else ""
-    out = [f"{phrase(sub.interviews, sub.total, scale, noun)} described {sub.label}{gloss}."]
-    if sub.estimate is not None:
-        est, lo, hi = sub.estimate
-        out.append(
-            f"Adjusted for coding error, the estimated share is {est:.0%} "
-            f"(95% interval {lo:.0%} to {hi:.0%})."
-        )
+    out = [f"{finding_subject(sub, scale, noun)} described {sub.label}{gloss}."]
+    out.append(band_note(sub, scale))
     diff = stated_difference(sub.groups)
     if diff is not None:
         g_hi, g_lo, _ = diff
