@@ -105,6 +105,29 @@ def test_when_same_entity_in_two_interviews_then_same_pseudonym():
     assert texts(result) == ["Email [email] or ask [Person 1].", "[Person 1] visited us too."]
 
 
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        ("Mark came back with ideas.", "[Person 1] came back with ideas."),
+        ("Mark my words, it worked.", "Mark my words, it worked."),  # a function word follows
+    ],
+)
+def test_when_common_word_name_starts_a_sentence_in_another_interview_then_run_evidence_decides(
+    second, expected
+):
+    # the leak gate knows the run's names across interviews ("Mark" of Mark Ibbotson), so
+    # the evidence that a sentence-initial "Mark" is that person is the run's, not the
+    # interview's (a quoted turn, or a corpus of hundreds, separates the two)
+    result = run(
+        [
+            ("INT01", "Respondent", "respondent", "Mark Ibbotson went to the review."),
+            ("INT02", "Respondent", "respondent", second),
+        ],
+        recognisers=[*FAST, "first_names"],
+    )
+    assert texts(result) == ["[Person 1] went to the review.", expected]
+
+
 def test_when_two_people_share_a_first_name_then_lone_first_name_is_not_linked_to_either():
     decisions = A.Decisions(add=(("Sam", "person"),))
     result = run(

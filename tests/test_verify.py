@@ -303,6 +303,13 @@ def test_when_file_name_holds_identifier_then_gate_fails_without_reading_it(tmp_
         ("Care Council", "children in care council meetings", 0),  # generic words only
         ("Care Council", "the Care Council said", 1),
         ("Okafor Trust", "the okafor trust", 1),  # one word is a name: case folded
+        # a sentence start followed by a function word is the word, as the anonymiser reads it
+        ("Will", "Will you send it? Yes.", 0),
+        ("Mark", "Fine. Mark my words, it worked.", 0),
+        ("Hope", "Hope that helps.", 0),
+        ("Mark", "Mark came back from the review.", 1),  # a person at a sentence start
+        ("Will", "Will said no.", 1),
+        ("Will", "Will's team agreed.", 1),
     ],
 )
 def test_when_key_entry_is_common_word_then_matched_case_sensitively(
@@ -379,6 +386,7 @@ def test_when_stale_verdict_left_then_run_stage_removes_it_before_scanning(tmp_p
     [
         ("write to j.smith@kent.gov.uk today", "email"),
         ("ring 01632 960418 after nine", "phone"),
+        ("or 020 7946 0000 in the office", "phone"),
         ("I'm @jsmith on there", "handle"),
         ("the office at LS1 4AP", "postcode"),
         ("number 943 476 5919 on file", "nhs_number"),
@@ -401,6 +409,8 @@ def test_when_unlisted_identifier_left_then_residual_scan_fails(tmp_path, text, 
         "We met on 12 March; 40% said 2024 was better.",
         "number 943 476 5918 is not a valid NHS number",
         '<SourceRef targetGUID="c42e337f-5b23-5551-89c2-02289077377d" />',  # a REFI-QDA GUID
+        "Share of interviews 0 10 20 0 30 60 %",  # a chart's axes, as a PDF's text gives them
+        "0 10 10 0 20 40",
     ],
 )
 def test_when_only_pseudonyms_and_numbers_then_residual_scan_passes(tmp_path, text):

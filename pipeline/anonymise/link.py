@@ -293,7 +293,7 @@ def propagate_lone_names(
     for name in sorted(extra_names):
         if normalise_phrase(name) not in allow_keys:
             index.add(name, _person_entry(name, 0.8))
-    return _find_further(texts, index, chosen_by_row, protected, interview_of)
+    return _find_further(texts, index, chosen_by_row, protected)
 
 
 def _person_entry(name: str, score: float) -> PhraseEntry:
@@ -363,7 +363,7 @@ def propagate_names(
             bare = strip_title(d.canonical)
             if normalise_phrase(bare) not in allow_keys:
                 corpus.add(bare, entry)
-    return _find_further(texts, corpus, chosen_by_row, protected, interview_of)
+    return _find_further(texts, corpus, chosen_by_row, protected)
 
 
 def facility_name_part(det: Detection) -> str | None:
@@ -386,15 +386,13 @@ def facility_name_part(det: Detection) -> str | None:
     return " ".join(prefix)
 
 
-def _full_name_words(
-    chosen_by_row: list[list[Detection]], interview_of: Sequence[str]
-) -> dict[str, set[str]]:
-    """Per interview, the lower-case words of the full person names detected in it."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for row, dets in enumerate(chosen_by_row):
+def _full_name_words(chosen_by_row: list[list[Detection]]) -> set[str]:
+    """The lower-case words of the full person names detected anywhere in the run."""
+    out: set[str] = set()
+    for dets in chosen_by_row:
         for d in dets:
             if d.entity_type == PERSON and " " in d.text.strip():
-                out[interview_of[row]].update(normalise_phrase(d.text).split())
+                out.update(normalise_phrase(d.text).split())
     return out
 
 
@@ -403,21 +401,18 @@ def _find_further(
     index: PhraseIndex,
     chosen_by_row: list[list[Detection]],
     protected: list[list[Detection]],
-    interview_of: Sequence[str],
 ) -> list[Mention]:
     """Every occurrence of an indexed name outside chosen and allowed spans.
 
     Each mention found is keyed by its entry's ``canonical`` (an entity root; none for a
     lone name, which :func:`link_mentions` keys), and ``chosen_by_row`` is updated.
-    ``interview_of`` and ``evidence`` (per interview, the lower-case words of the full
-    person names it mentions) let a common-word name start a sentence where the interview
-    names that person ("Mark came back" after "Mark Ibbotson").
+    ``evidence`` (the lower-case words of the full person names the run mentions) lets a
+    common-word name start a sentence when someone of that name is known ("Mark came back"
+    where any interview names Mark Ibbotson): the leak gate knows the run's names across
+    all interviews, so the evidence must too (a turn quoted in another interview, or a
+    corpus of many, would otherwise leave "Mark" for the gate to find).
     """
-    evidence = _full_name_words(chosen_by_row, interview_of)
-
-    def row_iv(row: int) -> str:
-        return interview_of[row]
-
+    evidence = _full_name_words(chosen_by_row)
     added = []
     for row, text in enumerate(texts):
         taken = chosen_by_row[row]
@@ -427,7 +422,7 @@ def _find_further(
             if any(p.start <= s and e <= p.end for p in protected[row]):
                 continue
             if entry.entity_type == PERSON and not common_word_person_ok(
-                text, s, e, known=normalise_phrase(text[s:e]) in evidence.get(row_iv(row), ())
+                text, s, e, known=normalise_phrase(text[s:e]) in evidence
             ):
                 continue  # "Hope that helps", "mark the register"
             det = Detection(s, e, entry.entity_type, "propagation", entry.score * 0.9, text[s:e])

@@ -116,7 +116,13 @@ class _Buckets:
         for cands in self.by_first.values():
             cands.sort(key=lambda c: (-len(c[0]), c[0]))  # longest first: "Ann Lee", not "Ann"
 
-    def find(self, text: str, found: set[str]) -> None:
+    def find(self, text: str, found: set[str], as_words: frozenset[str] = frozenset()) -> None:
+        """Add to ``found`` the identifiers in ``text``.
+
+        ``as_words`` are common-word names ("Will", "Mark") that a sentence start followed
+        by a function word reads as the word, by the anonymise stage's own rule
+        (:func:`~pipeline.recognisers.names.common_word_person_ok`): "Will you send it?".
+        """
         covered = 0
         for m in _WORD.finditer(text):
             cands = self.by_first.get(m.group())
@@ -128,6 +134,8 @@ class _Buckets:
                 if text.startswith(form, pos) and (
                     end >= len(text) or not _is_word(text[end]) or not _is_word(form[-1])
                 ):
+                    if form in as_words and not _person_here(text, pos, end):
+                        break
                     found.add(original)
                     covered = end
                     break
@@ -162,6 +170,8 @@ class IdentifierFinder:
         self.placeholders = placeholders or placeholder_pattern()
         self.exact = _Buckets()
         self.folded = _Buckets()
+        # people's one-word common-word names: a sentence start may be the word
+        self.as_words: frozenset[str] = frozenset()
         self.count = 0
         types = identifiers if isinstance(identifiers, Mapping) else {}
         for ident in sorted(set(identifiers)):
@@ -173,6 +183,8 @@ class IdentifierFinder:
             etype = etype[0] if isinstance(etype, tuple) else etype
             if is_case_sensitive(form):
                 self.exact.add(form, ident)
+                if etype == "person" and " " not in form:
+                    self.as_words |= {form}
             elif folds(form, etype):
                 self.folded.add(form.casefold(), ident)
             else:  # a place or an organisation: as spelled, in Title Case or in CAPITALS
@@ -214,7 +226,7 @@ class IdentifierFinder:
                 text = _blank(text, spans)
         exact: set[str] = set()
         folded: set[str] = set()
-        self.exact.find(text, exact)
+        self.exact.find(text, exact, self.as_words)
         self.folded.find(text.casefold(), folded)
         # report "Ann Lee", not also the "Ann" inside it (the two searches run apart)
         longer = [f.casefold() for f in folded]
@@ -224,6 +236,13 @@ class IdentifierFinder:
             if not any(re.search(rf"(?<!\w){re.escape(e.casefold())}(?!\w)", f) for f in longer)
         }
         return sorted(exact | folded)
+
+
+def _person_here(text: str, start: int, end: int) -> bool:
+    """Whether a common-word name reads as the person here (the anonymiser's rule, known)."""
+    from pipeline.recognisers.names import common_word_person_ok
+
+    return common_word_person_ok(text, start, end, known=True)
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

@@ -68,9 +68,16 @@ def _at_windows(text: str, width: int = 320) -> list[str]:
 
 
 def _phone_like(text: str, start: int, found: str) -> bool:
-    """False for numbers in data: decimals ("0.0661764705"), zero country codes ("0005-0010")."""
+    """False for numbers in data: decimals ("0.0661764705"), zero country codes ("0005-0010").
+
+    Also false for a run of mostly one- and two-digit numbers ("0 10 20 0 30 60": a chart's
+    axis in a PDF's text, a table row): nobody groups a phone number that way.
+    """
     digits = re.sub(r"\D", "", found)
     if start > 0 and text[start - 1] in ".,":
+        return False
+    groups = re.findall(r"\d+", found)
+    if len(groups) >= 3 and 2 * sum(len(g) <= 2 for g in groups) > len(groups):
         return False
     if digits.startswith("00") and (len(digits) < 3 or digits[2] == "0"):
         return False
