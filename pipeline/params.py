@@ -649,6 +649,13 @@ class TopicsParams(_Block):
         None, ge=1, description="HDBSCAN min_samples; null: min_topic_size (HDBSCAN's default)"
     )
     cluster_selection_method: Literal["eom", "leaf"] = "eom"
+    max_topic_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="HDBSCAN max_cluster_size as this share of the segments (1: no limit): no "
+        "topic of excess of mass holds more of the corpus (ADR 0032)",
+    )
     min_segments_hdbscan: int = Field(
         100, ge=10, description="fewer segments: k-means directly (UMAP/HDBSCAN need more)"
     )
@@ -723,6 +730,15 @@ class TopicsParams(_Block):
         30, ge=2, description="no finer themes on fewer analytic turns than this"
     )
     fine_neighbors: int = Field(30, ge=2, description="UMAP n_neighbors of the finer themes")
+    fine_stability_seeds: int = Field(
+        3,
+        ge=1,
+        description="a finer theme is carved only when the clusterings of this many seeds "
+        "(seed, seed+1, ...) all find it (1: no check; ADR 0032)",
+    )
+    fine_min_agreement: float = Field(
+        0.5, ge=0, le=1, description="finding a theme again: Jaccard overlap of its turns"
+    )
     scale: TopicsScaleParams = Field(default_factory=TopicsScaleParams)
 
     @field_validator("ngram_range")

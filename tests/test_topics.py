@@ -226,6 +226,20 @@ def test_when_label_made_then_words_already_covered_are_skipped():
     assert T.make_label([], 3) == "(no keywords)"
 
 
+@pytest.mark.parametrize(
+    ("n", "share", "expected"),
+    [
+        (2000, 0.25, 500),  # a quarter of the corpus
+        (100, 0.25, 25),
+        (40, 0.25, 10),  # never below twice the minimum size (5)
+        (2000, 1.0, 0),  # 1: no limit
+    ],
+)
+def test_when_max_topic_share_then_hdbscan_max_cluster_size_scales(n, share, expected):
+    settings = C.scaled_settings(n, TopicsParams(max_topic_share=share))
+    assert settings["max_cluster_size"] == expected
+
+
 # --- tiny and small corpora ------------------------------------------------------------------
 
 

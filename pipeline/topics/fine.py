@@ -88,6 +88,37 @@ def fine_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> np.nd
     return np.asarray(model.labels_, dtype=np.int64)
 
 
+def agreement(labels: np.ndarray, other: np.ndarray) -> dict[int, float]:
+    """Each theme of ``labels``: its best Jaccard overlap with a theme of ``other`` (same turns)."""
+    out = {}
+    for t in sorted(set(labels.tolist()) - {-1}):
+        mine = labels == t
+        best = 0.0
+        for u in sorted(set(other[mine].tolist()) - {-1}):
+            theirs = other == u
+            best = max(best, float((mine & theirs).sum() / (mine | theirs).sum()))
+        out[int(t)] = round(best, 6)
+    return out
+
+
+def stable_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> tuple[np.ndarray, int]:
+    """The finer themes of ``seed`` that the next seeds find again; the others become -1.
+
+    A theme is kept when, for each of seeds ``seed + 1`` .. ``seed + fine_stability_seeds - 1``,
+    some theme of that seed's clustering overlaps it by at least ``topics.fine_min_agreement``
+    (Jaccard over turns). Returns the labels and the number of themes found before the check.
+    """
+    labels = fine_clusters(vectors, params, seed)
+    found = len(set(labels.tolist()) - {-1})
+    kept = set(labels.tolist()) - {-1}
+    for k in range(1, params.fine_stability_seeds):
+        if not kept:
+            break
+        score = agreement(labels, fine_clusters(vectors, params, seed + k))
+        kept = {t for t in kept if score[t] >= params.fine_min_agreement}
+    return np.where(np.isin(labels, sorted(kept)), labels, -1), found
+
+
 def code_material(codebook_vectors: pd.DataFrame | None) -> np.ndarray:
     """The codes' material vectors (every codebook vector but the uncoded examples)."""
     if codebook_vectors is None or not len(codebook_vectors):
@@ -135,7 +166,7 @@ def carve(
     if not params.fine_emergent_share or not len(material) or not len(labels):
         return FineThemes(labels.copy())
     of_segment, vectors = turn_vectors(segments, embeddings)
-    fine = fine_clusters(vectors, params, seed)
+    fine, found = stable_clusters(vectors, params, seed)
     cover = coverage(vectors, fine, material)
     picked = least_covered(cover, params.fine_emergent_share)
     out = labels.copy()
@@ -148,7 +179,7 @@ def carve(
     ids = {t: i for i, t in enumerate(sorted(set(out.tolist()) - {-1}))} | {-1: -1}
     out = np.array([ids[t] for t in out.tolist()], dtype=np.int64)
     carved = {ids[t]: c for t, c in carved.items() if t in ids}
-    return FineThemes(out, carved, len(cover))
+    return FineThemes(out, carved, found)
 
 
 def with_fine_themes(
