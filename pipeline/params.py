@@ -680,6 +680,9 @@ class TopicsParams(_Block):
         0.3, ge=0, le=1, description="MMR diversity of the keywords (0: plain c-TF-IDF)"
     )
     label_words: int = Field(3, ge=1, description="keywords in a topic's label")
+    label_min_docs: int = Field(
+        3, ge=1, description="a label keyword is used by at least this many of the topic's segments"
+    )
     n_quotes: int = Field(3, ge=1, description="representative quotes per topic")
     extra_stop_words: list[str] = Field(
         default_factory=list, description="more words never to use as keywords"

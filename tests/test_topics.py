@@ -240,6 +240,32 @@ def test_when_max_topic_share_then_hdbscan_max_cluster_size_scales(n, share, exp
     assert settings["max_cluster_size"] == expected
 
 
+@pytest.mark.parametrize(
+    ("min_docs", "expected"),
+    [
+        (1, {0: ["case press", "review", "peers"], 1: ["money"]}),
+        (2, {0: ["review", "peers"], 1: ["money"]}),  # "case press": one segment only
+        (3, {0: ["review"], 1: ["money"]}),  # topic 1 has two segments: both must use it
+        (4, {0: ["review"], 1: ["money"]}),  # at most every segment of the topic
+    ],
+)
+def test_when_label_words_supported_then_one_segment_phrases_are_left_out(min_docs, expected):
+    from pipeline.topics.labels import supported_words
+
+    words = {0: ["case press", "review", "peers"], 1: ["money"]}
+    terms = [{"case press", "review"}, {"review", "peers"}, {"review", "peers"}]
+    terms += [{"money"}, {"money"}]
+    topics = np.array([0, 0, 0, 1, 1])
+    assert supported_words(words, terms, topics, min_docs) == expected
+
+
+def test_when_no_label_word_is_supported_then_all_keywords_stay():
+    from pipeline.topics.labels import supported_words
+
+    out = supported_words({0: ["case press"]}, [{"case press"}, {"review"}], np.array([0, 0]), 2)
+    assert out == {0: ["case press"]}
+
+
 # --- tiny and small corpora ------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from pipeline.topics.filtering import (
 )
 from pipeline.topics.fine import carve, with_fine_themes
 from pipeline.topics.fit import Assignment, assign_topics
-from pipeline.topics.labels import phrase_labels, topic_keywords
+from pipeline.topics.labels import phrase_labels, supported_words, topic_keywords
 from pipeline.topics.quality import npmi_coherence, topic_diversity
 from pipeline.topics.quotes import representative_quotes
 from pipeline.topics.selection import select_segments
@@ -211,7 +211,8 @@ def _describe(
     representative = {
         int(t): str(x) for t, x in quotes.loc[quotes["rank"] == 1, ["topic_id", "text"]].values
     }
-    labels = phrase_labels(words, representative, params.label_words)
+    supported = supported_words(words, doc_terms(docs, params), final, params.label_min_docs)
+    labels = phrase_labels(supported, representative, params.label_words)
     topic_codes = topic_code_table(seg_topics[["segment_id", "topic_id"]], segment_codes)
     coded = set(segment_codes["segment_id"]) if len(segment_codes) else set()
     topics = topics_table(seg_topics, words, labels, topic_codes, params, n_all, coded, fine)
