@@ -121,14 +121,15 @@ def _fit(
     dropped = dropped_table(seg, reasons)
     seg, emb = seg.loc[keep].reset_index(drop=True), np.ascontiguousarray(emb[keep], np.float32)
     docs = [d for d, k in zip(docs, keep.tolist()) if k]
-    fine = carve(_assignments(main)[1], seg, emb, codebook_vectors, params, params.seed)
+    memo: dict = {}  # the finer clusterings by seed: the stability runs share them
+    fine = carve(_assignments(main)[1], seg, emb, codebook_vectors, params, params.seed, memo)
     main = with_fine_themes(main, fine, docs, emb, params, encoder)
     initial, final, _ = _assignments(main)
     # stability: the same pipeline with other seeds (no MMR: assignments only), finer themes
     # carved with the same seed
     runs = seed_runs(docs, emb, params, final)
     runs[1:] = [
-        carve(r, seg, emb, codebook_vectors, params, params.seed + k).labels
+        carve(r, seg, emb, codebook_vectors, params, params.seed + k, memo).labels
         for k, r in enumerate(runs[1:], start=1)
     ]
     ari = stability_ari(runs) if len(runs) >= 2 else None

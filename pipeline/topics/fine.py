@@ -101,20 +101,30 @@ def agreement(labels: np.ndarray, other: np.ndarray) -> dict[int, float]:
     return out
 
 
-def stable_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> tuple[np.ndarray, int]:
+def stable_clusters(
+    vectors: np.ndarray, params: TopicsParams, seed: int, memo: dict | None = None
+) -> tuple[np.ndarray, int]:
     """The finer themes of ``seed`` that the next seeds find again; the others become -1.
 
     A theme is kept when, for each of seeds ``seed + 1`` .. ``seed + fine_stability_seeds - 1``,
     some theme of that seed's clustering overlaps it by at least ``topics.fine_min_agreement``
     (Jaccard over turns). Returns the labels and the number of themes found before the check.
+    ``memo`` (seed -> labels) keeps the clusterings of these same ``vectors`` between calls.
     """
-    labels = fine_clusters(vectors, params, seed)
+    memo = {} if memo is None else memo
+
+    def cluster(s: int) -> np.ndarray:
+        if s not in memo:
+            memo[s] = fine_clusters(vectors, params, s)
+        return memo[s]
+
+    labels = cluster(seed)
     found = len(set(labels.tolist()) - {-1})
     kept = set(labels.tolist()) - {-1}
     for k in range(1, params.fine_stability_seeds):
         if not kept:
             break
-        score = agreement(labels, fine_clusters(vectors, params, seed + k))
+        score = agreement(labels, cluster(seed + k))
         kept = {t for t in kept if score[t] >= params.fine_min_agreement}
     return np.where(np.isin(labels, sorted(kept)), labels, -1), found
 
@@ -154,19 +164,20 @@ def carve(
     codebook_vectors: pd.DataFrame | None,
     params: TopicsParams,
     seed: int,
+    memo: dict | None = None,
 ) -> FineThemes:
     """The main topics with the least covered finer themes carved out as topics of their own.
 
     New topic ids follow the main ones (least covered first); the main topics keep their ids.
     Nothing changes without code material, with ``topics.fine_emergent_share`` 0 or when no
-    finer theme is found.
+    finer theme is found. ``memo``: see :func:`stable_clusters` (same segments, same memo).
     """
     labels = np.asarray(labels, dtype=np.int64)
     material = code_material(codebook_vectors)
     if not params.fine_emergent_share or not len(material) or not len(labels):
         return FineThemes(labels.copy())
     of_segment, vectors = turn_vectors(segments, embeddings)
-    fine, found = stable_clusters(vectors, params, seed)
+    fine, found = stable_clusters(vectors, params, seed, memo)
     cover = coverage(vectors, fine, material)
     picked = least_covered(cover, params.fine_emergent_share)
     out = labels.copy()
