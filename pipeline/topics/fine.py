@@ -90,14 +90,19 @@ def fine_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> np.nd
 
 def agreement(labels: np.ndarray, other: np.ndarray) -> dict[int, float]:
     """Each theme of ``labels``: its best Jaccard overlap with a theme of ``other`` (same turns)."""
+    return {t: score for t, (score, _) in best_matches(labels, other).items()}
+
+
+def best_matches(labels: np.ndarray, other: np.ndarray) -> dict[int, tuple[float, int]]:
+    """Each theme of ``labels``: (best Jaccard, that theme of ``other``; -1 when none)."""
     out = {}
     for t in sorted(set(labels.tolist()) - {-1}):
         mine = labels == t
-        best = 0.0
+        best = (0.0, -1)
         for u in sorted(set(other[mine].tolist()) - {-1}):
             theirs = other == u
-            best = max(best, float((mine & theirs).sum() / (mine | theirs).sum()))
-        out[int(t)] = round(best, 6)
+            best = max(best, (round(float((mine & theirs).sum() / (mine | theirs).sum()), 6), u))
+        out[int(t)] = (best[0], int(best[1]))
     return out
 
 
@@ -121,12 +126,18 @@ def stable_clusters(
     labels = cluster(seed)
     found = len(set(labels.tolist()) - {-1})
     kept = set(labels.tolist()) - {-1}
+    core = labels.copy()
     for k in range(1, params.fine_stability_seeds):
         if not kept:
             break
-        score = agreement(labels, cluster(seed + k))
-        kept = {t for t in kept if score[t] >= params.fine_min_agreement}
-    return np.where(np.isin(labels, sorted(kept)), labels, -1), found
+        other = cluster(seed + k)
+        match = best_matches(labels, other)
+        kept = {t for t in kept if match[t][0] >= params.fine_min_agreement}
+        if params.fine_core:  # only the turns every seed puts in the theme
+            for t in kept:
+                core[(labels == t) & (other != match[t][1])] = -1
+    out = np.where(np.isin(core, sorted(kept)), core, -1)
+    return out, found
 
 
 def code_material(codebook_vectors: pd.DataFrame | None) -> np.ndarray:
