@@ -743,7 +743,7 @@ class TopicsParams(_Block):
         0.5, ge=0, le=1, description="finding a theme again: Jaccard overlap of its turns"
     )
     fine_core: bool = Field(
-        False,
+        True,
         description="a theme found again keeps only the turns every seed puts in it (its core)",
     )
     scale: TopicsScaleParams = Field(default_factory=TopicsScaleParams)
