@@ -14,10 +14,13 @@ contact details, wrap-up):
 
 Pattern rules:
 
-- ``self-introduction``: the speaker says who they are or what their job is ("I'm assistant
-  director for children at [Council C]", "my role is ...", "I've been in post since ...").
+- ``self-introduction``: the speaker says who they are, what their job is or was ("I'm assistant
+  director for children at [Council C]", "[Person 34], regional programme manager for ...",
+  "my role is ...", "I've been in post since ...", "before that I was ...", "I've had the
+  portfolio ...").
 - ``greeting``: a short turn that is only a greeting, thanks or goodbye ("Hi, thanks for having
-  me.", "Thank you, bye.").
+  me.", "Thank you, bye."), or a short farewell ("No, I think you've had the lot. Good luck with
+  the report.").
 - ``contact-detail``: an email address, a phone number, a URL, or an offer to send one's
   details ("my email is ...", "drop me a line").
 - ``logistics``: the interview's own mechanics: recording, consent, hearing each other,
@@ -45,14 +48,26 @@ GREETING_MAX_WORDS = 12
 
 _FLAGS = re.IGNORECASE
 
+_ROLES = (
+    r"(?:director|manager|lead|leader|officer|member|head|chief|coordinator|co-ordinator|"
+    r"adviser|advisor|consultant|councillor|commissioner|worker|practitioner|principal|deputy|"
+    r"assistant|executive|chair|trustee|volunteer|holder)"
+)
 _SELF_INTRO = re.compile(
-    r"\bI(?:'m| am) (?:the |a |an |one of |currently |now )?"
-    r"(?:\w+ ){0,3}(?:director|manager|lead|leader|officer|member|head|chief|coordinator|"
-    r"co-ordinator|adviser|advisor|consultant|councillor|commissioner|worker|practitioner|"
-    r"principal|deputy|assistant|executive|chair|trustee|volunteer)\b"
-    r"|\bmy (?:role|job|title|remit|post|position) (?:is|was|here|as|involves|covers)\b"
+    r"\bI(?:'m| am) (?:\[[^\]]+\],? )?(?:the |a |an |one of |currently |now |our )?"
+    rf"(?:\w+ ){{0,3}}{_ROLES}\b"
+    r"|\bmy (?:role|job|title|remit|post|position|portfolio|host employer|employer) "
+    r"(?:is|was|here|as|involves|covers)\b"
     r"|\bI(?:'ve| have) (?:been|worked) (?:in (?:this|the|my) (?:role|post|job)|"
-    r"in post|here for|at \[[^\]]+\] for|a [\w ]{1,30} for)\b"
+    r"in post|here (?:for|since)|at \[[^\]]+\] for|a [\w ]{1,30} for)\b"
+    rf"|\bI(?:'ve| have) been (?:the |a |an )?(?:\w+ ){{0,2}}{_ROLES}s? (?:here )?(?:for|since)\b"
+    r"|\bI(?:'ve| have) had (?:the|this|my) (?:portfolio|role|post|job)\b"
+    r"|\bbefore (?:that|this|I was elected),? I (?:was|worked) (?:(?:in|at) \[|\w+(?:-\w+)? years\b"
+    rf"|(?:a |an |the )?(?:\w+ ){{0,3}}(?:{_ROLES}|dcs)\b)"
+    r"|\bI(?:'m| am) hosted by\b|\bby background\b|\bI came up through\b"
+    rf"|^\W*(?:\w+\W+){{0,4}}\[[^\]]+\], (?!(?:our|my|his|her|their|your) )"
+    rf"(?:the |a |an )?(?:\w+ ){{0,3}}{_ROLES}s? "
+    r"(?:of|for|at|in)\b"
     r"|\bmy name(?:'s| is)\b",
     _FLAGS,
 )
@@ -81,6 +96,15 @@ _LOGISTICS = re.compile(
     r"|\byou(?:'re| are) breaking up\b",
     _FLAGS,
 )
+
+#: the interview's close: wishing luck, nothing more to add (judged on short texts only)
+_FAREWELL = re.compile(
+    r"\bgood luck with\b|\bI think (?:I've|I have|you've|you have) (?:talked enough|had (?:the "
+    r"lot|my soapbox|everything)|covered (?:it all|everything))\b|\bthat's (?:everything|all) "
+    r"I (?:wanted|want|had) to say\b",
+    _FLAGS,
+)
+FAREWELL_MAX_WORDS = 25
 
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("self-introduction", _SELF_INTRO),
@@ -112,10 +136,13 @@ def nonanalytic_reason(text: str, contacts: re.Pattern[str] | None = None) -> st
         ``"self-introduction"``, ``"greeting"``, ``"contact-detail"`` or ``"logistics"``;
         ``None`` when no rule fits, i.e. the text may be analytic.
     """
-    s = " ".join(str(text).split())
+    s = " ".join(str(text).replace("\u2019", "'").split())
     if not s:
         return None
-    if len(s.split()) <= GREETING_MAX_WORDS and _GREETING.match(s):
+    n_words = len(s.split())
+    if n_words <= GREETING_MAX_WORDS and _GREETING.match(s):
+        return "greeting"
+    if n_words <= FAREWELL_MAX_WORDS and _FAREWELL.search(s):
         return "greeting"
     for name, pattern in RULES:
         if pattern.search(s):

@@ -666,6 +666,13 @@ class TopicsParams(_Block):
         None, ge=1, description="HDBSCAN min_samples; null: min_topic_size (HDBSCAN's default)"
     )
     cluster_selection_method: Literal["eom", "leaf"] = "eom"
+    max_topic_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="HDBSCAN max_cluster_size as this share of the segments (1: no limit): no "
+        "topic of excess of mass holds more of the corpus (ADR 0032)",
+    )
     min_segments_hdbscan: int = Field(
         100, ge=10, description="fewer segments: k-means directly (UMAP/HDBSCAN need more)"
     )
@@ -690,6 +697,9 @@ class TopicsParams(_Block):
         0.3, ge=0, le=1, description="MMR diversity of the keywords (0: plain c-TF-IDF)"
     )
     label_words: int = Field(3, ge=1, description="keywords in a topic's label")
+    label_min_docs: int = Field(
+        3, ge=1, description="a label keyword is used by at least this many of the topic's segments"
+    )
     n_quotes: int = Field(3, ge=1, description="representative quotes per topic")
     extra_stop_words: list[str] = Field(
         default_factory=list, description="more words never to use as keywords"
@@ -740,6 +750,19 @@ class TopicsParams(_Block):
         30, ge=2, description="no finer themes on fewer analytic turns than this"
     )
     fine_neighbors: int = Field(30, ge=2, description="UMAP n_neighbors of the finer themes")
+    fine_stability_seeds: int = Field(
+        3,
+        ge=1,
+        description="a finer theme is carved only when the clusterings of this many seeds "
+        "(seed, seed+1, ...) all find it (1: no check; ADR 0032)",
+    )
+    fine_min_agreement: float = Field(
+        0.5, ge=0, le=1, description="finding a theme again: Jaccard overlap of its turns"
+    )
+    fine_core: bool = Field(
+        True,
+        description="a theme found again keeps only the turns every seed puts in it (its core)",
+    )
     scale: TopicsScaleParams = Field(default_factory=TopicsScaleParams)
 
     @field_validator("ngram_range")

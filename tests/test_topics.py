@@ -225,6 +225,46 @@ def test_when_label_made_then_words_already_covered_are_skipped():
     assert T.make_label([], 3) == "(no keywords)"
 
 
+@pytest.mark.parametrize(
+    ("n", "share", "expected"),
+    [
+        (2000, 0.25, 500),  # a quarter of the corpus
+        (100, 0.25, 25),
+        (40, 0.25, 10),  # never below twice the minimum size (5)
+        (2000, 1.0, 0),  # 1: no limit
+    ],
+)
+def test_when_max_topic_share_then_hdbscan_max_cluster_size_scales(n, share, expected):
+    settings = C.scaled_settings(n, TopicsParams(max_topic_share=share))
+    assert settings["max_cluster_size"] == expected
+
+
+@pytest.mark.parametrize(
+    ("min_docs", "expected"),
+    [
+        (1, {0: ["case press", "review", "peers"], 1: ["money"]}),
+        (2, {0: ["review", "peers", "case press"], 1: ["money"]}),  # "case press": one segment
+        (3, {0: ["review", "case press", "peers"], 1: ["money"]}),  # topic 1: both segments
+        (4, {0: ["review", "case press", "peers"], 1: ["money"]}),  # at most every segment
+    ],
+)
+def test_when_label_words_supported_then_one_segment_phrases_come_last(min_docs, expected):
+    from pipeline.topics.labels import supported_words
+
+    words = {0: ["case press", "review", "peers"], 1: ["money"]}
+    terms = [{"case press", "review"}, {"review", "peers"}, {"review", "peers"}]
+    terms += [{"money"}, {"money"}]
+    topics = np.array([0, 0, 0, 1, 1])
+    assert supported_words(words, terms, topics, min_docs) == expected
+
+
+def test_when_no_label_word_is_supported_then_all_keywords_stay():
+    from pipeline.topics.labels import supported_words
+
+    out = supported_words({0: ["case press"]}, [{"case press"}, {"review"}], np.array([0, 0]), 2)
+    assert out == {0: ["case press"]}
+
+
 # --- tiny and small corpora ------------------------------------------------------------------
 
 

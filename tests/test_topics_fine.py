@@ -101,3 +101,31 @@ def test_when_theme_carved_then_its_turns_get_a_new_topic_and_ids_stay_contiguou
 def test_when_too_few_turns_then_no_finer_themes():
     params = TopicsParams(fine_min_turns=30)
     assert F.fine_clusters(np.eye(10, 4), params, 0).tolist() == [-1] * 10
+
+
+@pytest.mark.parametrize(
+    ("labels", "other", "expected"),
+    [
+        ([0, 0, 1, 1], [5, 5, 6, 6], {0: 1.0, 1: 1.0}),  # same themes, other ids
+        ([0, 0, 1, 1], [5, 5, 5, 6], {0: 0.666667, 1: 0.5}),
+        ([0, 0, -1, 1], [-1, -1, 2, 2], {0: 0.0, 1: 0.5}),  # theme 0 not found again
+    ],
+)
+def test_when_agreement_then_each_theme_gets_its_best_jaccard(labels, other, expected):
+    assert F.agreement(np.array(labels), np.array(other)) == expected
+
+
+@pytest.mark.parametrize(
+    ("seeds", "expected"),
+    [
+        (1, [0, 0, 1, 1, -1]),  # no check: every theme kept
+        (2, [0, 0, -1, -1, -1]),  # seed 1 splits theme 1 apart: only theme 0 kept
+    ],
+)
+def test_when_a_theme_moves_with_the_seed_then_it_is_not_carved(monkeypatch, seeds, expected):
+    per_seed = {0: [0, 0, 1, 1, -1], 1: [3, 3, 4, 5, 5]}
+    monkeypatch.setattr(F, "fine_clusters", lambda v, p, s: np.array(per_seed[s]))
+    params = TopicsParams(fine_stability_seeds=seeds, fine_min_agreement=0.6)
+    labels, found = F.stable_clusters(np.eye(5, 3), params, 0)
+    assert labels.tolist() == expected
+    assert found == 2

@@ -38,6 +38,9 @@ def scaled_settings(n: int, params: TopicsParams) -> dict[str, Any]:
       ``round(min_topic_share * n)`` clipped to [``min_topic_floor``, ``min_topic_ceiling``];
     * ``min_samples``: ``topics.min_samples``, or when null ``min_cluster_size`` (HDBSCAN's
       own default: conservative clusters, which outlier reduction then completes);
+    * ``max_cluster_size``: ``round(max_topic_share * n)`` (at least ``2 * min_cluster_size``;
+      0, no limit, when ``max_topic_share`` is 1): HDBSCAN's excess of mass never keeps a
+      cluster holding more of the corpus, so a seed cannot settle on two giant topics;
     * UMAP ``n_neighbors`` at most ``n - 1`` and ``n_components`` at most ``n - 2``.
     """
     if params.min_topic_size is not None:
@@ -47,9 +50,11 @@ def scaled_settings(n: int, params: TopicsParams) -> dict[str, Any]:
         mcs = min(max(mcs, params.min_topic_floor), params.min_topic_ceiling)
     mcs = max(2, min(mcs, max(2, n // 2)))
     ms = params.min_samples if params.min_samples is not None else mcs
+    cap = 0 if params.max_topic_share >= 1 else max(2 * mcs, round(params.max_topic_share * n))
     return {
         "min_cluster_size": int(mcs),
         "min_samples": int(min(ms, mcs)),
+        "max_cluster_size": int(cap),
         "n_neighbors": int(max(2, min(params.n_neighbors, n - 1))),
         "n_components": int(max(2, min(params.n_components, n - 2))),
     }
@@ -210,6 +215,7 @@ def hdbscan_clusters(reduced: np.ndarray, settings: dict, params: TopicsParams) 
     model = HDBSCAN(
         min_cluster_size=settings["min_cluster_size"],
         min_samples=settings["min_samples"],
+        max_cluster_size=settings.get("max_cluster_size", 0),
         metric="euclidean",
         cluster_selection_method=params.cluster_selection_method,
         core_dist_n_jobs=1,

@@ -26,7 +26,7 @@ from pipeline.topics.filtering import (
 )
 from pipeline.topics.fine import carve, with_fine_themes
 from pipeline.topics.fit import Assignment, assign_topics
-from pipeline.topics.labels import phrase_labels, topic_keywords
+from pipeline.topics.labels import phrase_labels, supported_words, topic_keywords
 from pipeline.topics.quality import npmi_coherence, topic_diversity
 from pipeline.topics.quotes import representative_quotes
 from pipeline.topics.selection import select_segments
@@ -121,14 +121,15 @@ def _fit(
     dropped = dropped_table(seg, reasons)
     seg, emb = seg.loc[keep].reset_index(drop=True), np.ascontiguousarray(emb[keep], np.float32)
     docs = [d for d, k in zip(docs, keep.tolist()) if k]
-    fine = carve(_assignments(main)[1], seg, emb, codebook_vectors, params, params.seed)
+    memo: dict = {}  # the finer clusterings by seed: the stability runs share them
+    fine = carve(_assignments(main)[1], seg, emb, codebook_vectors, params, params.seed, memo)
     main = with_fine_themes(main, fine, docs, emb, params, encoder)
     initial, final, _ = _assignments(main)
     # stability: the same pipeline with other seeds (no MMR: assignments only), finer themes
     # carved with the same seed
     runs = seed_runs(docs, emb, params, final)
     runs[1:] = [
-        carve(r, seg, emb, codebook_vectors, params, params.seed + k).labels
+        carve(r, seg, emb, codebook_vectors, params, params.seed + k, memo).labels
         for k, r in enumerate(runs[1:], start=1)
     ]
     ari = stability_ari(runs) if len(runs) >= 2 else None
@@ -211,7 +212,8 @@ def _describe(
     representative = {
         int(t): str(x) for t, x in quotes.loc[quotes["rank"] == 1, ["topic_id", "text"]].values
     }
-    labels = phrase_labels(words, representative, params.label_words)
+    supported = supported_words(words, doc_terms(docs, params), final, params.label_min_docs)
+    labels = phrase_labels(supported, representative, params.label_words)
     topic_codes = topic_code_table(seg_topics[["segment_id", "topic_id"]], segment_codes)
     coded = set(segment_codes["segment_id"]) if len(segment_codes) else set()
     topics = topics_table(seg_topics, words, labels, topic_codes, params, n_all, coded, fine)

@@ -88,6 +88,58 @@ def fine_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> np.nd
     return np.asarray(model.labels_, dtype=np.int64)
 
 
+def agreement(labels: np.ndarray, other: np.ndarray) -> dict[int, float]:
+    """Each theme of ``labels``: its best Jaccard overlap with a theme of ``other`` (same turns)."""
+    return {t: score for t, (score, _) in best_matches(labels, other).items()}
+
+
+def best_matches(labels: np.ndarray, other: np.ndarray) -> dict[int, tuple[float, int]]:
+    """Each theme of ``labels``: (best Jaccard, that theme of ``other``; -1 when none)."""
+    out = {}
+    for t in sorted(set(labels.tolist()) - {-1}):
+        mine = labels == t
+        best = (0.0, -1)
+        for u in sorted(set(other[mine].tolist()) - {-1}):
+            theirs = other == u
+            best = max(best, (round(float((mine & theirs).sum() / (mine | theirs).sum()), 6), u))
+        out[int(t)] = (best[0], int(best[1]))
+    return out
+
+
+def stable_clusters(
+    vectors: np.ndarray, params: TopicsParams, seed: int, memo: dict | None = None
+) -> tuple[np.ndarray, int]:
+    """The finer themes of ``seed`` that the next seeds find again; the others become -1.
+
+    A theme is kept when, for each of seeds ``seed + 1`` .. ``seed + fine_stability_seeds - 1``,
+    some theme of that seed's clustering overlaps it by at least ``topics.fine_min_agreement``
+    (Jaccard over turns). Returns the labels and the number of themes found before the check.
+    ``memo`` (seed -> labels) keeps the clusterings of these same ``vectors`` between calls.
+    """
+    memo = {} if memo is None else memo
+
+    def cluster(s: int) -> np.ndarray:
+        if s not in memo:
+            memo[s] = fine_clusters(vectors, params, s)
+        return memo[s]
+
+    labels = cluster(seed)
+    found = len(set(labels.tolist()) - {-1})
+    kept = set(labels.tolist()) - {-1}
+    core = labels.copy()
+    for k in range(1, params.fine_stability_seeds):
+        if not kept:
+            break
+        other = cluster(seed + k)
+        match = best_matches(labels, other)
+        kept = {t for t in kept if match[t][0] >= params.fine_min_agreement}
+        if params.fine_core:  # only the turns every seed puts in the theme
+            for t in kept:
+                core[(labels == t) & (other != match[t][1])] = -1
+    out = np.where(np.isin(core, sorted(kept)), core, -1)
+    return out, found
+
+
 def code_material(codebook_vectors: pd.DataFrame | None) -> np.ndarray:
     """The codes' material vectors (every codebook vector but the uncoded examples)."""
     if codebook_vectors is None or not len(codebook_vectors):
@@ -123,19 +175,20 @@ def carve(
     codebook_vectors: pd.DataFrame | None,
     params: TopicsParams,
     seed: int,
+    memo: dict | None = None,
 ) -> FineThemes:
     """The main topics with the least covered finer themes carved out as topics of their own.
 
     New topic ids follow the main ones (least covered first); the main topics keep their ids.
     Nothing changes without code material, with ``topics.fine_emergent_share`` 0 or when no
-    finer theme is found.
+    finer theme is found. ``memo``: see :func:`stable_clusters` (same segments, same memo).
     """
     labels = np.asarray(labels, dtype=np.int64)
     material = code_material(codebook_vectors)
     if not params.fine_emergent_share or not len(material) or not len(labels):
         return FineThemes(labels.copy())
     of_segment, vectors = turn_vectors(segments, embeddings)
-    fine = fine_clusters(vectors, params, seed)
+    fine, found = stable_clusters(vectors, params, seed, memo)
     cover = coverage(vectors, fine, material)
     picked = least_covered(cover, params.fine_emergent_share)
     out = labels.copy()
@@ -148,7 +201,7 @@ def carve(
     ids = {t: i for i, t in enumerate(sorted(set(out.tolist()) - {-1}))} | {-1: -1}
     out = np.array([ids[t] for t in out.tolist()], dtype=np.int64)
     carved = {ids[t]: c for t, c in carved.items() if t in ids}
-    return FineThemes(out, carved, len(cover))
+    return FineThemes(out, carved, found)
 
 
 def with_fine_themes(

@@ -95,6 +95,24 @@ def phrase_label(words: Sequence[str], sentence: str, n_words: int, scan: int = 
     return make_label([*head, *rest], n_words)
 
 
+def supported_words(
+    words: dict[int, list[str]], terms: list[set[str]], topics: np.ndarray, min_docs: int
+) -> dict[int, list[str]]:
+    """Each topic's keywords, those at least ``min_docs`` of its segments use first.
+
+    A keyphrase from one segment only ("ahead everybody", "case press") says what that
+    segment is about, not the topic: it stays a keyword and labels the topic only when too few
+    keywords are used more widely.
+    """
+    out = {}
+    for t, ws in words.items():
+        mine = [terms[i] for i in np.flatnonzero(topics == t)]
+        need = min(min_docs, len(mine))
+        kept = [w for w in ws if sum(w in d for d in mine) >= need]
+        out[t] = kept + [w for w in ws if w not in set(kept)]
+    return out
+
+
 def phrase_labels(
     words: dict[int, list[str]], sentences: dict[int, str], n_words: int
 ) -> dict[int, str]:
