@@ -237,8 +237,8 @@ def _usage() -> tuple[float, float]:
     return r.ru_utime + r.ru_stime, r.ru_maxrss / 1024
 
 
-def child(folder: Path) -> None:
-    """Run every stage on the corpus in ``folder`` and write ``timings.json`` there."""
+def child(folder: Path, only: str = "") -> None:
+    """Run every stage (or the ``only`` one) on the corpus in ``folder``; ``timings.json``."""
     from pipeline.run import check_run, resolve_inputs, stage_arguments
     from pipeline.stages import STAGES
 
@@ -253,7 +253,7 @@ def child(folder: Path) -> None:
     check_run(inputs)
     (folder / "private").mkdir(exist_ok=True)
     stages = []
-    for stage in STAGES:
+    for stage in [s for s in STAGES if s.name == only] if only else STAGES:
         cpu0, _ = _usage()
         t0 = time.perf_counter()
         stage.main()(**stage_arguments(stage, inputs))
@@ -298,7 +298,7 @@ def summarise(n: int, folder: Path, total_wall: float) -> dict:
     }
 
 
-def run_size(n: int, folder: Path | None = None) -> dict:
+def run_size(n: int, folder: Path | None = None, only: str = "") -> dict:
     """Build the corpus of ``n`` interviews and run the pipeline on it in a child process."""
     folder = folder or WORK / f"n{n}"
     started = time.perf_counter()
@@ -307,7 +307,7 @@ def run_size(n: int, folder: Path | None = None) -> dict:
     print(f"{n} interviews: corpus built in {build:.1f} s; running", flush=True)
     t0 = time.perf_counter()
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(folder)]
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    subprocess.run([*cmd, "--only", only] if only else cmd, check=True, cwd=ROOT)
     return {**summarise(n, folder, time.perf_counter() - t0), "build_s": round(build, 1)}
 
 
@@ -341,14 +341,20 @@ def _totals(result: dict) -> dict:
     }
 
 
-def incremental(n: int) -> dict:
+def incremental(n: int, fresh: str = "full") -> dict:
     """1% more interviews on top of the ``n`` run: with its embedding cache, then fresh.
 
     The enlarged corpus's first ``n`` interviews are the ``n`` corpus's (interview ``k`` is a
     function of ``k`` and the seed). It runs once with a copy of the ``n`` run's cache (the
-    incremental run: only the new texts are embedded) and once fresh, in the same folder so
-    that paths written into outputs agree; every output and private file is compared (metrics
-    less their timings and cache counts).
+    incremental run: only the new texts are embedded), then
+
+    - ``fresh="full"``: once fresh, in the same folder so that paths written into outputs
+      agree; every output and private file is compared (metrics less their timings and cache
+      counts); the ratio is against that fresh run;
+    - ``fresh="embed"`` (cheaper): the embed stage alone again without a cache, on a copy of
+      the incremental run's inputs, its outputs compared (every later stage is a deterministic
+      function of them: the run-twice tests); the ratio is against the ``n`` run's time
+      scaled linearly to the enlarged corpus.
     """
     m = n + max(1, round(n / 100))
     folder = WORK / f"n{m}-inc"
@@ -356,27 +362,49 @@ def incremental(n: int) -> dict:
     build_corpus(m, folder)
     shutil.copytree(_cache(WORK / f"n{n}"), _cache(folder))
     inc = run_size(m, folder)
-    first = _compared(folder)
-    for area in ("outputs", "private"):
-        shutil.rmtree(folder / area)
-    fresh = run_size(m, folder)
-    second = _compared(folder)
+    a = _totals(inc)
+    if fresh == "full":
+        first = _compared(folder)
+        for area in ("outputs", "private"):
+            shutil.rmtree(folder / area)
+        fresh_run = run_size(m, folder)
+        b = _totals(fresh_run)
+        second = _compared(folder)
+    else:
+        fresh_run, b, first, second = _fresh_embed(n, m, folder)
     differ = sorted(k for k in first.keys() | second.keys() if first.get(k) != second.get(k))
-    a, b = _totals(inc), _totals(fresh)
     return {
         "from_interviews": n,
         "interviews": m,
+        "fresh_check": fresh,
         "incremental": {**a, "embed": _stage(inc, "embed")},
-        "fresh": {**b, "embed": _stage(fresh, "embed")},
+        "fresh": {**b, "embed": _stage(fresh_run, "embed")},
         "wall_ratio": round(a["wall_s"] / b["wall_s"], 3),
         "cpu_ratio": round(a["cpu_s"] / b["cpu_s"], 3),
-        "cpu_s_by_stage": {
-            s["stage"]: [s["cpu_s"], _stage(fresh, s["stage"])["cpu_s"]] for s in inc["stages"]
-        },
+        "cpu_s_by_stage": {s["stage"]: s["cpu_s"] for s in inc["stages"]},
         "files_compared": len(second),
         "files_differing": differ,
         "identical_to_fresh": not differ,
     }
+
+
+def _fresh_embed(n: int, m: int, folder: Path) -> tuple[dict, dict, dict, dict]:
+    """The embed stage again without a cache on a copy of ``folder``; the ``n`` run scaled."""
+    other = WORK / f"n{m}-fresh"
+    shutil.rmtree(other, ignore_errors=True)
+    shutil.copytree(
+        folder, other, ignore=lambda d, names: ["cache"] if d.endswith("private") else []
+    )
+    run = run_size(m, other, only="embed")
+    base = json.loads((WORK / f"n{n}" / "timings.json").read_text(encoding="utf-8"))
+    scaled = {k: round(sum(s[k] for s in base) * m / n, 1) for k in ("wall_s", "cpu_s")}
+    return run, scaled, _embed_files(_compared(folder)), _embed_files(_compared(other))
+
+
+def _embed_files(compared: dict) -> dict:
+    """The embed stage's outputs among :func:`_compared`'s files."""
+    keep = ("outputs/segments/", "outputs/metrics/embed")
+    return {k: v for k, v in compared.items() if k.startswith(keep)}
 
 
 def _stage(result: dict, name: str) -> dict:
@@ -494,6 +522,48 @@ def topics_at_scale(base: int, target: int, seed: int = 0) -> dict:
     }
 
 
+def _assigned(embeddings: np.ndarray, params, seed: int, sample_seed: int | None) -> np.ndarray:
+    """One seed's scalable clustering, its outliers joined to their nearest centroid."""
+    from pipeline.topics import scalable
+
+    labels = scalable.cluster_at_scale(embeddings, params, seed, sample_seed).labels.copy()
+    ids, cents = scalable.centroid_matrix(embeddings, labels)
+    out = np.flatnonzero(labels == -1)
+    if len(out) and ids:
+        labels[out] = scalable.nearest_centroid(embeddings[out], ids, cents, -np.inf)[0]
+    return labels
+
+
+def stability_at_scale(n: int, seeds: int = 3) -> dict:
+    """The scalable clustering's stability ARI on the ``n`` run's segments, two ways.
+
+    ``own_sample``: each seed draws its own fit sample (ADR 0027 as first built);
+    ``shared_sample``: every seed fits on the ``topics.seed`` sample, only UMAP's and
+    HDBSCAN's seed changes (ADR 0033). Clustering only (no BERTopic, outlier reduction or
+    finer themes); mean pairwise ARI over every segment.
+    """
+    from pipeline.params import load_params
+    from pipeline.topics.stability import stability_ari
+
+    folder = WORK / f"n{n}"
+    emb = np.load(folder / "outputs" / "segments" / "embeddings.npy")
+    params = load_params(bench_params(folder)).topics
+    out: dict = {"interviews": n, "segments": len(emb), "seeds": seeds}
+    for name, shared in (("shared_sample", True), ("own_sample", False)):
+        cpu0, _ = _usage()
+        runs = [
+            _assigned(emb, params, params.seed + k, params.seed if shared else None)
+            for k in range(seeds)
+        ]
+        out[name] = {
+            "ari": round(float(stability_ari(runs)), 3),
+            "n_topics": [len(set(r.tolist())) for r in runs],
+            "cpu_s": round(_usage()[0] - cpu0, 1),
+        }
+        print(name, out[name], flush=True)
+    return out
+
+
 def topics_runs(sizes: str, measured: set[int]) -> list[dict]:
     """:func:`topics_at_scale` at each size, from the largest full run not above it."""
     out = []
@@ -549,11 +619,24 @@ def main() -> None:
         help="after the sizes: add 1%% more interviews to this measured size, rerun with its "
         "embedding cache and fresh, compare outputs",
     )
+    ap.add_argument(
+        "--stability",
+        type=int,
+        default=0,
+        help="scalable clustering's stability ARI on this measured size: own vs shared sample",
+    )
     ap.add_argument("--out", type=Path, default=RESULT)
+    ap.add_argument(
+        "--fresh-check",
+        choices=("full", "embed"),
+        default="full",
+        help="--incremental: a full fresh run to compare with, or the embed stage alone",
+    )
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--only", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.only)
         return
     sizes = [int(x) for x in args.sizes.split(",") if x] + ([10_000] if args.with_10k else [])
     previous = {r["interviews"]: r for r in _previous().get("sizes", [])}
@@ -567,18 +650,22 @@ def main() -> None:
         "presidio": presidio_note(),
         "topics_scale": _previous().get("topics_scale"),
         "incremental": _previous().get("incremental"),
+        "stability_at_scale": _previous().get("stability_at_scale"),
     }
     measured = {r["interviews"] for r in results}
     if 10_000 not in measured and len(results) > 1:
         report["extrapolated_10k"] = extrapolate(results)
     if args.topics_scale:
         report["topics_scale"] = topics_runs(args.topics_scale, measured)
+    if args.stability:
+        report["stability_at_scale"] = stability_at_scale(args.stability)
     if args.incremental:
-        report["incremental"] = incremental(args.incremental)
+        report["incremental"] = incremental(args.incremental, args.fresh_check)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(table(results))
-    for key in ("growth", "extrapolated_10k", "topics_scale", "incremental"):
+    keys = ("growth", "extrapolated_10k", "topics_scale", "incremental", "stability_at_scale")
+    for key in keys:
         if report.get(key):
             print(key, json.dumps(report[key]))
 
