@@ -256,12 +256,18 @@ def child(folder: Path, only: str = "") -> None:
     for stage in [s for s in STAGES if s.name == only] if only else STAGES:
         cpu0, _ = _usage()
         t0 = time.perf_counter()
-        stage.main()(**stage_arguments(stage, inputs))
+        error = None
+        try:
+            stage.main()(**stage_arguments(stage, inputs))
+        except Exception as exc:  # e.g. the leak gate: keep the timings, say which failed
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
         wall = time.perf_counter() - t0
         cpu1, rss = _usage()
-        stages.append({"stage": stage.name, "wall_s": wall, "cpu_s": cpu1 - cpu0, "rss_mb": rss})
-        print(f"  {stage.name}: {wall:.1f} s", flush=True)
-    (folder / "timings.json").write_text(json.dumps(stages, indent=1), encoding="utf-8")
+        row = {"stage": stage.name, "wall_s": wall, "cpu_s": cpu1 - cpu0, "rss_mb": rss}
+        stages.append(row | ({"error": error} if error else {}))
+        print(f"  {stage.name}: {wall:.1f} s{' FAILED ' + error if error else ''}", flush=True)
+        # after every stage, so a failure later keeps what was measured
+        (folder / "timings.json").write_text(json.dumps(stages, indent=1), encoding="utf-8")
 
 
 def _metrics(folder: Path, name: str) -> dict:
@@ -379,8 +385,8 @@ def incremental(n: int, fresh: str = "full") -> dict:
         "fresh_check": fresh,
         "incremental": {**a, "embed": _stage(inc, "embed")},
         "fresh": {**b, "embed": _stage(fresh_run, "embed")},
-        "wall_ratio": round(a["wall_s"] / b["wall_s"], 3),
-        "cpu_ratio": round(a["cpu_s"] / b["cpu_s"], 3),
+        "wall_ratio": round(a["wall_s"] / b["wall_s"], 3) if b["wall_s"] else None,
+        "cpu_ratio": round(a["cpu_s"] / b["cpu_s"], 3) if b["cpu_s"] else None,
         "cpu_s_by_stage": {s["stage"]: s["cpu_s"] for s in inc["stages"]},
         "files_compared": len(second),
         "files_differing": differ,
@@ -396,7 +402,8 @@ def _fresh_embed(n: int, m: int, folder: Path) -> tuple[dict, dict, dict, dict]:
         folder, other, ignore=lambda d, names: ["cache"] if d.endswith("private") else []
     )
     run = run_size(m, other, only="embed")
-    base = json.loads((WORK / f"n{n}" / "timings.json").read_text(encoding="utf-8"))
+    path = WORK / f"n{n}" / "timings.json"
+    base = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
     scaled = {k: round(sum(s[k] for s in base) * m / n, 1) for k in ("wall_s", "cpu_s")}
     return run, scaled, _embed_files(_compared(folder)), _embed_files(_compared(other))
 
