@@ -541,6 +541,33 @@ def _assigned(embeddings: np.ndarray, params, seed: int, sample_seed: int | None
     return labels
 
 
+def consensus_assigned(embeddings: np.ndarray, params, seed: int, runs: int = 20) -> np.ndarray:
+    """A consensus clustering (experiment, not in the pipeline): every segment's topic.
+
+    On the ``topics.seed`` fit sample, ``runs`` k-means fits (k the topic cap, seeds
+    ``seed * runs + r``) are combined by co-association (the share of fits that separate two
+    segments), average linkage cut at the cap; every segment joins its nearest centroid.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    from pipeline.topics import scalable
+
+    idx = scalable.fit_sample(len(embeddings), params.scale.fit_segments, params.seed)
+    x = embeddings[idx].astype(np.float64)
+    k = scalable.topic_cap(len(embeddings), params)
+    with threadpool_limits(limits=1):
+        fits = [
+            KMeans(k, n_init=1, random_state=seed * runs + r).fit(x).labels_ for r in range(runs)
+        ]
+        tree = linkage(pdist(np.array(fits).T, metric="hamming"), "average")
+    labels = fcluster(tree, k, "maxclust") - 1
+    ids, cents = scalable.centroid_matrix(x, labels)
+    return scalable.nearest_centroid(embeddings, ids, cents, -np.inf)[0]
+
+
 def stability_at_scale(n: int, seeds: int = 3) -> dict:
     """The scalable clustering's stability ARI on the ``n`` run's segments, two ways.
 
@@ -568,6 +595,15 @@ def stability_at_scale(n: int, seeds: int = 3) -> dict:
             "cpu_s": round(_usage()[0] - cpu0, 1),
         }
         print(name, out[name], flush=True)
+    cpu0, _ = _usage()
+    runs = [consensus_assigned(emb, params, params.seed + k) for k in range(seeds)]
+    out["consensus_kmeans"] = {
+        "ari": round(float(stability_ari(runs)), 3),
+        "n_topics": [len(set(r.tolist())) for r in runs],
+        "largest_share": [round(float(np.bincount(r).max() / len(r)), 3) for r in runs],
+        "cpu_s": round(_usage()[0] - cpu0, 1),
+    }
+    print("consensus", out["consensus_kmeans"], flush=True)
     return out
 
 
