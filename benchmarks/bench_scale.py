@@ -426,7 +426,9 @@ def growth(results: list[dict], limit: float = 1.15) -> list[dict]:
     for r in runs[1:]:
         for s in r["stages"]:
             b = _stage(base, s["stage"])
-            ratio = s["cpu_ms_per_item"] / b["cpu_ms_per_item"] if b["cpu_ms_per_item"] else None
+            if s["cpu_ms_per_item"] is None or not b["cpu_ms_per_item"]:
+                continue  # a size measured in wall time only
+            ratio = s["cpu_ms_per_item"] / b["cpu_ms_per_item"]
             out.append(
                 {
                     "stage": s["stage"],
@@ -444,7 +446,7 @@ def _slope(big: dict, prev: dict | None, stage: str, key: str) -> float:
     if prev is None:
         return 1.0
     new, old = _stage(big, stage)[key], _stage(prev, stage)[key]
-    if old <= 0 or new <= 0:
+    if not old or not new or old <= 0 or new <= 0:
         return 1.0
     ratio = big["interviews"] / prev["interviews"]
     return max(1.0, math.log(new / old) / math.log(ratio))
@@ -465,8 +467,8 @@ def extrapolate(results: list[dict], target: int = 10_000) -> dict:
     for row in big["stages"]:
         name = row["stage"]
         bw, bc = _slope(big, prev, name, "wall_s"), _slope(big, prev, name, "cpu_s")
-        wall[name] = round(row["wall_s"] * scale**bw, 1)
-        cpu[name] = round(row["cpu_s"] * scale**bc, 1)
+        wall[name] = round(row["wall_s"] * scale**bw, 1) if row["wall_s"] else None
+        cpu[name] = round(row["cpu_s"] * scale**bc, 1) if row["cpu_s"] else None
         slopes[name] = {"wall": round(bw, 3), "cpu": round(bc, 3)}
     return {
         "interviews": target,
@@ -478,8 +480,8 @@ def extrapolate(results: list[dict], target: int = 10_000) -> dict:
         "slopes": slopes,
         "stages_wall_s": wall,
         "stages_cpu_s": cpu,
-        "wall_s": round(sum(wall.values()), 1),
-        "cpu_s": round(sum(cpu.values()), 1),
+        "wall_s": round(sum(v for v in wall.values() if v), 1),
+        "cpu_s": round(sum(v for v in cpu.values() if v), 1),
     }
 
 
@@ -541,7 +543,7 @@ def _assigned(embeddings: np.ndarray, params, seed: int, sample_seed: int | None
     return labels
 
 
-def consensus_assigned(embeddings: np.ndarray, params, seed: int, runs: int = 20) -> np.ndarray:
+def consensus_assigned(embeddings: np.ndarray, params, seed: int, runs: int = 40) -> np.ndarray:
     """A consensus clustering (experiment, not in the pipeline): every segment's topic.
 
     On the ``topics.seed`` fit sample, ``runs`` k-means fits (k the topic cap, seeds
@@ -626,6 +628,10 @@ def presidio_note() -> str:
     return "installed, but the side-by-side is not wired in this benchmark yet"
 
 
+def _num(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def table(results: list[dict]) -> str:
     """Per-size, per-stage lines: wall, items/s, CPU-ms per item, peak RSS so far."""
     lines = ["| interviews | stage | wall s | items | items/s | CPU ms/item | RSS MB |"]
@@ -633,12 +639,13 @@ def table(results: list[dict]) -> str:
     for r in results:
         for s in r["stages"]:
             lines.append(
-                f"| {r['interviews']} | {s['stage']} | {s['wall_s']:.1f} | {s['items']} "
-                f"{s['unit']} | {s['items_per_s']} | {s['cpu_ms_per_item']} | {s['rss_mb']:.0f} |"
+                f"| {r['interviews']} | {s['stage']} | {_num(s['wall_s'], 1)} | {s['items']} "
+                f"{s['unit']} | {s['items_per_s']} | {s['cpu_ms_per_item']} "
+                f"| {_num(s.get('rss_mb'), 0)} |"
             )
         lines.append(
-            f"| {r['interviews']} | **total** | {r['wall_s']:.1f} | {r['segments']} segments "
-            f"| | | {r['peak_rss_mb']:.0f} |"
+            f"| {r['interviews']} | **total** | {_num(r['wall_s'], 1)} | {r['segments']} segments "
+            f"| | | {_num(r.get('peak_rss_mb'), 0)} |"
         )
     return "\n".join(lines)
 
