@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_scale.py [--sizes 43,430,4300] [--with-10k] [--out FILE]
                                      [--topics-scale 430,4300] [--incremental 430]
+                                     [--fresh-check full|embed] [--stability 430]
 
 Each corpus is built from the sample's ingested turns (``transcripts_sample/``), with varied
 text rather than copies: interview ``k`` takes the question sequence of one sample interview
@@ -33,6 +34,11 @@ largest measured size with the rule ``t(10k) = t(n) * (10_000 / n) ** b``, where
 stage's log-log slope (of wall time, and separately of CPU time) between the two largest
 measured sizes (floored at 1: no stage is assumed to be sub-linear), summed over stages; the
 rule is written in the result. On this shared machine the CPU figure is the better guide.
+
+``--stability N`` measures the scalable clustering's stability ARI on the measured size
+``N``'s segments (clustering only, three seeds, every segment): each seed with its own fit
+sample, all seeds on the ``topics.seed`` sample (what the stage now does, ADR 0033), and a
+consensus of 40 k-means fits on that sample (an experiment, not in the pipeline).
 
 ``--incremental N`` adds 1% (at least one) new interviews to the measured size ``N``, runs
 the enlarged corpus once with a copy of the ``N`` run's embedding cache and once fresh (same
