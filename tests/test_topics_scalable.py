@@ -128,16 +128,47 @@ def test_when_clustering_twice_then_same_assignments():
     assert len(set(a.labels.tolist()) - {-1}) <= 4
 
 
-def test_when_stability_runs_at_scale_then_subsample_is_bounded_and_runs_agree():
+def test_when_stability_runs_at_scale_then_runs_cover_every_segment_and_agree():
     emb = blobs(100, 5, noise=0.1)
-    p = params(fit_segments=200, stability_segments=150)
+    p = params(fit_segments=200)
     first = scalable.cluster_at_scale(emb, p, seed=0).labels
     runs = scalable.seed_runs_at_scale(emb, p, first)
     assert len(runs) == p.stability_seeds
-    assert all(len(r) == 150 for r in runs)
+    # every segment, so the caller can carve finer themes into each run by segment
+    assert all(len(r) == len(emb) for r in runs)
     from pipeline.topics.stability import stability_ari
 
     assert stability_ari(runs) > 0.9
+
+
+@pytest.mark.parametrize(("sample_seed", "drawn_with"), [(None, 1), (0, 0)])
+def test_when_a_sample_seed_is_given_then_the_fit_sample_is_drawn_with_it(
+    monkeypatch, sample_seed, drawn_with
+):
+    seeds = []
+    real = scalable.fit_sample
+
+    def spy(n, size, seed):
+        seeds.append(seed)
+        return real(n, size, seed)
+
+    monkeypatch.setattr(scalable, "fit_sample", spy)
+    emb = blobs(100, 5, noise=0.3)
+    p = params(fit_segments=200, max_topics=4, min_topics=2)
+    scalable.cluster_at_scale(emb, p, seed=1, sample_seed=sample_seed)
+    assert seeds == [drawn_with]
+
+
+def test_when_stability_runs_at_scale_then_every_seed_fits_the_main_sample(monkeypatch):
+    seeds = []
+    real = scalable.fit_sample
+    monkeypatch.setattr(
+        scalable, "fit_sample", lambda n, s, seed: seeds.append(seed) or real(n, s, seed)
+    )
+    emb = blobs(100, 5, noise=0.1)
+    p = params(fit_segments=200)
+    scalable.seed_runs_at_scale(emb, p, np.zeros(len(emb), dtype=np.int64))
+    assert seeds == [p.seed] * (p.stability_seeds - 1)
 
 
 @pytest.mark.parametrize(("n", "applies"), [(99, False), (100, True)])

@@ -18,9 +18,10 @@ path), one seed's clustering is:
    least ``topics.outlier_threshold`` close, else it is an outlier (:func:`nearest_centroid`);
    outlier reduction then runs as on the exact path.
 
-The stability check (:func:`seed_runs_at_scale`) repeats steps 1-4 with seeds ``seed + k``
-(a new sample each time) and compares the assignments on a seeded subsample of at most
-``scale.stability_segments`` segments. Cost: the fit is bounded, the assignment linear.
+The stability check (:func:`seed_runs_at_scale`) repeats steps 2-4 with seeds ``seed + k``
+on the same fit sample (ADR 0033), so it measures the clustering rather than the sampling,
+and compares the assignments of every segment (the caller carves finer themes into them by
+segment). Cost: the fit is bounded, the assignment and the ARI linear.
 See ``docs/adr/0027-topics-at-scale.md``.
 """
 
@@ -199,14 +200,18 @@ def cluster_sample(embeddings: np.ndarray, params: TopicsParams, seed: int) -> C
     return Clustering(_relabel_by_size(labels), probs, "hdbscan", False, "", settings)
 
 
-def cluster_at_scale(embeddings: np.ndarray, params: TopicsParams, seed: int) -> Clustering:
+def cluster_at_scale(
+    embeddings: np.ndarray, params: TopicsParams, seed: int, sample_seed: int | None = None
+) -> Clustering:
     """One seed's initial topics of a large corpus (steps 1-4 of the module docstring).
 
-    The returned clustering covers every segment: the sample's labels and membership
-    strengths where it was fitted, the nearest centroid (or -1) and its cosine elsewhere.
+    The fit sample is drawn with ``sample_seed`` (default: ``seed``); UMAP, HDBSCAN and the
+    fallback use ``seed``. The returned clustering covers every segment: the sample's labels
+    and membership strengths where it was fitted, the nearest centroid (or -1) and its cosine
+    elsewhere.
     """
     n = len(embeddings)
-    idx = fit_sample(n, params.scale.fit_segments, seed)
+    idx = fit_sample(n, params.scale.fit_segments, seed if sample_seed is None else sample_seed)
     sample = cluster_sample(np.ascontiguousarray(embeddings[idx]), params, seed)
     cap = topic_cap(n, params)
     merged = refine(
@@ -239,16 +244,18 @@ def cluster_at_scale(embeddings: np.ndarray, params: TopicsParams, seed: int) ->
 def seed_runs_at_scale(
     embeddings: np.ndarray, params: TopicsParams, first: np.ndarray
 ) -> list[np.ndarray]:
-    """``first`` and seeds ``seed + 1`` onwards, on a seeded subsample of the segments.
+    """``first`` and seeds ``seed + 1`` onwards, each over every segment.
 
-    Each other seed draws its own fit sample, clusters, merges and assigns every segment by
-    nearest centroid (the embeddings outlier rule); all runs are compared on the same
-    ``scale.stability_segments`` segments.
+    Every seed fits on the main run's sample (drawn with ``topics.seed``): only UMAP's,
+    HDBSCAN's and the k-means fallback's seed changes, so the ARI measures the clustering's
+    stability, not which segments a sample happened to draw. Each other seed clusters,
+    merges and assigns every segment by nearest centroid (the embeddings outlier rule).
+    The runs cover every segment (the caller carves finer themes into them by segment); the
+    ARI over them is linear in the corpus.
     """
-    rows = fit_sample(len(embeddings), params.scale.stability_segments, params.seed)
-    runs = [np.asarray(first)[rows]]
+    runs = [np.asarray(first)]
     for k in range(1, params.stability_seeds):
-        clustering = cluster_at_scale(embeddings, params, params.seed + k)
+        clustering = cluster_at_scale(embeddings, params, params.seed + k, params.seed)
         labels = clustering.labels
         ids, cents = centroid_matrix(embeddings, labels)
         outliers = np.flatnonzero(labels == -1)
@@ -257,5 +264,5 @@ def seed_runs_at_scale(
             labels[outliers] = nearest_centroid(
                 embeddings[outliers], ids, cents, params.outlier_threshold
             )[0]
-        runs.append(labels[rows])
+        runs.append(labels)
     return runs
