@@ -96,6 +96,7 @@ def repro(tmp_path_factory, sample_dir):
     return work, proc
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks (and names ids)
 def pytest_collection_modifyitems(config, items):
     """Group tests for pytest-xdist's ``loadgroup``: one worker runs everything on the session
     ``dvc repro`` (so it is built once), and each other module stays on one worker (so a
