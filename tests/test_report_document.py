@@ -294,5 +294,8 @@ def test_when_validated_estimates_then_findings_follow_them_and_flag_two_word_in
     summary = rep.document[0]
     findings = [i for b in summary.blocks if b.kind == "bullets" for i in b.items]
     assert findings and all(f"(an estimated {round(0.5 * n)} of {n};" in f for f in findings)
-    assert any("(quantifier uncertain:" in f for f in findings)
+    # the open quantifiers are said once, after the findings, not on every bullet
+    assert not any("uncertain" in f for f in findings)
+    notes = [b.text for b in summary.blocks if b.kind == "paragraph" and "spans two" in b.text]
+    assert len(notes) == 1 and " of these " in notes[0]
     assert "unvalidated" not in _text(rep).split("Methodology")[0]

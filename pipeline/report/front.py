@@ -11,7 +11,7 @@ import re
 from pipeline.report.doccontext import DocContext
 from pipeline.report.grammar import capitalise, date_range, join_list
 from pipeline.report.model import Section, TitlePage
-from pipeline.report.paragraphs import SubTheme, finding_subject, uncertain_words
+from pipeline.report.paragraphs import finding_subject, uncertain_words
 from pipeline.report.prose import lower_first
 from pipeline.report.summary import report_intro
 
@@ -56,30 +56,46 @@ def _finding(ctx: DocContext, code_id: str) -> str:
     """One sentence: quantifier, count and the sub-theme (its gloss in brackets)."""
     sub = ctx.subtheme(code_id)
     who = finding_subject(sub, ctx.params.quantifiers, ctx.nouns.person)
-    flag = _uncertain_word(ctx, sub)
-    return f"{who} described {sub.label}" + (f" ({sub.gloss})." if sub.gloss else ".") + flag
+    return f"{who} described {sub.label}" + (f" ({sub.gloss})." if sub.gloss else ".")
 
 
-def _uncertain_word(ctx: DocContext, sub: SubTheme) -> str:
-    """`` (quantifier uncertain: some to many)`` when the interval spans two words, else ""."""
-    words = uncertain_words(sub, ctx.params.quantifiers)
-    return f" (quantifier uncertain: {words[0]} to {words[1]})" if words else ""
+def uncertain_note(ctx: DocContext, codes: list[str]) -> str:
+    """One sentence after the summary's findings: how many have a quantifier left open.
+
+    Said once, not after every bullet: a 95% interval over a few dozen interviews often
+    spans two words, and a flag on each line buries the findings (each sub-theme's section
+    gives its own interval).
+    """
+    scale = ctx.params.quantifiers
+    n = sum(uncertain_words(ctx.subtheme(c), scale) is not None for c in dict.fromkeys(codes))
+    if not n:
+        return ""
+    of = f"{n} of these {len(dict.fromkeys(codes))} findings"
+    return (
+        f"For {of}, the 95% interval of the estimate spans two quantifier words (for example "
+        "“some” and “many”): read the word as approximate. The section on each sub-theme "
+        "gives its interval."
+    )
 
 
-def key_findings(ctx: DocContext) -> list[str]:
+def key_finding_codes(ctx: DocContext) -> list[str]:
     """The most prevalent sub-themes of each analytic theme (``findings_per_theme`` each)."""
     out = []
     for theme in ctx.analytic_themes:
         if theme in development_themes(ctx):
             continue
         skip = set(development_subthemes(ctx))
-        ranked = [
+        out += [
             c
             for c in ctx.sub_themes(theme)
             if ctx.count(c) >= ctx.params.min_finding_interviews and c not in skip
         ][: ctx.params.findings_per_theme]
-        out += [_finding(ctx, c) for c in ranked]
     return out
+
+
+def key_findings(ctx: DocContext) -> list[str]:
+    """One sentence for each of :func:`key_finding_codes`."""
+    return [_finding(ctx, c) for c in key_finding_codes(ctx)]
 
 
 def development_themes(ctx: DocContext) -> list[str]:
@@ -99,8 +115,8 @@ def development_subthemes(ctx: DocContext) -> list[str]:
     ]
 
 
-def areas_for_development(ctx: DocContext) -> list[str]:
-    """Difficulties raised, negative stance where reportable, and the most-made suggestions."""
+def development_codes(ctx: DocContext) -> list[str]:
+    """The sub-themes of the areas for development: difficulties, then negative stance."""
     codes = []
     for theme in development_themes(ctx):
         codes += ctx.sub_themes(theme)[: ctx.params.findings_per_theme]
@@ -111,8 +127,12 @@ def areas_for_development(ctx: DocContext) -> list[str]:
                 st = ctx.stance(c) or {}
                 if c not in codes and st.get("negative", 0) > st.get("positive", 0):
                     codes.append(c)
-    codes = [c for c in codes if ctx.count(c) >= ctx.params.min_finding_interviews]
-    out = [_finding(ctx, c) for c in codes]
+    return [c for c in codes if ctx.count(c) >= ctx.params.min_finding_interviews]
+
+
+def areas_for_development(ctx: DocContext) -> list[str]:
+    """Difficulties raised, negative stance where reportable, and the most-made suggestions."""
+    out = [_finding(ctx, c) for c in development_codes(ctx)]
     for theme in ctx.recommendation_themes:
         for c in ctx.sub_themes(theme)[: ctx.params.findings_per_theme]:
             if ctx.count(c) >= ctx.params.min_finding_interviews:
@@ -143,6 +163,8 @@ def executive_summary_section(ctx: DocContext) -> Section:
     if dev:
         sec.add("heading", "Areas for development")
         sec.add("bullets", items=dev)
+    if note := uncertain_note(ctx, key_finding_codes(ctx) + development_codes(ctx)):
+        sec.add("paragraph", note)
     if not ctx.validated:
         sec.add(
             "paragraph",
