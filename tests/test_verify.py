@@ -431,6 +431,23 @@ def test_when_unknown_capitalised_name_then_warning_not_failure(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("name", "text", "warnings"),
+    [
+        ("a.csv", "code,label\nbenefits.networks,Regional networks and relationships\n", 0),
+        ("a.csv", 'quote\n"the team in Skem were great"\n', 1),  # inside a cell: still seen
+        ("a.md", "the peers, Regional networks and more", 1),  # prose: a comma starts nothing
+    ],
+)
+def test_when_table_cell_starts_with_a_capital_then_no_residual_warning(
+    tmp_path, name, text, warnings
+):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    result = V.verify(tmp_path, {}, residual=V.ResidualScan())
+    assert result.passed
+    assert result.metrics()["residual_warnings"] == warnings
+
+
+@pytest.mark.parametrize(
     ("text", "names"),
     [
         ("we met on Tuesday and again on Fridays in February", []),  # the calendar

@@ -18,6 +18,7 @@ Only counts reach the metrics; the strings go to the private report.
 
 from __future__ import annotations
 
+import csv
 import functools
 import re
 from collections import Counter, defaultdict
@@ -195,6 +196,15 @@ def capitalised_names(text: str) -> list[str]:
     return out
 
 
+def _cells(text: str) -> list[str]:
+    """The cells of a CSV file's text (the text itself if it does not parse)."""
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error:
+        return [text]
+    return [cell.strip() for row in rows for cell in row] or [text]
+
+
 @dataclass
 class ResidualScan:
     """What the residual scan found, per file; :meth:`metrics` gives counts only."""
@@ -212,9 +222,12 @@ class ResidualScan:
         """
         risks: set[tuple[str, str]] = set()
         names: set[str] = set()
+        tabular = rel.lower().endswith(".csv")
         for text in texts:
             risks.update(find_risks(text, self.person_score))
-            names.update(capitalised_names(text))
+            # a table cell starts like a sentence ("Regional networks" is a code's label)
+            for part in _cells(text) if tabular else (text,):
+                names.update(capitalised_names(part))
         folded = {k.casefold() for k in known}
         for kind, s in risks:
             if s.casefold() not in folded:
