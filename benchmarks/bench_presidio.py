@@ -93,36 +93,26 @@ def run_presidio(texts: list[str], analyzer, anonymizer) -> int:
 
 
 def run_qualeval(turns: pd.DataFrame, interviews: pd.DataFrame, nlp) -> int:
-    """The anonymise core over the turns; the number of replacements."""
-    from pipeline import anonymise as A
+    """The anonymise core over the turns, as the stage calls it; the number of replacements."""
+    from bench_sample_anonymise import anonymise_turns
+
+    from pipeline.codebook import load_codebook
     from pipeline.evaluator_files.allow_list import allow_terms
     from pipeline.params import load_params
 
     params = load_params(ROOT / "params.yaml")
     allow = allow_terms(ROOT / params.data.allow_list, params.anonymise.allow)
-    res = A.anonymise(
-        turns,
-        interviews,
-        params.anonymise,
-        allow=allow,
-        name_columns=params.ingest.name_columns,
-        nlp=nlp,
-        progress=False,
-    )
+    codebook = load_codebook(ROOT / params.codebook.path)
+    res = anonymise_turns(turns, interviews, params, nlp, allow, codebook)
     return int(res.stats["replacements"])
 
 
 def corpus(copies: int, work: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ingested sample's turns and interviews, ``copies`` times with new interview ids."""
-    from bench_sample_anonymise import _ingest
+    from bench_sample_anonymise import _ingest, copies_of
 
     turns, interviews = _ingest(ROOT / "params.yaml", work)
-
-    def copied(df: pd.DataFrame) -> pd.DataFrame:
-        parts = [df.assign(interview_id=df["interview_id"] + f"_{c:03d}") for c in range(copies)]
-        return pd.concat(parts, ignore_index=True)
-
-    return copied(turns), copied(interviews)
+    return copies_of(turns, copies), copies_of(interviews, copies)
 
 
 def timed(fn, *args) -> tuple[int, float, float]:

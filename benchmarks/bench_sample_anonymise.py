@@ -78,9 +78,15 @@ def _lost_keep(raw: pd.DataFrame, anon: pd.DataFrame, gold: list[dict]) -> dict[
     return dict(sorted(lost.items()))
 
 
-def _variant(turns, interviews, params, nlp, gold, allow, codebook) -> dict:
-    started = time.perf_counter()
-    res = A.anonymise(
+def anonymise_turns(turns, interviews, params, nlp, allow, codebook=None) -> A.AnonymiseResult:
+    """The anonymise core as the stage calls it (the codebook's own terms when given)."""
+    extra = {}
+    if codebook is not None:
+        extra = {
+            "vocabulary": codebook.vocabulary(),
+            "codebook_phrases": phrase_ngrams(codebook.own_texts()),
+        }
+    return A.anonymise(
         turns,
         interviews,
         params.anonymise,
@@ -88,9 +94,19 @@ def _variant(turns, interviews, params, nlp, gold, allow, codebook) -> dict:
         name_columns=params.ingest.name_columns,
         nlp=nlp,
         progress=False,
-        vocabulary=codebook.vocabulary(),
-        codebook_phrases=phrase_ngrams(codebook.own_texts()),
+        **extra,
     )
+
+
+def copies_of(df: pd.DataFrame, copies: int) -> pd.DataFrame:
+    """``df`` ``copies`` times, each copy's interview ids suffixed ``_000``, ``_001``..."""
+    parts = [df.assign(interview_id=df["interview_id"] + f"_{c:03d}") for c in range(copies)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _variant(turns, interviews, params, nlp, gold, allow, codebook) -> dict:
+    started = time.perf_counter()
+    res = anonymise_turns(turns, interviews, params, nlp, allow, codebook)
     metrics, leaks = A.score_against_gold(turns, res.turns, gold)
     return {
         **metrics,
@@ -102,27 +118,9 @@ def _variant(turns, interviews, params, nlp, gold, allow, codebook) -> dict:
 
 
 def _throughput(turns, interviews, params, nlp, allow, copies: int) -> dict:
-    big = pd.concat(
-        [turns.assign(interview_id=turns["interview_id"] + f"_{c:03d}") for c in range(copies)],
-        ignore_index=True,
-    )
-    big_iv = pd.concat(
-        [
-            interviews.assign(interview_id=interviews["interview_id"] + f"_{c:03d}")
-            for c in range(copies)
-        ],
-        ignore_index=True,
-    )
+    big, big_iv = copies_of(turns, copies), copies_of(interviews, copies)
     t0, c0 = time.perf_counter(), time.process_time()
-    res = A.anonymise(
-        big,
-        big_iv,
-        params.anonymise,
-        allow=allow,
-        name_columns=params.ingest.name_columns,
-        nlp=nlp,
-        progress=False,
-    )
+    res = anonymise_turns(big, big_iv, params, nlp, allow)
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     words = res.stats["words"]
     # CPU time too: on shared cores the wall clock measures the neighbours
