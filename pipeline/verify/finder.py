@@ -120,8 +120,7 @@ class _Buckets:
         """Add to ``found`` the identifiers in ``text``.
 
         ``as_words`` are common-word names ("Will", "Mark") that a sentence start followed
-        by a function word reads as the word, by the anonymise stage's own rule
-        (:func:`~pipeline.recognisers.names.common_word_person_ok`): "Will you send it?".
+        by a pronoun or determiner reads as the word ("Will you send it?", "Mark my words").
         """
         covered = 0
         for m in _WORD.finditer(text):
@@ -238,11 +237,24 @@ class IdentifierFinder:
         return sorted(exact | folded)
 
 
-def _person_here(text: str, start: int, end: int) -> bool:
-    """Whether a common-word name reads as the person here (the anonymiser's rule, known)."""
-    from pipeline.recognisers.names import common_word_person_ok
+# after a sentence-initial common-word name, the words that read it as the ordinary word
+# ("Will you", "Mark my words", "Hope that helps"). Narrower than the anonymiser's stop words
+# on purpose: "Will is leading it" stays a leak, so the run fails for review
+_WORD_READING = frozenset(
+    "you we they i it this that these those my your our their the a an me us them him her so "
+    "not".split()
+)
+_NEXT = re.compile(r"[^\S\n]*([A-Za-z'’]+)")
 
-    return common_word_person_ok(text, start, end, known=True)
+
+def _person_here(text: str, start: int, end: int) -> bool:
+    """Whether a common-word name reads as the person here (a leak), not as the word."""
+    from pipeline.recognisers.gazetteers import sentence_initial
+
+    if not sentence_initial(text, start):
+        return True
+    nxt = _NEXT.match(text, end)
+    return not (nxt and nxt.group(1).casefold() in _WORD_READING)
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
