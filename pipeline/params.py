@@ -344,6 +344,13 @@ class AnonymiseParams(_Block):
         description="run NER on every sentence, not only those with a capitalised word "
         "that is not a function word (slower, same names in practice)",
     )
+    ner_window_tokens: int = Field(
+        8,
+        ge=0,
+        description="NER reads this many words either side of each capitalised word that "
+        "could be an unfound name, not its whole sentence (0: whole sentences); the model "
+        "sees four tokens either way, so 8 tags those words as the sentence would",
+    )
     min_score: float = Field(0.5, ge=0, le=1, description="detections scoring less are dropped")
     options: dict[str, dict[str, object]] = Field(
         default_factory=dict, description="per-recogniser options, by recogniser name"

@@ -488,3 +488,61 @@ def test_when_legal_allow_list_applies_then_the_respondent_state_stays_and_place
         assert kept in out
     if replaced:
         assert replaced not in out
+
+
+# --- what NER reads -----------------------------------------------------------------------
+
+_LONG = (
+    "After the review in the spring the team met every week and in the end Priya said "
+    "that the new plan had worked much better than the old one for everybody concerned."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "margin", "known", "expected"),
+    [
+        # one reason: `margin` words either side of it, within its sentence
+        (_LONG, 2, [], ["the end Priya said that"]),
+        # two reasons further apart than two margins: two windows
+        (
+            "Olu went home early on that very cold and wet day before Ravi came.",
+            1,
+            [],
+            ["Olu went", "before Ravi came."],
+        ),
+        # windows that touch are merged
+        ("Olu and then Ravi came.", 1, [], ["Olu and then Ravi came."]),
+        # a capitalised word another recogniser explained is no reason
+        ("We then spoke to Priya at length about it.", 3, [(17, 22)], []),
+        # a sentence-initial word the corpus writes in lower case is no reason
+        ("Subsequently the team met again.", 3, [], []),
+        # margin 0 is not a mode: the reason alone
+        ("We then spoke to Priya at length.", 0, [], ["Priya"]),
+    ],
+)
+def test_when_ner_windows_read_then_only_words_near_unexplained_capitals_go_to_ner(
+    text, margin, known, expected
+):
+    words = detect.CorpusWords.of([text, "it came subsequently"])
+    dets = [detect.Detection(s, e, "person", "register", 1.0, text[s:e]) for s, e in known]
+    windows = detect.candidate_windows(text, dets, set(), words, margin)
+    assert [piece for _, piece in windows] == expected
+    assert all(text[start : start + len(piece)] == piece for start, piece in windows)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "expected"),
+    [
+        ("Subsequently, they met.", 0, 12, True),  # common word at a sentence start
+        ("They met. Broadly, fine.", 10, 17, True),
+        ("They met Broadly there.", 9, 16, False),  # inside a sentence: could be a name
+        ("Priya rang.", 0, 5, False),  # a given name, never written in lower case
+        ("Zorblax went home.", 0, 7, True),  # only ever capitalised at a sentence start
+        ("Zorblax went home. We saw Zorblax.", 0, 7, False),  # capitalised inside too
+    ],
+)
+def test_when_word_is_one_the_filter_always_drops_then_no_name_at_says_so(
+    text, start, end, expected
+):
+    words = detect.CorpusWords.of([text, "they did it subsequently and broadly"])
+    assert detect.no_name_at(text, start, end, words) is expected

@@ -70,3 +70,33 @@ def test_when_british_interview_sentences_then_most_person_names_found(nlp):
                 missed.append((name, [(e.text, e.label_) for e in doc.ents]))
     recall = found / expected
     assert recall >= 0.7, f"person recall {recall:.2f}; missed: {missed}"
+
+
+# Long sentences, where NER reading a window around each capitalised word saves most.
+WINDOW_CASES = [
+    "When we first started the programme back in the autumn, the person who really made "
+    "the difference for us was Janet Holroyd, who came over from the council in Grimsby and "
+    "sat with the team for most of a week going through every single case file with us.",
+    "I think the honest answer is that it took a long time to settle, and it was only when "
+    "Gareth Pritchard took over the Tuesday meetings and started ringing the schools in "
+    "Oldham himself that people felt anyone was listening to them at all, to be fair.",
+    "So we had the peer challenge team, which was Aisha Khan and a colleague of hers from "
+    "Citizens Advice, and then separately the regional group in Bradford, and by the end "
+    "the two of them were sharing notes in a way that none of us had expected.",
+]
+
+
+def test_when_ner_reads_windows_then_it_finds_what_whole_sentences_give(nlp):
+    from pipeline.anonymise.detect import CorpusWords, detect
+    from pipeline.recognisers.ner import SpacyNerRecogniser
+
+    words = CorpusWords.of(WINDOW_CASES)
+    rec = [SpacyNerRecogniser()]
+
+    def found(window: int) -> list[list[tuple[int, int, str]]]:
+        out = detect(WINDOW_CASES, rec, nlp, progress=False, words=words, ner_window=window)
+        return [[(d.start, d.end, d.entity_type) for d in dets] for dets in out]
+
+    whole, windows = found(0), found(8)
+    assert any(whole), "the model finds names in these sentences"
+    assert windows == whole

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.anonymise.detect import (
+    CorpusWords,
     Filtered,
     allow_index_of,
     allow_keys_of,
@@ -63,8 +64,9 @@ from pipeline.anonymise.tables import (
 from pipeline.engine import Engine
 from pipeline.evaluator_files.decisions import Decisions
 from pipeline.evaluator_files.register import RegisterEntity
+from pipeline.heap import frozen_heap
 from pipeline.params import AnonymiseParams
-from pipeline.recognisers.base import Detection
+from pipeline.recognisers.base import Detection, PhraseIndex
 
 
 @dataclass
@@ -79,6 +81,9 @@ class AnonymiseResult:
     stats: dict[str, Any]
 
 
+# a full garbage collection over the imported libraries and the gazetteer indexes costs a
+# third of a small call, at random (ADR 0034)
+@frozen_heap()
 def anonymise(
     turns: pd.DataFrame,
     interviews: pd.DataFrame,
@@ -113,32 +118,63 @@ def anonymise(
     started = time.perf_counter()
     register, decisions = register or [], decisions or Decisions()
     turns = turns.reset_index(drop=True)
-    texts = turns["text"].fillna("").astype(str).tolist()
-    interview_of = turns["interview_id"].astype(str).tolist()
-    turn_of = turns["turn_index"].astype(int).tolist()
+    texts, interview_of, turn_of = _columns(turns)
     people = people_from(turns, interviews, name_columns or [])
     allow_keys = allow_keys_of(allow, params, decisions)
-    ner = _with_ner(params, nlp, engine)
-    job = DetectJob.of(params, decisions, register, people, allow_keys, ner)
+    with_ner = _with_ner(params, nlp, engine)
+    job = DetectJob.of(params, decisions, register, people, allow_keys, with_ner)
     names = recogniser_names(params, decisions, job.with_ner)
     priority = {name: i for i, name in enumerate(names)}
-    raw = _raw_detections(texts, interview_of, nlp, progress, job, engine)
-    found, protected = _detections(texts, raw, params, (allow_keys, vocabulary, codebook_phrases))
+    where = (nlp, progress, engine)
+    found, protected = _found(texts, interview_of, job, where, (vocabulary, codebook_phrases))
     mentions, uf = _link(texts, interview_of, found, priority, protected, job)
     entities = build_entities(mentions, uf, interview_of, turn_of, priority)
     assign_pseudonyms(entities, params, chosen_pseudonyms(register, decisions, uf, entities))
     new_texts, n_repl, applied = replace_mentions(texts, mentions, entities, uf)
-
     safe = safe_turns(turns, new_texts, n_repl)
     mentions_df = mentions_table(applied, interview_of, turn_of)
     review = review_table(
         entities, mentions, uf, texts, interview_of, params.context_chars, found.dropped_examples
     )
-    key = key_payload(entities, turns, safe)
-    interviews_safe = safe_interviews(interviews, params.metadata_columns)
+    key, interviews_safe = (
+        key_payload(entities, turns, safe),
+        safe_interviews(interviews, params.metadata_columns),
+    )
     elapsed = time.perf_counter() - started
     stats = run_stats(texts, entities, len(mentions), mentions_df, found.dropped, names, elapsed)
     return AnonymiseResult(safe, interviews_safe, mentions_df, review, key, stats)
+
+
+def _found(
+    texts: list[str],
+    interview_of: list[str],
+    job: DetectJob,
+    where: tuple[Any, bool, Engine | None],
+    codebook: tuple[frozenset[str], frozenset[str]],
+) -> tuple[Filtered, list[list[Detection]]]:
+    """The kept detections and each text's allowed spans.
+
+    ``where`` is the NER pipeline, whether to show progress and the engine; ``codebook`` the
+    codebook's vocabulary and phrases.
+    """
+    nlp, progress, engine = where
+    vocabulary, codebook_phrases = codebook
+    allow_keys = set(job.allow_keys)
+    words, allow_index = CorpusWords.of(texts, vocabulary), allow_index_of(allow_keys)
+    protected = protected_spans(texts, allow_index)
+    raw = _raw_detections(texts, interview_of, nlp, progress, job, engine, (words, protected))
+    allowed = (allow_keys, allow_index, protected)
+    return _detections(texts, raw, job.params, allowed, codebook_phrases, words), protected
+
+
+def _columns(turns: pd.DataFrame) -> tuple[list[str], list[str], list[int]]:
+    """Each turn's text, interview id and turn index, as lists."""
+    texts = turns["text"].fillna("").astype(str).tolist()
+    return (
+        texts,
+        turns["interview_id"].astype(str).tolist(),
+        turns["turn_index"].astype(int).tolist(),
+    )
 
 
 def _raw_detections(
@@ -148,16 +184,31 @@ def _raw_detections(
     progress: bool,
     job: DetectJob,
     engine: Engine | None,
+    corpus: tuple[CorpusWords, list[list[Detection]]],
 ) -> list[list[Detection]]:
-    """Every recogniser over every text, here (with ``nlp``) or on a Dask engine's workers."""
+    """Every recogniser over every text, here (with ``nlp``) or on a Dask engine's workers.
+
+    ``corpus`` is the corpus words and each text's allowed phrases (workers find their own).
+    """
+    words, protected = corpus
     if _remote(engine):
-        return detect_on(engine, texts, interview_of, job)  # type: ignore[arg-type]
+        return detect_on(engine, texts, interview_of, job, words)  # type: ignore[arg-type]
     p = job.params
     register, people = list(job.register), list(job.people)
     _, recognisers = build_recognisers(p, job.decisions, register, people, nlp)
     allow = set(job.allow_keys)
     return detect(
-        texts, recognisers, nlp, p.batch_size, p.n_process, progress, p.ner_all_sentences, allow
+        texts,
+        recognisers,
+        nlp,
+        p.batch_size,
+        p.n_process,
+        progress,
+        p.ner_all_sentences,
+        allow,
+        words,
+        protected,
+        p.ner_window_tokens,
     )
 
 
@@ -174,18 +225,19 @@ def _detections(
     texts: list[str],
     raw: list[list[Detection]],
     params: AnonymiseParams,
-    known: tuple[set[str], frozenset[str], frozenset[str]],
-) -> tuple[Filtered, list[list[Detection]]]:
-    """Trim and filter the recognisers' detections; also the allowed spans.
+    allowed: tuple[set[str], PhraseIndex, list[list[Detection]]],
+    codebook_phrases: frozenset[str],
+    words: CorpusWords,
+) -> Filtered:
+    """Trim and filter the recognisers' detections.
 
-    ``known`` is the allowed phrases, the codebook's vocabulary and its phrases.
+    ``allowed`` is the allowed phrases, their index and each text's allowed spans.
     """
-    allow_keys, vocabulary, phrases = known
-    allow_index = allow_index_of(allow_keys)
-    protected = protected_spans(texts, allow_index)
+    allow_keys, allow_index, protected = allowed
     raw = trim_allowed(texts, raw, allow_index, protected)
-    filtered = filter_detections(texts, raw, allow_keys, params.min_score, vocabulary, phrases)
-    return filtered, protected
+    return filter_detections(
+        texts, raw, allow_keys, params.min_score, codebook_phrases=codebook_phrases, words=words
+    )
 
 
 def _link(

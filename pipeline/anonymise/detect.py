@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -112,31 +112,90 @@ def candidate_sentences(
     text: str,
     known: Sequence[Detection] = (),
     allow: set[str] | frozenset[str] = frozenset(),
+    words: CorpusWords | None = None,
 ) -> list[tuple[int, str]]:
     """Sentences that could hold a name nobody has found yet.
 
     A sentence qualifies when it has a capitalised word that is not a function word, not
     an allow-listed term ("Ofsted") and not inside a detection already made by another
     recogniser ("So we did it. Then I rang Priya." gives only the second sentence, unless
-    "Priya" is already known). Names that are function words are vanishingly rare.
+    "Priya" is already known). Names that are function words are vanishingly rare. With
+    the corpus's ``words``, a sentence-initial word the filter would never keep as a one-word
+    NER name ("Subsequently, ...": :func:`no_name_at`) is no reason either.
     Sentences are those of :func:`pipeline.text.sentence_spans` (the segments' sentences),
     within each line: a line break in a transcript always ends a sentence.
     """
-    from pipeline.recognisers.gazetteers import STOP_WORDS
+    return [
+        (start, text[start:end])
+        for start, end in _line_sentences(text)
+        if next(_unexplained_capitals(text, start, end, known, allow, words), None)
+    ]
 
+
+def candidate_windows(
+    text: str,
+    known: Sequence[Detection] = (),
+    allow: set[str] | frozenset[str] = frozenset(),
+    words: CorpusWords | None = None,
+    margin: int = 8,
+) -> list[tuple[int, str]]:
+    """The parts of candidate sentences NER needs to read: ``margin`` words around each reason.
+
+    Each unexplained capitalised word (as :func:`candidate_sentences` reads them) brings the
+    ``margin`` whitespace-separated words either side of it, within its sentence; windows
+    that touch are merged. The model's features reach four tokens either way (a depth-4,
+    window-1 encoder), so it tags the words near a reason as it would in the whole sentence,
+    and the model's labels (people, organisations, places) are capitalised names.
+    """
     out = []
     for start, end in _line_sentences(text):
-        for w in _CAPITAL_WORD.finditer(text, start, end):
-            word = w.group()
-            if word.lower() in STOP_WORDS or word in ("I'm", "I've", "I'd", "I'll", "OK"):
-                continue
-            if allow and normalise_phrase(word) in allow:
-                continue
-            if any(d.start <= w.start() and w.end() <= d.end for d in known):
-                continue
-            out.append((start, text[start:end]))
-            break
+        reasons = [w.start() for w in _unexplained_capitals(text, start, end, known, allow, words)]
+        if not reasons:
+            continue
+        tokens = [m.span() for m in _NON_SPACE.finditer(text, start, end)]
+        at = [i for i, (s, e) in enumerate(tokens) for r in reasons if s <= r < e]
+        for first, last in _merged_windows(at, margin, len(tokens)):
+            out.append((tokens[first][0], text[tokens[first][0] : tokens[last][1]]))
     return out
+
+
+_NON_SPACE = re.compile(r"\S+")
+
+
+def _merged_windows(at: Sequence[int], margin: int, n: int) -> list[tuple[int, int]]:
+    """Token ranges ``[first, last]`` of ``margin`` tokens around each index, merged."""
+    windows: list[tuple[int, int]] = []
+    for i in sorted(set(at)):
+        first, last = max(0, i - margin), min(n - 1, i + margin)
+        if windows and first <= windows[-1][1] + 1:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], last))
+        else:
+            windows.append((first, last))
+    return windows
+
+
+def _unexplained_capitals(
+    text: str,
+    start: int,
+    end: int,
+    known: Sequence[Detection],
+    allow: set[str] | frozenset[str],
+    words: CorpusWords | None,
+) -> Iterator[re.Match[str]]:
+    """The capitalised words of ``text[start:end]`` that could be a name nobody found."""
+    from pipeline.recognisers.gazetteers import STOP_WORDS
+
+    for w in _CAPITAL_WORD.finditer(text, start, end):
+        word = w.group()
+        if word.lower() in STOP_WORDS or word in ("I'm", "I've", "I'd", "I'll", "OK"):
+            continue
+        if allow and normalise_phrase(word) in allow:
+            continue
+        if any(d.start <= w.start() and w.end() <= d.end for d in known):
+            continue
+        if words is not None and no_name_at(text, w.start(), w.end(), words):
+            continue
+        yield w
 
 
 def _line_sentences(text: str) -> list[tuple[int, int]]:
@@ -157,12 +216,18 @@ def detect(
     progress: bool = True,
     ner_all_sentences: bool = False,
     allow: set[str] | frozenset[str] = frozenset(),
+    words: CorpusWords | None = None,
+    protected: list[list[Detection]] | None = None,
+    ner_window: int = 0,
 ) -> list[list[Detection]]:
     """Run every recogniser over every text.
 
     Recognisers that need a spaCy ``Doc`` see candidate sentences only (see
-    :func:`candidate_sentences`; all sentences with ``ner_all_sentences``), in batches,
-    and their offsets are mapped back to the text.
+    :func:`candidate_sentences`; all sentences with ``ner_all_sentences``; with
+    ``ner_window``, only that many words around each reason to read them,
+    :func:`candidate_windows`), in batches, and their offsets are mapped back to the text.
+    ``protected`` (the allowed phrases of each text, :func:`protected_spans`) is found here
+    when not given.
     """
     doc_recs = [r for r in recognisers if r.needs_doc] if nlp is not None else []
     plain = [r for r in recognisers if not r.needs_doc]
@@ -174,19 +239,10 @@ def detect(
         out.append(found)
     if not doc_recs:
         return out
-    pieces = []
-    # words inside an allow-listed phrase ("European Court of Human Rights") are no reason
-    # to look for names
-    allow_index = allow_index_of(set(allow)) if allow else None
-    for row, text in enumerate(texts):
-        if ner_all_sentences:
-            pieces.extend((row, s, text[s:e]) for s, e in _line_sentences(text))
-            continue
-        known = out[row]
-        if allow_index is not None:
-            known = known + protected_spans([text], allow_index)[0]
-        cands = candidate_sentences(text, known, allow)
-        pieces.extend((row, start, sent) for start, sent in cands)
+    if ner_all_sentences:
+        pieces = [(row, s, t[s:e]) for row, t in enumerate(texts) for s, e in _line_sentences(t)]
+    else:
+        pieces = _ner_pieces(texts, out, allow, words, protected, ner_window)
     docs = nlp.pipe((p[2] for p in pieces), batch_size=batch_size, n_process=n_process)
     bar = tqdm(
         zip(pieces, docs),
@@ -201,6 +257,30 @@ def detect(
             for d in rec.analyse(sentence, doc):
                 out[row].append(replace(d, start=d.start + offset, end=d.end + offset))
     return out
+
+
+def _ner_pieces(
+    texts: Sequence[str],
+    found: list[list[Detection]],
+    allow: set[str] | frozenset[str],
+    words: CorpusWords | None,
+    protected: list[list[Detection]] | None,
+    ner_window: int,
+) -> list[tuple[int, int, str]]:
+    """``(row, offset, text)`` of each piece NER reads: candidate sentences or windows."""
+    # words inside an allow-listed phrase ("European Court of Human Rights") are no reason
+    # to look for names
+    if protected is None and allow:
+        protected = protected_spans(texts, allow_index_of(set(allow)))
+    pieces = []
+    for row, text in enumerate(texts):
+        known = found[row] + protected[row] if protected else found[row]
+        if ner_window:
+            cands = candidate_windows(text, known, allow, words, ner_window)
+        else:
+            cands = candidate_sentences(text, known, allow, words)
+        pieces.extend((row, start, piece) for start, piece in cands)
+    return pieces
 
 
 # --- the allow-list ------------------------------------------------------------------------
@@ -319,26 +399,64 @@ def capitalised_inside(texts: Sequence[str]) -> set[str]:
 _INSIDE_CAPITAL = re.compile(r"[a-z,;][ \t]+([A-Z][a-z]+)")
 
 
-def _only_ever_sentence_initial(text: str, det: Detection, inside: set[str]) -> bool:
+@dataclass(frozen=True)
+class CorpusWords:
+    """What the whole corpus says about its words, read once a run.
+
+    ``common``: words it writes in lower case, with the codebook's vocabulary;
+    ``inside``: capitalised words it writes inside a sentence (lower case).
+    """
+
+    common: frozenset[str]
+    inside: frozenset[str]
+
+    @classmethod
+    def of(cls, texts: Sequence[str], vocabulary: Iterable[str] = ()) -> CorpusWords:
+        """The corpus words of ``texts`` (``vocabulary`` counts as common)."""
+        common = frozenset(lowercase_words(texts) | set(vocabulary))
+        return cls(common, frozenset(capitalised_inside(texts)))
+
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    """Whether ``start`` begins a sentence (after quotes and brackets)."""
+    before = text[:start].rstrip(" \t\"'“‘(")
+    return not before or before[-1] in ".!?\n:…"
+
+
+def _initial_only(text: str, start: int, end: int, inside: frozenset[str] | set[str]) -> bool:
+    """A sentence-initial title-case word followed by lower case, never capitalised inside."""
+    word = text[start:end]
+    if not word.istitle() or not _at_sentence_start(text, start):
+        return False
+    if not text[end : end + 2].lstrip()[:1].islower():
+        return False
+    return word.lower() not in inside and not _GIVEN.is_name(word)
+
+
+def no_name_at(text: str, start: int, end: int, words: CorpusWords) -> bool:
+    """Whether the filter would drop an untrusted one-word name at ``text[start:end]``.
+
+    The same tests as :func:`filter_detections` applies (a common word at a sentence start,
+    a word only ever capitalised at one): NER need not read a sentence for such a word.
+    """
+    if _at_sentence_start(text, start) and text[start:end].lower() in words.common:
+        return True
+    return _initial_only(text, start, end, words.inside)
+
+
+def _only_ever_sentence_initial(text: str, det: Detection, inside: frozenset[str]) -> bool:
     """An NER one-word name that the corpus only ever capitalises at a sentence start.
 
     "Demand rose sharply": a word written with a capital only where every word is, never
     mid-sentence anywhere in the corpus, is no evidence of a name; given names from the
     list and gazetteer names (other recognisers) are not affected.
     """
-    if trust(det.recogniser).trusted or " " in det.text.strip() or not det.text.istitle():
+    if trust(det.recogniser).trusted or " " in det.text.strip():
         return False
-    before = text[: det.start].rstrip(" \t\"'“‘(")
-    if before and before[-1] not in ".!?\n:…":
-        return False
-    nxt = text[det.end : det.end + 2].lstrip()[:1]
-    if not nxt.islower():
-        return False
-    word = det.text.lower()
-    return word not in inside and not _GIVEN.is_name(det.text)
+    return _initial_only(text, det.start, det.end, inside)
 
 
-def _common_word_at_sentence_start(text: str, det: Detection, common: set[str]) -> bool:
+def _common_word_at_sentence_start(text: str, det: Detection, common: frozenset[str]) -> bool:
     """An untrusted one-word name at a sentence start that the corpus uses as a common word.
 
     "Broadly positive." is not a person: the speakers say "broadly" elsewhere. Names are
@@ -346,10 +464,7 @@ def _common_word_at_sentence_start(text: str, det: Detection, common: set[str]) 
     """
     if trust(det.recogniser).trusted or " " in det.text.strip():
         return False
-    before = text[: det.start].rstrip(" \t\"'“‘(")
-    if before and before[-1] not in ".!?\n:…":
-        return False
-    return det.text.lower() in common
+    return _at_sentence_start(text, det.start) and det.text.lower() in common
 
 
 def _plausible(det: Detection) -> bool:
@@ -473,6 +588,7 @@ def filter_detections(
     min_score: float,
     vocabulary: frozenset[str] = frozenset(),
     codebook_phrases: frozenset[str] = frozenset(),
+    words: CorpusWords | None = None,
 ) -> Filtered:
     """Drop allowed, low-scoring and implausible detections, recording why.
 
@@ -482,10 +598,11 @@ def filter_detections(
     codebook's labels, definitions and criteria, not its examples) are the evaluator's own
     terms: a detection that is one of them is not a transcript identifier, unless the
     evaluator's register or review named it. One-word names that are common words need a
-    person context (:func:`pipeline.recognisers.names.common_word_person_ok`).
+    person context (:func:`pipeline.recognisers.names.common_word_person_ok`). ``words``
+    (the corpus words of ``texts`` and ``vocabulary``) is read from them when not given.
     """
-    common = lowercase_words(texts) | vocabulary
-    inside = capitalised_inside(texts)
+    words = words or CorpusWords.of(texts, vocabulary)
+    common, inside = words.common, words.inside
     out = Filtered()
     for row, dets in enumerate(raw):
         keep = []

@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.anonymise.detect import build_recognisers, detect
+from pipeline.anonymise.detect import CorpusWords, build_recognisers, detect
 from pipeline.engine import Engine, interview_partitions
 from pipeline.evaluator_files.decisions import Decisions
 from pipeline.evaluator_files.register import RegisterEntity
+from pipeline.heap import frozen_heap
 from pipeline.params import AnonymiseParams
 from pipeline.recognisers.base import Detection, Recogniser
 
@@ -80,8 +81,15 @@ def _recognisers(job: DetectJob) -> tuple[Any, list[Recogniser]]:
         return _BUILT[job.key]
 
 
-def detect_partition(job: DetectJob, texts: Sequence[str]) -> list[list[Detection]]:
-    """The raw detections of one partition's texts (runs on a worker)."""
+@frozen_heap()
+def detect_partition(
+    job: DetectJob, words: CorpusWords | None, texts: Sequence[str]
+) -> list[list[Detection]]:
+    """The raw detections of one partition's texts (runs on a worker).
+
+    ``words`` are the whole corpus's (read by the client), so a partition chooses the
+    sentences NER reads as a local run does.
+    """
     nlp, recognisers = _recognisers(job)
     p = job.params
     return detect(
@@ -93,17 +101,25 @@ def detect_partition(job: DetectJob, texts: Sequence[str]) -> list[list[Detectio
         False,
         p.ner_all_sentences,
         set(job.allow_keys),
+        words,
+        ner_window=p.ner_window_tokens,
     )
 
 
 def detect_on(
-    engine: Engine, texts: Sequence[str], interview_of: Sequence[str], job: DetectJob
+    engine: Engine,
+    texts: Sequence[str],
+    interview_of: Sequence[str],
+    job: DetectJob,
+    words: CorpusWords | None = None,
 ) -> list[list[Detection]]:
     """Every text's raw detections, computed in interview partitions by ``engine``."""
     parts = interview_partitions(interview_of, engine.partition_interviews)
     out: list[list[Detection]] = [[] for _ in texts]
     jobs = ([texts[row] for row in part] for part in parts)
-    for part, found in zip(parts, engine.map(functools.partial(detect_partition, job), jobs)):
+    for part, found in zip(
+        parts, engine.map(functools.partial(detect_partition, job, words), jobs)
+    ):
         for row, dets in zip(part, found):
             out[row] = dets
     return out
