@@ -43,12 +43,9 @@ _CAPITALISED = re.compile(
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(|>*#\-]\s*|\n)$")
 
 
-# only lines that can hold a match go to the slower recognisers
-_TRIGGERS = {
-    "phone": lambda line: any(c.isdigit() for c in line),
-    "postcode": lambda line: any(c.isdigit() for c in line),
-    "ni_number": lambda line: any(c.isdigit() for c in line),
-}
+# only lines that can hold a match go to the slower recognisers: these need a digit
+_NEEDS_DIGIT = frozenset({"phone", "postcode", "ni_number"})
+_DIGIT_LINE = re.compile(r"^.*\d.*$", re.M)
 
 
 def _at_windows(text: str, width: int = 320) -> list[str]:
@@ -122,12 +119,12 @@ def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
     """``(kind, string)`` for every failing-kind identifier in ``text`` (see the module)."""
     text = _GUID.sub(" ", text)
     found: list[tuple[str, str]] = []
+    digit_lines = "\n".join(_DIGIT_LINE.findall(text))
     for kind, rec in _recognisers().items():
         if kind == "email":
             chunk = "\n".join(_at_windows(text))
         else:
-            need = _TRIGGERS.get(kind)
-            chunk = text if need is None else "\n".join(x for x in text.split("\n") if need(x))
+            chunk = digit_lines if kind in _NEEDS_DIGIT else text
         for d in rec.analyse(chunk):
             if kind == "phone" and not _phone_like(chunk, d.start, d.text):
                 continue

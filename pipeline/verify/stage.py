@@ -16,6 +16,7 @@ import typer
 
 from pipeline import catalogue
 from pipeline.errors import QualevalError
+from pipeline.heap import frozen_heap
 from pipeline.io import atomic_files, write_json
 from pipeline.params import Params, load_params
 from pipeline.text import placeholder_pattern
@@ -120,6 +121,7 @@ def _write_results(
         )
 
 
+@frozen_heap()  # the gate's phrase indexes over the key and gazetteers are long-lived
 def run_stage(
     params_path: Path | None,
     outputs: Path,
