@@ -462,7 +462,7 @@ def test_when_table_cell_starts_with_a_capital_then_no_residual_warning(
     ],
 )
 def test_when_capitalised_words_name_no_one_then_residual_scan_leaves_them(text, names):
-    from pipeline.verify.residual import capitalised_names
+    from pipeline.recognisers.residual import capitalised_names
 
     assert capitalised_names(text) == names
 

@@ -4,10 +4,12 @@ Every file, hidden ones included, and every file *name* is scanned in the form a
 would see it (:mod:`.readers`: tables, the XML inside Office and REFI-QDA zips, PDF and PNG
 text), normalised before comparing (:mod:`.normalise`: escapes and entities decoded, NFKC,
 zero-width and white space collapsed, formula strings joined) and matched case-insensitively
-with an ambiguity rule for common words (:mod:`.finder`). A residual-risk scan (:mod:`.residual`)
-looks for identifiers nobody listed. An unknown file type fails safe. See ADR 0018.
+with an ambiguity rule for common words (:mod:`.finder`). A residual-risk scan
+(:mod:`pipeline.recognisers.residual`) looks for identifiers nobody listed. An unknown file
+type fails safe. See ADR 0018.
 """
 
+from pipeline.recognisers.residual import ResidualScan, nhs_checksum_ok
 from pipeline.verify.finder import IdentifierFinder, is_case_sensitive
 from pipeline.verify.gate import VerifyResult, entries_from, identifiers_from, verify
 from pipeline.verify.normalise import views
@@ -17,7 +19,6 @@ from pipeline.verify.readers import (
     extract_texts,
     strip_vendored_scripts,
 )
-from pipeline.verify.residual import ResidualScan, nhs_checksum_ok
 from pipeline.verify.stage import main, run_stage
 
 __all__ = [

@@ -7,42 +7,21 @@ Title Case or in capitals; and an identifier whose lower case is an ordinary wor
 spelled, so "reading the report" or "I hope" never fail the gate.
 Such words
 written in lower case are the anonymise stage's job (it sees person context); the residual
-scan (:mod:`pipeline.verify.residual`) is the second line of defence.
+scan (:mod:`pipeline.recognisers.residual`) is the second line of defence.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pipeline.recognisers.residual import common_words
 from pipeline.text import placeholder_pattern
 from pipeline.verify.normalise import collapse
 
 _WORD = re.compile(r"\w+")
-
-# Words that are names in a key but ordinary English far more often (beyond the given-name
-# recogniser's ambiguous list and the stop words); each is matched only as spelled.
-COMMON_WORDS = frozenset(
-    """
-    reading demand sandy hope will grace word bath brook mark wells sale street green hill
-    wood field park bank hall church castle bridge chase lane march may june august summer
-    white black brown young king rose lily ivy holly dawn faith joy amber crystal pearl ruby
-    victoria chelsea ford hull derby deal battle bury bolton cross long little
-    """.split()
-)
-
-
-@functools.lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """Every word the case rule treats as common: the list above, stop words, ambiguous names."""
-    from pipeline.recognisers.gazetteers import STOP_WORDS
-    from pipeline.recognisers.names import FirstNameRecogniser as F
-
-    return COMMON_WORDS | STOP_WORDS | F.AMBIGUOUS | F.INITIAL_AMBIGUOUS
-
 
 # Generic heads of organisation and place names: "Care Council", "Town Hall", "Government
 # Office" made only of these and common words are ordinary phrases in lower case.

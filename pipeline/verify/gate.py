@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import QualevalError
+from pipeline.recognisers.residual import ResidualScan
 from pipeline.verify.finder import IdentifierFinder
 from pipeline.verify.normalise import line_view, name_view, views
 from pipeline.verify.readers import Unreadable, extract_texts
-from pipeline.verify.residual import ResidualScan
 
 # Files the gate does not read, by name (none: a name can hide in any file).
 DECLARED_IGNORES: frozenset[str] = frozenset()

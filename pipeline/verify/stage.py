@@ -19,10 +19,10 @@ from pipeline.errors import QualevalError
 from pipeline.heap import frozen_heap
 from pipeline.io import atomic_files, write_json
 from pipeline.params import Params, load_params
+from pipeline.recognisers.residual import ResidualScan
 from pipeline.text import placeholder_pattern
 from pipeline.verify.disclosure_check import DisclosureResult, check_pack
 from pipeline.verify.gate import FILE_NAME, VerifyResult, entries_from, verify
-from pipeline.verify.residual import ResidualScan
 
 log = logging.getLogger(__name__)
 

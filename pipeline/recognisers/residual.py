@@ -1,4 +1,7 @@
-"""The second line of defence: identifiers nobody listed, left in the shareable outputs.
+"""The second line of defence: identifiers nobody listed, left in anonymised text.
+
+Shared by the leak gate (every shareable output) and the anonymise stage (the anonymised
+transcripts, so the review file lists them and the report can count them).
 
 The leak gate proper only knows what the key, the register and the review decisions list.
 This scan looks at the same normalised texts (pseudonyms blanked, allow-listed phrases
@@ -37,6 +40,27 @@ NOT_HANDLES = frozenset(
     """.split()
 )
 _NHS = re.compile(r"(?<![\d\w])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d\w])")
+# Words that are names in a key but ordinary English far more often (beyond the given-name
+# recogniser's ambiguous list and the stop words); each is matched only as spelled.
+COMMON_WORDS = frozenset(
+    """
+    reading demand sandy hope will grace word bath brook mark wells sale street green hill
+    wood field park bank hall church castle bridge chase lane march may june august summer
+    white black brown young king rose lily ivy holly dawn faith joy amber crystal pearl ruby
+    victoria chelsea ford hull derby deal battle bury bolton cross long little
+    """.split()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Every word the case rule treats as common: the list above, stop words, ambiguous names."""
+    from pipeline.recognisers.gazetteers import STOP_WORDS
+    from pipeline.recognisers.names import FirstNameRecogniser as F
+
+    return COMMON_WORDS | STOP_WORDS | F.AMBIGUOUS | F.INITIAL_AMBIGUOUS
+
+
 _CAPITALISED = re.compile(
     r"(?<![\w\[])(?:[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*)(?: [A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*)*"
 )
@@ -160,7 +184,6 @@ def ordinary_words() -> frozenset[str]:
     """Words a capitalised run may be made of without naming anyone (case-folded)."""
     from pipeline.recognisers.legal import DEMONYMS
     from pipeline.recognisers.patterns import MONTHS
-    from pipeline.verify.finder import common_words
 
     calendar = {m.casefold() for m in MONTHS} - _NAME_MONTHS
     calendar |= {*_WEEKDAYS, *(d + "s" for d in _WEEKDAYS)}
