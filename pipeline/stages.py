@@ -272,6 +272,7 @@ STAGES: tuple[Stage, ...] = (
             ("codebook", "codebook"),
             ("agreement", "@coding_agreement"),
             ("ingest_metrics", "@ingest_metrics"),
+            ("anonymise_metrics", "@anonymise_metrics"),
             ("turns", "@turns"),
             ("participants", "@participants_safe"),
             ("stance_interviews", "@stance_interviews"),

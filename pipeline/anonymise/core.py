@@ -53,6 +53,7 @@ from pipeline.anonymise.pseudonymise import (
     chosen_pseudonyms,
     replace_mentions,
 )
+from pipeline.anonymise.residual_review import residual_metrics, residual_rows, residual_scan
 from pipeline.anonymise.tables import (
     key_payload,
     mentions_table,
@@ -125,8 +126,8 @@ def anonymise(
     job = DetectJob.of(params, decisions, register, people, allow_keys, with_ner)
     names = recogniser_names(params, decisions, job.with_ner)
     priority = {name: i for i, name in enumerate(names)}
-    where = (nlp, progress, engine)
-    found, protected = _found(texts, interview_of, job, where, (vocabulary, codebook_phrases))
+    book = (vocabulary, codebook_phrases)
+    found, protected, scan_with = _found(texts, interview_of, job, (nlp, progress, engine), book)
     mentions, uf = _link(texts, interview_of, found, priority, protected, job)
     entities = build_entities(mentions, uf, interview_of, turn_of, priority)
     assign_pseudonyms(entities, params, chosen_pseudonyms(register, decisions, uf, entities))
@@ -136,13 +137,29 @@ def anonymise(
     review = review_table(
         entities, mentions, uf, texts, interview_of, params.context_chars, found.dropped_examples
     )
-    key, interviews_safe = (
-        key_payload(entities, turns, safe),
-        safe_interviews(interviews, params.metadata_columns),
-    )
+    review, residual = _residual(review, new_texts, interview_of, params, scan_with)
+    key = key_payload(entities, turns, safe)
+    interviews_safe = safe_interviews(interviews, params.metadata_columns)
     elapsed = time.perf_counter() - started
     stats = run_stats(texts, entities, len(mentions), mentions_df, found.dropped, names, elapsed)
-    return AnonymiseResult(safe, interviews_safe, mentions_df, review, key, stats)
+    return AnonymiseResult(safe, interviews_safe, mentions_df, review, key, stats | residual)
+
+
+def _residual(
+    review: pd.DataFrame,
+    new_texts: list[str],
+    interview_of: list[str],
+    params: AnonymiseParams,
+    scan_with: tuple[CorpusWords, PhraseIndex],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The review table with the residual scan's findings added, and the scan's counts."""
+    words, allow_index = scan_with
+    scan = residual_scan(new_texts, interview_of, allow_index, words.common, params.pseudonyms)
+    rows = residual_rows(scan, new_texts, interview_of, params.context_chars)
+    if rows:
+        extra = pd.DataFrame(rows, columns=review.columns)
+        review = pd.concat([review, extra], ignore_index=True) if len(review) else extra
+    return review, {"residual": residual_metrics(scan)}
 
 
 def _found(
@@ -151,8 +168,8 @@ def _found(
     job: DetectJob,
     where: tuple[Any, bool, Engine | None],
     codebook: tuple[frozenset[str], frozenset[str]],
-) -> tuple[Filtered, list[list[Detection]]]:
-    """The kept detections and each text's allowed spans.
+) -> tuple[Filtered, list[list[Detection]], tuple[CorpusWords, PhraseIndex]]:
+    """The kept detections, each text's allowed spans, the corpus words and allowed phrases.
 
     ``where`` is the NER pipeline, whether to show progress and the engine; ``codebook`` the
     codebook's vocabulary and phrases.
@@ -164,7 +181,8 @@ def _found(
     protected = protected_spans(texts, allow_index)
     raw = _raw_detections(texts, interview_of, nlp, progress, job, engine, (words, protected))
     allowed = (allow_keys, allow_index, protected)
-    return _detections(texts, raw, job.params, allowed, codebook_phrases, words), protected
+    found = _detections(texts, raw, job.params, allowed, codebook_phrases, words)
+    return found, protected, (words, allow_index)
 
 
 def _columns(turns: pd.DataFrame) -> tuple[list[str], list[str], list[int]]:

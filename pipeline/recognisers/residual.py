@@ -203,9 +203,12 @@ def _is_ordinary(word: str, ordinary: frozenset[str]) -> bool:
     return bool(rest) and first.casefold() in ordinary and rest.islower()
 
 
-def capitalised_names(text: str) -> list[str]:
-    """Capitalised word runs not at a sentence start and not made only of ordinary words."""
-    ordinary = ordinary_words()
+def capitalised_names(text: str, ordinary: frozenset[str] | None = None) -> list[str]:
+    """Capitalised word runs not at a sentence start and not made only of ordinary words.
+
+    ``ordinary``: the case-folded ordinary words (default :func:`ordinary_words`).
+    """
+    ordinary = ordinary_words() if ordinary is None else ordinary
     out = []
     for m in _CAPITALISED.finditer(text):
         if _SENTENCE_START.search(text[max(0, m.start() - 3) : m.start()]) or m.start() == 0:
@@ -232,6 +235,9 @@ class ResidualScan:
     fail_kinds: tuple[str, ...] = FAIL_KINDS
     person_score: float = 0.85
     known: set[str] = field(default_factory=set)
+    #: words that are ordinary here beyond :func:`ordinary_words` (case-folded): the words
+    #: the corpus also writes in lower case, the codebook's vocabulary
+    also_ordinary: frozenset[str] = frozenset()
     risks: dict[str, Counter[tuple[str, str]]] = field(default_factory=lambda: defaultdict(Counter))
     warnings: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
@@ -243,17 +249,22 @@ class ResidualScan:
         risks: set[tuple[str, str]] = set()
         names: set[str] = set()
         tabular = rel.lower().endswith(".csv")
+        ordinary = self._ordinary
         for text in texts:
             risks.update(find_risks(text, self.person_score))
             # a table cell starts like a sentence ("Regional networks" is a code's label)
             for part in _cells(text) if tabular else (text,):
-                names.update(capitalised_names(part))
+                names.update(capitalised_names(part, ordinary))
         folded = {k.casefold() for k in known}
         for kind, s in risks:
             if s.casefold() not in folded:
                 self.risks[rel][(kind, s)] += 1
         for name in names - self.known - set(known):
             self.warnings[rel][name] += 1
+
+    @functools.cached_property
+    def _ordinary(self) -> frozenset[str] | None:
+        return ordinary_words() | self.also_ordinary if self.also_ordinary else None
 
     @property
     def failures(self) -> list[tuple[str, str, str]]:

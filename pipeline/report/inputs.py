@@ -56,6 +56,20 @@ def _read_parquet(path: Path, what: str, columns: Sequence[str], stage: str) -> 
     return read_stage_table(path, what, columns, f"the {stage} stage")
 
 
+_WITHDRAWALS = ("withdrawn_interviews", "withdrawal_passages_struck")
+
+
+def _anonymised_turns(
+    turns_path: Path | None, templates: dict[str, str]
+) -> tuple[dict[str, int] | None, pd.DataFrame | None]:
+    """Placeholders by type and the turns' speakers (None, None without the turns)."""
+    if turns_path is None:
+        return None, None
+    turns = _read_parquet(turns_path, "anonymised turns", TURN_COLUMNS, "anonymise")
+    cols = [c for c in ("interview_id", "turn_index", "speaker", "speaker_role") if c in turns]
+    return placeholder_counts(turns, templates), turns[cols] if len(cols) == 4 else None
+
+
 def _read_json(path: Path | None) -> dict[str, Any]:
     if path is None or not Path(path).is_file():
         return {}
@@ -131,6 +145,7 @@ def read_inputs(
     *,
     agreement_path: Path | None = None,
     ingest_metrics_path: Path | None = None,
+    anonymise_metrics_path: Path | None = None,
     turns_path: Path | None = None,
     pseudonyms: dict[str, str] | None = None,
     topics_dir: Path | None = None,
@@ -143,19 +158,17 @@ def read_inputs(
 
     ``turns_path`` (the anonymised turns) and ``pseudonyms`` give the anonymisation summary;
     ``agreement_path`` the coding's agreement with human codes; ``ingest_metrics_path`` the
-    interviews excluded at ingest (``excluded_by_reason``); ``topics_dir`` the topics;
+    interviews excluded at ingest (``excluded_by_reason``) and the withdrawals applied;
+    ``anonymise_metrics_path`` the anonymise stage's residual-risk scan; ``topics_dir`` the topics;
     ``participants_path`` the anonymised focus-group participants (the turns' speakers then
     let the report count each participant, :mod:`.cases`); ``stance_path`` and
     ``stance_metrics_path`` each interview's stance per code and whether it is reportable;
     ``prevalence_path`` adjusted prevalence estimates with intervals.
     """
-    replacements, speakers, participants = None, None, None
+    ingest = _read_json(ingest_metrics_path)
     templates = pseudonyms if pseudonyms is not None else AnonymiseParams().pseudonyms
-    if turns_path is not None:
-        turns = _read_parquet(turns_path, "anonymised turns", TURN_COLUMNS, "anonymise")
-        replacements = placeholder_counts(turns, templates)
-        cols = [c for c in ("interview_id", "turn_index", "speaker", "speaker_role") if c in turns]
-        speakers = turns[cols] if len(cols) == 4 else None
+    replacements, speakers = _anonymised_turns(turns_path, templates)
+    participants = None
     if participants_path is not None and Path(participants_path).is_file():
         participants = pd.read_parquet(participants_path)
     return Inputs(
@@ -168,7 +181,9 @@ def read_inputs(
         ),
         codebook=load_codebook(codebook_path),
         agreement=_read_json(agreement_path),
-        excluded=dict(_read_json(ingest_metrics_path).get("excluded_by_reason") or {}),
+        excluded=dict(ingest.get("excluded_by_reason") or {}),
+        withdrawals={k: int(ingest[k]) for k in _WITHDRAWALS if k in ingest},
+        residual=_read_json(anonymise_metrics_path).get("residual"),
         replacements=replacements,
         topics=None if topics_dir is None else read_topics(topics_dir),
         pseudonyms=dict(templates),

@@ -83,10 +83,61 @@ def _anonymisation(ctx: DocContext) -> str:
         else ""
     )
     return (
+        f"{_withdrawals(ctx.inputs.withdrawals)}"
         "Transcripts were anonymised before analysis: names of people, places, organisations "
         "and contact details were replaced with placeholders such as [Person 3] or "
-        f"[Council A].{done} {GATE} Quotes are attributed by role and region only, and only "
-        f"where at least {ctx.params.attribution_min_group} interviewees share the attribution."
+        f"[Council A].{done}{_residual(ctx.inputs.residual)} {GATE} Quotes are attributed by "
+        f"role and region only, and only where at least {ctx.params.attribution_min_group} "
+        "interviewees share the attribution."
+    )
+
+
+def _withdrawals(counts: dict[str, int]) -> str:
+    """What participants withdrew (ingest applies it before anything else), or ''."""
+    if not counts:
+        return ""
+    n, m = counts.get("withdrawn_interviews", 0), counts.get("withdrawal_passages_struck", 0)
+    if not n and not m:
+        return "No participant's withdrawal or request to strike a passage was recorded. "
+    parts = [f"{count_of(n, 'interview')} {plural('was', n)} withdrawn"] if n else []
+    parts += [f"{count_of(m, 'passage')} {plural('was', m)} struck"] if m else []
+    return f"At participants' request, {join_list(parts)} before analysis. "
+
+
+_KINDS = {
+    "email": "email address",
+    "phone": "phone number",
+    "postcode": "postcode",
+    "ni_number": "NI number",
+    "nhs_number": "NHS number",
+    "handle": "social media handle",
+    "person": "full name",
+}
+
+
+def _residual(counts: dict | None) -> str:
+    """The residual-risk scan of the anonymised transcripts, in a sentence (or '')."""
+    if not counts:
+        return ""
+    by_kind = counts.get("identifiers_by_kind") or {}
+    found = (
+        "no email address, phone number, postcode, NI or NHS number or social media handle"
+        if not by_kind
+        else join_list([count_of(int(n), _KINDS.get(k, k)) for k, n in sorted(by_kind.items())])
+    )
+    names, where = (
+        int(counts.get("unknown_names", 0)),
+        int(counts.get("interviews_with_findings", 0)),
+    )
+    unknown = (
+        f"{count_of(names, 'capitalised name')} in {count_of(where, 'interview')} that no "
+        f"list accounts for, which {plural('was', names)} listed for the evaluation team to check"
+        if names
+        else "no capitalised name that no list accounts for"
+    )
+    return (
+        " A second, pattern-based check of the anonymised transcripts looked for identifiers "
+        f"that no recogniser had found: it found {found}, and {unknown}."
     )
 
 

@@ -138,6 +138,10 @@ class Inputs:
     agreement: dict[str, Any] = field(default_factory=dict)
     # interviews excluded at ingest (ingest.strict false): reason -> count
     excluded: dict[str, int] = field(default_factory=dict)
+    # withdrawals applied at ingest: withdrawn_interviews, withdrawal_passages_struck
+    withdrawals: dict[str, int] = field(default_factory=dict)
+    # the anonymise stage's residual-risk scan of the anonymised turns (counts); None: unknown
+    residual: dict[str, Any] | None = None
     replacements: dict[str, int] | None = None  # placeholders in the anonymised turns, by type
     topics: dict[str, pd.DataFrame] | None = None
     pseudonyms: dict[str, str] | None = None  # the templates; None: the built-in ones
