@@ -301,6 +301,14 @@ ARTEFACTS: tuple[Artefact, ...] = (
         columns=("interview_id", "text", "surviving", "original"),
     ),
     _a("anonymise_metrics", "outputs", "metrics/anonymise.json", "anonymise", "metrics"),
+    _a(
+        "anonymise_residual",
+        "outputs",
+        "metrics/anonymise_residual.json",
+        "anonymise",
+        "metrics",
+        d="the residual-risk scan of the anonymised turns: counts only, no timings",
+    ),
     # embed
     _a(
         "segments",

@@ -13,7 +13,7 @@ from pipeline.report.methodology import _residual, _withdrawals
         ({}, ""),  # no ingest metrics: nothing said
         (
             {"withdrawn_interviews": 0, "withdrawal_passages_struck": 0},
-            "No participant's withdrawal or request to strike a passage was recorded. ",
+            "No withdrawals or requests to strike a passage were recorded. ",
         ),
         (
             {"withdrawn_interviews": 1, "withdrawal_passages_struck": 3},
@@ -37,7 +37,7 @@ def test_when_withdrawals_counted_then_the_methods_say_so(counts, expected):
         (
             {"identifiers_by_kind": {}, "unknown_names": 0, "interviews_with_findings": 0},
             "it found no email address, phone number, postcode, NI or NHS number or social "
-            "media handle, and no capitalised name that no list accounts for.",
+            "media handle, and no capitalised name left unaccounted for.",
         ),
         (
             {

@@ -63,10 +63,12 @@ def run_stage(
     progress: bool = True,
     participants: tuple[Path | None, Path | None] = (None, None),
     codebook_path: Path | None = None,
+    residual_path: Path | None = None,
 ) -> AnonymiseResult:
     """Read inputs, anonymise, write every output (``participants``: in and out paths).
 
     The codebook (``codebook_path``), when given, lends its words as common vocabulary.
+    ``residual_path`` gets the residual scan's counts (no timings: the report reads them).
     """
     params = load_params(params_path)
     p = params.anonymise
@@ -91,6 +93,8 @@ def run_stage(
     }
     if leaks is not None and gold_report is not None:
         targets["anonymisation_gold_leaks"] = gold_report
+    if residual_path is not None:
+        targets["anonymise_residual"] = residual_path
     people = _participants(participants, turns, result, p.metadata_columns, targets)
     _write_outputs(targets, result, metrics, secret, leaks, people)
     _log_summary(metrics, time.perf_counter() - started)
@@ -209,6 +213,8 @@ def _write_outputs(
         result.mentions.to_parquet(mentions, index=False)
         tmp["anonymisation_mentions"].write_bytes(private_bytes(mentions.getvalue(), secret))
         write_json(tmp["anonymise_metrics"], metrics)
+        if "anonymise_residual" in tmp:
+            write_json(tmp["anonymise_residual"], metrics["residual"])
         if "anonymisation_gold_leaks" in tmp and leaks is not None:
             tmp["anonymisation_gold_leaks"].write_text(_csv_text(leaks), encoding="utf-8")
 
@@ -244,6 +250,7 @@ def main(
     review: Path = typer.Option(..., help="private review file (CSV)"),
     mentions: Path = typer.Option(..., help="private mentions table (parquet)"),
     metrics: Path = typer.Option(..., help="metrics JSON"),
+    residual: Path = typer.Option(None, help="the residual scan's counts (JSON, no timings)"),
     gold_report: Path = typer.Option(None, help="private list of gold identifiers that survived"),
     participants: Path = typer.Option(None, help="private focus-group participants (parquet)"),
     out_participants: Path = typer.Option(None, help="safe participants table (parquet)"),
@@ -268,4 +275,5 @@ def main(
         gold_report=gold_report,
         participants=(participants, out_participants),
         codebook_path=optional_path(codebook),
+        residual_path=optional_path(residual),
     )

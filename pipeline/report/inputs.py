@@ -145,7 +145,7 @@ def read_inputs(
     *,
     agreement_path: Path | None = None,
     ingest_metrics_path: Path | None = None,
-    anonymise_metrics_path: Path | None = None,
+    anonymise_residual_path: Path | None = None,
     turns_path: Path | None = None,
     pseudonyms: dict[str, str] | None = None,
     topics_dir: Path | None = None,
@@ -159,7 +159,7 @@ def read_inputs(
     ``turns_path`` (the anonymised turns) and ``pseudonyms`` give the anonymisation summary;
     ``agreement_path`` the coding's agreement with human codes; ``ingest_metrics_path`` the
     interviews excluded at ingest (``excluded_by_reason``) and the withdrawals applied;
-    ``anonymise_metrics_path`` the anonymise stage's residual-risk scan; ``topics_dir`` the topics;
+    ``anonymise_residual_path`` the anonymise stage's residual-risk scan; ``topics_dir`` the topics;
     ``participants_path`` the anonymised focus-group participants (the turns' speakers then
     let the report count each participant, :mod:`.cases`); ``stance_path`` and
     ``stance_metrics_path`` each interview's stance per code and whether it is reportable;
@@ -183,7 +183,7 @@ def read_inputs(
         agreement=_read_json(agreement_path),
         excluded=dict(ingest.get("excluded_by_reason") or {}),
         withdrawals={k: int(ingest[k]) for k in _WITHDRAWALS if k in ingest},
-        residual=_read_json(anonymise_metrics_path).get("residual"),
+        residual=_read_json(anonymise_residual_path) or None,
         replacements=replacements,
         topics=None if topics_dir is None else read_topics(topics_dir),
         pseudonyms=dict(templates),

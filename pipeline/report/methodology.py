@@ -98,7 +98,7 @@ def _withdrawals(counts: dict[str, int]) -> str:
         return ""
     n, m = counts.get("withdrawn_interviews", 0), counts.get("withdrawal_passages_struck", 0)
     if not n and not m:
-        return "No participant's withdrawal or request to strike a passage was recorded. "
+        return "No withdrawals or requests to strike a passage were recorded. "
     parts = [f"{count_of(n, 'interview')} {plural('was', n)} withdrawn"] if n else []
     parts += [f"{count_of(m, 'passage')} {plural('was', m)} struck"] if m else []
     return f"At participants' request, {join_list(parts)} before analysis. "
@@ -133,7 +133,7 @@ def _residual(counts: dict | None) -> str:
         f"{count_of(names, 'capitalised name')} in {count_of(where, 'interview')} that no "
         f"list accounts for, which {plural('was', names)} listed for the evaluation team to check"
         if names
-        else "no capitalised name that no list accounts for"
+        else "no capitalised name left unaccounted for"
     )
     return (
         " A second, pattern-based check of the anonymised transcripts looked for identifiers "

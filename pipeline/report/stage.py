@@ -284,7 +284,7 @@ def main(
     ingest_metrics: Path = typer.Option(
         None, help="outputs/metrics/ingest.json: interviews excluded at ingest, by reason"
     ),
-    anonymise_metrics: Path = typer.Option(None, help="anonymise.json: residual-scan counts"),
+    anonymise_residual: Path = typer.Option(None, help="the residual scan's counts (JSON)"),
     turns: Path = typer.Option(None, help="anonymised turns (parquet): anonymisation summary"),
     topics_dir: Path = typer.Option(
         None, help="the topics stage's folder (outputs/topics); omitted: topics not reported"
@@ -318,7 +318,7 @@ def main(
         codebook,
         agreement_path=agreement,
         ingest_metrics_path=ingest_metrics,
-        anonymise_metrics_path=anonymise_metrics,
+        anonymise_residual_path=anonymise_residual,
         turns_path=turns,
         pseudonyms=load_params(params).anonymise.pseudonyms,
         topics_dir=topics_dir,
