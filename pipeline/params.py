@@ -591,7 +591,8 @@ class ReviewParams(_Block):
         1.0,
         ge=0,
         description="a turn the machine did not code but whose score came within this of the "
-        "threshold has its own false-omission rate in the counts' estimate (ADR 0030)",
+        "threshold has its own false-omission rate in the counts' estimate (ADR 0030), and one "
+        "it coded less than this above the threshold its own precision (ADR 0036)",
     )
 
 
