@@ -531,6 +531,13 @@ class CodeParams(_Block):
     min_positives: int = Field(
         5, ge=1, description="a code needs this many positive turns for its own threshold"
     )
+    review_prior_turns: float | None = Field(
+        100.0,
+        ge=0,
+        description="with a partial review: thresholds and the uncoded bias fitted on n "
+        "reviewed turns are pulled towards default_threshold and uncoded_bias by this many "
+        "pseudo-turns (weight n / (n + this)); null: a review never moves them (ADR 0036)",
+    )
     learn: bool = Field(
         True,
         description="with human codes: a pooled model over (turn, code) pairs learns from the "
@@ -542,7 +549,7 @@ class CodeParams(_Block):
         0.5, ge=0, description="weight of unreviewed turns, labelled with the rule's decisions"
     )
     learn_threshold: float | None = Field(
-        0.5,
+        0.4,
         gt=0,
         lt=1,
         description="the learner's probability threshold; null: best F1 "
@@ -591,7 +598,8 @@ class ReviewParams(_Block):
         1.0,
         ge=0,
         description="a turn the machine did not code but whose score came within this of the "
-        "threshold has its own false-omission rate in the counts' estimate (ADR 0030)",
+        "threshold has its own false-omission rate in the counts' estimate (ADR 0030), and one "
+        "it coded less than this above the threshold its own precision (ADR 0036)",
     )
 
 

@@ -92,3 +92,42 @@ def test_when_sheet_partly_reviewed_then_unreviewed_turns_are_not_negatives(
     assert not (decided & ~positive).any()
     if use_mask:  # unreviewed turns: thresholds learned on every reviewed turn
         assert len(set(thr[~reviewed, 0].tolist())) == 1
+
+
+@pytest.mark.parametrize(
+    ("prior", "n_turns", "expected_threshold", "expected_bias"),
+    [
+        (None, 500, 1.0, 1.0),  # off: a review never moves the zero-shot settings
+        (100.0, 0, 1.0, 1.0),  # nothing reviewed: the zero-shot settings
+        (100.0, 100, 2.0, 0.5),  # as many turns as the prior: halfway
+        (0.0, 10, 3.0, 0.0),  # no prior: the fitted settings
+    ],
+)
+def test_when_settings_shrunk_then_they_move_with_reviewed_turns(
+    prior, n_turns, expected_threshold, expected_bias
+):
+    params = CodeParams(review_prior_turns=prior, default_threshold=1.0, uncoded_bias=1.0)
+    thr, bias = C.shrink_to_default(np.array([3.0, 3.0]), 0.0, n_turns, params)
+    np.testing.assert_allclose(thr, [expected_threshold] * 2, atol=1e-6)
+    assert bias == pytest.approx(expected_bias)
+
+
+@pytest.mark.parametrize(
+    ("partial", "prior", "moves_to_fit"),
+    [
+        (False, 100.0, True),  # every turn human-coded: a comparison, fitted as before
+        (True, None, False),  # a partial review with shrinkage off: zero-shot threshold
+        (True, 100.0, False),  # a partial review of 30 turns: mostly the zero-shot threshold
+        (True, 0.0, True),  # a partial review with no prior: the fitted threshold
+    ],
+)
+def test_when_review_partial_then_few_reviewed_turns_do_not_override_zero_shot(
+    partial, prior, moves_to_fit
+):
+    scores, interviews, positive, reviewed = _partly_reviewed()
+    params = CodeParams(folds=5, relative=None, review_prior_turns=prior, default_threshold=-2.0)
+    mask = reviewed if partial else None
+    gold = positive & reviewed[:, None] if partial else positive
+    thr, _ = C.cross_fit_thresholds(scores, interviews, gold, params, None, mask)
+    fitted = thr[reviewed, 0].min() > 0.5  # the fit separates negatives (<= 0.5)
+    assert fitted == moves_to_fit

@@ -187,3 +187,28 @@ def test_when_batch_misses_are_near_the_threshold_then_far_turns_do_not_inherit_
     # near turns' misses (6 of 12) are not applied to the far turns, which stay rare
     assert apart.loc["a", "estimate"] < pooled.loc["a", "estimate"] - 3
     assert 6 <= apart.loc["a", "estimate"] < 10
+
+
+def _coded_strata_prevalence(near_margin):
+    # turns 0-11 reviewed (the batch): coded just above the threshold (margin 0.2), half have
+    # 'a'; turn 13 (the random share) coded far above it (margin 3) and has it; 26 more
+    # unreviewed turns coded far above it
+    margins = [0.2] * 12 + [3.0] * 28
+    ts = _turn_scores(margins, [True] * 40)
+    batch = [(t, ["a"]) for t in range(0, 12, 2)] + [(t, []) for t in range(1, 12, 2)]
+    review = _review([(13, ["a"])], batch)
+    final = pd.concat([C.machine_coding(ts).query("turn_index >= 12"), review.codes])
+    basis = C.honest_basis(ts, None, review)
+    params = ReviewParams(bootstrap=50, near_margin=near_margin)
+    return C.prevalence(ts, final, review.turns, basis, CODES, params).set_index("code_id")
+
+
+@pytest.mark.parametrize(("near_margin", "low", "high"), [(1.0, 18.5, 20.0), (0.0, 15.0, 18.5)])
+def test_when_batch_false_codes_are_near_the_threshold_then_sure_codes_do_not_inherit_them(
+    near_margin, low, high
+):
+    # apart (near_margin 1): the near-threshold codes' precision (6 of 12) is not applied to
+    # the codes far above the threshold; pooled (0): every coded turn gets about 7 of 13
+    prev = _coded_strata_prevalence(near_margin)
+    assert prev.loc["a", "interviews"] == 20
+    assert low <= prev.loc["a", "estimate"] <= high

@@ -95,6 +95,22 @@ def fit_with_bias(
     return best[2], best[1]
 
 
+def shrink_to_default(
+    thresholds: np.ndarray, bias: float, n_turns: int, params: CodeParams
+) -> tuple[np.ndarray, float]:
+    """Fitted settings pulled towards the zero-shot ones by ``review_prior_turns`` turns.
+
+    With ``n`` reviewed turns the result is ``w * fitted + (1 - w) * default`` with
+    ``w = n / (n + review_prior_turns)`` (ADR 0036): a handful of reviewed turns, chosen by
+    uncertainty sampling for lying near the thresholds, cannot override the zero-shot
+    calibration; ``review_prior_turns`` null keeps the zero-shot settings whatever the review.
+    """
+    prior = params.review_prior_turns
+    w = 0.0 if prior is None else n_turns / (n_turns + prior) if n_turns + prior > 0 else 1.0
+    shrunk = w * np.asarray(thresholds, dtype=np.float32) + (1 - w) * params.default_threshold
+    return shrunk.astype(np.float32), float(w * bias + (1 - w) * params.uncoded_bias)
+
+
 def cross_fit_thresholds(
     scores: np.ndarray,
     interviews: np.ndarray,
@@ -108,8 +124,11 @@ def cross_fit_thresholds(
     A reviewed turn's thresholds and uncoded bias (:func:`fit_with_bias`) are learned on the
     *other* interviews' reviewed turns (cross-fitting), so no calibration choice sees the turn
     it codes; a turn nobody reviewed (``reviewed`` False; default: every turn is reviewed) is
-    not a negative example: it gets the settings learned on every reviewed turn.
+    not a negative example: it gets the settings learned on every reviewed turn. With a partial
+    review (some turns not reviewed) every fitted setting is shrunk towards the zero-shot one
+    (:func:`shrink_to_default`); a complete human coding is used as fitted.
     """
+    partial = reviewed is not None and not np.asarray(reviewed).all()
     reviewed = np.ones(len(scores), dtype=bool) if reviewed is None else np.asarray(reviewed)
     thresholds = np.zeros_like(scores)
     floors = np.full(len(scores), -np.inf, dtype=np.float32)
@@ -117,6 +136,8 @@ def cross_fit_thresholds(
     def assign(rows: np.ndarray, train: np.ndarray) -> None:
         unc = None if uncoded is None else uncoded[train]
         thr, bias = fit_with_bias(scores[train], gold[train], params, unc)
+        if partial:
+            thr, bias = shrink_to_default(thr, bias, int(train.sum()), params)
         thresholds[rows] = thr
         if uncoded is not None:
             floors[rows] = uncoded[rows] + bias

@@ -8,12 +8,14 @@ reviewed turns measure its errors without flattering it, and there are five time
 than of the random share. Agreement itself is still measured on the basis only
 (:mod:`pipeline.compare.honest`).
 
-A turn a reviewer decided is known. Any other (turn, code) falls in one of three strata: the
-machine coded it (it has the code with probability PPV, the machine's precision), the machine
+A turn a reviewer decided is known. Any other (turn, code) falls in one of four strata: the
+machine coded it with a score at least ``review.near_margin`` above the threshold, or nearer
+(each with its own probability of having the code, the machine's precision there), the machine
 did not but its score came within ``review.near_margin`` of the threshold (the false-omission
 rate near the threshold), or it did not and was farther (the false-omission rate far from it).
-The uncertainty-sampled turns lie mostly near the thresholds; measured apart, their misses are
-not applied to the far turns (selection on the margin is ignorable within a stratum). Each
+The uncertainty-sampled turns lie mostly near the thresholds; measured apart, their errors are
+not applied to the far turns (selection on the margin is ignorable within a stratum; ADR 0030
+for the misses, ADR 0036 for the coded side). Each
 rate is per code, pulled towards the stratum's rate pooled over every code by
 ``review.prior_strength`` pseudo-turns (a code with few human-coded turns borrows from the
 others). Turns are taken as independent within an interview, so an interview raises the code
@@ -52,7 +54,8 @@ def _shrunk(hits: np.ndarray, n: np.ndarray, pooled: float, strength: float) -> 
     return np.divide(hits + strength * pooled, den, out=np.full(len(n), pooled), where=den > 0)
 
 
-CODED, NEAR, FAR = 0, 1, 2  # the error strata of a (turn, code): see the module
+CODED, NEAR, FAR, CODED_NEAR = 0, 1, 2, 3  # the error strata of a (turn, code): see the module
+STRATA = (CODED, NEAR, FAR, CODED_NEAR)
 
 
 def _strata(
@@ -62,7 +65,7 @@ def _strata(
     machine: np.ndarray,
     near: float,
 ) -> np.ndarray:
-    """Each (turn, code)'s stratum: coded, not coded within ``near`` of the threshold, or not."""
+    """Each (turn, code)'s stratum: coded far or near, not coded near or far (``near``)."""
     col = {c: j for j, c in enumerate(codes)}
     ts = turn_scores[turn_scores["code_id"].astype(str).isin(col)]
     keys = zip(ts["interview_id"].astype(str), ts["turn_index"].astype(int))
@@ -71,7 +74,8 @@ def _strata(
     margin = np.full(machine.shape, -np.inf)
     margin[rows, cols] = (ts["score"] - ts["threshold"]).to_numpy(dtype=np.float64)
     margin = np.nan_to_num(margin, nan=-np.inf)
-    return np.where(machine, CODED, np.where(margin >= -near, NEAR, FAR)).astype(np.int8)
+    coded = np.where(margin < near, CODED_NEAR, CODED) if near > 0 else CODED
+    return np.where(machine, coded, np.where(margin >= -near, NEAR, FAR)).astype(np.int8)
 
 
 def _rates(
@@ -84,7 +88,7 @@ def _rates(
     """
     s, h = strata[groups], human[groups].astype(bool)
     out = []
-    for q in (CODED, NEAR, FAR):
+    for q in STRATA:
         m = s == q
         hits, n = (m & h).sum(0), m.sum(0)
         pooled = (hits.sum() + 0.5) / (n.sum() + 1.0)
@@ -155,7 +159,7 @@ def prevalence(
     np.logical_or.at(fixed, iv_of[known], final[known])
     strata = _strata(turn_scores, pos, codes, machine, params.near_margin)
     counts = []
-    for q in (CODED, NEAR, FAR):
+    for q in STRATA:
         n_q = np.zeros(observed.shape)
         np.add.at(n_q, iv_of[~known], strata[~known] == q)
         counts.append(n_q)
