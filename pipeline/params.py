@@ -766,10 +766,15 @@ class TopicsParams(_Block):
     )
     fine_neighbors: int = Field(30, ge=2, description="UMAP n_neighbors of the finer themes")
     fine_stability_seeds: int = Field(
-        3,
+        5,
         ge=1,
         description="a finer theme is carved only when the clusterings of this many seeds "
-        "(seed, seed+1, ...) all find it (1: no check; ADR 0032)",
+        "(seed, seed+1, ...) all find it (1: no check; ADR 0032, 0037)",
+    )
+    fine_meet: bool = Field(
+        True,
+        description="the finer themes are the groups of turns all those seeds put together "
+        "(ADR 0037); false: seed's themes found again (fine_min_agreement, fine_core)",
     )
     fine_min_agreement: float = Field(
         0.5, ge=0, le=1, description="finding a theme again: Jaccard overlap of its turns"

@@ -90,9 +90,8 @@ def test_when_theme_carved_then_its_turns_get_a_new_topic_and_ids_stay_contiguou
     seg = _segments([1, 2, 3, 4, 4])
     monkeypatch.setattr(F, "fine_clusters", lambda v, p, s: np.array([0, 0, 1, -1]))
     cv = _vectors([("definition", [1.0, 0.0])])
-    out = F.carve(
-        np.array([0, 0, 1, 1, -1]), seg, emb, cv, TopicsParams(fine_emergent_share=0.5), 0
-    )
+    params = TopicsParams(fine_emergent_share=0.5, fine_min_floor=2)
+    out = F.carve(np.array([0, 0, 1, 1, -1]), seg, emb, cv, params, 0)
     assert out.labels.tolist() == [1, 1, 0, 0, -1]
     assert out.coverage == {1: 0.0}
     assert out.n_themes == 2
@@ -125,7 +124,53 @@ def test_when_agreement_then_each_theme_gets_its_best_jaccard(labels, other, exp
 def test_when_a_theme_moves_with_the_seed_then_it_is_not_carved(monkeypatch, seeds, expected):
     per_seed = {0: [0, 0, 1, 1, -1], 1: [3, 3, 4, 5, 5]}
     monkeypatch.setattr(F, "fine_clusters", lambda v, p, s: np.array(per_seed[s]))
-    params = TopicsParams(fine_stability_seeds=seeds, fine_min_agreement=0.6)
+    params = TopicsParams(fine_stability_seeds=seeds, fine_min_agreement=0.6, fine_meet=False)
     labels, found = F.stable_clusters(np.eye(5, 3), params, 0)
     assert labels.tolist() == expected
     assert found == 2
+
+
+@pytest.mark.parametrize(
+    ("clusterings", "min_size", "expected"),
+    [
+        ([[0, 0, 1, 1]], 2, [0, 0, 1, 1]),  # one clustering: itself
+        ([[0, 0, 1, 1], [7, 7, 8, 8]], 2, [0, 0, 1, 1]),  # same groups, other ids
+        ([[0, 0, 0, 0], [5, 5, 6, 6]], 2, [0, 0, 1, 1]),  # a split in one seed splits the theme
+        ([[0, 0, 0, -1], [1, 1, 1, 1]], 2, [0, 0, 0, -1]),  # in no theme for one seed: in none
+        ([[0, 0, 0, 1], [2, 2, 3, 3]], 2, [0, 0, -1, -1]),  # groups smaller than min_size go
+        ([[1, 0, 1, 0], [4, 3, 4, 3]], 1, [0, 1, 0, 1]),  # numbered by first turn
+    ],
+)
+def test_when_meet_then_groups_every_clustering_puts_together(clusterings, min_size, expected):
+    out = F.meet([np.array(c) for c in clusterings], min_size)
+    assert out.tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("seeds", "expected"),
+    [
+        (1, [0, 0, 0, 1, 1, 1, -1]),  # one seed: its themes
+        (2, [0, 0, -1, 1, 1, 1, -1]),  # seed 1 moves turn 2 away: the rest of theme 0 stays
+        (3, [-1, -1, -1, 0, 0, 0, -1]),  # seed 2 splits theme 0 into groups below the minimum
+    ],
+)
+def test_when_fine_meet_then_themes_are_what_every_seed_puts_together(monkeypatch, seeds, expected):
+    per_seed = {
+        0: [0, 0, 0, 1, 1, 1, -1],
+        1: [4, 4, 5, 5, 5, 5, 5],
+        2: [7, 8, 8, 9, 9, 9, 9],
+    }
+    calls = []
+
+    def fake(v, p, s):
+        calls.append(s)
+        return np.array(per_seed[s])
+
+    monkeypatch.setattr(F, "fine_clusters", fake)
+    params = TopicsParams(fine_stability_seeds=seeds, fine_min_floor=2, fine_min_share=0.0)
+    memo: dict = {}
+    labels, found = F.stable_clusters(np.eye(7, 3), params, 0, memo)
+    assert labels.tolist() == expected
+    assert found == 2
+    F.stable_clusters(np.eye(7, 3), params, 0, memo)  # the memo keeps the clusterings
+    assert calls == list(range(seeds))

@@ -66,7 +66,7 @@ def fine_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> np.nd
     from hdbscan import HDBSCAN
 
     n = len(vectors)
-    mcs = max(params.fine_min_floor, round(params.fine_min_share * n))
+    mcs = min_theme_size(n, params)
     if n < max(params.fine_min_turns, 2 * mcs + 2):
         return np.full(n, -1, dtype=np.int64)
     settings = {
@@ -86,6 +86,28 @@ def fine_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> np.nd
         log.warning("finer themes: UMAP/HDBSCAN failed (%s)", type(exc).__name__)
         return np.full(n, -1, dtype=np.int64)
     return np.asarray(model.labels_, dtype=np.int64)
+
+
+def min_theme_size(n_turns: int, params: TopicsParams) -> int:
+    """A finer theme's fewest turns: ``fine_min_share`` of them, at least ``fine_min_floor``."""
+    return int(max(params.fine_min_floor, round(params.fine_min_share * n_turns)))
+
+
+def meet(clusterings: list[np.ndarray], min_size: int) -> np.ndarray:
+    """The groups of turns that every clustering puts in the same theme (ADR 0037).
+
+    A turn in no theme for some clustering is in none; a group of fewer than ``min_size``
+    turns is dropped. Groups are numbered 0.. in order of their first turn.
+    """
+    table = np.vstack([np.asarray(c, dtype=np.int64) for c in clusterings])
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i in np.flatnonzero((table != -1).all(axis=0)).tolist():
+        groups.setdefault(tuple(table[:, i].tolist()), []).append(i)
+    out = np.full(table.shape[1], -1, dtype=np.int64)
+    kept = [idx for idx in groups.values() if len(idx) >= min_size]
+    for number, idx in enumerate(kept):
+        out[idx] = number
+    return out
 
 
 def agreement(labels: np.ndarray, other: np.ndarray) -> dict[int, float]:
@@ -111,7 +133,9 @@ def stable_clusters(
 ) -> tuple[np.ndarray, int]:
     """The finer themes of ``seed`` that the next seeds find again; the others become -1.
 
-    A theme is kept when, for each of seeds ``seed + 1`` .. ``seed + fine_stability_seeds - 1``,
+    With ``topics.fine_meet`` (ADR 0037) the themes are the groups of turns that all of seeds
+    ``seed`` .. ``seed + fine_stability_seeds - 1`` put together (:func:`meet`). Otherwise a
+    theme is kept when, for each of seeds ``seed + 1`` .. ``seed + fine_stability_seeds - 1``,
     some theme of that seed's clustering overlaps it by at least ``topics.fine_min_agreement``
     (Jaccard over turns). Returns the labels and the number of themes found before the check.
     ``memo`` (seed -> labels) keeps the clusterings of these same ``vectors`` between calls.
@@ -125,6 +149,9 @@ def stable_clusters(
 
     labels = cluster(seed)
     found = len(set(labels.tolist()) - {-1})
+    if params.fine_meet:
+        runs = [cluster(seed + k) for k in range(params.fine_stability_seeds)]
+        return meet(runs, min_theme_size(len(vectors), params)), found
     kept = set(labels.tolist()) - {-1}
     core = labels.copy()
     for k in range(1, params.fine_stability_seeds):
