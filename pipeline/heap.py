@@ -8,6 +8,8 @@ work's own allocations trigger one every few calls, at random as far as a run is
 Freezing (:func:`gc.freeze`) moves the objects that exist at the start of the work to a
 permanent generation the collector skips; whatever the work creates is collected as usual.
 Outputs cannot change: collection only frees unreachable objects.
+:func:`paused_gc` goes further for a block that builds long-lived structures (the gazetteer
+indexes): nothing it makes is garbage, so collecting during it is pure cost.
 """
 
 from __future__ import annotations
@@ -32,3 +34,19 @@ def frozen_heap() -> Iterator[None]:
     finally:
         if not already:
             gc.unfreeze()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Switch automatic collection off for the block (back on after, if it was on).
+
+    For code that builds structures meant to live for the process, whose objects a
+    collection would only walk; the block's own garbage is collected after it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

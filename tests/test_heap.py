@@ -45,3 +45,19 @@ def test_when_used_as_decorator_then_cycles_made_inside_are_still_collected():
     gc.unfreeze()
     assert make_cycle() >= 1
     assert gc.get_freeze_count() == 0
+
+
+def test_when_gc_paused_then_it_is_off_inside_and_restored_after():
+    from pipeline.heap import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a caller's choice is left as it was
+    finally:
+        gc.enable()

@@ -39,6 +39,7 @@ from pipeline.anonymise.evidence import (
     place_nicknames,
 )
 from pipeline.anonymise.link import (
+    Entity,
     Mention,
     UnionFind,
     build_entities,
@@ -53,7 +54,12 @@ from pipeline.anonymise.pseudonymise import (
     chosen_pseudonyms,
     replace_mentions,
 )
-from pipeline.anonymise.residual_review import residual_metrics, residual_rows, residual_scan
+from pipeline.anonymise.residual_review import (
+    blank_spans,
+    residual_metrics,
+    residual_rows,
+    residual_scan,
+)
 from pipeline.anonymise.tables import (
     key_payload,
     mentions_table,
@@ -137,7 +143,8 @@ def anonymise(
     review = review_table(
         entities, mentions, uf, texts, interview_of, params.context_chars, found.dropped_examples
     )
-    review, residual = _residual(review, new_texts, interview_of, params, scan_with)
+    scanned = _scanned_texts(texts, protected, (mentions, entities, uf))
+    review, residual = _residual(review, (new_texts, scanned), interview_of, params, scan_with)
     key = key_payload(entities, turns, safe)
     interviews_safe = safe_interviews(interviews, params.metadata_columns)
     elapsed = time.perf_counter() - started
@@ -145,17 +152,39 @@ def anonymise(
     return AnonymiseResult(safe, interviews_safe, mentions_df, review, key, stats | residual)
 
 
+def _scanned_texts(
+    texts: list[str],
+    protected: list[list[Detection]],
+    replaced: tuple[list[Mention], dict[str, Entity], UnionFind],
+) -> list[str]:
+    """The anonymised texts with their allowed phrases blanked, for the residual scan.
+
+    The allowed phrases are blanked in the original texts (spaces: offsets stay) and the
+    replacements then made as in the real texts; no replacement reaches into an allowed
+    phrase, so this equals finding the phrases again in the anonymised texts, without
+    tokenising every text a second time.
+    """
+    blanked = [
+        blank_spans(t, [(d.start, d.end) for d in protected[row]]) for row, t in enumerate(texts)
+    ]
+    return replace_mentions(blanked, *replaced)[0]
+
+
 def _residual(
     review: pd.DataFrame,
-    new_texts: list[str],
+    new_texts: tuple[list[str], list[str]],
     interview_of: list[str],
     params: AnonymiseParams,
     scan_with: tuple[CorpusWords, PhraseIndex],
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The review table with the residual scan's findings added, and the scan's counts."""
-    words, allow_index = scan_with
-    scan = residual_scan(new_texts, interview_of, allow_index, words.common, params.pseudonyms)
-    rows = residual_rows(scan, new_texts, interview_of, params.context_chars)
+    """The review table with the residual scan's findings added, and the scan's counts.
+
+    ``new_texts``: the anonymised texts, and the same with their allowed phrases blanked.
+    """
+    words, _ = scan_with
+    anonymised, scanned = new_texts
+    scan = residual_scan(scanned, interview_of, None, words.common, params.pseudonyms)
+    rows = residual_rows(scan, anonymised, interview_of, params.context_chars)
     if rows:
         extra = pd.DataFrame(rows, columns=review.columns)
         review = pd.concat([review, extra], ignore_index=True) if len(review) else extra

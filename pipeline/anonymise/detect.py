@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from pipeline.evaluator_files.decisions import Decisions
 from pipeline.evaluator_files.register import RegisterEntity, strip_title
+from pipeline.heap import paused_gc
 from pipeline.params import AnonymiseParams
 from pipeline.recognisers import registry
 from pipeline.recognisers.base import (
@@ -82,7 +83,8 @@ def build_recognisers(
     options.setdefault("review", {})["add"] = list(decisions.add)
     options.setdefault("ner", {}).setdefault("labels", dict(params.ner_labels))
     context = RecogniserContext(register=register, people=people, options=options, nlp=nlp)
-    return names, registry.build(names, context)
+    with paused_gc():  # the gazetteer indexes: ~100,000 long-lived objects on a first build
+        return names, registry.build(names, context)
 
 
 def recogniser_names(params: AnonymiseParams, decisions: Decisions, with_ner: bool) -> list[str]:

@@ -23,10 +23,8 @@ from pipeline.text import placeholder_pattern
 SOURCE = "residual_scan"
 
 
-def _blanked(text: str, placeholders: re.Pattern[str], allow_index: PhraseIndex) -> str:
-    """``text`` with its placeholders and allowed phrases replaced by spaces."""
-    spans = [m.span() for m in placeholders.finditer(text)]
-    spans += [(s, e) for s, e, _ in allow_index.finditer(text)]
+def blank_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with each ``(start, end)`` span replaced by as many spaces (offsets stay)."""
     if not spans:
         return text
     chars = list(text)
@@ -35,14 +33,25 @@ def _blanked(text: str, placeholders: re.Pattern[str], allow_index: PhraseIndex)
     return "".join(chars)
 
 
+def _blanked(text: str, placeholders: re.Pattern[str], allow_index: PhraseIndex | None) -> str:
+    """``text`` with its placeholders (and, given an index, allowed phrases) as spaces."""
+    spans = [m.span() for m in placeholders.finditer(text)]
+    if allow_index is not None:
+        spans += [(s, e) for s, e, _ in allow_index.finditer(text)]
+    return blank_spans(text, spans)
+
+
 def residual_scan(
     texts: Sequence[str],
     interview_of: Sequence[str],
-    allow_index: PhraseIndex,
+    allow_index: PhraseIndex | None,
     ordinary: frozenset[str],
     templates: dict[str, str] | None = None,
 ) -> ResidualScan:
-    """The scan of each interview's anonymised ``texts`` (one "file" per interview)."""
+    """The scan of each interview's anonymised ``texts`` (one "file" per interview).
+
+    ``allow_index``: the allowed phrases to blank (None: ``texts`` come with them blanked).
+    """
     placeholders = placeholder_pattern(templates)
     scan = ResidualScan(also_ordinary=frozenset(w.casefold() for w in ordinary))
     by_interview: dict[str, set[str]] = {}
