@@ -77,3 +77,42 @@ def test_when_stage_core_runs_then_review_lists_residual_rows_and_stats_count_th
     assert residual["text"].tolist() == ["Skem"]
     assert res.stats["residual"]["unknown_names"] == 1
     assert list(res.review.columns) == list(A.tables.REVIEW_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("codebook_phrases", "expected"),
+    [
+        # a name only a codebook example carries is still unknown: examples quote transcripts
+        (frozenset(), ["Skem"]),
+        # the codebook's own term ("Skem" in a label) is the evaluator's vocabulary
+        (frozenset({"skem"}), []),
+    ],
+)
+def test_when_codebook_names_a_term_then_only_its_own_terms_are_ordinary(
+    codebook_phrases, expected
+):
+    turns = pd.DataFrame(
+        {
+            "interview_id": ["IV1"],
+            "turn_index": [0],
+            "speaker_label": ["Respondent"],
+            "speaker_role": ["respondent"],
+            "role_rule": ["pattern"],
+            "text": ["It was over in Skem, near the old depot."],
+            "n_words": [9],
+            "source_file": ["iv1.txt"],
+            "start_s": [None],
+            "end_s": [None],
+        }
+    )
+    interviews = pd.DataFrame({"interview_id": ["IV1"], "source_file": ["iv1.txt"]})
+    res = A.anonymise(
+        turns,
+        interviews,
+        AnonymiseParams(recognisers=FAST),
+        progress=False,
+        vocabulary=frozenset({"skem"}),  # every codebook word, examples included
+        codebook_phrases=codebook_phrases,
+    )
+    residual = res.review[res.review["status"] == "residual_name"]
+    assert residual["text"].tolist() == expected

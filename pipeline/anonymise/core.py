@@ -175,15 +175,17 @@ def _residual(
     new_texts: tuple[list[str], list[str]],
     interview_of: list[str],
     params: AnonymiseParams,
-    scan_with: tuple[CorpusWords, PhraseIndex],
+    scan_with: tuple[CorpusWords, PhraseIndex, frozenset[str]],
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The review table with the residual scan's findings added, and the scan's counts.
 
     ``new_texts``: the anonymised texts, and the same with their allowed phrases blanked.
     """
-    words, _ = scan_with
+    words, _, phrases = scan_with
+    # the codebook's own terms count, not its examples: they may quote transcripts
+    ordinary = words.lower | {p for p in phrases if " " not in p}
     anonymised, scanned = new_texts
-    scan = residual_scan(scanned, interview_of, None, words.common, params.pseudonyms)
+    scan = residual_scan(scanned, interview_of, None, ordinary, params.pseudonyms)
     rows = residual_rows(scan, anonymised, interview_of, params.context_chars)
     if rows:
         extra = pd.DataFrame(rows, columns=review.columns)
@@ -197,8 +199,8 @@ def _found(
     job: DetectJob,
     where: tuple[Any, bool, Engine | None],
     codebook: tuple[frozenset[str], frozenset[str]],
-) -> tuple[Filtered, list[list[Detection]], tuple[CorpusWords, PhraseIndex]]:
-    """The kept detections, each text's allowed spans, the corpus words and allowed phrases.
+) -> tuple[Filtered, list[list[Detection]], tuple[CorpusWords, PhraseIndex, frozenset[str]]]:
+    """The kept detections, each text's allowed spans; the corpus words, allowed and own phrases.
 
     ``where`` is the NER pipeline, whether to show progress and the engine; ``codebook`` the
     codebook's vocabulary and phrases.
@@ -211,7 +213,7 @@ def _found(
     raw = _raw_detections(texts, interview_of, nlp, progress, job, engine, (words, protected))
     allowed = (allow_keys, allow_index, protected)
     found = _detections(texts, raw, job.params, allowed, codebook_phrases, words)
-    return found, protected, (words, allow_index)
+    return found, protected, (words, allow_index, codebook_phrases)
 
 
 def _columns(turns: pd.DataFrame) -> tuple[list[str], list[str], list[int]]:

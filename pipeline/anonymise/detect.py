@@ -406,17 +406,19 @@ class CorpusWords:
     """What the whole corpus says about its words, read once a run.
 
     ``common``: words it writes in lower case, with the codebook's vocabulary;
-    ``inside``: capitalised words it writes inside a sentence (lower case).
+    ``inside``: capitalised words it writes inside a sentence (lower case);
+    ``lower``: the words it writes in lower case (the corpus's own evidence only).
     """
 
     common: frozenset[str]
     inside: frozenset[str]
+    lower: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, texts: Sequence[str], vocabulary: Iterable[str] = ()) -> CorpusWords:
         """The corpus words of ``texts`` (``vocabulary`` counts as common)."""
-        common = frozenset(lowercase_words(texts) | set(vocabulary))
-        return cls(common, frozenset(capitalised_inside(texts)))
+        lower = frozenset(lowercase_words(texts))
+        return cls(lower | set(vocabulary), frozenset(capitalised_inside(texts)), lower)
 
 
 def _at_sentence_start(text: str, start: int) -> bool:
