@@ -1,4 +1,4 @@
-"""Text utilities every stage shares: one sentence splitter and one placeholder pattern.
+"""Text utilities every stage shares: one sentence splitter, one placeholder pattern, blanking.
 
 The splitter is the embed stage's (segments are its sentences), so the report's quotes, the
 NER pass of the anonymiser and the segments agree on where a sentence ends. The placeholder
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 # A sentence ends at . ! ? or … followed by space and an upper-case letter, a digit, a quote
 # or a pseudonym's bracket; "Mr." and friends do not end one.
@@ -86,3 +86,17 @@ def placeholder_pattern(templates: Mapping[str, str] | None = None) -> re.Patter
 def has_placeholder(text: str, templates: Mapping[str, str] | None = None) -> bool:
     """True when ``text`` carries an anonymisation placeholder such as ``[Person 3]``."""
     return bool(placeholder_pattern(templates).search(text))
+
+
+def blank_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with each ``(start, end)`` span replaced by as many spaces (offsets kept).
+
+    How the leak gate and the residual scan hide what they must not read (placeholders,
+    allowed phrases) without moving anything else.
+    """
+    if not spans:
+        return text
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)

@@ -54,12 +54,7 @@ from pipeline.anonymise.pseudonymise import (
     chosen_pseudonyms,
     replace_mentions,
 )
-from pipeline.anonymise.residual_review import (
-    blank_spans,
-    residual_metrics,
-    residual_rows,
-    residual_scan,
-)
+from pipeline.anonymise.residual_review import residual_metrics, residual_rows, residual_scan
 from pipeline.anonymise.tables import (
     key_payload,
     mentions_table,
@@ -74,6 +69,7 @@ from pipeline.evaluator_files.register import RegisterEntity
 from pipeline.heap import frozen_heap
 from pipeline.params import AnonymiseParams
 from pipeline.recognisers.base import Detection, PhraseIndex
+from pipeline.text import blank_spans
 
 
 @dataclass

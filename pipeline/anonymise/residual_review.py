@@ -16,21 +16,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from pipeline.anonymise.tables import context_snippet
 from pipeline.recognisers.base import PhraseIndex
 from pipeline.recognisers.residual import ResidualScan
-from pipeline.text import placeholder_pattern
+from pipeline.text import blank_spans, placeholder_pattern
 
 SOURCE = "residual_scan"
-
-
-def blank_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """``text`` with each ``(start, end)`` span replaced by as many spaces (offsets stay)."""
-    if not spans:
-        return text
-    chars = list(text)
-    for s, e in spans:
-        chars[s:e] = " " * (e - s)
-    return "".join(chars)
 
 
 def _blanked(text: str, placeholders: re.Pattern[str], allow_index: PhraseIndex | None) -> str:
@@ -103,12 +94,11 @@ def residual_rows(
 
 
 def _first_context(s: str, texts: Sequence[str], width: int) -> str:
-    """The first occurrence of ``s`` in ``texts``, with ``width`` characters either side."""
+    """The first occurrence of ``s`` in ``texts``, as the review file shows context."""
     for text in texts:
         at = text.find(s)
         if at >= 0:
-            left, right = text[max(0, at - width) : at], text[at + len(s) : at + len(s) + width]
-            return re.sub(r"\s+", " ", f"…{left}«{s}»{right}…")
+            return context_snippet(text, at, at + len(s), width)
     return ""
 
 

@@ -162,7 +162,8 @@ def _speaker_key(turns: pd.DataFrame, safe: pd.DataFrame) -> list[dict[str, str]
     ]
 
 
-def _context(text: str, start: int, end: int, width: int) -> str:
+def context_snippet(text: str, start: int, end: int, width: int) -> str:
+    """``text[start:end]`` in «» with ``width`` characters either side, on one line."""
     left = text[max(0, start - width) : start]
     right = text[end : end + width]
     return re.sub(r"\s+", " ", f"…{left}«{text[start:end]}»{right}…")
@@ -192,7 +193,7 @@ def review_table(
                 "n_mentions": 0,
                 "n_interviews": 0,
                 "interviews": interview_of[row],
-                "context": _context(texts[row], d.start, d.end, context_chars),
+                "context": context_snippet(texts[row], d.start, d.end, context_chars),
                 "decision": "",
                 "link_to": "",
                 "note": "",
@@ -234,7 +235,7 @@ def _replaced_rows(
                 "n_mentions": len(ms),
                 "n_interviews": len(ivs),
                 "interviews": " ".join(ivs[:10]),
-                "context": _context(
+                "context": context_snippet(
                     texts[first.row], first.det.start, first.det.end, context_chars
                 ),
                 "decision": "",

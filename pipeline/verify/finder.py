@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pipeline.recognisers.residual import common_words
-from pipeline.text import placeholder_pattern
+from pipeline.text import blank_spans, placeholder_pattern
 from pipeline.verify.normalise import collapse
 
 _WORD = re.compile(r"\w+")
@@ -182,11 +182,11 @@ class IdentifierFinder:
         if pseudonyms:
             spans = [m.span() for m in self.placeholders.finditer(text) if m.group() in pseudonyms]
             if spans:
-                text = _blank(text, spans)
+                text = blank_spans(text, spans)
         if allowed is not None:
             spans = [(s, e) for s, e, _ in allowed.finditer(text)]
             if spans:
-                text = _blank(text, spans)
+                text = blank_spans(text, spans)
         return text
 
     def find(self, text: str, allowed: Any = None) -> list[str]:
@@ -201,7 +201,7 @@ class IdentifierFinder:
         if allowed is not None:
             spans = [(s, e) for s, e, _ in allowed.finditer(text)]
             if spans:
-                text = _blank(text, spans)
+                text = blank_spans(text, spans)
         exact: set[str] = set()
         folded: set[str] = set()
         self.exact.find(text, exact, self.as_words)
@@ -234,14 +234,6 @@ def _person_here(text: str, start: int, end: int) -> bool:
         return True
     nxt = _NEXT.match(text, end)
     return not (nxt and nxt.group(1).casefold() in _WORD_READING)
-
-
-def _blank(text: str, spans: list[tuple[int, int]]) -> str:
-    """``text`` with the given spans replaced by spaces (offsets kept)."""
-    chars = list(text)
-    for s, e in spans:
-        chars[s:e] = " " * (e - s)
-    return "".join(chars)
 
 
 def _is_word(ch: str) -> bool:
