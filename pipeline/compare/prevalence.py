@@ -8,27 +8,39 @@ reviewed turns measure its errors without flattering it, and there are five time
 than of the random share. Agreement itself is still measured on the basis only
 (:mod:`pipeline.compare.honest`).
 
-A turn a reviewer decided is known. Any other (turn, code) falls in one of four strata: the
+A turn a reviewer decided is known. Any other (turn, code) falls in one of eight strata: the
 machine coded it with a score at least ``review.near_margin`` above the threshold, or nearer
 (each with its own probability of having the code, the machine's precision there), the machine
 did not but its score came within ``review.near_margin`` of the threshold (the false-omission
-rate near the threshold), or it did not and was farther (the false-omission rate far from it).
-The uncertainty-sampled turns lie mostly near the thresholds; measured apart, their errors are
-not applied to the far turns (selection on the margin is ignorable within a stratum; ADR 0030
-for the misses, ADR 0036 for the coded side). Each
-rate is per code, pulled towards the stratum's rate pooled over every code by
+rate near the threshold), or it did not and was farther (the false-omission rate far from it);
+each of the four split by whether the machine coded the same code on *another* turn of the
+same interview (ADR 0039). The uncertainty-sampled turns lie mostly near the thresholds;
+measured apart, their errors are not applied to the far turns (selection on the margin is
+ignorable within a stratum; ADR 0030 for the misses, ADR 0036 for the coded side). Each rate
+is per code, pulled towards the stratum's rate pooled over every code by
 ``review.prior_strength`` pseudo-turns (a code with few human-coded turns borrows from the
-others). Turns are taken as independent within an interview, so an interview raises the code
-with probability ``1 - prod over strata (1 - rate)^n`` (``n``: its unreviewed turns in the
-stratum), or 1 when a reviewed turn has it. ``estimate`` is the sum over interviews; the
-interval is the 2.5th-97.5th percentile of counts simulated with rates re-estimated on
-human-coded interviews resampled with replacement (``review.bootstrap`` times, seeded).
-Without a basis the machine's counts are unvalidated: ``estimate`` is the count, no interval.
+others).
+
+Interviews, not turns (ADR 0039): a coder often marks a code once per interview, so the turns
+raising it are spread over the interviews more evenly than independent turns would be, and
+``1 - prod(1 - rate)`` undercounts interviews. The *spread* ``a`` measures it on the
+human-coded turns: pairs of them in the same interview that both have a code, over the pairs
+expected from their rates (``a`` = 1: independent turns, 0: never two in one interview), pooled
+over codes, one pseudo-pair towards 1, and never above 1 (the uncertainty batch's pairs, chosen
+near the thresholds, overstate clustering). An interview's number of turns with the code is then
+a mixture: with weight ``a`` independent turns, with ``1 - a`` the most spread count with the same
+mean ``S`` (the sum of its unreviewed turns' rates), so it raises the code with probability
+``1 - a prod(1 - rate) - (1 - a) max(0, 1 - S)``, or 1 when a reviewed turn has it. ``estimate``
+is the sum over interviews; the interval is the 2.5th-97.5th percentile of counts simulated with
+the rates and the spread re-estimated on human-coded interviews resampled with replacement
+(``review.bootstrap`` times, seeded). Without a basis the machine's counts are unvalidated:
+``estimate`` is the count, no interval.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -55,7 +67,8 @@ def _shrunk(hits: np.ndarray, n: np.ndarray, pooled: float, strength: float) -> 
 
 
 CODED, NEAR, FAR, CODED_NEAR = 0, 1, 2, 3  # the error strata of a (turn, code): see the module
-STRATA = (CODED, NEAR, FAR, CODED_NEAR)
+ELSEWHERE = 4  # added to a stratum when another turn of the interview is machine-coded with it
+STRATA = tuple(range(2 * ELSEWHERE))
 
 
 def _strata(
@@ -78,33 +91,66 @@ def _strata(
     return np.where(machine, coded, np.where(margin >= -near, NEAR, FAR)).astype(np.int8)
 
 
-def _rates(
-    strata: np.ndarray, human: np.ndarray, groups: np.ndarray, strength: float
-) -> list[np.ndarray]:
-    """Per stratum, each code's share of human-coded pairs with the code (rows ``groups``).
+def _in_context(strata: np.ndarray, machine: np.ndarray, iv_of: np.ndarray) -> np.ndarray:
+    """``strata`` + ``ELSEWHERE`` where another turn of the interview is machine-coded with it."""
+    per_interview = np.zeros((iv_of.max() + 1 if len(iv_of) else 0, machine.shape[1]))
+    np.add.at(per_interview, iv_of, machine)
+    elsewhere = per_interview[iv_of] - machine > 0
+    return (strata + ELSEWHERE * elsewhere).astype(np.int8)
 
-    The coded stratum's rate is the machine's precision (PPV); the others' its false-omission
-    rate near and far from the threshold. Each is shrunk towards the stratum's pooled rate.
-    """
-    s, h = strata[groups], human[groups].astype(bool)
-    out = []
-    for q in STRATA:
-        m = s == q
-        hits, n = (m & h).sum(0), m.sum(0)
-        pooled = (hits.sum() + 0.5) / (n.sum() + 1.0)
-        out.append(np.clip(_shrunk(hits, n, pooled, strength), 0.0, 1.0 - 1e-12))
-    return out
+
+@dataclass(frozen=True)
+class _Evidence:
+    """The human-coded turns summed per interview (``g``), stratum (``q``) and code (``c``)."""
+
+    turns: np.ndarray  # (g, q, c) human-coded turns
+    hits: np.ndarray  # (g, q, c) of those with the code
+    pairs: np.ndarray  # (g, c) ordered pairs of them both with the code: k (k - 1)
+
+    @classmethod
+    def of(cls, strata: np.ndarray, human: np.ndarray, iv: np.ndarray) -> _Evidence:
+        """From the human-coded rows' strata, human codes and interview numbers."""
+        shape = (iv.max() + 1 if len(iv) else 0, len(STRATA), strata.shape[1])
+        turns, hits, k = np.zeros(shape), np.zeros(shape), np.zeros((shape[0], shape[2]))
+        for q in STRATA:
+            np.add.at(turns[:, q], iv, strata == q)
+            np.add.at(hits[:, q], iv, (strata == q) & human)
+        np.add.at(k, iv, human)
+        return cls(turns, hits, k * (k - 1))
+
+    def fit(self, weight: np.ndarray, strength: float) -> tuple[np.ndarray, float]:
+        """Rates ``(q, c)`` and the spread, with each interview counted ``weight`` times.
+
+        A stratum's rate is each code's share of human-coded pairs with the code (the coded
+        strata: the machine's precision; the others: its false-omission rate), shrunk towards
+        the stratum's pooled rate. The spread: observed over expected same-interview pairs.
+        """
+        turns = np.tensordot(weight, self.turns, 1)
+        hits = np.tensordot(weight, self.hits, 1)
+        rates = np.empty(turns.shape)
+        for q in STRATA:
+            pooled = (hits[q].sum() + 0.5) / (turns[q].sum() + 1.0)
+            rates[q] = np.clip(_shrunk(hits[q], turns[q], pooled, strength), 0.0, 1.0 - 1e-12)
+        mean = np.einsum("gqc,qc->gc", self.turns, rates)
+        square = np.einsum("gqc,qc->gc", self.turns, rates**2)
+        expected = float(weight @ (mean**2 - square).sum(1))
+        observed = float(weight @ self.pairs.sum(1))
+        return rates, min(1.0, (observed + 1.0) / (expected + 1.0))
 
 
 def _interview_probability(
-    rates: list[np.ndarray], counts: list[np.ndarray], fixed: np.ndarray
+    rates: np.ndarray, spread: float, counts: np.ndarray, fixed: np.ndarray
 ) -> np.ndarray:
-    """P(interview raises code) ``(interviews, codes)``: its unreviewed pairs per stratum."""
-    log_none = np.zeros(fixed.shape)
+    """P(interview raises code) ``(interviews, codes)`` from its unreviewed pairs per stratum.
+
+    ``counts``: ``(q, interviews, codes)``. A mixture of independent turns (weight ``spread``)
+    and the most spread count with the same mean (``P(none) = max(0, 1 - mean)``).
+    """
+    mean = np.einsum("qic,qc->ic", counts, rates)
     with np.errstate(divide="ignore"):
-        for rate, n in zip(rates, counts):
-            log_none += n * np.log1p(-rate)
-    return np.where(fixed, 1.0, 1.0 - np.exp(log_none))
+        independent = np.exp(np.einsum("qic,qc->ic", counts, np.log1p(-rates)))
+    none = spread * independent + (1.0 - spread) * np.clip(1.0 - mean, 0.0, 1.0)
+    return np.where(fixed, 1.0, 1.0 - none)
 
 
 def _unvalidated(observed: np.ndarray, codes: Sequence[str], total: int) -> pd.DataFrame:
@@ -120,6 +166,16 @@ def _unvalidated(observed: np.ndarray, codes: Sequence[str], total: int) -> pd.D
             "basis": UNVALIDATED,
         }
     )[list(PREVALENCE_COLUMNS)]
+
+
+def _known(reviewed: pd.DataFrame | None, pos: dict[tuple[str, int], int]) -> np.ndarray:
+    """Rows of the turns a reviewer decided."""
+    known = np.zeros(len(pos), dtype=bool)
+    if reviewed is not None:
+        for k in zip(reviewed["interview_id"].astype(str), reviewed["turn_index"].astype(int)):
+            if k in pos:
+                known[pos[k]] = True
+    return known
 
 
 def prevalence(
@@ -150,25 +206,20 @@ def prevalence(
     if basis is None:
         return _unvalidated(observed.sum(0), codes, len(ivs))
     machine = coding_matrix(machine_coding(turn_scores), pos, codes, dtype=bool)
-    known = np.zeros(len(pos), dtype=bool)
-    if reviewed is not None:
-        for k in zip(reviewed["interview_id"].astype(str), reviewed["turn_index"].astype(int)):
-            if k in pos:
-                known[pos[k]] = True
+    known = _known(reviewed, pos)
     fixed = np.zeros_like(observed)
     np.logical_or.at(fixed, iv_of[known], final[known])
     strata = _strata(turn_scores, pos, codes, machine, params.near_margin)
-    counts = []
+    strata = _in_context(strata, machine, iv_of)
+    counts = np.zeros((len(STRATA), *observed.shape))
     for q in STRATA:
-        n_q = np.zeros(observed.shape)
-        np.add.at(n_q, iv_of[~known], strata[~known] == q)
-        counts.append(n_q)
+        np.add.at(counts[q], iv_of[~known], strata[~known] == q)
     rows, b_human = _human_coded(basis, pos, codes, final, known)
-    b_strata = strata[rows]
     b_iv = np.unique(interview[rows], return_inverse=True)[1]
-    rates = _rates(b_strata, b_human, np.arange(len(rows)), params.prior_strength)
-    estimate = _interview_probability(rates, counts, fixed).sum(0)
-    lower, upper = _interval(b_strata, b_human, b_iv, (counts, fixed), params)
+    evidence = _Evidence.of(strata[rows], b_human.astype(bool), b_iv)
+    rates, spread = evidence.fit(np.ones(len(evidence.pairs)), params.prior_strength)
+    estimate = _interview_probability(rates, spread, counts, fixed).sum(0)
+    lower, upper = _interval(evidence, (counts, fixed), params)
     return pd.DataFrame(
         {
             "code_id": codes,
@@ -179,7 +230,8 @@ def prevalence(
             "upper": upper,
             "validated": True,
             "basis": f"{basis.description}; per-code precision and recall on {len(rows)} "
-            f"human-coded turns, bootstrap over {b_iv.max() + 1 if len(b_iv) else 0} interviews",
+            f"human-coded turns, turns per interview spread {spread:.2f} (1: independent), "
+            f"bootstrap over {len(evidence.pairs)} interviews",
         }
     )[list(PREVALENCE_COLUMNS)]
 
@@ -206,25 +258,19 @@ def _human_coded(
 
 
 def _interval(
-    b_strata: np.ndarray,
-    b_human: np.ndarray,
-    b_iv: np.ndarray,
-    counts: tuple[list[np.ndarray], np.ndarray],
-    params: ReviewParams,
+    evidence: _Evidence, counts: tuple[np.ndarray, np.ndarray], params: ReviewParams
 ) -> tuple[np.ndarray, np.ndarray]:
     """2.5th and 97.5th percentiles of simulated counts (rates bootstrapped over interviews)."""
     per_stratum, fixed = counts
-    k = fixed.shape[1]
-    if not params.bootstrap or not len(b_iv):
+    k, g = fixed.shape[1], len(evidence.pairs)
+    if not params.bootstrap or not g:
         return np.full(k, np.nan), np.full(k, np.nan)
     rng = np.random.default_rng(params.seed)
-    members = [np.flatnonzero(b_iv == g) for g in range(b_iv.max() + 1)]
     sims = np.empty((params.bootstrap, k))
     for b in range(params.bootstrap):
-        picked = rng.integers(0, len(members), size=len(members))
-        rows = np.concatenate([members[g] for g in picked])
-        rates = _rates(b_strata, b_human, rows, params.prior_strength)
-        p = _interview_probability(rates, per_stratum, fixed)
+        weight = np.bincount(rng.integers(0, g, size=g), minlength=g).astype(np.float64)
+        rates, spread = evidence.fit(weight, params.prior_strength)
+        p = _interview_probability(rates, spread, per_stratum, fixed)
         sims[b] = (rng.random(p.shape) < p).sum(0)
     lower, upper = np.percentile(sims, [2.5, 97.5], axis=0)
     return np.round(lower, 2), np.round(upper, 2)
