@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.compare.core import compare
@@ -43,7 +44,9 @@ class Basis:
 
 def _restrict(coding: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:
     keep = set(zip(turns["interview_id"].astype(str), turns["turn_index"].astype(int)))
-    mask = [(str(iv), int(ti)) in keep for iv, ti in zip(coding.interview_id, coding.turn_index)]
+    pairs = zip(coding.interview_id, coding.turn_index)
+    # a boolean array, not a list: an empty list would select no columns of an empty coding
+    mask = np.array([(str(iv), int(ti)) in keep for iv, ti in pairs], dtype=bool)
     return coding[mask].reset_index(drop=True)
 
 
