@@ -5,7 +5,9 @@ and exclusions, and with the codebook's ``uncoded`` examples (see
 :meth:`pipeline.codebook.Codebook.material_items`). Embedding them takes longer than
 coding itself and needs the sentence-transformers model, so it is a stage of its own: DVC
 re-runs it only when
-the codebook or the model changes, and the code stage then never loads the model.
+the codebook or the model changes, and the code stage then never loads the model. Vectors
+come from the embed stage's cache (``embed.cache_dir``) where it has them, so a rerun or a
+codebook edit embeds only new texts; the bytes are the same either way.
 :func:`embed_material` is pure apart from ``encode``; :func:`main` does the file I/O.
 """
 
@@ -71,7 +73,12 @@ def run_stage(
     table = embed_material(
         book,
         lambda texts: encode(
-            list(texts), embed.model, embed.batch_size, backend=embed.backend, cache_dir=None
+            list(texts),
+            embed.model,
+            embed.batch_size,
+            backend=embed.backend,
+            # the embed stage's cache: a codebook edit re-embeds only the texts it changed
+            cache_dir=embed.cache_dir,
         ),
     )
     seconds = time.perf_counter() - started

@@ -548,3 +548,15 @@ def test_when_topics_notebook_runs_headless_then_no_error(repro, root):
     NotebookClient(nb, timeout=300, resources={"metadata": {"path": str(folder)}}).execute()
     shown = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "../topics/topics_map.html" in shown
+
+
+@pytest.mark.slow
+def test_when_mmr_embeds_words_then_they_are_the_embed_stage_vectors_and_cached(tmp_path):
+    from pipeline.encoder import encode
+    from pipeline.topics.model import cached_embedder
+
+    words = ["training", "peer challenge", "budget pressures"]
+    embedder = cached_embedder(None, "torch", str(tmp_path))
+    got = embedder.embed_words(words)  # what BERTopic's MaximalMarginalRelevance calls
+    assert np.array_equal(got, encode(words, backend="torch"))
+    assert any(p.is_file() for p in tmp_path.rglob("*")), "nothing kept for the next run"

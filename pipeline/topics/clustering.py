@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.jit_cache import cache_compiled
 from pipeline.params import TopicsParams
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,7 @@ def umap_layout(
     """UMAP, seeded and single-threaded, on precomputed neighbours ``idx`` at ``dist``."""
     from umap import UMAP
 
+    cache_compiled()  # numba's compiled code from an earlier process (ADR 0040)
     # rounded: the last bits of a distance never decide a neighbour weight (ADR 0021)
     dist = np.round(np.clip(dist, 0.0, None), 6).astype(np.float32)
     with warnings.catch_warnings():

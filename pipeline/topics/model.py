@@ -64,6 +64,31 @@ def batched_mmr(diversity: float, top_n_words: int) -> Any:
     return BatchedMMR(diversity=diversity, top_n_words=top_n_words)
 
 
+def cached_embedder(model: str | None, backend: str, cache_dir: str | None) -> Any:
+    """MMR's word embedder: :func:`pipeline.encoder.encode`, the embed stage's own path.
+
+    The words and keyword lists are embedded as the segments are (same model, backend and
+    rounding; ``torch`` gives the same bytes on every CPU, ADR 0029) and kept in the same
+    embedding cache, so a rerun embeds no word it has seen (ADR 0040). A BERTopic
+    ``BaseEmbedder``, so BERTopic calls it directly.
+    """
+    from bertopic.backend import BaseEmbedder
+
+    from pipeline.encoder import encode
+
+    class CachedEmbedder(BaseEmbedder):
+        def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
+            return self.encode(list(documents))
+
+        def encode(self, sentences: list[str], **kwargs: Any) -> np.ndarray:
+            return encode(sentences, model, backend=backend, cache_dir=cache_dir)
+
+        def get_sentence_embedding_dimension(self) -> int | None:
+            return None
+
+    return CachedEmbedder()
+
+
 def fit_bertopic(
     docs: list[str],
     embeddings: np.ndarray,

@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 
+from pipeline.jit_cache import cache_compiled
 from pipeline.params import TopicsParams
 from pipeline.topics.clustering import (
     Clustering,
@@ -171,6 +172,7 @@ def umap_approximate(
     """UMAP on pynndescent's approximate cosine neighbours (seeded, one thread)."""
     from pynndescent import NNDescent
 
+    cache_compiled()  # numba's compiled code from an earlier process (ADR 0040)
     k = settings["n_neighbors"]
     index = NNDescent(
         embeddings, metric="cosine", n_neighbors=k, random_state=seed, n_jobs=1, low_memory=True

@@ -93,9 +93,10 @@ def run_stage(
     code_labels = _code_labels(codebook_path)
     encoder = None
     if params.mmr_diversity > 0 and len(segments):
-        from pipeline.encoder import load_encoder
+        from pipeline.topics.model import cached_embedder
 
-        encoder = load_encoder(all_params.embed.model)
+        embed = all_params.embed
+        encoder = cached_embedder(embed.model, embed.backend, embed.cache_dir)
     result = fit_topics(
         segments,
         embeddings,
