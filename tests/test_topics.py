@@ -65,11 +65,12 @@ BANNED = set(T.FILLER_WORDS) | set(T.PLACEHOLDER_WORDS) | {"erm", "um", "yeah", 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # a cut leaves a phrase boundary (";") inside the text, nothing at its ends
         ("[Person 3] said the budget", "said the budget"),
-        ("You know, the [Council B] budget", ", the budget"),
+        ("You know, the [Council B] budget", ", the ; budget"),
         ("We’ve sort of cut it", "cut it"),
         ("[Organisation 2]'s grant", "'s grant"),
-        ("the team's plan, I mean, worked", "the team plan, , worked"),
+        ("the team's plan, I mean, worked", "the team plan, ; , worked"),
     ],
 )
 def test_when_text_cleaned_then_placeholders_fillers_and_contractions_go(text, expected):
@@ -215,14 +216,26 @@ def test_when_residual_then_only_uncoded_segments_are_modelled():
     assert res.topics.share.sum() == pytest.approx(40 / 60, abs=1e-5)
 
 
-def test_when_label_made_then_words_already_covered_are_skipped():
-    assert T.make_label(["peer", "peer review", "review", "budget", "cuts"], 3) == (
-        "peer, peer review, budget"
-    )
-    assert T.make_label(["challenge", "challenges", "peer challenge", "class", "day"], 3) == (
-        "challenge, peer challenge, class"
-    )
-    assert T.make_label([], 3) == "(no keywords)"
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        # a phrase holding picked words takes their place: one slot, not three
+        (["peer", "peer review", "review", "budget", "cuts"], "peer review, budget, cuts"),
+        # a plural of a picked word adds nothing
+        (
+            ["challenge", "challenges", "peer challenge", "class", "day"],
+            "peer challenge, class, day",
+        ),
+        (["positive", "broadly positive", "honest", "useful"], "broadly positive, honest, useful"),
+        # a phrase after the label is full still replaces the word it contains
+        (["brochure", "rigorous", "kids", "glossy brochure"], "glossy brochure, rigorous, kids"),
+        ([], "(no keywords)"),
+    ],
+)
+def test_when_label_made_then_covered_words_skipped_and_phrases_replace_their_words(
+    words, expected
+):
+    assert T.make_label(words, 3) == expected
 
 
 @pytest.mark.parametrize(
@@ -560,3 +573,22 @@ def test_when_mmr_embeds_words_then_they_are_the_embed_stage_vectors_and_cached(
     got = embedder.embed_words(words)  # what BERTopic's MaximalMarginalRelevance calls
     assert np.array_equal(got, encode(words, backend="torch"))
     assert any(p.is_file() for p in tmp_path.rglob("*")), "nothing kept for the next run"
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        # stop words end a phrase: no n-gram of words that were never adjacent
+        ("From time to time we met.", {"time"}, {"time time"}),
+        ("They were ahead of everybody.", {"ahead", "everybody"}, {"ahead everybody"}),
+        # punctuation and a cut filler end a phrase too
+        ("The training, budget", {"training", "budget"}, {"training budget"}),
+        ("the training you know budget", {"training", "budget"}, {"training budget"}),
+        ("a glossy brochure and a critical friend", {"glossy brochure", "critical friend"}, set()),
+    ],
+)
+def test_when_vectorised_then_ngrams_are_phrases_of_the_text(text, present, absent):
+    from pipeline.topics.vocabulary import clean_text, make_vectorizer
+
+    terms = set(make_vectorizer(TopicsParams()).build_analyzer()(clean_text(text)))
+    assert present <= terms and not absent & terms, terms

@@ -41,6 +41,10 @@ def test_when_candidates_made_then_one_draft_per_emergent_topic_in_topic_order()
     assert first["examples"] == ["We never read the data pack.", "The data pack came late."]
     assert first["keywords"] == WORDS[2]
     assert "30 segments in 9 interviews" in first["definition"]
+    # the definition and include criteria name the label's phrases, not the raw keywords
+    assert "talk about data pack (" in first["definition"]
+    assert first["include"] == ["talk of data pack"]
+    assert out[1]["include"] == ["talk of travel costs", "talk of hotel"]
     assert first["memo"].startswith("emergent topic 2:")
 
 

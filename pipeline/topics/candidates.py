@@ -58,14 +58,16 @@ def candidate_codes(
         phrases = [w for w in words.get(t, []) if w.strip()][:CANDIDATE_KEYWORDS]
         if not phrases:
             phrases = [str(row.label)]
+        # the label's phrases, not the raw keywords: no "positive" beside "broadly positive"
+        named = [p for p in str(row.label).split(", ") if p.strip()] or phrases[:3]
         examples = quotes.loc[quotes["topic_id"] == t].sort_values("rank")["text"]
         examples = [" ".join(str(x).split()) for x in examples]
         out.append(
             {
                 "id": f"candidate_{t:02d}_{slug(str(row.label))}",
                 "label": str(row.label),
-                "definition": _definition(row, phrases[:3]),
-                "include": [f"talk of {p}" for p in phrases[:3]],
+                "definition": _definition(row, named),
+                "include": [f"talk of {p}" for p in named],
                 "examples": examples,
                 "keywords": phrases,
                 "memo": f"emergent topic {t}: {row.reason}",

@@ -25,19 +25,25 @@ def make_label(words: Sequence[str], n_words: int) -> str:
     """A short label: the first ``n_words`` keywords adding a new word, in lower case.
 
     A keyword whose words (plurals folded) are all in the label already is skipped
-    ("challenges" after "challenge"). Never title-cased: "reading" would become "Reading", a
-    council's name to the leak gate (and to a reader).
+    ("challenges" after "challenge"); a phrase that contains a keyword already picked takes
+    its place ("broadly positive" replaces "positive"). Never title-cased: "reading" would
+    become "Reading", a council's name to the leak gate (and to a reader).
     """
     picked: list[str] = []
     covered: set[str] = set()
     for w in words:
         stems = {_stem(t) for t in w.split()}
-        if stems <= covered:
+        inside = [i for i, p in enumerate(picked) if {_stem(t) for t in p.split()} < stems]
+        if not inside and stems <= covered:
             continue
-        picked.append(w)
-        covered |= stems
-        if len(picked) == n_words:
+        if inside:
+            picked[inside[0]] = w
+            picked = [p for i, p in enumerate(picked) if i not in set(inside[1:])]
+        elif len(picked) == n_words:
             break
+        else:
+            picked.append(w)
+        covered = {_stem(t) for p in picked for t in p.split()}
     return ", ".join(picked) if picked else "(no keywords)"
 
 

@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from sklearn.feature_extraction.text import CountVectorizer
+
 from pipeline.params import TopicsParams
 from pipeline.text import BRACKETED, placeholder_pattern
 
@@ -175,21 +177,30 @@ _POSSESSIVE = re.compile(r"(?<=\w)'s\b")
 _CONTRACTION = re.compile(r"\b[^\W\d_]+'(?:ve|ll|d|re|m|t)\b")
 # words of two or more letters, with an inner apostrophe ("don't"); no digits
 TOKEN_PATTERN = r"(?u)\b(?:[^\W\d_]+'[^\W\d_]+|[^\W\d_]{2,})\b"
+# what clean_text leaves where it cut something out: punctuation, so a phrase ends there
+CUT = " ; "
+# punctuation that ends a phrase (a hyphen inside a word, "looked-after", does not)
+PHRASE_BREAK = re.compile(
+    '[.,;:!?()\\[\\]{}"\u201c\u201d\u2026/|]|\\s[-\u2013\u2014]+\\s|[\u2013\u2014]'
+)
+_BOUNDARY = "\x00"
 
 
 def clean_text(text: str, placeholders: re.Pattern[str] | None = None) -> str:
     """Text for c-TF-IDF: lower case, no placeholders, no filler phrases, no possessive 's.
 
     ``placeholders`` is the pattern of the run's pseudonym templates (default: the built-in
-    ones); bracketed notes such as "[laughs]" are dropped as well.
+    ones); bracketed notes such as "[laughs]" are dropped as well. Each cut leaves
+    :data:`CUT`, a phrase boundary for :class:`PhraseVectorizer`.
     """
     text = str(text).replace("’", "'").replace("‘", "'")
-    text = (placeholders or placeholder_pattern()).sub(" ", text)
-    text = BRACKETED.sub(" ", text).lower()
-    text = _FILLER_RE.sub(" ", text)
+    # what is cut ends a phrase: "the training, you know, budget" has no "training budget"
+    text = (placeholders or placeholder_pattern()).sub(CUT, text)
+    text = BRACKETED.sub(CUT, text).lower()
+    text = _FILLER_RE.sub(CUT, text)
     text = _POSSESSIVE.sub("", text)
-    text = _CONTRACTION.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = _CONTRACTION.sub(CUT, text)
+    return re.sub(r"\s+", " ", text).strip(" ;")
 
 
 def stop_words(extra: Sequence[str] = ()) -> list[str]:
@@ -201,15 +212,61 @@ def stop_words(extra: Sequence[str] = ()) -> list[str]:
     return sorted(words)
 
 
+def _phrase_grams(run: list[str], low: int, high: int) -> list[str]:
+    """The ``low``- to ``high``-word n-grams of one run of adjacent content words."""
+    return [
+        " ".join(run[i : i + n])
+        for n in range(low, min(high, len(run)) + 1)
+        for i in range(len(run) - n + 1)
+    ]
+
+
+class PhraseVectorizer(CountVectorizer):
+    """A CountVectorizer whose n-grams are phrases of the text, not of its content words.
+
+    sklearn drops the stop words and then joins what is left, so "from time to time" gives
+    "time time" and "ahead of everybody" gives "ahead everybody": keyphrases no one said,
+    which then label topics. Here a stop word or punctuation ends a phrase (as in RAKE and
+    KeyBERT's candidate phrases) and n-grams are taken within phrases; single words are the
+    same as sklearn's.
+    """
+
+    def build_tokenizer(self) -> Any:
+        """Words, with a boundary token wherever punctuation ends a phrase."""
+        word = re.compile(self.token_pattern)
+
+        def tokenize(doc: str) -> list[str]:
+            tokens: list[str] = []
+            for i, piece in enumerate(PHRASE_BREAK.split(doc)):
+                if i:
+                    tokens.append(_BOUNDARY)
+                tokens.extend(word.findall(piece))
+            return tokens
+
+        return tokenize
+
+    def _word_ngrams(self, tokens: list[str], stop_words: Any = None) -> list[str]:
+        """N-grams within the runs of adjacent content words."""
+        stops = stop_words or frozenset()
+        low, high = self.ngram_range
+        grams: list[str] = []
+        run: list[str] = []
+        for token in [*tokens, _BOUNDARY]:
+            if token == _BOUNDARY or token in stops:
+                grams.extend(_phrase_grams(run, low, high))
+                run = []
+            else:
+                run.append(token)
+        return grams
+
+
 def make_vectorizer(params: TopicsParams, n_topics: int | None = None) -> Any:
     """The CountVectorizer of the c-TF-IDF step, built from ``params``."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
     min_df = params.min_df
     if n_topics is not None and isinstance(min_df, int):
         # BERTopic fits the vectoriser on one document per topic
         min_df = max(1, min(min_df, n_topics - 1))
-    return CountVectorizer(
+    return PhraseVectorizer(
         lowercase=True,
         token_pattern=TOKEN_PATTERN,
         stop_words=stop_words(params.extra_stop_words),
