@@ -9,6 +9,7 @@ entities. Recognisers are registered in :mod:`pipeline.recognisers.registry`.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -292,8 +293,16 @@ class PhraseIndex:
         yield from self._entries.values()
 
     def finditer(self, text: str) -> Iterator[tuple[int, int, PhraseEntry]]:
-        """Yield ``(start, end, entry)`` for the longest indexed phrase at each position."""
+        """Yield ``(start, end, entry)`` for the longest indexed phrase at each position.
+
+        A long text (a whole output file read by the leak gate) is searched by
+        :meth:`_finditer_sparse`: the same matches, without tokenising it in Python or
+        keeping its tokens in the cache.
+        """
         if not self._entries:
+            return
+        if len(text) > LONG_TEXT:
+            yield from self._finditer_sparse(text)
             return
         spans, norm, positions = _tokens(text)
         # the tokens that can start a phrase, found by one set intersection: a text is
@@ -309,6 +318,32 @@ class PhraseIndex:
             if best is not None:
                 yield best[1], best[2], best[3]
                 resume = i + best[0]
+
+    def _finditer_sparse(self, text: str) -> Iterator[tuple[int, int, PhraseEntry]]:
+        """:meth:`finditer` for a long text, visiting only the tokens that can start a phrase.
+
+        The distinct tokens are read at C speed (:func:`distinct_tokens`); only those whose
+        key starts an indexed phrase are found again (:func:`token_starts`), and the few
+        tokens after each are read there. Same matches as the full tokenisation: tokens do
+        not depend on what precedes them, and "inside the phrase just found" is "starts
+        before its end".
+        """
+        firsts = self._firsts
+        hits = {
+            t
+            for t in distinct_tokens(text)
+            if (k := _norm_token(t)) in firsts or (k.endswith("'s") and k[:-2] in firsts)
+        }
+        resume = 0
+        for start in token_starts(text, hits):
+            if start < resume:  # inside the phrase just found
+                continue
+            local = list(itertools.islice(_TOKEN.finditer(text, start), self.max_tokens))
+            spans = [m.span() for m in local]
+            best = self._longest_at(text, spans, [_norm_token(m.group()) for m in local], 0)
+            if best is not None:
+                yield best[1], best[2], best[3]
+                resume = best[2]
 
     def _longest_at(
         self, text: str, spans: list[tuple[int, int]], norm: list[str], i: int
@@ -334,6 +369,59 @@ class PhraseIndex:
             if key not in self._prefixes:
                 break
         return best
+
+
+# texts longer than this are searched without the token cache (:meth:`PhraseIndex.finditer`):
+# the anonymiser's turns are far shorter; the leak gate's whole-file texts would fill the
+# cache with millions of token tuples (5.4 GB at 434 interviews)
+LONG_TEXT = 20_000
+_CHUNK = 1 << 20
+_TOKEN_CHAR = re.compile(r"[\w'’.&-]")
+_WHITE = re.compile(r"\s")
+
+
+def _chunks(text: str, size: int = _CHUNK) -> Iterator[str]:
+    """``text`` in pieces of about ``size`` cut at white space (no token spans a cut)."""
+    pos = 0
+    while pos < len(text):
+        space = _WHITE.search(text, pos + size)
+        cut = space.start() if space else len(text)
+        yield text[pos:cut]
+        pos = cut
+
+
+def distinct_tokens(text: str, pattern: re.Pattern[str] = _TOKEN) -> set[str]:
+    """The distinct matches of ``pattern`` (default: the phrase tokens) in ``text``.
+
+    Read a megabyte at a time, cut at white space, so a long text never becomes one list of
+    millions of strings; ``pattern`` must not match white space.
+    """
+    out: set[str] = set()
+    for chunk in _chunks(text):
+        out.update(pattern.findall(chunk))
+    return out
+
+
+def token_starts(text: str, tokens: Iterable[str]) -> Iterator[int]:
+    """Where each of ``tokens`` (as :data:`_TOKEN` reads them) starts a token in ``text``, in order.
+
+    A literal occurrence is a token when the token read from there is exactly it and it is
+    the first letter or digit of its run of token characters.
+    """
+    alts = sorted(set(tokens), key=lambda t: (-len(t), t))
+    if not alts:
+        return
+    for m in re.finditer("|".join(map(re.escape, alts)), text):
+        start = m.start()
+        token = _TOKEN.match(text, start)
+        if token is None or token.group() != m.group():
+            continue
+        j = start - 1
+        while j >= 0 and _TOKEN_CHAR.match(text[j]) and not (text[j].isalnum()):
+            j -= 1
+        if j >= 0 and _TOKEN_CHAR.match(text[j]):
+            continue  # a letter or digit earlier in the run: the token starts there
+        yield start
 
 
 @functools.lru_cache(maxsize=8192)
