@@ -9,7 +9,6 @@ entities. Recognisers are registered in :mod:`pipeline.recognisers.registry`.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -338,12 +337,24 @@ class PhraseIndex:
         for start in token_starts(text, hits):
             if start < resume:  # inside the phrase just found
                 continue
-            local = list(itertools.islice(_TOKEN.finditer(text, start), self.max_tokens))
-            spans = [m.span() for m in local]
-            best = self._longest_at(text, spans, [_norm_token(m.group()) for m in local], 0)
+            spans, norm = self._tokens_from(text, start)
+            best = self._longest_at(text, spans, norm, 0)
             if best is not None:
                 yield best[1], best[2], best[3]
                 resume = best[2]
+
+    def _tokens_from(self, text: str, start: int) -> tuple[list[tuple[int, int]], list[str]]:
+        """The tokens from ``start`` that :meth:`_longest_at` reads: while they start a key."""
+        spans: list[tuple[int, int]] = []
+        norm: list[str] = []
+        key = ""
+        for m in _TOKEN.finditer(text, start):
+            spans.append(m.span())
+            norm.append(_norm_token(m.group()))
+            key = norm[0] if len(norm) == 1 else f"{key} {norm[-1]}"
+            if len(norm) >= self.max_tokens or key not in self._prefixes:
+                break
+        return spans, norm
 
     def _longest_at(
         self, text: str, spans: list[tuple[int, int]], norm: list[str], i: int

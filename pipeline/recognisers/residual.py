@@ -141,7 +141,8 @@ _GUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
     """``(kind, string)`` for every failing-kind identifier in ``text`` (see the module)."""
-    text = _GUID.sub(" ", text)
+    if "-" in text:
+        text = _GUID.sub(" ", text)
     found: list[tuple[str, str]] = []
     digit_lines = "\n".join(_DIGIT_LINE.findall(text))
     for kind, rec in _recognisers().items():
@@ -154,12 +155,13 @@ def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
                 continue
             if kind != "person" or (d.score >= person_score and " " in d.text.strip()):
                 found.append((kind, d.text))
-    found += [
-        ("handle", m.group())
-        for m in _HANDLE.finditer(text)
-        if m.group()[1:].lower() not in NOT_HANDLES
-    ]
-    for m in _NHS.finditer(text):
+    if "@" in text:
+        found += [
+            ("handle", m.group())
+            for m in _HANDLE.finditer(text)
+            if m.group()[1:].lower() not in NOT_HANDLES
+        ]
+    for m in _NHS.finditer(digit_lines):  # a number never spans a line: its lines suffice
         if nhs_checksum_ok("".join(m.groups())):
             found.append(("nhs_number", m.group()))
     return found
