@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.recognisers import base
@@ -138,3 +140,22 @@ def test_when_text_read_in_chunks_then_distinct_tokens_are_those_of_the_whole(te
 )
 def test_when_tokens_given_then_token_starts_gives_where_each_starts_a_token(text, tokens, starts):
     assert list(base.token_starts(text, tokens)) == starts
+
+
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z](?:[\w'’-]*[^\W_])?")
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("Sarah met Sarah's friend Sarahx and -Sarah x-Sarah _Sarah Sarah-", {"Sarah", "Sarah's"}),
+        ("Ann Annabel Ann", {"Ann", "Annabel"}),  # a wanted word inside a longer one
+        ("Ann Annabel Ann", {"Annabel"}),
+        ("no capitals here", {"Ann"}),
+    ],
+)
+def test_when_long_text_then_words_where_gives_the_wanted_matches_in_order(text, wanted):
+    long_text = "\n".join([text] * (base.LONG_TEXT // len(text) + 2))
+    expected = [m.span() for m in _CAPITALISED.finditer(long_text) if m.group() in wanted]
+    found = [m.span() for m in base.words_where(_CAPITALISED, long_text, wanted.__contains__)]
+    assert found == expected

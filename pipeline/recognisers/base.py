@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -433,6 +433,30 @@ def token_starts(text: str, tokens: Iterable[str]) -> Iterator[int]:
         if j >= 0 and _TOKEN_CHAR.match(text[j]):
             continue  # a letter or digit earlier in the run: the token starts there
         yield start
+
+
+def words_where(
+    pattern: re.Pattern[str], text: str, wanted: Callable[[str], bool]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, or in a long text only the matches whose text is ``wanted``.
+
+    For a caller that skips every other match. ``pattern`` must match whole runs of word
+    characters (never white space), each anchored where its run starts by a lookbehind
+    (the recognisers' ``_CAP_WORD``, ``_LOWER_WORD``): then a match never depends on the one
+    before, and a long text is read at C speed (:func:`distinct_tokens`), the wanted words
+    found again, and each kept where ``pattern`` itself matches exactly it.
+    """
+    if len(text) <= LONG_TEXT:
+        yield from pattern.finditer(text)
+        return
+    hits = {w for w in distinct_tokens(text, pattern) if wanted(w)}
+    if not hits:
+        return
+    alts = "|".join(map(re.escape, sorted(hits, key=lambda w: (-len(w), w))))
+    for m in re.finditer(alts, text):
+        real = pattern.match(text, m.start())
+        if real is not None and real.group() == m.group():
+            yield real
 
 
 @functools.lru_cache(maxsize=8192)

@@ -255,7 +255,7 @@ class ResidualScan:
         for text in texts:
             risks.update(find_risks(text, self.person_score))
             # a table cell starts like a sentence ("Regional networks" is a code's label)
-            for part in _cells(text) if tabular else (text,):
+            for part in dict.fromkeys(_cells(text)) if tabular else (text,):  # each cell once
                 names.update(capitalised_names(part, ordinary))
         folded = {k.casefold() for k in known}
         for kind, s in risks:
