@@ -87,6 +87,8 @@ SPARSE_CASES = [
     "new york, NEW YORK, New-York, _New York, xNew York, New York_",
     "New\nSouth\tWales; St John’s Wood; 'York' York's York.",
     "Wales" * 3 + " New New New York",
+    "New South " + "W" * 170 + " New South Wales",  # a token running past the remembered window
+    "New South Wales, New South",  # the text ends inside a phrase
     "",
 ]
 

@@ -325,7 +325,9 @@ class PhraseIndex:
         key starts an indexed phrase are found again (:func:`token_starts`), and the few
         tokens after each are read there. Same matches as the full tokenisation: tokens do
         not depend on what precedes them, and "inside the phrase just found" is "starts
-        before its end".
+        before its end". A match is remembered by the text around it (its window) when the
+        tokens it read end inside the window: a table repeats the same cells thousands of
+        times.
         """
         firsts = self._firsts
         hits = {
@@ -334,17 +336,41 @@ class PhraseIndex:
             if (k := _norm_token(t)) in firsts or (k.endswith("'s") and k[:-2] in firsts)
         }
         resume = 0
+        memo: dict[str, tuple[int, int, PhraseEntry] | None] = {}
         for start in token_starts(text, hits):
             if start < resume:  # inside the phrase just found
                 continue
-            spans, norm = self._tokens_from(text, start)
-            best = self._longest_at(text, spans, norm, 0)
-            if best is not None:
-                yield best[1], best[2], best[3]
-                resume = best[2]
+            window = text[start : start + _WINDOW]
+            rel = memo[window] if window in memo else self._match_from(text, start, memo)
+            if rel is not None:
+                yield start + rel[0], start + rel[1], rel[2]
+                resume = start + rel[1]
 
-    def _tokens_from(self, text: str, start: int) -> tuple[list[tuple[int, int]], list[str]]:
-        """The tokens from ``start`` that :meth:`_longest_at` reads: while they start a key."""
+    def _match_from(
+        self, text: str, start: int, memo: dict[str, tuple[int, int, PhraseEntry] | None]
+    ) -> tuple[int, int, PhraseEntry] | None:
+        """The longest phrase at the token starting at ``start``, as offsets from it.
+
+        Remembered in ``memo`` under the window from ``start`` when it depends on nothing
+        else: the reading stopped on its own (not at the end of the text) and the run of
+        token characters holding the last token read ends inside the window.
+        """
+        spans, norm, stopped = self._tokens_from(text, start)
+        best = self._longest_at(text, spans, norm, 0)
+        rel = None if best is None else (best[1] - start, best[2] - start, best[3])
+        if (
+            stopped
+            and len(memo) < _MEMO_MAX
+            and _NOT_TOKEN_CHAR.search(text, spans[-1][1], start + _WINDOW)
+        ):
+            memo[text[start : start + _WINDOW]] = rel
+        return rel
+
+    def _tokens_from(self, text: str, start: int) -> tuple[list[tuple[int, int]], list[str], bool]:
+        """The tokens from ``start`` that :meth:`_longest_at` reads: while they start a key.
+
+        The flag: whether the reading stopped before the text ran out of tokens.
+        """
         spans: list[tuple[int, int]] = []
         norm: list[str] = []
         key = ""
@@ -353,8 +379,8 @@ class PhraseIndex:
             norm.append(_norm_token(m.group()))
             key = norm[0] if len(norm) == 1 else f"{key} {norm[-1]}"
             if len(norm) >= self.max_tokens or key not in self._prefixes:
-                break
-        return spans, norm
+                return spans, norm, True
+        return spans, norm, False
 
     def _longest_at(
         self, text: str, spans: list[tuple[int, int]], norm: list[str], i: int
@@ -389,6 +415,11 @@ LONG_TEXT = 20_000
 _CHUNK = 1 << 20
 _TOKEN_CHAR = re.compile(r"[\w'’.&-]")
 _WHITE = re.compile(r"\s")
+_NOT_TOKEN_CHAR = re.compile(r"[^\w'’.&-]")
+# the text after a phrase's first token that decides the match there (phrases are short),
+# and how many such windows one long text remembers
+_WINDOW = 160
+_MEMO_MAX = 100_000
 
 
 def _chunks(text: str, size: int = _CHUNK) -> Iterator[str]:
