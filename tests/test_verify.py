@@ -639,3 +639,20 @@ def test_when_parquet_read_a_column_at_a_time_then_texts_are_the_whole_table_rea
         if df[c].dtype.kind not in "biufcmM" and c != "vec"
     ]
     assert list(_parquet_texts(buf.getvalue())) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a  b\n\tc \n d\u00a0\u2003e",
+        "a \n",  # a last line break ends the last line
+        " \n \n",
+        "a\r\nb\u2028c\x0bd",  # other line breaks: read line by line
+        "",
+        "\n\n",
+    ],
+)
+def test_when_lines_tidied_then_text_is_the_line_by_line_reading(text):
+    from pipeline.verify.normalise import _HSPACE, tidy_lines
+
+    assert tidy_lines(text) == "\n".join(_HSPACE.sub(" ", x).strip() for x in text.splitlines())
