@@ -656,3 +656,17 @@ def test_when_lines_tidied_then_text_is_the_line_by_line_reading(text):
     from pipeline.verify.normalise import _HSPACE, tidy_lines
 
     assert tidy_lines(text) == "\n".join(_HSPACE.sub(" ", x).strip() for x in text.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        ("a,b\nb, a\nc,a", ["a", "b", "c"]),  # each distinct cell once, first seen first
+        ("", [""]),  # no cells: the text itself
+        ('"' + "x" * 200_000 + '"', ['"' + "x" * 200_000 + '"']),  # does not parse: the text
+    ],
+)
+def test_when_table_text_split_then_cells_are_its_distinct_cells(text, cells):
+    from pipeline.recognisers.residual import _cells
+
+    assert _cells(text) == cells
