@@ -96,6 +96,15 @@ def blank_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """
     if not spans:
         return text
+    ordered = sorted(spans)
+    if all(0 <= s <= e <= len(text) for s, e in ordered):  # joined, not one list per character
+        parts, last = [], 0
+        for s, e in ordered:
+            s = max(s, last)
+            if e > s:
+                parts += [text[last:s], " " * (e - s)]
+                last = e
+        return "".join([*parts, text[last:]])
     chars = list(text)
     for s, e in spans:
         chars[s:e] = " " * (e - s)

@@ -46,3 +46,20 @@ def test_when_text_has_a_placeholder_then_has_placeholder_is_true():
 def test_when_sentences_split_then_strings_match_the_spans():
     text = "I asked Mr. Smith. He agreed! [Person 2] did too."
     assert T.split_sentences(text) == ["I asked Mr. Smith.", "He agreed!", "[Person 2] did too."]
+
+
+@pytest.mark.parametrize(
+    ("spans", "expected"),
+    [
+        ([(0, 3)], "   defgh"),
+        ([(4, 6), (0, 2)], "  cd  gh"),  # any order
+        ([(1, 4), (2, 6)], "a     gh"),  # overlapping: their union
+        ([(3, 3)], "abcdefgh"),  # empty
+        ([(6, 2)], "abcdefgh"),  # reversed: nothing, as a slice gives
+        ([(6, 10)], "abcdef    "),  # past the end: the text grows, as a slice gives
+    ],
+)
+def test_when_spans_blanked_then_each_is_spaces_and_the_rest_is_kept(spans, expected):
+    from pipeline.text import blank_spans
+
+    assert blank_spans("abcdefgh", spans) == expected

@@ -567,3 +567,106 @@ def test_when_pdf_names_someone_in_text_metadata_or_link_then_gate_fails(tmp_pat
     result = V.verify(tmp_path, IDENTS)
     assert not result.unreadable
     assert len(result.leaks) == leaks
+
+
+# --- the gate's cost: the same findings read a cheaper way (ADR 0042) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "firsts", "words"),
+    [
+        ("Ann met Ann Lee", {"Ann"}, ["Ann", "Ann"]),
+        ("Anne, xAnn, Ann_1, Ann.", {"Ann"}, ["Ann"]),  # whole words only
+        ("Lee and Ann", {"Ann", "Lee", "Bob"}, ["Lee", "Ann"]),  # in text order
+        ("nobody here", {"Ann"}, []),
+    ],
+)
+def test_when_text_searched_then_first_words_are_its_whole_words_in_the_index(text, firsts, words):
+    from pipeline.verify.finder import _WORD, _first_words
+
+    assert [m.group() for m in _first_words(text, firsts)] == words
+    assert words == [w for w in _WORD.findall(text) if w in firsts]
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("call\n943 476 5919\nor not", ["nhs_number"]),  # on a line of its own
+        ("943 476\n5919", []),  # a number never spans a line
+        ("no at sign, no handle: jsmith", []),
+        ("line one\nI'm @jsmith there", ["handle"]),
+        ("guid c42e337f-5b23-5551-89c2-02289077377d only", []),
+    ],
+)
+def test_when_text_has_many_lines_then_residual_risks_are_found_line_by_line(text, kinds):
+    from pipeline.recognisers.residual import find_risks
+
+    assert [k for k, _ in find_risks(text, 0.85)] == kinds
+
+
+def _columns_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "quote": ["Ann said", None, "Bob"],
+            "n": [1, 2, 3],
+            "when": pd.to_datetime(["2024-01-01"] * 3),
+            "vec": [[0.1, 0.2]] * 3,
+            "kind": pd.Categorical(["a", "b", "a"]),
+        },
+        index=pd.Index(["s1", "s2", "s3"], name="segment"),
+    )
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        _columns_table(),
+        _columns_table().reset_index(),  # the index as a column: scanned
+        pd.DataFrame({"quote": ["Ann"]}).set_axis([0], axis=1),  # a non-string label
+        pd.DataFrame({"quote": []}, dtype=str),
+    ],
+)
+def test_when_parquet_read_a_column_at_a_time_then_texts_are_the_whole_table_reads(frame):
+    from pipeline.verify.readers import _parquet_texts
+
+    buf = io.BytesIO()
+    frame.to_parquet(buf)
+    df = pd.read_parquet(io.BytesIO(buf.getvalue()))
+    expected = ["\n".join(map(str, df.columns))]
+    expected += [
+        "\n".join(df[c].dropna().astype(str))
+        for c in df.columns
+        if df[c].dtype.kind not in "biufcmM" and c != "vec"
+    ]
+    assert list(_parquet_texts(buf.getvalue())) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a  b\n\tc \n d\u00a0\u2003e",
+        "a \n",  # a last line break ends the last line
+        " \n \n",
+        "a\r\nb\u2028c\x0bd",  # other line breaks: read line by line
+        "",
+        "\n\n",
+    ],
+)
+def test_when_lines_tidied_then_text_is_the_line_by_line_reading(text):
+    from pipeline.verify.normalise import _HSPACE, tidy_lines
+
+    assert tidy_lines(text) == "\n".join(_HSPACE.sub(" ", x).strip() for x in text.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        ("a,b\nb, a\nc,a", ["a", "b", "c"]),  # each distinct cell once, first seen first
+        ("", [""]),  # no cells: the text itself
+        ('"' + "x" * 200_000 + '"', ['"' + "x" * 200_000 + '"']),  # does not parse: the text
+    ],
+)
+def test_when_table_text_split_then_cells_are_its_distinct_cells(text, cells):
+    from pipeline.recognisers.residual import _cells
+
+    assert _cells(text) == cells

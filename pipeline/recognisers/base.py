@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -292,8 +292,16 @@ class PhraseIndex:
         yield from self._entries.values()
 
     def finditer(self, text: str) -> Iterator[tuple[int, int, PhraseEntry]]:
-        """Yield ``(start, end, entry)`` for the longest indexed phrase at each position."""
+        """Yield ``(start, end, entry)`` for the longest indexed phrase at each position.
+
+        A long text (a whole output file read by the leak gate) is searched by
+        :meth:`_finditer_sparse`: the same matches, without tokenising it in Python or
+        keeping its tokens in the cache.
+        """
         if not self._entries:
+            return
+        if len(text) > LONG_TEXT:
+            yield from self._finditer_sparse(text)
             return
         spans, norm, positions = _tokens(text)
         # the tokens that can start a phrase, found by one set intersection: a text is
@@ -309,6 +317,70 @@ class PhraseIndex:
             if best is not None:
                 yield best[1], best[2], best[3]
                 resume = i + best[0]
+
+    def _finditer_sparse(self, text: str) -> Iterator[tuple[int, int, PhraseEntry]]:
+        """:meth:`finditer` for a long text, visiting only the tokens that can start a phrase.
+
+        The distinct tokens are read at C speed (:func:`distinct_tokens`); only those whose
+        key starts an indexed phrase are found again (:func:`token_starts`), and the few
+        tokens after each are read there. Same matches as the full tokenisation: tokens do
+        not depend on what precedes them, and "inside the phrase just found" is "starts
+        before its end". A match is remembered by the text around it (its window) when the
+        tokens it read end inside the window: a table repeats the same cells thousands of
+        times.
+        """
+        firsts = self._firsts
+        hits = {
+            t
+            for t in distinct_tokens(text)
+            if (k := _norm_token(t)) in firsts or (k.endswith("'s") and k[:-2] in firsts)
+        }
+        resume = 0
+        memo: dict[str, tuple[int, int, PhraseEntry] | None] = {}
+        for start in token_starts(text, hits):
+            if start < resume:  # inside the phrase just found
+                continue
+            window = text[start : start + _WINDOW]
+            rel = memo[window] if window in memo else self._match_from(text, start, memo)
+            if rel is not None:
+                yield start + rel[0], start + rel[1], rel[2]
+                resume = start + rel[1]
+
+    def _match_from(
+        self, text: str, start: int, memo: dict[str, tuple[int, int, PhraseEntry] | None]
+    ) -> tuple[int, int, PhraseEntry] | None:
+        """The longest phrase at the token starting at ``start``, as offsets from it.
+
+        Remembered in ``memo`` under the window from ``start`` when it depends on nothing
+        else: the reading stopped on its own (not at the end of the text) and the run of
+        token characters holding the last token read ends inside the window.
+        """
+        spans, norm, stopped = self._tokens_from(text, start)
+        best = self._longest_at(text, spans, norm, 0)
+        rel = None if best is None else (best[1] - start, best[2] - start, best[3])
+        if (
+            stopped
+            and len(memo) < _MEMO_MAX
+            and _NOT_TOKEN_CHAR.search(text, spans[-1][1], start + _WINDOW)
+        ):
+            memo[text[start : start + _WINDOW]] = rel
+        return rel
+
+    def _tokens_from(self, text: str, start: int) -> tuple[list[tuple[int, int]], list[str], bool]:
+        """The tokens from ``start`` that :meth:`_longest_at` reads: while they start a key.
+
+        The flag: whether the reading stopped before the text ran out of tokens.
+        """
+        spans: list[tuple[int, int]] = []
+        norm: list[str] = []
+        key = ""
+        for m in _TOKEN.finditer(text, start):
+            spans.append(m.span())
+            norm.append(_norm_token(m.group()))
+            key = norm[0] if len(norm) == 1 else f"{key} {norm[-1]}"
+            if len(norm) >= self.max_tokens or key not in self._prefixes:
+                return spans, norm, True
+        return spans, norm, False
 
     def _longest_at(
         self, text: str, spans: list[tuple[int, int]], norm: list[str], i: int
@@ -334,6 +406,88 @@ class PhraseIndex:
             if key not in self._prefixes:
                 break
         return best
+
+
+# texts longer than this are searched without the token cache (:meth:`PhraseIndex.finditer`):
+# the anonymiser's turns are far shorter; the leak gate's whole-file texts would fill the
+# cache with millions of token tuples (5.4 GB at 434 interviews)
+LONG_TEXT = 20_000
+_CHUNK = 1 << 20
+_TOKEN_CHAR = re.compile(r"[\w'’.&-]")
+_WHITE = re.compile(r"\s")
+_NOT_TOKEN_CHAR = re.compile(r"[^\w'’.&-]")
+# the text after a phrase's first token that decides the match there (phrases are short),
+# and how many such windows one long text remembers
+_WINDOW = 160
+_MEMO_MAX = 100_000
+
+
+def _chunks(text: str, size: int = _CHUNK) -> Iterator[str]:
+    """``text`` in pieces of about ``size`` cut at white space (no token spans a cut)."""
+    pos = 0
+    while pos < len(text):
+        space = _WHITE.search(text, pos + size)
+        cut = space.start() if space else len(text)
+        yield text[pos:cut]
+        pos = cut
+
+
+def distinct_tokens(text: str, pattern: re.Pattern[str] = _TOKEN) -> set[str]:
+    """The distinct matches of ``pattern`` (default: the phrase tokens) in ``text``.
+
+    Read a megabyte at a time, cut at white space, so a long text never becomes one list of
+    millions of strings; ``pattern`` must not match white space.
+    """
+    out: set[str] = set()
+    for chunk in _chunks(text):
+        out.update(pattern.findall(chunk))
+    return out
+
+
+def token_starts(text: str, tokens: Iterable[str]) -> Iterator[int]:
+    """Where each of ``tokens`` (as :data:`_TOKEN` reads them) starts a token in ``text``, in order.
+
+    A literal occurrence is a token when the token read from there is exactly it and it is
+    the first letter or digit of its run of token characters.
+    """
+    alts = sorted(set(tokens), key=lambda t: (-len(t), t))
+    if not alts:
+        return
+    for m in re.finditer("|".join(map(re.escape, alts)), text):
+        start = m.start()
+        token = _TOKEN.match(text, start)
+        if token is None or token.group() != m.group():
+            continue
+        j = start - 1
+        while j >= 0 and _TOKEN_CHAR.match(text[j]) and not (text[j].isalnum()):
+            j -= 1
+        if j >= 0 and _TOKEN_CHAR.match(text[j]):
+            continue  # a letter or digit earlier in the run: the token starts there
+        yield start
+
+
+def words_where(
+    pattern: re.Pattern[str], text: str, wanted: Callable[[str], bool]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, or in a long text only the matches whose text is ``wanted``.
+
+    For a caller that skips every other match. ``pattern`` must match whole runs of word
+    characters (never white space), each anchored where its run starts by a lookbehind
+    (the recognisers' ``_CAP_WORD``, ``_LOWER_WORD``): then a match never depends on the one
+    before, and a long text is read at C speed (:func:`distinct_tokens`), the wanted words
+    found again, and each kept where ``pattern`` itself matches exactly it.
+    """
+    if len(text) <= LONG_TEXT:
+        yield from pattern.finditer(text)
+        return
+    hits = {w for w in distinct_tokens(text, pattern) if wanted(w)}
+    if not hits:
+        return
+    alts = "|".join(map(re.escape, sorted(hits, key=lambda w: (-len(w), w))))
+    for m in re.finditer(alts, text):
+        real = pattern.match(text, m.start())
+        if real is not None and real.group() == m.group():
+            yield real
 
 
 @functools.lru_cache(maxsize=8192)

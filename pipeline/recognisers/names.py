@@ -24,7 +24,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from pipeline.recognisers.base import PERSON, Detection, Recogniser
+from pipeline.recognisers.base import PERSON, Detection, Recogniser, words_where
 from pipeline.recognisers.gazetteers import (
     STOP_WORDS,
     TITLES,
@@ -300,12 +300,18 @@ class FirstNameRecogniser(Recogniser):
             return all(p in self._known for p in parts if p) and len(parts) > 1
         return False
 
+    def _is_name_word(self, word: str) -> bool:
+        """Whether a capitalised word is a listed name (a possessive "'s" aside)."""
+        if len(word) > 2 and word[-2] in "'’" and word[-1] in "sS":
+            word = word[:-2]
+        return self._lookup(_key(word))
+
     def analyse(self, text: str, doc: Doc | None = None) -> list[Detection]:
         """Find people named by a listed given name in ``text``."""
         found: list[Detection] = []
         skip_until = 0
         last_person_end = -1
-        for m in _CAP_WORD.finditer(text):
+        for m in words_where(_CAP_WORD, text, self._is_name_word):
             start = m.start()
             if start < skip_until:
                 continue
@@ -359,9 +365,15 @@ class FirstNameRecogniser(Recogniser):
         """
         out = []
         common = common_word_names()
-        for m in self._LOWER_WORD.finditer(text):
+
+        def listed(key: str) -> bool:
+            return not (
+                key in common or key in STOP_WORDS or key in self.AMBIGUOUS or not self._lookup(key)
+            )
+
+        for m in words_where(self._LOWER_WORD, text, listed):
             key = m.group()
-            if key in common or key in STOP_WORDS or key in self.AMBIGUOUS or not self._lookup(key):
+            if not listed(key):
                 continue
             before = text[max(0, m.start() - 24) : m.start()]
             nxt = _next_word(text, m.end())

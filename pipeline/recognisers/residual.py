@@ -141,7 +141,8 @@ _GUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
     """``(kind, string)`` for every failing-kind identifier in ``text`` (see the module)."""
-    text = _GUID.sub(" ", text)
+    if "-" in text:
+        text = _GUID.sub(" ", text)
     found: list[tuple[str, str]] = []
     digit_lines = "\n".join(_DIGIT_LINE.findall(text))
     for kind, rec in _recognisers().items():
@@ -154,12 +155,13 @@ def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
                 continue
             if kind != "person" or (d.score >= person_score and " " in d.text.strip()):
                 found.append((kind, d.text))
-    found += [
-        ("handle", m.group())
-        for m in _HANDLE.finditer(text)
-        if m.group()[1:].lower() not in NOT_HANDLES
-    ]
-    for m in _NHS.finditer(text):
+    if "@" in text:
+        found += [
+            ("handle", m.group())
+            for m in _HANDLE.finditer(text)
+            if m.group()[1:].lower() not in NOT_HANDLES
+        ]
+    for m in _NHS.finditer(digit_lines):  # a number never spans a line: its lines suffice
         if nhs_checksum_ok("".join(m.groups())):
             found.append(("nhs_number", m.group()))
     return found
@@ -220,12 +222,15 @@ def capitalised_names(text: str, ordinary: frozenset[str] | None = None) -> list
 
 
 def _cells(text: str) -> list[str]:
-    """The cells of a CSV file's text (the text itself if it does not parse)."""
+    """The distinct cells of a CSV file's text, first seen first (the text if it does not parse).
+
+    Collected as they are read, so a long table is never held as rows of cells.
+    """
     try:
-        rows = list(csv.reader(text.splitlines()))
+        cells = dict.fromkeys(cell.strip() for row in csv.reader(text.splitlines()) for cell in row)
     except csv.Error:
         return [text]
-    return [cell.strip() for row in rows for cell in row] or [text]
+    return list(cells) or [text]
 
 
 @dataclass
@@ -248,13 +253,28 @@ class ResidualScan:
         """
         risks: set[tuple[str, str]] = set()
         names: set[str] = set()
-        tabular = rel.lower().endswith(".csv")
-        ordinary = self._ordinary
         for text in texts:
-            risks.update(find_risks(text, self.person_score))
-            # a table cell starts like a sentence ("Regional networks" is a code's label)
-            for part in _cells(text) if tabular else (text,):
-                names.update(capitalised_names(part, ordinary))
+            found, capitalised = self.findings(rel, text)
+            risks |= found
+            names |= capitalised
+        self.record(rel, risks, names, known)
+
+    def findings(self, rel: str, text: str) -> tuple[set[tuple[str, str]], set[str]]:
+        """What one text of the file ``rel`` holds: ``(kind, string)`` risks and names."""
+        names: set[str] = set()
+        # a table cell starts like a sentence ("Regional networks" is a code's label)
+        for part in _cells(text) if rel.lower().endswith(".csv") else (text,):
+            names.update(capitalised_names(part, self._ordinary))  # each distinct cell once
+        return set(find_risks(text, self.person_score)), names
+
+    def record(
+        self,
+        rel: str,
+        risks: set[tuple[str, str]],
+        names: set[str],
+        known: set[str] = frozenset(),
+    ) -> None:
+        """Count a file's :meth:`findings` (all its texts together), leaks in ``known`` aside."""
         folded = {k.casefold() for k in known}
         for kind, s in risks:
             if s.casefold() not in folded:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from pipeline.recognisers.base import distinct_tokens
 from pipeline.recognisers.residual import common_words
 from pipeline.text import blank_spans, placeholder_pattern
 from pipeline.verify.normalise import collapse
@@ -102,7 +103,7 @@ class _Buckets:
         by a pronoun or determiner reads as the word ("Will you send it?", "Mark my words").
         """
         covered = 0
-        for m in _WORD.finditer(text):
+        for m in _first_words(text, self.by_first.keys()):
             cands = self.by_first.get(m.group())
             pos = m.start()
             if not cands or pos < covered or (pos > 0 and _is_word(text[pos - 1])):
@@ -127,6 +128,19 @@ class _Buckets:
                     found.add(original)
                     break
                 start = text.find(form, start + 1)
+
+
+def _first_words(text: str, firsts: Iterable[str]) -> Iterator[re.Match[str]]:
+    """The words of ``text`` (as :data:`_WORD` reads them) that are in ``firsts``, in order.
+
+    The distinct words are read at C speed first; only those in ``firsts`` are found again,
+    as whole words, so a long text is not walked word by word in Python.
+    """
+    hits = distinct_tokens(text, _WORD) & set(firsts)
+    if not hits:
+        return iter(())
+    alts = "|".join(map(re.escape, sorted(hits, key=lambda w: (-len(w), w))))
+    return re.finditer(rf"(?<!\w)(?:{alts})(?!\w)", text)
 
 
 class IdentifierFinder:

@@ -10,6 +10,7 @@ messages can name the entry without printing the identifier.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -127,21 +128,47 @@ def scanned_files(outputs: Path, ignore: Iterable[Path] = ()) -> list[Path]:
     )
 
 
-def _blanked_views(
-    path: Path, finder: IdentifierFinder, pseudonyms: set[str], allowed: Any, lines: bool
-) -> tuple[set[str], set[str]]:
-    """The distinct normalised views of a file, and its residual-scan views if ``lines``.
+def _scan_file(
+    path: Path,
+    finder: IdentifierFinder,
+    pseudonyms: set[str],
+    allowed: Any,
+    residual: ResidualScan | None,
+) -> tuple[set[str], set[tuple[str, str]], set[str]]:
+    """The identifiers in a file's views, and its residual findings (risks, names).
 
-    Pseudonyms and allowed phrases are blanked in both.
+    A file's texts are read one at a time (a table's column, a zip's member) and each
+    distinct view, pseudonyms and allowed phrases blanked, is searched once (remembered by
+    its digest, not kept).
     """
     if path.is_symlink():
         raise Unreadable("a link (the gate does not follow links)")
-    raws = list(extract_texts(path))
-    texts = {finder.blank(t, pseudonyms, allowed) for raw in raws for t in views(raw)}
-    residual = (
-        {finder.blank(line_view(raw), pseudonyms, allowed) for raw in raws} if lines else set()
-    )
-    return texts, residual
+    found: set[str] = set()
+    risks: set[tuple[str, str]] = set()
+    names: set[str] = set()
+    seen: set[bytes] = set()
+    rel = path.as_posix()
+    for raw in extract_texts(path):
+        for view in views(raw):
+            text = finder.blank(view, pseudonyms, allowed)
+            if _first_time(b"v", text, seen):
+                found.update(finder.find(text))
+        if residual is not None:
+            text = finder.blank(line_view(raw), pseudonyms, allowed)
+            if _first_time(b"l", text, seen):
+                more, capitalised = residual.findings(rel, text)
+                risks |= more
+                names |= capitalised
+    return found, risks, names
+
+
+def _first_time(kind: bytes, text: str, seen: set[bytes]) -> bool:
+    """True the first time ``text`` (of this kind) is seen; remembered by its digest."""
+    digest = kind + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+    if digest in seen:
+        return False
+    seen.add(digest)
+    return True
 
 
 def verify(
@@ -193,12 +220,11 @@ def verify(
             continue
         result.files.append(rel)
         try:
-            texts, lines = _blanked_views(path, finder, pseudo_set, allowed, residual is not None)
+            found, risks, names = _scan_file(path, finder, pseudo_set, allowed, residual)
         except Unreadable as exc:
             result.unreadable.append({"file": rel, "reason": str(exc)})
             continue
-        found = {ident for text in texts for ident in finder.find(text)}
         record(rel, "content", found)
         if residual is not None:
-            residual.scan(rel, lines, found)
+            residual.record(rel, risks, names, found)
     return result

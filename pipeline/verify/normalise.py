@@ -107,7 +107,27 @@ def line_view(raw: str) -> str:
     text = _HEX_COLOUR.sub(" ", text)
     if not text.isascii():
         text = ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
-    return "\n".join(_HSPACE.sub(" ", line).strip() for line in text.splitlines())
+    return tidy_lines(text)
+
+
+# line breaks other than "\n" that str.splitlines also breaks at
+_NOT_NEWLINE_SPACE = re.compile(r"[^\S\n]+")  # = _HSPACE: its second class is white space too
+_OTHER_BREAK = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def tidy_lines(text: str) -> str:
+    """``text``'s lines, each with white space runs made one space and stripped.
+
+    Where a newline is the only line break, in a few passes over the whole text rather than a
+    regex call per line (the same text: no other white space run crosses a line, and a
+    line's edges then hold at most one space).
+    """
+    if _OTHER_BREAK.search(text):
+        return "\n".join(_HSPACE.sub(" ", line).strip() for line in text.splitlines())
+    if text.endswith("\n"):  # splitlines ends the last line there
+        text = text[:-1]
+    text = _NOT_NEWLINE_SPACE.sub(" ", text).replace(" \n", "\n").replace("\n ", "\n")
+    return text.strip(" ")
 
 
 def name_view(relative_path: str) -> str:

@@ -95,20 +95,42 @@ def extract_bytes(name: str, data: bytes, depth: int = 0) -> Iterator[str]:
 
 
 def _parquet_texts(data: bytes) -> Iterator[str]:
-    import pandas as pd
+    """A table's column names, then each text column's values, one column in memory at a time.
 
+    The columns are those pandas reads (index columns aside), each read as pandas reads it in
+    the whole table; a table whose column labels are not distinct strings is read whole.
+    """
     try:
-        df = pd.read_parquet(io.BytesIO(data))
+        columns, read = _parquet_columns(data)
     except Exception as exc:  # any parquet failure: cannot vouch for it
         raise Unreadable(f"not a readable parquet file ({type(exc).__name__})") from None
-    yield "\n".join(map(str, df.columns))
-    for col in df.columns:
-        if df[col].dtype.kind in "biufcmM":  # numbers and timestamps hold no text
+    yield "\n".join(map(str, columns))
+    for col in columns:
+        try:
+            series = read(col)
+        except Exception as exc:
+            raise Unreadable(f"not a readable parquet file ({type(exc).__name__})") from None
+        if series.dtype.kind in "biufcmM":  # numbers and timestamps hold no text
             continue
-        values = df[col].dropna()
+        values = series.dropna()
         if len(values) and _is_number_vector(values.iloc[0]):
             continue  # embeddings stored as lists of floats
         yield "\n".join(values.astype(str))
+
+
+def _parquet_columns(data: bytes) -> tuple[list[Any], Any]:
+    """The column labels of a parquet table and a reader of one column (a pandas Series)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    empty = pq.ParquetFile(io.BytesIO(data)).schema_arrow.empty_table().to_pandas()
+    columns = list(empty.columns)
+    if isinstance(empty.columns, pd.MultiIndex) or not all(isinstance(c, str) for c in columns):
+        columns = []  # unusual labels: read the whole table once, as pandas does
+    if len(set(columns)) != len(columns) or not columns:
+        df = pd.read_parquet(io.BytesIO(data))
+        return list(df.columns), lambda col: df[col]
+    return columns, lambda col: pd.read_parquet(io.BytesIO(data), columns=[col])[col]
 
 
 def _is_number_vector(value: Any) -> bool:
