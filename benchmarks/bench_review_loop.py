@@ -1,7 +1,7 @@
 """The review loop, simulated from the gold: how coding improves as a reviewer reviews turns.
 
 Usage: ``python benchmarks/bench_review_loop.py [--sets sample,dev_eval] [--work DIR]
-[--step 0.05] [--until 0.25] [--out FILE]``
+[--step 0.05] [--until 0.25] [--seeds N] [--out FILE]``
 
 For each set (the sample, with its ``params.yaml`` but no human codes; ``dev_eval`` from
 ``../shared/data/dev_eval`` with no params file, as a new user runs it, using
@@ -21,7 +21,9 @@ and macro Cohen's kappa of the final codes (the machine's, as the review does no
 them); the agreement the compare stage would report (basis and n: the random share only);
 and the report-count criterion: per leaf code, interviews raising it (after review, and the
 prevalence table's adjusted estimate) against the gold's count, and the share of codes within
-+-2 interviews. Prints the learning curve and one JSON document (``--out``; default
++-2 interviews. With ``--seeds N`` the curve is rerun with N review seeds and the last
+round's figures are given per seed and as their mean (one seed's random share decides a few
+codes either way). Prints the learning curve and one JSON document (``--out``; default
 ``benchmarks/results/review_loop.json``). Not part of the test suite (needs ``../shared``).
 """
 
@@ -55,6 +57,7 @@ from pipeline.compare import (  # noqa: E402
     honest_basis,
     prevalence,
     review_sheet,
+    turn_uncertainty,
 )
 from pipeline.evaluator_files.review import YES, Review  # noqa: E402
 from pipeline.params import CodeParams, ReviewParams, load_params  # noqa: E402
@@ -342,7 +345,51 @@ def _round(c: Corpus, review: Review | None, rp: ReviewParams) -> tuple[dict, ob
     return row, result
 
 
-def learning_curve(c: Corpus, step: float, until: float, rp: ReviewParams) -> list[dict]:
+def _pps_probabilities(size: np.ndarray, n: int) -> np.ndarray:
+    """Inclusion probabilities proportional to ``size`` summing to ``n``, capped at 1."""
+    pi, free = np.zeros(len(size)), np.ones(len(size), dtype=bool)
+    for _ in range(len(size) + 1):
+        pi[free] = (n - (~free).sum()) * size[free] / size[free].sum()
+        over = free & (pi >= 1.0)
+        if not over.any():
+            break
+        pi[over], free = 1.0, free & ~over
+    return np.clip(pi, 0.0, 1.0)
+
+
+def pps_batch(
+    turns: pd.DataFrame, reviewed: set, rp: ReviewParams, share: float = 0.5, scale: float = 0.05
+) -> pd.DataFrame:
+    """A measured variant of the batch (``--design pps``), not the pipeline's behaviour.
+
+    The random evaluation share as the pipeline draws it; the rest by systematic sampling
+    with probability proportional to ``share / n + (1 - share) * k / sum(k)``,
+    ``k = exp(-margin / scale)`` (a defensive mixture of uniform and uncertainty sampling),
+    so every open turn has a known, non-zero chance: the rates the counts use are then
+    measured on turns far from every threshold too (ADR 0041: it did not help both sets).
+    """
+    keys = list(zip(turns["interview_id"].astype(str), turns["turn_index"].astype(int)))
+    open_rows = np.array([i for i, k in enumerate(keys) if k not in reviewed], dtype=np.int64)
+    size = min(rp.batch, len(open_rows))
+    n_random = min(size, round(size * rp.evaluation_share))
+    if size and rp.evaluation_share > 0:
+        n_random = max(n_random, 1)
+    rng = np.random.default_rng(rp.seed)
+    random_rows = rng.choice(open_rows, size=n_random, replace=False)
+    rest = open_rows[~np.isin(open_rows, random_rows)]
+    k = np.exp(-turns["margin"].to_numpy(dtype=np.float64)[rest] / scale)
+    pi = _pps_probabilities(share / len(rest) + (1 - share) * k / k.sum(), size - n_random)
+    order = rng.permutation(len(rest))
+    marks = rng.random() + np.arange(size - n_random)
+    hit = np.searchsorted(np.cumsum(pi[order]), marks, side="right")
+    picked = order[np.clip(hit, 0, len(rest) - 1)]
+    rows = [(*keys[r], YES) for r in random_rows] + [(*keys[r], "") for r in rest[picked]]
+    return pd.DataFrame(rows, columns=[*KEYS, "evaluation"]).drop_duplicates(KEYS)
+
+
+def learning_curve(
+    c: Corpus, step: float, until: float, rp: ReviewParams, design: str = "uncertainty"
+) -> list[dict]:
     """Rounds of review (``step`` of the gold turns each) until ``until`` are reviewed."""
     n_gold = len(c.gold_turns)
     per_round = max(1, math.ceil(step * n_gold))
@@ -357,11 +404,14 @@ def learning_curve(c: Corpus, step: float, until: float, rp: ReviewParams) -> li
         target = min(per_round, math.ceil(until * n_gold) - done)
         ts = result.turn_scores
         ts = ts[[k in gold_keys for k in zip(ts.interview_id, ts.turn_index)]]
-        params = ReviewParams(
-            batch=target, evaluation_share=rp.evaluation_share, seed=rp.seed + len(rows)
-        )
-        sheet = review_sheet(ts, result.turn_codes, c.segments, params, review)
-        review = simulate_review(c, sheet[sheet["order"].notna()], review)
+        params = rp.model_copy(update={"batch": target, "seed": rp.seed + len(rows)})
+        if design == "pps":
+            done_keys = set() if review is None else _keyset(review.turns)
+            batch = pps_batch(turn_uncertainty(ts), done_keys, params)
+        else:
+            sheet = review_sheet(ts, result.turn_codes, c.segments, params, review)
+            batch = sheet[sheet["order"].notna()]
+        review = simulate_review(c, batch, review)
 
 
 def at(rows: list[dict], share: float) -> dict | None:
@@ -384,7 +434,7 @@ def run_set(name: str, work: Path, args: argparse.Namespace) -> dict:
     corpus = Corpus(work, codebook, gold, params.code)
     corpus.material = args.material
     started = time.perf_counter()
-    rows = learning_curve(corpus, args.step, args.until, params.review)
+    rows = learning_curve(corpus, args.step, args.until, params.review, args.design)
     summary = {
         "gold_turns": len(corpus.gold_turns),
         "interviews": int(corpus.gold_turns.interview_id.nunique()),
@@ -402,7 +452,31 @@ def run_set(name: str, work: Path, args: argparse.Namespace) -> dict:
                 "counts_within_2_observed": row["counts"]["within_2_observed"],
                 "counts_within_2_estimate": row["counts"]["within_2_estimate"],
             }
+    if args.seeds > 1:
+        summary["seeds"] = replicates(corpus, args, params.review, rows)
     return summary
+
+
+def replicates(c: Corpus, args: argparse.Namespace, rp: ReviewParams, first: list[dict]) -> dict:
+    """The last round's figures over ``--seeds`` review seeds (``review.seed + 100 s``).
+
+    One seed's random share and bootstrap decide a few codes' counts either way; the mean
+    over seeds is what a design change is judged on.
+    """
+    lasts = [first[-1]]
+    for s in range(1, args.seeds):
+        seeded = rp.model_copy(update={"seed": rp.seed + 100 * s})
+        lasts.append(learning_curve(c, args.step, args.until, seeded, args.design)[-1])
+    figures = {
+        "micro_f1_unreviewed": [r["unreviewed"]["micro_f1"] for r in lasts],
+        "counts_within_2_estimate": [r["counts"]["within_2_estimate"] for r in lasts],
+        "mean_abs_diff_estimate": [r["counts"]["mean_abs_diff_estimate"] for r in lasts],
+        "interval_covers_gold": [r["counts"]["interval_covers_gold"] for r in lasts],
+    }
+    out: dict = {"reviewed_turns": [r["reviewed_turns"] for r in lasts]}
+    for key, values in figures.items():
+        out[key] = {"mean": round(float(np.mean(values)), 4), "values": values}
+    return out
 
 
 def _print_curve(name: str, rows: list[dict]) -> None:
@@ -432,6 +506,15 @@ def main() -> int:
         default="",
         help="also add the reviewed turns (not the evaluation share) to the codebook material",
     )
+    ap.add_argument(
+        "--design",
+        choices=["uncertainty", "pps"],
+        default="uncertainty",
+        help="the batch: the pipeline's (uncertainty sampling) or a measured PPS variant",
+    )
+    ap.add_argument(
+        "--seeds", type=int, default=1, help="review seeds for the last round's mean (replicates)"
+    )
     ap.add_argument("--until", type=float, default=0.25, help="share of turns reviewed at the end")
     ap.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "review_loop.json"
@@ -452,6 +535,13 @@ def main() -> int:
     }
     for name, res in result["sets"].items():
         _print_curve(name, res["curve"])
+        if "seeds" in res:
+            rep = res["seeds"]
+            print(
+                f"  over {len(rep['reviewed_turns'])} seeds: micro-F1 "
+                f"{rep['micro_f1_unreviewed']['mean']:.3f}, counts+-2 "
+                f"{rep['counts_within_2_estimate']['mean']:.3f}"
+            )
     text = json.dumps(result, indent=2, sort_keys=True)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
