@@ -221,7 +221,8 @@ def evaluate_set(name: str, work: Path) -> dict:
         labels = dict(zip(topics["topic_id"].astype(int), topics["label"]))
         found = [recovery(c, gold, turns, labels) for c in removed]
         # the ceiling: would any topic, emergent or not, count as the removed code?
-        anywhere = [recovery(c, gold, topic_turns(out, False)[1], labels) for c in removed]
+        every_topic = topic_turns(out, emergent_only=False)[1]
+        anywhere = [recovery(c, gold, every_topic, labels) for c in removed]
         m = json.loads((out / "metrics" / "topics.json").read_text())
         triples.append({"seed": seed, "removed": removed, "codes": found,
                         "recovered": sum(f["recovered"] for f in found),

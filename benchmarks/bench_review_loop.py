@@ -59,6 +59,7 @@ from pipeline.compare import (  # noqa: E402
     review_sheet,
     turn_uncertainty,
 )
+from pipeline.compare.sheet import evaluation_draw  # noqa: E402
 from pipeline.evaluator_files.review import YES, Review  # noqa: E402
 from pipeline.params import CodeParams, ReviewParams, load_params  # noqa: E402
 from pipeline.run import RunInputs, stage_arguments  # noqa: E402
@@ -368,14 +369,8 @@ def pps_batch(
     so every open turn has a known, non-zero chance: the rates the counts use are then
     measured on turns far from every threshold too (ADR 0041: it did not help both sets).
     """
-    keys = list(zip(turns["interview_id"].astype(str), turns["turn_index"].astype(int)))
-    open_rows = np.array([i for i, k in enumerate(keys) if k not in reviewed], dtype=np.int64)
-    size = min(rp.batch, len(open_rows))
-    n_random = min(size, round(size * rp.evaluation_share))
-    if size and rp.evaluation_share > 0:
-        n_random = max(n_random, 1)
-    rng = np.random.default_rng(rp.seed)
-    random_rows = rng.choice(open_rows, size=n_random, replace=False)
+    keys, open_rows, random_rows, size, rng = evaluation_draw(turns, reviewed, rp)
+    n_random = len(random_rows)
     rest = open_rows[~np.isin(open_rows, random_rows)]
     k = np.exp(-turns["margin"].to_numpy(dtype=np.float64)[rest] / scale)
     pi = _pps_probabilities(share / len(rest) + (1 - share) * k / k.sum(), size - n_random)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,32 @@ def turn_uncertainty(turn_scores: pd.DataFrame) -> pd.DataFrame:
     return out[[*KEYS, "margin", "scores"]]
 
 
+class EvaluationDraw(NamedTuple):
+    """The open turns of a batch and its random evaluation share (:func:`evaluation_draw`)."""
+
+    keys: list[tuple[str, int]]  # (interview_id, turn_index) of every row of ``turns``
+    open_rows: np.ndarray  # rows not yet reviewed
+    random_rows: np.ndarray  # rows drawn at random from them (the evaluation share)
+    size: int  # the batch size
+    rng: np.random.Generator  # the seeded generator after the draw, for a caller's own rest
+
+
+def evaluation_draw(
+    turns: pd.DataFrame, reviewed: set[tuple[str, int]], params: ReviewParams
+) -> EvaluationDraw:
+    """The batch's open turns and its random evaluation share (at least one turn above 0)."""
+    keys = list(zip(turns["interview_id"].astype(str), turns["turn_index"].astype(int)))
+    open_rows = np.array([i for i, k in enumerate(keys) if k not in reviewed], dtype=np.int64)
+    size = min(params.batch, len(open_rows))
+    n_random = min(size, round(size * params.evaluation_share))
+    if size and params.evaluation_share > 0:
+        n_random = max(n_random, 1)
+    rng = np.random.default_rng(params.seed)
+    empty = np.zeros(0, dtype=np.int64)
+    random_rows = rng.choice(open_rows, size=n_random, replace=False) if n_random else empty
+    return EvaluationDraw(keys, open_rows, random_rows, size, rng)
+
+
 def propose_batch(
     turns: pd.DataFrame, reviewed: set[tuple[str, int]], params: ReviewParams
 ) -> pd.DataFrame:
@@ -108,14 +135,8 @@ def propose_batch(
         reviewed: turns already reviewed (never proposed again).
         params: the batch size, random share and seed.
     """
-    keys = list(zip(turns["interview_id"].astype(str), turns["turn_index"].astype(int)))
-    open_rows = np.array([i for i, k in enumerate(keys) if k not in reviewed], dtype=np.int64)
-    size = min(params.batch, len(open_rows))
-    n_random = min(size, round(size * params.evaluation_share))
-    if size and params.evaluation_share > 0:
-        n_random = max(n_random, 1)
-    rng = np.random.default_rng(params.seed)
-    random_rows = rng.choice(open_rows, size=n_random, replace=False) if n_random else []
+    keys, open_rows, random_rows, size, _ = evaluation_draw(turns, reviewed, params)
+    n_random = len(random_rows)
     rest = open_rows[~np.isin(open_rows, random_rows)]
     margins = turns["margin"].to_numpy(dtype=np.float64)[rest]
     uncertain = rest[np.argsort(margins, kind="stable")][: size - n_random]

@@ -37,8 +37,10 @@ def make_label(words: Sequence[str], n_words: int) -> str:
         if not inside and stems <= covered:
             continue
         if inside:
-            picked[inside[0]] = w
-            picked = [p for i, p in enumerate(picked) if i not in set(inside[1:])]
+            # the phrase takes the first place of the words it holds; the others go
+            picked = [
+                w if i == inside[0] else p for i, p in enumerate(picked) if i not in inside[1:]
+            ]
         elif len(picked) == n_words:
             break
         else:
