@@ -633,8 +633,17 @@ class TopicsScaleParams(_Block):
         description="most topics kept: this times the square root of the segment count, "
         "clipped to [min_topics, max_topics]; closer topics are merged first",
     )
+    clustering: Literal["consensus", "fitted"] = Field(
+        "consensus",
+        description="the fit sample's topics: consensus of consensus_runs k-means fits at the "
+        "topic cap (co-association, average linkage; ADR 0046), or fitted: the exact path's "
+        "clustering (UMAP + HDBSCAN) merged to the cap and refined",
+    )
+    consensus_runs: int = Field(
+        40, ge=2, description="consensus: k-means fits combined (one seed each)"
+    )
     refine_steps: int = Field(
-        30, ge=0, description="spherical k-means steps on the fit sample after merging"
+        30, ge=0, description="fitted: spherical k-means steps on the fit sample after merging"
     )
     min_topics: int = Field(10, ge=2, description="the topic cap is never below this")
     max_topics: int = Field(60, ge=2, description="...nor above this")

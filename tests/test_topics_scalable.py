@@ -24,8 +24,17 @@ def blobs(n_per: int, k: int, seed: int = 0, dim: int = 16, noise: float = 0.05)
 
 
 def params(**scale) -> TopicsParams:
-    base = {"min_segments": 100, "fit_segments": 100, "stability_segments": 100}
+    base = {
+        "min_segments": 100,
+        "fit_segments": 100,
+        "stability_segments": 100,
+        "clustering": "fitted",
+    }
     return TopicsParams(method="kmeans", k_max=6, scale=TopicsScaleParams(**(base | scale)))
+
+
+def truth(n_per: int, k: int) -> np.ndarray:
+    return np.repeat(np.arange(k), n_per)
 
 
 @pytest.mark.parametrize(
@@ -197,3 +206,56 @@ def test_when_refining_zero_steps_then_topics_unchanged():
     labels = np.repeat([0, 1, 2], 10)
     labels[0] = 2
     assert np.array_equal(scalable.refine(emb, labels, 0), _relabel_by_size(labels))
+
+
+def test_when_defaults_then_large_corpora_take_the_consensus():
+    assert TopicsScaleParams().clustering == "consensus"
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_when_groups_are_clear_then_the_consensus_finds_them(seed):
+    from sklearn.metrics import adjusted_rand_score
+
+    emb = blobs(40, 5, noise=0.1)
+    labels = scalable.consensus_topics(emb, 5, runs=8, seed=seed)
+    assert adjusted_rand_score(truth(40, 5), labels) == 1.0
+    # numbered by size, no outliers
+    assert sorted(set(labels.tolist())) == list(range(5))
+
+
+def test_when_consensus_runs_twice_then_same_topics():
+    emb = blobs(50, 6, noise=0.6)
+    a = scalable.consensus_topics(emb, 4, runs=6, seed=1)
+    b = scalable.consensus_topics(emb, 4, runs=6, seed=1)
+    assert np.array_equal(a, b)
+
+
+def test_when_one_kmeans_fit_varies_with_its_seed_then_the_consensus_varies_less():
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    # overlapping groups at a count that does not match them: single fits disagree
+    emb = blobs(60, 7, noise=0.9, seed=4)
+    single = [KMeans(4, n_init=1, random_state=s).fit(emb).labels_ for s in range(4)]
+    agreed = [scalable.consensus_topics(emb, 4, runs=20, seed=s) for s in range(4)]
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    single_ari = np.mean([adjusted_rand_score(single[i], single[j]) for i, j in pairs])
+    agreed_ari = np.mean([adjusted_rand_score(agreed[i], agreed[j]) for i, j in pairs])
+    assert agreed_ari > single_ari
+
+
+def test_when_clustering_at_scale_by_consensus_then_cap_topics_every_segment_placed():
+    emb = np.vstack([blobs(10, 8, seed=0, noise=0.2) for _ in range(20)])
+    p = params(fit_segments=300, min_topics=2, max_topics=5, clustering="consensus")
+    p = p.model_copy(update={"outlier_threshold": -1.0})
+    out = scalable.cluster_at_scale(emb, p, seed=0)
+    assert out.method == scalable.CONSENSUS
+    assert len(set(out.labels.tolist())) == scalable.topic_cap(len(emb), p) == 5
+    assert out.settings["consensus_runs"] == p.scale.consensus_runs
+    assert out.settings["neighbours"] == "none"
+    assert ((out.probabilities >= 0) & (out.probabilities <= 1)).all()
+
+
+def test_when_consensus_runs_below_two_then_params_invalid():
+    with pytest.raises(ValidationError, match="consensus_runs"):
+        TopicsScaleParams(consensus_runs=1)

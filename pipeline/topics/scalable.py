@@ -6,19 +6,21 @@ path), one seed's clustering is:
 1. a seeded sample of at most ``scale.fit_segments`` segments, stratified over the segment
    order (segments arrive interview by interview, so every interview contributes in
    proportion; :func:`fit_sample`);
-2. UMAP + HDBSCAN (or the k-means fallback) on that sample, with exact neighbours or, above
-   ``scale.exact_neighbours_max`` fitted segments, pynndescent's approximate ones (seeded,
-   one thread);
-3. the sample's topics merged, closest centroids first, down to the cap
-   ``topics_per_sqrt_segment * sqrt(n)`` clipped to [``min_topics``, ``max_topics``]
-   (:func:`topic_cap`, :func:`merge_to_cap`), so copies of the same material cannot
-   multiply topics, then settled by up to ``scale.refine_steps`` spherical k-means steps
-   on the sample (:func:`refine`);
-4. every segment outside the sample joins its nearest topic centroid (cosine) when it is at
+2. the sample's topics at the cap ``topics_per_sqrt_segment * sqrt(n)`` clipped to
+   [``min_topics``, ``max_topics``] (:func:`topic_cap`), so copies of the same material cannot
+   multiply topics. ``scale.clustering: consensus`` (the default; ADR 0046): the topics that
+   ``scale.consensus_runs`` seeded k-means fits at the cap agree on
+   (:func:`consensus_topics`). ``fitted``: UMAP + HDBSCAN (or the k-means fallback) on the
+   sample, with exact neighbours or, above ``scale.exact_neighbours_max`` fitted segments,
+   pynndescent's approximate ones (seeded, one thread), merged, closest centroids first, down
+   to the cap (:func:`merge_to_cap`) and settled by up to ``scale.refine_steps`` spherical
+   k-means steps (:func:`refine`); on a 430-interview corpus its topics changed with the seed
+   (ARI 0.59 between seeds; the consensus: 0.82);
+3. every segment outside the sample joins its nearest topic centroid (cosine) when it is at
    least ``topics.outlier_threshold`` close, else it is an outlier (:func:`nearest_centroid`);
    outlier reduction then runs as on the exact path.
 
-The stability check (:func:`seed_runs_at_scale`) repeats steps 2-4 with seeds ``seed + k``
+The stability check (:func:`seed_runs_at_scale`) repeats steps 2-3 with seeds ``seed + k``
 on the same fit sample (ADR 0033), so it measures the clustering rather than the sampling,
 and compares the assignments of every segment (the caller carves finer themes into them by
 segment). Cost: the fit is bounded, the assignment and the ARI linear.
@@ -45,6 +47,7 @@ from pipeline.topics.clustering import (
 
 log = logging.getLogger(__name__)
 
+CONSENSUS = "consensus k-means"  # Clustering.method of the consensus path (ADR 0046)
 # rows per block of the centroid products (bounded memory on any corpus)
 _BLOCK = 65_536
 
@@ -202,33 +205,72 @@ def cluster_sample(embeddings: np.ndarray, params: TopicsParams, seed: int) -> C
     return Clustering(_relabel_by_size(labels), probs, "hdbscan", False, "", settings)
 
 
+def consensus_topics(embeddings: np.ndarray, k: int, runs: int, seed: int) -> np.ndarray:
+    """``k`` topics of ``embeddings`` agreed by ``runs`` k-means fits (ADR 0046).
+
+    Each fit (``n_init=1``, seeds ``seed * runs + r``, one thread) is one view of the topics;
+    two segments are as far apart as the share of fits that separate them (Hamming distance
+    between their label vectors, the co-association), and average linkage on that distance
+    is cut at ``k`` topics. One k-means fit, like one UMAP layout, depends on its seed; the
+    segments most fits put together do much less, so another seed finds nearly the same
+    topics. Labels are numbered by size.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    x = np.asarray(embeddings, dtype=np.float64)
+    k = max(1, min(k, len(x)))
+    with threadpool_limits(limits=1):
+        fits = [
+            KMeans(k, n_init=1, random_state=seed * runs + r).fit(x).labels_ for r in range(runs)
+        ]
+    tree = linkage(pdist(np.array(fits).T, metric="hamming"), "average")
+    return _relabel_by_size(fcluster(tree, k, "maxclust").astype(np.int64) - 1)
+
+
+def _sample_topics(
+    sample_embeddings: np.ndarray, params: TopicsParams, seed: int, cap: int
+) -> tuple[Clustering, np.ndarray]:
+    """The fit sample's clustering and its topics at the cap (consensus or fitted)."""
+    scale = params.scale
+    if scale.clustering == "consensus" and len(sample_embeddings) > cap:
+        labels = consensus_topics(sample_embeddings, cap, scale.consensus_runs, seed)
+        settings = {"consensus_runs": scale.consensus_runs}
+        probs = np.zeros(len(labels))
+        return Clustering(labels, probs, CONSENSUS, False, "", settings), labels
+    sample = cluster_sample(sample_embeddings, params, seed)
+    merged = merge_to_cap(sample_embeddings, sample.labels, cap)
+    return sample, refine(sample_embeddings, merged, scale.refine_steps)
+
+
 def cluster_at_scale(
     embeddings: np.ndarray, params: TopicsParams, seed: int, sample_seed: int | None = None
 ) -> Clustering:
     """One seed's initial topics of a large corpus (steps 1-4 of the module docstring).
 
-    The fit sample is drawn with ``sample_seed`` (default: ``seed``); UMAP, HDBSCAN and the
-    fallback use ``seed``. The returned clustering covers every segment: the sample's labels
-    and membership strengths where it was fitted, the nearest centroid (or -1) and its cosine
-    elsewhere.
+    The fit sample is drawn with ``sample_seed`` (default: ``seed``); the clustering uses
+    ``seed``. The returned clustering covers every segment: the sample's labels (and
+    HDBSCAN's membership strengths) where it was fitted, the nearest centroid (or -1) and its
+    cosine elsewhere.
     """
     n = len(embeddings)
     idx = fit_sample(n, params.scale.fit_segments, seed if sample_seed is None else sample_seed)
-    sample = cluster_sample(np.ascontiguousarray(embeddings[idx]), params, seed)
     cap = topic_cap(n, params)
-    merged = refine(
-        embeddings[idx],
-        merge_to_cap(embeddings[idx], sample.labels, cap),
-        params.scale.refine_steps,
-    )
+    sample, merged = _sample_topics(np.ascontiguousarray(embeddings[idx]), params, seed, cap)
     ids, cents = centroid_matrix(embeddings[idx], merged)
     labels, probs = nearest_centroid(embeddings, ids, cents, params.outlier_threshold)
     labels[idx] = merged
-    # HDBSCAN's membership strength where it placed a sampled segment
-    probs[idx] = np.where(sample.labels != -1, sample.probabilities, probs[idx])
+    if sample.method == CONSENSUS:  # every sampled segment: its centroid cosine
+        probs[idx] = nearest_centroid(embeddings[idx], ids, cents, -np.inf)[1]
+    else:  # HDBSCAN's membership strength where it placed a sampled segment
+        probs[idx] = np.where(sample.labels != -1, sample.probabilities, probs[idx])
     settings = {
         **sample.settings,
-        "neighbours": sample.settings.get("neighbours", "exact"),
+        "neighbours": sample.settings.get(
+            "neighbours", "none" if sample.method == CONSENSUS else "exact"
+        ),
         "fit_segments": len(idx),
         "topics_fitted": len(set(sample.labels.tolist()) - {-1}),
         "topic_cap": cap,
