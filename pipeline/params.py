@@ -640,7 +640,7 @@ class TopicsScaleParams(_Block):
         "clustering (UMAP + HDBSCAN) merged to the cap and refined",
     )
     consensus_runs: int = Field(
-        40, ge=2, description="consensus: k-means fits combined (one seed each)"
+        100, ge=2, description="consensus: k-means fits combined (one seed each)"
     )
     refine_steps: int = Field(
         30, ge=0, description="fitted: spherical k-means steps on the fit sample after merging"
