@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def cache_compiled(modules: tuple[str, ...] = MODULES) -> int:
     """
     from numba.core.registry import CPUDispatcher
 
+    fork_safe_threads()
     count = 0
     for name in modules:
         if name in _DONE:
@@ -69,3 +71,24 @@ def _uncached(dispatcher: object) -> bool:
     from numba.core.caching import NullCache
 
     return isinstance(getattr(dispatcher, "_cache", None), NullCache)
+
+
+def fork_safe_threads() -> str:
+    """Have numba's parallel code run on its ``workqueue`` threads, which survive a fork.
+
+    Numba's ``omp`` layer (GNU OpenMP), its first choice where installed, ends any forked
+    child of a process that has used it ("fork() called from a process already using GNU
+    OpenMP"), so the topics stage could not fit its seeds in forked workers (ADR 0044). A
+    layer named in ``NUMBA_THREADING_LAYER`` is left alone, as is one already running. Each
+    of UMAP's parallel loops computes each element on its own, so the layer changes no
+    result. Returns the layer numba will use (or uses).
+    """
+    import numba
+
+    if os.environ.get("NUMBA_THREADING_LAYER"):
+        return str(numba.config.THREADING_LAYER)
+    try:
+        return str(numba.threading_layer())  # already launched: too late to choose
+    except ValueError:  # not launched yet
+        numba.config.THREADING_LAYER = "workqueue"
+        return "workqueue"

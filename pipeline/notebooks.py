@@ -12,6 +12,7 @@ order, images embedded, kernel metadata fixed. A notebook that fails stops the s
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -22,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from tqdm import tqdm
 
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
+from pipeline.lazy_imports import defer_iri_grammar
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +89,69 @@ def execute_notebook(
         QualevalError: naming the notebook and the cell when a cell fails or times out, or
             when the file is not a notebook.
     """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    return execute_notebooks([Path(path)], root=root, timeout=timeout, folders=folders)[0]
 
-    path = Path(path)
+
+def execute_notebooks(
+    paths: list[Path],
+    *,
+    root: Path,
+    timeout: int = DEFAULT_TIMEOUT,
+    folders: dict[str, Path] | None = None,
+    jobs: int = 1,
+    seconds: dict[str, float] | None = None,
+) -> list[Any]:
+    """Execute ``paths``, up to ``jobs`` kernels at a time; the executed notebooks in order.
+
+    Each notebook has its own kernel, so running several at once changes no output (ADR 0044).
+    ``seconds`` receives each notebook's execution time by name (its file's stem).
+
+    Raises:
+        QualevalError: for the first notebook (in the order given) that failed.
+    """
+    defer_iri_grammar()  # nbformat's jsonschema: no IRI is validated here
+    import nbformat
+
+    notebooks = [_read(Path(p), nbformat) for p in paths]
+
+    async def run_all() -> list[Any]:
+        gate = asyncio.Semaphore(max(1, jobs))
+
+        async def one(path: Path, nb: Any) -> Any:
+            async with gate:
+                t0 = time.perf_counter()
+                done = await _execute(path, nb, timeout)
+                if seconds is not None:
+                    seconds[path.stem] = round(time.perf_counter() - t0, 3)
+                return done
+
+        return await asyncio.gather(
+            *(one(Path(p), nb) for p, nb in zip(paths, notebooks)), return_exceptions=True
+        )
+
+    with _kernel_environment(Path(root).resolve(), folders or {}):
+        done = asyncio.run(run_all())
+    for result in done:
+        if isinstance(result, BaseException):
+            raise result
+    return done
+
+
+def _read(path: Path, nbformat: Any) -> Any:
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        return nbformat.read(str(path), as_version=4)
     except Exception as exc:  # nbformat raises several types for a broken file
         raise QualevalError(
             f"{path}: not a readable notebook ({type(exc).__name__}); open and re-save it in "
             "Jupyter"
         ) from None
+
+
+async def _execute(path: Path, nb: Any, timeout: int) -> Any:
+    """Execute ``nb`` (read from ``path``) in the folder of ``path``; our errors only."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -109,8 +161,7 @@ def execute_notebook(
         allow_errors=False,
     )
     try:
-        with _kernel_environment(Path(root).resolve(), folders or {}):
-            client.execute()
+        await client.async_execute()
     except CellExecutionError as exc:
         index, first = _cell_of(nb, exc)
         ename = getattr(exc, "ename", "") or "error"
@@ -163,11 +214,12 @@ def run_stage(
     root: Path | None = None,
     outputs_dir: Path = Path("outputs"),
     private_dir: Path = Path("private"),
+    jobs: int | None = None,
 ) -> dict[str, Any]:
     """Execute every ``*.ipynb`` in ``notebooks_dir`` and write ``<out_dir>/<name>.html``.
 
     The notebooks read the run's ``outputs_dir`` and ``private_dir`` (see
-    :func:`_kernel_environment`).
+    :func:`_kernel_environment`); ``jobs`` of them run at once (``None``: one per CPU core).
 
     Returns:
         The metrics written: notebooks executed and seconds per notebook.
@@ -178,15 +230,16 @@ def run_stage(
     paths = sorted(notebooks_dir.glob("*.ipynb"))
     root = Path.cwd() if root is None else Path(root)
     started = time.perf_counter()
-    pages: dict[str, str] = {}
     seconds: dict[str, float] = {}
-    for path in tqdm(paths, desc="notebooks", unit="notebook"):
-        t0 = time.perf_counter()
-        folders = {"QUALEVAL_OUTPUTS": outputs_dir, "QUALEVAL_PRIVATE": private_dir}
-        nb = execute_notebook(path, root=root, timeout=timeout, folders=folders)
-        pages[path.stem] = render_html(nb)
-        seconds[path.stem] = round(time.perf_counter() - t0, 3)
-        log.info("%s: executed in %.1f s", path.name, seconds[path.stem])
+    folders = {"QUALEVAL_OUTPUTS": outputs_dir, "QUALEVAL_PRIVATE": private_dir}
+    jobs = max(1, min(len(paths), os.cpu_count() or 1)) if jobs is None else jobs
+    executed = execute_notebooks(
+        paths, root=root, timeout=timeout, folders=folders, jobs=jobs, seconds=seconds
+    )
+    pages = {path.stem: render_html(nb) for path, nb in zip(paths, executed)}
+    seconds = {name: seconds[name] for name in pages}
+    for name, took in seconds.items():
+        log.info("%s: executed in %.1f s", name, took)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.html"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -72,3 +73,78 @@ def test_when_a_cached_function_runs_then_its_code_is_written_and_the_result_unc
 
 def test_when_the_default_modules_are_listed_then_each_is_umap_or_pynndescent() -> None:
     assert all(m.split(".")[0] in {"umap", "pynndescent"} for m in jit_cache.MODULES)
+
+
+@pytest.mark.parametrize(
+    ("env", "launched", "expected"),
+    [
+        ("", None, "workqueue"),  # nothing chosen, nothing running: the fork-safe layer
+        ("omp", None, "omp"),  # the user's choice stands
+        ("", "tbb", "tbb"),  # a layer already running cannot change
+    ],
+)
+def test_when_threads_chosen_then_workqueue_unless_named_or_running(
+    monkeypatch, env, launched, expected
+):
+    import numba
+
+    monkeypatch.setenv("NUMBA_THREADING_LAYER", env) if env else monkeypatch.delenv(
+        "NUMBA_THREADING_LAYER", raising=False
+    )
+    monkeypatch.setattr(numba.config, "THREADING_LAYER", env or "default")
+
+    def layer() -> str:
+        if launched is None:
+            raise ValueError("Threading layer is not initialized.")
+        return launched
+
+    monkeypatch.setattr(numba, "threading_layer", layer)
+    assert jit_cache.fork_safe_threads() == expected
+    assert numba.config.THREADING_LAYER == (
+        "workqueue" if expected == "workqueue" else env or "default"
+    )
+
+
+FORK_AFTER_PARALLEL = textwrap.dedent(
+    """
+    import logging, os
+    import numpy as np
+    from numba import njit, prange
+    from pipeline.forked import forked_map
+    from pipeline.jit_cache import fork_safe_threads
+
+    logging.basicConfig(level=logging.WARNING)
+    fork_safe_threads()
+
+    @njit(parallel=True)
+    def squares(n):
+        out = np.zeros(n)
+        for i in prange(n):
+            out[i] = i * i
+        return out
+
+    def child(n):
+        return (os.getpid(), float(squares(n).sum()))
+
+    squares(10)  # numba's threads launched here, before the fork
+    got = forked_map(child, [10, 20, 30], jobs=2)
+    assert [s for _, s in got] == [285.0, 2470.0, 8555.0], got
+    assert os.getpid() not in {p for p, _ in got}, "ran here, not in children"
+    print("ok")
+    """
+)
+
+
+def test_when_numba_threads_ran_then_forked_children_still_work(tmp_path):
+    import subprocess
+
+    script = tmp_path / "fork_after_parallel.py"
+    script.write_text(FORK_AFTER_PARALLEL, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    env["QUALEVAL_JOBS"] = "2"
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+    assert "worker process died" not in done.stderr

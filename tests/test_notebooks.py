@@ -112,3 +112,29 @@ def test_when_a_cell_warns_then_the_kernel_file_name_is_made_stable():
     nb.cells = [cell]
     page = render_html(nb)
     assert "ipykernel_16703" not in page and "ipykernel/cell.py:9: UserWarning" in page
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_when_notebooks_run_at_once_then_pages_equal_one_at_a_time(tmp_path, jobs):
+    folder = tmp_path / "nb"
+    for name in ("a", "b", "c"):
+        write_notebook(folder / f"{name}.ipynb", [f"print({name!r} * 3)", "import os"])
+    out = tmp_path / f"out{jobs}"
+    metrics = N.run_stage(folder, out, tmp_path / "m.json", root=ROOT, timeout=60, jobs=jobs)
+    assert list(metrics["seconds_by_notebook"]) == ["a", "b", "c"]
+    for name in ("a", "b", "c"):
+        assert f"{name * 3}" in (out / f"{name}.html").read_text(encoding="utf-8")
+    if jobs == 3:
+        one = tmp_path / "out1"
+        N.run_stage(folder, one, tmp_path / "m1.json", root=ROOT, timeout=60, jobs=1)
+        for name in ("a", "b", "c"):
+            assert (one / f"{name}.html").read_bytes() == (out / f"{name}.html").read_bytes()
+
+
+def test_when_two_notebooks_fail_at_once_then_the_first_in_order_is_named(tmp_path):
+    folder = tmp_path / "nb"
+    write_notebook(folder / "a_ok.ipynb", ["x = 1"])
+    write_notebook(folder / "b_late.ipynb", ["import time", "time.sleep(2)", "1 / 0"])
+    write_notebook(folder / "c_early.ipynb", ["raise KeyError('c')"])
+    with pytest.raises(QualevalError, match=r"b_late\.ipynb: notebook failed in code cell 3"):
+        N.run_stage(folder, tmp_path / "out", tmp_path / "m.json", root=ROOT, timeout=60, jobs=3)

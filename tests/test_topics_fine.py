@@ -174,3 +174,31 @@ def test_when_fine_meet_then_themes_are_what_every_seed_puts_together(monkeypatc
     assert found == 2
     F.stable_clusters(np.eye(7, 3), params, 0, memo)  # the memo keeps the clusterings
     assert calls == list(range(seeds))
+
+
+@pytest.mark.parametrize(
+    ("turns", "seed", "shared", "expected"),
+    [
+        (40, 0, True, list(range(0, 7))),  # main seed, shared memo: the stability carves' too
+        (40, 0, False, list(range(0, 5))),  # no memo to share: only this call's seeds
+        (40, 2, True, list(range(2, 7))),  # a stability seed: its own seeds
+        (10, 0, True, []),  # too few turns: no finer themes, nothing fitted
+    ],
+)
+def test_when_stable_clusters_then_the_seeds_it_will_use_are_fitted_together(
+    monkeypatch, turns, seed, shared, expected
+):
+    batches: list[list[int]] = []
+
+    def plain_map(fn, items, jobs=None):
+        batches.append(list(items))
+        return [fn(x) for x in batches[-1]]
+
+    monkeypatch.setattr(F, "forked_map", plain_map)
+    monkeypatch.setattr(F, "fine_clusters", lambda v, p, s: np.full(len(v), -1))
+    params = TopicsParams(stability_seeds=3, fine_stability_seeds=5, fine_min_turns=30)
+    memo: dict | None = {} if shared else None
+    F.stable_clusters(np.eye(turns, 3), params, seed, memo)
+    assert batches == ([expected] if expected else [])
+    if shared and expected:
+        assert sorted(memo) == expected

@@ -670,3 +670,28 @@ def test_when_table_text_split_then_cells_are_its_distinct_cells(text, cells):
     from pipeline.recognisers.residual import _cells
 
     assert _cells(text) == cells
+
+
+@pytest.mark.parametrize("jobs", ["1", "2", "3"])
+def test_when_files_scanned_on_several_cores_then_result_equals_one_core(
+    tmp_path, monkeypatch, jobs
+):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("Ann Lee visited Reading.", encoding="utf-8")
+    (tmp_path / "sub" / "Ann.md").write_text("Nothing here, said Mary Jones.", encoding="utf-8")
+    (tmp_path / "plot.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # unreadable
+    (tmp_path / "skip.bin").write_bytes(b"ann.lee@x.gov.uk")  # skipped
+    (tmp_path / "z.csv").write_text("quote\nemail ann.lee@x.gov.uk\n", encoding="utf-8")
+
+    def run(n: str):
+        monkeypatch.setenv("QUALEVAL_JOBS", n)
+        scan = V.ResidualScan()
+        result = V.verify(tmp_path, IDENTS, [".bin"], residual=scan)
+        return result.leaks, result.files, result.skipped, result.unreadable, scan.warnings
+
+    assert run(jobs) == run("1")
+    leaks, files, skipped, unreadable, _ = run(jobs)
+    assert {leak["identifier"] for leak in leaks} >= {"Ann Lee", "Reading", "ann.lee@x.gov.uk"}
+    assert [u["file"] for u in unreadable] == [(tmp_path / "plot.png").as_posix()]
+    assert skipped == [(tmp_path / "skip.bin").as_posix()]
+    assert len(files) == 4

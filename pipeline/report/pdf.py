@@ -54,7 +54,25 @@ def print_pdf(html: Path, pdf: Path, browser: str) -> None:
     Raises:
         QualevalError: when the browser fails or writes no PDF (its message, no traceback).
     """
-    with tempfile.TemporaryDirectory(prefix="qualeval-chromium-") as profile:
+    Printing(Path(html).read_text(encoding="utf-8"), Path(pdf), browser).finish()
+
+
+class Printing:
+    """A PDF being printed in the background from an HTML page's text (ADR 0044).
+
+    The browser starts at once on a private copy of the page (the report's HTML is
+    self-contained, so the PDF's bytes do not depend on where the page lies); the caller goes
+    on with other work and :meth:`finish` waits for the browser and puts the PDF in place.
+    """
+
+    def __init__(self, html_text: str, pdf: Path, browser: str) -> None:
+        """Start ``browser`` printing ``html_text``; :meth:`finish` writes ``pdf``."""
+        self.pdf, self.browser = Path(pdf), browser
+        self._folder = tempfile.TemporaryDirectory(prefix="qualeval-chromium-")
+        folder = Path(self._folder.name)
+        page = folder / "report.html"
+        page.write_text(html_text, encoding="utf-8")
+        self._printed = folder / "report.pdf"
         cmd = [
             browser,
             "--headless",
@@ -63,31 +81,75 @@ def print_pdf(html: Path, pdf: Path, browser: str) -> None:
             "--disable-dev-shm-usage",
             "--no-first-run",
             "--disable-extensions",
-            f"--user-data-dir={profile}",
+            f"--user-data-dir={folder / 'profile'}",
             "--no-pdf-header-footer",
             "--generate-pdf-document-outline",
             "--export-tagged-pdf",
-            f"--print-to-pdf={pdf}",
-            Path(html).resolve().as_uri(),
+            f"--print-to-pdf={self._printed}",
+            page.resolve().as_uri(),
         ]
+        self._stderr = folder / "stderr.txt"
         try:
-            done = subprocess.run(cmd, capture_output=True, timeout=TIMEOUT_S, check=False)
-        except (OSError, subprocess.TimeoutExpired) as e:
+            with self._stderr.open("wb") as err:
+                self._proc: subprocess.Popen | None = subprocess.Popen(
+                    cmd, stdout=subprocess.DEVNULL, stderr=err
+                )
+            self._error = ""
+        except OSError as e:
+            self._proc, self._error = None, str(e)
+
+    def finish(self) -> None:
+        """Wait for the browser and write the PDF with the fixed dates.
+
+        Raises:
+            QualevalError: when the browser fails or writes no PDF (its message).
+        """
+        try:
+            self._finish()
+        finally:
+            self._folder.cleanup()
+
+    def cancel(self) -> None:
+        """Stop the browser (the PDF is not written) and remove the private copy."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._folder.cleanup()
+
+    def _finish(self) -> None:
+        pdf, browser = self.pdf, self.browser
+        if self._proc is None:
+            raise QualevalError(f"{pdf}: {browser} could not print the report: {self._error}")
+        try:
+            self._proc.wait(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired as e:
+            self.cancel()
             raise QualevalError(f"{pdf}: {browser} could not print the report: {e}") from None
-    if done.returncode != 0 or not Path(pdf).is_file() or Path(pdf).stat().st_size == 0:
-        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise QualevalError(
-            f"{pdf}: {browser} printed no PDF (exit {done.returncode}): {' '.join(tail)}; "
-            "set QUALEVAL_CHROMIUM to a working Chromium, or uninstall it to skip the PDF"
-        )
-    Path(pdf).write_bytes(_fixed_dates(Path(pdf).read_bytes()))
+        printed = self._printed
+        if self._proc.returncode != 0 or not printed.is_file() or printed.stat().st_size == 0:
+            err = self._stderr.read_text(encoding="utf-8", errors="replace")
+            tail = err.strip().splitlines()[-3:]
+            raise QualevalError(
+                f"{pdf}: {browser} printed no PDF (exit {self._proc.returncode}): "
+                f"{' '.join(tail)}; set QUALEVAL_CHROMIUM to a working Chromium, or uninstall "
+                "it to skip the PDF"
+            )
+        pdf.write_bytes(_fixed_dates(printed.read_bytes()))
+
+
+def start_pdf(html_text: str, pdf: Path) -> Printing | None:
+    """Start printing ``html_text`` to ``pdf`` if a browser is installed (None: no browser)."""
+    browser = find_browser()
+    if browser is None:
+        log.info("no Chromium on this machine: report.pdf not written (report.html prints)")
+        return None
+    return Printing(html_text, pdf, browser)
 
 
 def write_pdf(html: Path, pdf: Path) -> bool:
     """Print the report's HTML to ``pdf`` if a browser is installed; True when written."""
-    browser = find_browser()
-    if browser is None:
-        log.info("no Chromium on this machine: report.pdf not written (report.html prints)")
+    printing = start_pdf(Path(html).read_text(encoding="utf-8"), pdf)
+    if printing is None:
         return False
-    print_pdf(html, pdf, browser)
+    printing.finish()
     return True

@@ -19,7 +19,7 @@ from pipeline.report.charts import build_charts
 from pipeline.report.inputs import read_inputs
 from pipeline.report.model import Inputs, Report, Table
 from pipeline.report.packs import commissioner_readme, public_tables, published_csv
-from pipeline.report.pdf import write_pdf
+from pipeline.report.pdf import Printing, start_pdf
 from pipeline.report.render_docx import write_docx
 from pipeline.report.render_html import render_html
 from pipeline.report.render_md import render_markdown
@@ -207,18 +207,26 @@ def run_stage(
     prevalence = report.table("theme_prevalence").frame
     charts, series = build_charts(prevalence, params.min_cell, stance=report.stance)
     _prepare_folders(paths, report, csvs, charts)
-    with atomic_files(_targets(paths, report, csvs, charts)) as tmp:
-        _write_tables(tmp, paths, report, csvs)
-        _write_charts(tmp, paths, charts, series)
-        tmp["report_md"].write_text(render_markdown(shown, charts), encoding="utf-8")
-        tmp["report_html"].write_text(render_html(shown, charts), encoding="utf-8")
-        write_docx(shown, tmp["report_docx"], charts)
-        if paths.readme is not None:
-            text = commissioner_readme(params.min_cell, params.attribution_min_group)
-            tmp["readme"].write_text(text, encoding="utf-8")
-        metrics = _metrics(report, inputs, started) | {"charts": len(charts)}
-        write_json(tmp["report_metrics"], metrics)
-    _pdf(paths)
+    html = render_html(shown, charts)
+    printing = _start_pdf(paths, html)  # printed while the other files are written
+    try:
+        with atomic_files(_targets(paths, report, csvs, charts)) as tmp:
+            _write_tables(tmp, paths, report, csvs)
+            _write_charts(tmp, paths, charts, series)
+            tmp["report_md"].write_text(render_markdown(shown, charts), encoding="utf-8")
+            tmp["report_html"].write_text(html, encoding="utf-8")
+            write_docx(shown, tmp["report_docx"], charts)
+            if paths.readme is not None:
+                text = commissioner_readme(params.min_cell, params.attribution_min_group)
+                tmp["readme"].write_text(text, encoding="utf-8")
+            metrics = _metrics(report, inputs, started) | {"charts": len(charts)}
+            write_json(tmp["report_metrics"], metrics)
+    except BaseException:
+        if printing is not None:
+            printing.cancel()
+        raise
+    if printing is not None:
+        printing.finish()
     m = metrics
     log.info(
         "report: %d tables, %d findings, %d quotes, %d evidence rows, %d charts in %.1f s",
@@ -266,13 +274,13 @@ def _write_charts(tmp: dict[str, Path], paths: Paths, charts: list[Any], series:
         _write_csv(series[key], tmp[f"plot:{key}"])
 
 
-def _pdf(paths: Paths) -> None:
-    """The PDF from the written HTML, where a browser is installed (else none lingers)."""
+def _start_pdf(paths: Paths, html: str) -> Printing | None:
+    """The PDF of ``html`` started, where a browser is installed (else none lingers)."""
     if paths.report_pdf is None:
-        return
+        return None
     pdf = Path(paths.report_pdf)
     pdf.unlink(missing_ok=True)
-    write_pdf(Path(paths.report_html), pdf)
+    return start_pdf(html, pdf)
 
 
 def main(

@@ -21,6 +21,7 @@ the encoder, the ranking does not (measured in ``benchmarks/bench_hidden_codes.p
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.encoder import Encoder
+from pipeline.forked import forked_map
 from pipeline.params import TopicsParams
 from pipeline.topics.clustering import centroids, umap_reduce
 from pipeline.topics.filtering import UNCODED_KINDS
@@ -67,7 +69,7 @@ def fine_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> np.nd
 
     n = len(vectors)
     mcs = min_theme_size(n, params)
-    if n < max(params.fine_min_turns, 2 * mcs + 2):
+    if _too_few(n, params):
         return np.full(n, -1, dtype=np.int64)
     settings = {
         "n_neighbors": int(max(2, min(params.fine_neighbors, n - 1))),
@@ -86,6 +88,11 @@ def fine_clusters(vectors: np.ndarray, params: TopicsParams, seed: int) -> np.nd
         log.warning("finer themes: UMAP/HDBSCAN failed (%s)", type(exc).__name__)
         return np.full(n, -1, dtype=np.int64)
     return np.asarray(model.labels_, dtype=np.int64)
+
+
+def _too_few(n_turns: int, params: TopicsParams) -> bool:
+    """Whether ``n_turns`` are too few for finer themes (none are looked for)."""
+    return n_turns < max(params.fine_min_turns, 2 * min_theme_size(n_turns, params) + 2)
 
 
 def min_theme_size(n_turns: int, params: TopicsParams) -> int:
@@ -140,7 +147,9 @@ def stable_clusters(
     (Jaccard over turns). Returns the labels and the number of themes found before the check.
     ``memo`` (seed -> labels) keeps the clusterings of these same ``vectors`` between calls.
     """
+    shared = memo is not None
     memo = {} if memo is None else memo
+    _prefetch(vectors, params, seed, memo, shared)
 
     def cluster(s: int) -> np.ndarray:
         if s not in memo:
@@ -165,6 +174,26 @@ def stable_clusters(
                 core[(labels == t) & (other != match[t][1])] = -1
     out = np.where(np.isin(core, sorted(kept)), core, -1)
     return out, found
+
+
+def _prefetch(
+    vectors: np.ndarray, params: TopicsParams, seed: int, memo: dict, shared: bool
+) -> None:
+    """Fit the seeds :func:`stable_clusters` will use, at once on every core (ADR 0044).
+
+    Seeds ``seed`` .. ``seed + fine_stability_seeds - 1``; with a ``shared`` memo on the main
+    seed also those the stability runs' carves (seeds ``seed + 1`` .. ``seed +
+    stability_seeds - 1``) will ask for. Each clustering is the same bytes in any process.
+    """
+    if _too_few(len(vectors), params):
+        return
+    last = seed + params.fine_stability_seeds - 1
+    if shared and seed == params.seed:
+        last += max(0, params.stability_seeds - 1)
+    missing = [s for s in range(seed, last + 1) if s not in memo]
+    if len(missing) > 1:
+        fits = forked_map(functools.partial(fine_clusters, vectors, params), missing)
+        memo.update(zip(missing, fits))
 
 
 def code_material(codebook_vectors: pd.DataFrame | None) -> np.ndarray:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 
 import numpy as np
 
 import pipeline.topics.scalable as scalable
+from pipeline.forked import forked_map
 from pipeline.params import TopicsParams
 from pipeline.topics.fit import assign_topics
 
@@ -22,11 +24,16 @@ def seed_runs(
     """
     if scalable.applies(len(docs), params):
         return scalable.seed_runs_at_scale(embeddings, params, first)
-    runs = [first]
-    for k in range(1, params.stability_seeds if len(docs) else 0):
-        other = assign_topics(docs, embeddings, params, params.seed + k, None)
-        runs.append(other.final)
-    return runs
+    seeds = [params.seed + k for k in range(1, params.stability_seeds if len(docs) else 0)]
+    # the seeds are independent: fitted at once on every core, the same bytes (ADR 0044)
+    return [first, *forked_map(functools.partial(final_topics, docs, embeddings, params), seeds)]
+
+
+def final_topics(
+    docs: list[str], embeddings: np.ndarray, params: TopicsParams, seed: int
+) -> np.ndarray:
+    """The final assignments of one seed (no MMR), as :func:`seed_runs` compares them."""
+    return assign_topics(docs, embeddings, params, seed, None).final
 
 
 def stability_ari(assignments: Sequence[np.ndarray]) -> float | None:

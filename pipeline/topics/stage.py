@@ -11,6 +11,7 @@ import typer
 
 from pipeline.errors import QualevalError
 from pipeline.io import atomic_files, write_json
+from pipeline.lazy_imports import defer_iri_grammar
 from pipeline.nonanalytic import contact_pattern
 from pipeline.params import load_params
 from pipeline.text import placeholder_pattern
@@ -87,6 +88,7 @@ def run_stage(
     codebook_vectors_path: Path | None = None,
 ) -> TopicsResult:
     """Read the inputs, fit the topics, write every output under ``out_dir`` (all or nothing)."""
+    defer_iri_grammar()  # plotly's nbformat: no IRI is validated here (ADR 0044)
     all_params = load_params(params_path)
     params = all_params.topics
     segments, embeddings, codes = read_inputs(segments_path, embeddings_path, segment_codes_path)

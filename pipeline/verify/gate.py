@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import QualevalError
+from pipeline.forked import forked_map
 from pipeline.recognisers.residual import ResidualScan
 from pipeline.verify.finder import IdentifierFinder
 from pipeline.verify.normalise import line_view, name_view, views
@@ -212,19 +213,58 @@ def verify(
                 | {"where": where}
             )
 
-    for path in scanned_files(outputs, ignore):
+    paths = scanned_files(outputs, ignore)
+    read = [p for p in paths if p.suffix.lower() not in skip]
+    scans = dict(zip(read, _scan_files(read, finder, pseudo_set, allowed, residual)))
+    for path in paths:
         rel = path.as_posix()
         record(rel, FILE_NAME, finder.find(name_view(path.relative_to(outputs).as_posix())))
-        if path.suffix.lower() in skip:
+        if path not in scans:
             result.skipped.append(rel)
             continue
         result.files.append(rel)
-        try:
-            found, risks, names = _scan_file(path, finder, pseudo_set, allowed, residual)
-        except Unreadable as exc:
-            result.unreadable.append({"file": rel, "reason": str(exc)})
+        status, scan = scans[path]
+        if status == "unreadable":
+            result.unreadable.append({"file": rel, "reason": scan})
             continue
+        found, risks, names = scan
         record(rel, "content", found)
         if residual is not None:
             residual.record(rel, risks, names, found)
     return result
+
+
+# what the forked scanners read (set before they fork, so nothing is pickled but the paths)
+_SCANNING: tuple[IdentifierFinder, set[str], Any, ResidualScan | None] | None = None
+
+
+def _scan_files(
+    paths: list[Path],
+    finder: IdentifierFinder,
+    pseudonyms: set[str],
+    allowed: Any,
+    residual: ResidualScan | None,
+) -> list[tuple[str, Any]]:
+    """:func:`_scan_file` of each path, the files spread over every core (ADR 0044).
+
+    Each is ``("ok", (found, risks, names))`` or ``("unreadable", reason)``, in path order;
+    a file's findings do not depend on the process that read it or on the other files.
+    """
+    global _SCANNING
+    if residual is not None:
+        _ = residual._ordinary  # the ordinary-word list built once here, not in every worker
+    _SCANNING = (finder, pseudonyms, allowed, residual)
+    try:
+        return forked_map(_scan_one, paths)
+    finally:
+        _SCANNING = None
+
+
+def _scan_one(path: Path) -> tuple[str, Any]:
+    """One file's :func:`_scan_file` with the context :func:`_scan_files` set."""
+    if _SCANNING is None:
+        raise RuntimeError("_scan_one runs only inside _scan_files")
+    try:
+        return "ok", _scan_file(path, *_SCANNING)
+    except Unreadable as exc:
+        return "unreadable", str(exc)

@@ -1,0 +1,58 @@
+"""Tests for pipeline.forked: independent calls spread over forked processes, results in order."""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+
+import numpy as np
+import pytest
+
+from pipeline import forked
+
+
+def seeded_draw(size: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).random(size)
+
+
+def pid_of(_: int) -> int:
+    return os.getpid()
+
+
+def dies_in_a_child(x: int) -> int:
+    if x == 3 and multiprocessing.parent_process() is not None:
+        os._exit(1)  # a child that dies (as one killed for memory would)
+    return x * 2
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 4])
+def test_when_mapped_then_results_equal_a_plain_loop_in_order(jobs):
+    fn = functools.partial(seeded_draw, 50)
+    got = forked.forked_map(fn, range(7), jobs=jobs)
+    expected = [fn(s) for s in range(7)]
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("jobs", "items", "in_children"),
+    [(1, 3, False), (2, 1, False), (2, 3, True)],  # one job or one item: no child at all
+)
+def test_when_one_job_or_one_item_then_calls_run_here(jobs, items, in_children):
+    pids = forked.forked_map(pid_of, range(items), jobs=jobs)
+    assert (os.getpid() not in pids) is in_children
+
+
+def test_when_a_child_dies_then_the_calls_run_here(caplog):
+    assert forked.forked_map(dies_in_a_child, [1, 3, 5], jobs=2) == [2, 6, 10]
+    assert "worker process died" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [("1", 1), ("3", 3), ("0", None), ("many", None), ("", None)],  # None: the CPU cores
+)
+def test_when_jobs_named_in_the_environment_then_they_are_used(monkeypatch, env, expected):
+    monkeypatch.setenv(forked.JOBS_ENV, env)
+    cores = len(os.sched_getaffinity(0))
+    assert forked.default_jobs() == (cores if expected is None else expected)
