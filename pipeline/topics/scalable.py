@@ -29,11 +29,13 @@ See ``docs/adr/0027-topics-at-scale.md``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 
 import numpy as np
 
+from pipeline.forked import forked_map
 from pipeline.jit_cache import cache_compiled
 from pipeline.params import TopicsParams
 from pipeline.topics.clustering import (
@@ -297,16 +299,20 @@ def seed_runs_at_scale(
     The runs cover every segment (the caller carves finer themes into them by segment); the
     ARI over them is linear in the corpus.
     """
-    runs = [np.asarray(first)]
-    for k in range(1, params.stability_seeds):
-        clustering = cluster_at_scale(embeddings, params, params.seed + k, params.seed)
-        labels = clustering.labels
-        ids, cents = centroid_matrix(embeddings, labels)
-        outliers = np.flatnonzero(labels == -1)
-        if len(outliers) and ids:
-            labels = labels.copy()
-            labels[outliers] = nearest_centroid(
-                embeddings[outliers], ids, cents, params.outlier_threshold
-            )[0]
-        runs.append(labels)
-    return runs
+    seeds = [params.seed + k for k in range(1, params.stability_seeds)]
+    # the seeds are independent: fitted at once on every core, the same bytes (ADR 0044)
+    others = forked_map(functools.partial(_seed_run, embeddings, params), seeds)
+    return [np.asarray(first), *others]
+
+
+def _seed_run(embeddings: np.ndarray, params: TopicsParams, seed: int) -> np.ndarray:
+    """One other seed's topics of every segment, fitted on the main seed's sample."""
+    labels = cluster_at_scale(embeddings, params, seed, params.seed).labels
+    ids, cents = centroid_matrix(embeddings, labels)
+    outliers = np.flatnonzero(labels == -1)
+    if len(outliers) and ids:
+        labels = labels.copy()
+        labels[outliers] = nearest_centroid(
+            embeddings[outliers], ids, cents, params.outlier_threshold
+        )[0]
+    return labels
