@@ -24,6 +24,12 @@ codebook and gold codes):
    finer themes the codebook covers least, carved out of them (ADR 0025). The same test over
    every topic of the run, emergent or not (``recoverable_by_any_topic``), is the ceiling any
    choice of emergent topics could reach: it tells a missed flag from a theme no topic isolates.
+3. **Diagnosis** (ADR 0045): for each removed code, where its gold turns went (clustered or left
+   out, still carrying a remaining code, how many topics hold them, the largest holder) and a
+   verdict (:func:`diagnose`: recovered, not flagged, left out, drowned, spread), counted per
+   set in ``verdicts``. ``study_least_explained``: what Ward clusters of the least explained
+   half of the turns (:func:`least_explained_themes`), added as extra candidates alongside the
+   emergent topics, would recover, and how many candidates that takes.
 
 No human codes are used by the coders in any run (``data.human_codes`` unset): a hidden code
 must not come back through its gold. Targets (issue 17): on average at least half of the removed
@@ -61,6 +67,7 @@ DEV_EVAL = ROOT.parent / "shared" / "data" / "dev_eval"
 SEEDS = (0, 1, 2, 3, 4)
 MIN_GOLD_TURNS = 8
 PRECISION, RECALL = 0.5, 0.3
+STUDY_SHARE, STUDY_SIZE = 0.5, 10  # least_explained_themes (ADR 0045)
 log = logging.getLogger("bench_hidden_codes")
 
 
@@ -156,6 +163,105 @@ def recovery(code: str, gold: dict[str, set], turns: dict[int, set], labels: dic
     return best
 
 
+def diagnose(ref: set, topics: dict[int, set], emergent: set[int], kept: set, coded: set) -> dict:
+    """Why a removed code is (not) recovered: where its gold turns went (turn level).
+
+    Args:
+        ref: the code's gold (interview, turn) pairs.
+        topics: every topic's turns (outliers left out).
+        emergent: the emergent topics' ids.
+        kept: the turns the topics stage clustered (not left out as non-analytic).
+        coded: the turns a remaining code was applied to.
+
+    The verdict, first that holds: ``recovered`` (an emergent topic passes the test), ``not
+    flagged`` (a topic passes it but is not emergent), ``left out`` (fewer than the recall
+    bound of its gold turns are clustered), ``drowned`` (one topic holds at least the recall
+    bound of its gold turns but is less than half its turns), ``spread`` (no topic holds the
+    recall bound of them).
+    """
+    held = sorted(
+        ((len(tt & ref), -len(tt), t) for t, tt in topics.items() if tt & ref), reverse=True
+    )
+    out = {
+        "kept_turns": len(ref & kept),
+        "still_coded_share": round(len(ref & kept & coded) / len(ref & kept), 3)
+        if ref & kept
+        else 0.0,
+        "n_topics_holding": len(held),
+    }
+    if held:
+        hits, size, t = held[0][0], -held[0][1], held[0][2]
+        out["largest_holder"] = {"topic": t, "hits": hits, "topic_turns": size,
+                                 "emergent": t in emergent}  # fmt: skip
+    passing = {t for t, tt in topics.items() if _passes(tt, ref)}
+    if passing & emergent:
+        out["verdict"] = "recovered"
+    elif passing:
+        out["verdict"] = "not flagged"
+    elif len(ref & kept) < RECALL * len(ref):
+        out["verdict"] = "left out"
+    elif held and held[0][0] >= RECALL * len(ref):
+        out["verdict"] = "drowned"
+    else:
+        out["verdict"] = "spread"
+    return out
+
+
+def _passes(turns: set, ref: set) -> bool:
+    hit = len(turns & ref)
+    return bool(turns) and bool(ref) and hit / len(turns) >= PRECISION and hit / len(ref) >= RECALL
+
+
+def least_explained_themes(
+    keys: list[tuple[str, int]], vectors: np.ndarray, margin: np.ndarray, share: float, size: int
+) -> list[set]:
+    """Study (ADR 0045): Ward clusters of the ``share`` least explained turns, ``size`` each.
+
+    A turn's explanation is its best margin over the remaining codes (``score - threshold`` in
+    ``turn_scores``); the least explained turns are clustered (Ward, deterministic) into
+    ``round(n / size)`` groups. Not a pipeline output: what extra, overlapping candidates
+    alongside the topics would add, and how many it takes.
+    """
+    from sklearn.cluster import AgglomerativeClustering
+
+    chosen = np.flatnonzero(margin <= np.quantile(margin, share)) if len(margin) else margin
+    if len(chosen) < 2 * size:
+        return []
+    labels = AgglomerativeClustering(n_clusters=round(len(chosen) / size), linkage="ward")
+    labels = labels.fit_predict(vectors[chosen])
+    groups: dict[int, set] = {}
+    for i, g in zip(chosen.tolist(), labels.tolist()):
+        groups.setdefault(int(g), set()).add(keys[i])
+    return [groups[g] for g in sorted(groups)]
+
+
+def study_candidates(out: Path) -> list[set]:
+    """:func:`least_explained_themes` of a run's clustered turns (half of them, 10 turns each)."""
+    from pipeline.topics.fine import turn_vectors
+
+    segments = pd.read_parquet(out / "segments" / "segments.parquet")
+    emb = np.load(out / "segments" / "embeddings.npy")
+    clustered = set(pd.read_parquet(out / "topics" / "segment_topics.parquet")["segment_id"])
+    mask = segments["segment_id"].isin(clustered).to_numpy()
+    seg = segments.loc[mask].reset_index(drop=True)
+    _, vectors = turn_vectors(seg, emb[mask])
+    keys = list(dict.fromkeys(zip(seg["interview_id"].astype(str), seg["turn_index"].astype(int))))
+    scores = pd.read_parquet(out / "coding" / "turn_scores.parquet")
+    best = scores.assign(m=scores["score"] - scores["threshold"])
+    best = best.groupby(["interview_id", "turn_index"])["m"].max()
+    margin = np.array([float(best.get(k, 0.0)) for k in keys])
+    return least_explained_themes(keys, vectors, margin, STUDY_SHARE, STUDY_SIZE)
+
+
+def turn_sets(out: Path) -> tuple[set, set]:
+    """The clustered turns and the turns carrying a (remaining) code, of a run."""
+    st = pd.read_parquet(out / "topics" / "segment_topics.parquet")
+    kept = set(zip(st["interview_id"].astype(str), st["turn_index"].astype(int)))
+    codes = pd.read_parquet(out / "coding" / "segment_codes.parquet")
+    coded = set(zip(codes["interview_id"].astype(str), codes["turn_index"].astype(int)))
+    return kept, coded
+
+
 def base_run(name: str, work: Path) -> tuple[RunInputs, Path, Path]:
     """The set's base project up to ``embed``: (inputs, codebook, gold codes)."""
     if name == "sample":
@@ -223,10 +329,18 @@ def evaluate_set(name: str, work: Path) -> dict:
         # the ceiling: would any topic, emergent or not, count as the removed code?
         every_topic = topic_turns(out, emergent_only=False)[1]
         anywhere = [recovery(c, gold, every_topic, labels) for c in removed]
+        kept, coded = turn_sets(out)
+        for f in found:
+            f["diagnosis"] = diagnose(gold[f["code"]], every_topic, set(turns), kept, coded)
+        extra = study_candidates(out)
+        with_extra = [any(_passes(x, gold[c]) for x in extra) or f["recovered"]
+                      for c, f in zip(removed, found)]  # fmt: skip
         m = json.loads((out / "metrics" / "topics.json").read_text())
         triples.append({"seed": seed, "removed": removed, "codes": found,
                         "recovered": sum(f["recovered"] for f in found),
                         "recoverable_by_any_topic": sum(f["recovered"] for f in anywhere),
+                        "study_least_explained": {"n_candidates": len(extra),
+                                                  "recovered": int(sum(with_extra))},
                         "n_topics": m["n_topics"], "n_emergent": m["n_emergent"],
                         "outlier_share_after": m["outlier_share_after"]})  # fmt: skip
         log.info("%s seed %d: %d of 3 recovered", name, seed, triples[-1]["recovered"])
@@ -234,6 +348,14 @@ def evaluate_set(name: str, work: Path) -> dict:
     result["mean_recovered_share"] = round(float(np.mean([t["recovered"] / 3 for t in triples])), 4)
     anywhere = [t["recoverable_by_any_topic"] / 3 for t in triples]
     result["mean_recoverable_by_any_topic"] = round(float(np.mean(anywhere)), 4)
+    verdicts = [f["diagnosis"]["verdict"] for t in triples for f in t["codes"]]
+    result["verdicts"] = {v: verdicts.count(v) for v in sorted(set(verdicts))}
+    study = [t["study_least_explained"] for t in triples]
+    result["study_least_explained"] = {
+        "share": STUDY_SHARE, "size": STUDY_SIZE,
+        "mean_candidates": round(float(np.mean([x["n_candidates"] for x in study])), 2),
+        "mean_recovered_share": round(float(np.mean([x["recovered"] / 3 for x in study])), 4),
+    }  # fmt: skip
     return result
 
 
