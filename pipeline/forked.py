@@ -7,9 +7,10 @@ starts as an exact copy of this process (the same libraries, the same compiled n
 the same one-thread BLAS set by ``threadpoolctl``), runs one call and sends back its result, so
 a result is the same bytes whichever process computed it. Results come back in input order.
 
-It runs the calls here, one after the other, when there is one core, when ``QUALEVAL_JOBS`` is
-``1``, where ``fork`` is not available, inside a daemonic worker (which may not have
-children), or when a child dies (then with a warning).
+It forks only when ``QUALEVAL_JOBS`` asks for more than one job (a count, or ``auto``: one per
+core). It runs the calls here, one after the other, by default, where ``fork`` is not
+available, inside a daemonic worker (which may not have children), or when a child dies (then
+with a warning).
 """
 
 from __future__ import annotations
@@ -30,10 +31,18 @@ JOBS_ENV = "QUALEVAL_JOBS"
 
 
 def default_jobs() -> int:
-    """Worker processes to use: ``QUALEVAL_JOBS`` if set, else the CPU cores this may use."""
-    named = os.environ.get(JOBS_ENV, "").strip()
+    """Worker processes to use: ``QUALEVAL_JOBS`` (a count, or ``auto``: the cores), else 1.
+
+    One by default: a process that has already run threads of its own (torch's or OpenMP's
+    pools, as ``qualeval run`` or a test process has after the embed stage) can leave a lock
+    held in a forked child, which then waits for ever (seen in the test suite, ADR 0044). Set
+    it only for processes that run one stage each, as ``dvc repro``'s do.
+    """
+    named = os.environ.get(JOBS_ENV, "").strip().lower()
     if named.isdigit() and int(named) > 0:
         return int(named)
+    if named != "auto":
+        return 1
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

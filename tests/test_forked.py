@@ -50,9 +50,15 @@ def test_when_a_child_dies_then_the_calls_run_here(caplog):
 
 @pytest.mark.parametrize(
     ("env", "expected"),
-    [("1", 1), ("3", 3), ("0", None), ("many", None), ("", None)],  # None: the CPU cores
+    # None: the CPU cores; anything else unnamed: one job (forking is opt-in)
+    [("1", 1), ("3", 3), ("auto", None), ("AUTO", None), ("0", 1), ("many", 1), ("", 1)],
 )
 def test_when_jobs_named_in_the_environment_then_they_are_used(monkeypatch, env, expected):
     monkeypatch.setenv(forked.JOBS_ENV, env)
     cores = len(os.sched_getaffinity(0))
     assert forked.default_jobs() == (cores if expected is None else expected)
+
+
+def test_when_jobs_not_named_then_calls_run_here(monkeypatch):
+    monkeypatch.delenv(forked.JOBS_ENV, raising=False)
+    assert set(forked.forked_map(pid_of, range(3))) == {os.getpid()}
