@@ -155,7 +155,7 @@ def recovery(code: str, gold: dict[str, set], turns: dict[int, set], labels: dic
         hit = len(tt & ref)
         p, r = hit / len(tt), hit / len(ref) if ref else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
-        ok = p >= PRECISION and r >= RECALL
+        ok = _passes(tt, ref)
         if (ok, f1) > (best["recovered"], best_f1):
             best_f1 = f1
             best |= {"recovered": ok, "topic": t, "label": labels.get(t), "precision": round(p, 3)}
@@ -208,6 +208,7 @@ def diagnose(ref: set, topics: dict[int, set], emergent: set[int], kept: set, co
 
 
 def _passes(turns: set, ref: set) -> bool:
+    """The recovery test: the topic's turns hold the code at precision and recall bounds."""
     hit = len(turns & ref)
     return bool(turns) and bool(ref) and hit / len(turns) >= PRECISION and hit / len(ref) >= RECALL
 

@@ -37,8 +37,9 @@ rule is written in the result. On this shared machine the CPU figure is the bett
 
 ``--stability N`` measures the scalable clustering's stability ARI on the measured size
 ``N``'s segments (clustering only, three seeds, every segment): each seed with its own fit
-sample, all seeds on the ``topics.seed`` sample (what the stage now does, ADR 0033), and a
-consensus of 40 k-means fits on that sample (an experiment, not in the pipeline).
+sample, all seeds on the ``topics.seed`` sample (ADR 0033), both with UMAP + HDBSCAN
+(``scale.clustering: fitted``), and the consensus of ``scale.consensus_runs`` k-means fits on
+that sample (the default, ADR 0046).
 
 ``--incremental N`` adds 1% (at least one) new interviews to the measured size ``N``, runs
 the enlarged corpus once with a copy of the ``N`` run's embedding cache and once fresh (same
@@ -550,39 +551,29 @@ def _assigned(embeddings: np.ndarray, params, seed: int, sample_seed: int | None
 
 
 def consensus_assigned(embeddings: np.ndarray, params, seed: int, runs: int = 40) -> np.ndarray:
-    """A consensus clustering (experiment, not in the pipeline): every segment's topic.
+    """A consensus clustering (the pipeline's, ADR 0046): every segment's topic.
 
-    On the ``topics.seed`` fit sample, ``runs`` k-means fits (k the topic cap, seeds
-    ``seed * runs + r``) are combined by co-association (the share of fits that separate two
-    segments), average linkage cut at the cap; every segment joins its nearest centroid.
+    On the ``topics.seed`` fit sample, :func:`pipeline.topics.scalable.consensus_topics` of
+    ``runs`` k-means fits at the topic cap; every segment joins its nearest centroid.
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import pdist
-    from sklearn.cluster import KMeans
-    from threadpoolctl import threadpool_limits
-
     from pipeline.topics import scalable
 
     idx = scalable.fit_sample(len(embeddings), params.scale.fit_segments, params.seed)
     x = embeddings[idx].astype(np.float64)
     k = scalable.topic_cap(len(embeddings), params)
-    with threadpool_limits(limits=1):
-        fits = [
-            KMeans(k, n_init=1, random_state=seed * runs + r).fit(x).labels_ for r in range(runs)
-        ]
-        tree = linkage(pdist(np.array(fits).T, metric="hamming"), "average")
-    labels = fcluster(tree, k, "maxclust") - 1
+    labels = scalable.consensus_topics(x, k, runs, seed)
     ids, cents = scalable.centroid_matrix(x, labels)
     return scalable.nearest_centroid(embeddings, ids, cents, -np.inf)[0]
 
 
 def stability_at_scale(n: int, seeds: int = 3) -> dict:
-    """The scalable clustering's stability ARI on the ``n`` run's segments, two ways.
+    """The scalable clustering's stability ARI on the ``n`` run's segments, three ways.
 
     ``own_sample``: each seed draws its own fit sample (ADR 0027 as first built);
     ``shared_sample``: every seed fits on the ``topics.seed`` sample, only UMAP's and
-    HDBSCAN's seed changes (ADR 0033). Clustering only (no BERTopic, outlier reduction or
-    finer themes); mean pairwise ARI over every segment.
+    HDBSCAN's seed changes (ADR 0033); both ``scale.clustering: fitted``.
+    ``consensus_kmeans``: the default consensus (ADR 0046) on the shared sample. Clustering
+    only (no BERTopic, outlier reduction or finer themes); mean pairwise ARI over every segment.
     """
     from pipeline.params import load_params
     from pipeline.topics.stability import stability_ari
@@ -590,11 +581,14 @@ def stability_at_scale(n: int, seeds: int = 3) -> dict:
     folder = WORK / f"n{n}"
     emb = np.load(folder / "outputs" / "segments" / "embeddings.npy")
     params = load_params(bench_params(folder)).topics
+    fitted = params.model_copy(
+        update={"scale": params.scale.model_copy(update={"clustering": "fitted"})}
+    )
     out: dict = {"interviews": n, "segments": len(emb), "seeds": seeds}
     for name, shared in (("shared_sample", True), ("own_sample", False)):
         cpu0, _ = _usage()
         runs = [
-            _assigned(emb, params, params.seed + k, params.seed if shared else None)
+            _assigned(emb, fitted, params.seed + k, params.seed if shared else None)
             for k in range(seeds)
         ]
         out[name] = {
@@ -604,7 +598,10 @@ def stability_at_scale(n: int, seeds: int = 3) -> dict:
         }
         print(name, out[name], flush=True)
     cpu0, _ = _usage()
-    runs = [consensus_assigned(emb, params, params.seed + k) for k in range(seeds)]
+    runs = [
+        consensus_assigned(emb, params, params.seed + k, params.scale.consensus_runs)
+        for k in range(seeds)
+    ]
     out["consensus_kmeans"] = {
         "ari": round(float(stability_ari(runs)), 3),
         "n_topics": [len(set(r.tolist())) for r in runs],

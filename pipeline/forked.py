@@ -41,8 +41,15 @@ def default_jobs() -> int:
     named = os.environ.get(JOBS_ENV, "").strip().lower()
     if named.isdigit() and int(named) > 0:
         return int(named)
-    if named != "auto":
-        return 1
+    if named == "auto":
+        return available_cores()
+    if named:
+        log.warning("%s=%r is not a count or 'auto': one job", JOBS_ENV, named)
+    return 1
+
+
+def available_cores() -> int:
+    """The CPU cores this process may use."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

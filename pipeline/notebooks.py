@@ -25,6 +25,7 @@ from typing import Any
 import typer
 
 from pipeline.errors import QualevalError
+from pipeline.forked import available_cores
 from pipeline.io import atomic_files, write_json
 from pipeline.lazy_imports import defer_iri_grammar
 
@@ -232,7 +233,8 @@ def run_stage(
     started = time.perf_counter()
     seconds: dict[str, float] = {}
     folders = {"QUALEVAL_OUTPUTS": outputs_dir, "QUALEVAL_PRIVATE": private_dir}
-    jobs = max(1, min(len(paths), os.cpu_count() or 1)) if jobs is None else jobs
+    # kernels are programs of their own, not forks of this process: one per core is safe
+    jobs = max(1, min(len(paths), available_cores())) if jobs is None else jobs
     executed = execute_notebooks(
         paths, root=root, timeout=timeout, folders=folders, jobs=jobs, seconds=seconds
     )

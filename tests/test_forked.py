@@ -62,3 +62,14 @@ def test_when_jobs_named_in_the_environment_then_they_are_used(monkeypatch, env,
 def test_when_jobs_not_named_then_calls_run_here(monkeypatch):
     monkeypatch.delenv(forked.JOBS_ENV, raising=False)
     assert set(forked.forked_map(pid_of, range(3))) == {os.getpid()}
+
+
+@pytest.mark.parametrize(
+    ("env", "warned"), [("many", True), ("0", True), ("auto", False), ("", False)]
+)
+def test_when_jobs_not_understood_then_a_warning_names_the_variable(
+    monkeypatch, caplog, env, warned
+):
+    monkeypatch.setenv(forked.JOBS_ENV, env)
+    forked.default_jobs()
+    assert (forked.JOBS_ENV in caplog.text) is warned
