@@ -7,36 +7,48 @@ starts as an exact copy of this process (the same libraries, the same compiled n
 the same one-thread BLAS set by ``threadpoolctl``), runs one call and sends back its result, so
 a result is the same bytes whichever process computed it. Results come back in input order.
 
-It forks only when ``QUALEVAL_JOBS`` asks for more than one job (a count, or ``auto``: one per
-core). It runs the calls here, one after the other, by default, where ``fork`` is not
-available, inside a daemonic worker (which may not have children), or when a child dies (then
-with a warning).
+``QUALEVAL_JOBS`` names the jobs (a count, or ``auto``: one per core). Unset, it uses one per
+core where that is known to be safe, and runs the calls here otherwise (ADR 0048): it forks
+this process when :func:`fork_is_safe` (one thread, no torch, no OpenMP runtime loaded, as in
+the leak gate's own process), and forks a fork server's when :func:`start_forkserver` started
+one (the topics stage, whose OpenMP pool makes forking itself unsafe). A fork server is a
+fresh, single-threaded interpreter that imports the libraries once, so its forks hold no lock
+of any pool; the calls then reach it pickled, and run with this process's thread limits.
+It runs them here, one after the other, where ``fork`` is not available, inside a daemonic
+worker (which may not have children), or when a child dies (then with a warning).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
 JOBS_ENV = "QUALEVAL_JOBS"
+#: Libraries whose own thread pools may hold a lock at a fork (seen with torch, ADR 0044).
+THREADED_MODULES = ("torch", "onnxruntime", "tokenizers", "tensorflow", "jax")
+_SERVER: Any = None  # the fork server's context, once :func:`start_forkserver` started one
 
 
 def default_jobs() -> int:
-    """Worker processes to use: ``QUALEVAL_JOBS`` (a count, or ``auto``: the cores), else 1.
+    """Worker processes to use: ``QUALEVAL_JOBS`` (a count, or ``auto``: the cores).
 
-    One by default: a process that has already run threads of its own (torch's or OpenMP's
-    pools, as ``qualeval run`` or a test process has after the embed stage) can leave a lock
-    held in a forked child, which then waits for ever (seen in the test suite, ADR 0044). Set
-    it only for processes that run one stage each, as ``dvc repro``'s do.
+    Unset (or empty), the cores where :func:`fork_is_safe`, else one: a process that has
+    already run thread pools of its own (torch's or OpenMP's, as ``qualeval run`` or a test
+    process has after the embed stage) can leave a lock held in a forked child, which then
+    waits for ever (seen in the test suite, ADR 0044). Name a count or ``auto`` only for
+    processes that run one stage each, as ``dvc repro``'s do.
     """
     named = os.environ.get(JOBS_ENV, "").strip().lower()
     if named.isdigit() and int(named) > 0:
@@ -45,7 +57,22 @@ def default_jobs() -> int:
         return available_cores()
     if named:
         log.warning("%s=%r is not a count or 'auto': one job", JOBS_ENV, named)
-    return 1
+        return 1
+    return available_cores() if fork_is_safe() or _SERVER is not None else 1
+
+
+def fork_is_safe() -> bool:
+    """Whether no other thread can hold a lock that a fork would copy, held, into the child.
+
+    True when this process runs one thread of its own, has imported none of
+    :data:`THREADED_MODULES` and has loaded no OpenMP runtime (as ``threadpoolctl`` sees the
+    loaded libraries). BLAS's idle threads are allowed: OpenBLAS re-forms its pool after a fork.
+    """
+    if threading.active_count() > 1 or any(name in sys.modules for name in THREADED_MODULES):
+        return False
+    from threadpoolctl import threadpool_info
+
+    return all(info.get("user_api") != "openmp" for info in threadpool_info())
 
 
 def available_cores() -> int:
@@ -64,20 +91,77 @@ def can_fork() -> bool:
     )
 
 
-def forked_map(fn: Callable[[T], R], items: Iterable[T], jobs: int | None = None) -> list[R]:
+def start_forkserver(preload: Sequence[str]) -> bool:
+    """Start a fork server now, importing ``preload`` while this process works on.
+
+    For a stage's own process whose thread pools make a fork of itself unsafe; later
+    :func:`forked_map` calls fork workers from the server instead. False where the platform
+    has no fork server or this process may not have children.
+    """
+    global _SERVER
+    if "forkserver" not in multiprocessing.get_all_start_methods() or not can_fork():
+        return False
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
+    forkserver.ensure_running()
+    _SERVER = context
+    return True
+
+
+def forked_map(
+    fn: Callable[[T], R], items: Iterable[T], jobs: int | None = None, *, inherit: bool = False
+) -> list[R]:
     """``[fn(x) for x in items]``, the calls spread over up to ``jobs`` forked processes.
 
     ``fn`` and the items must pickle (a module-level function or a ``functools.partial`` of
-    one); ``fn`` must not depend on anything but its arguments and this process's state.
+    one); ``fn`` must not depend on anything but its arguments and this process's state. With
+    ``inherit``, ``fn`` reads state this process set (module globals), so only a fork of this
+    process may run it.
     """
     items = list(items)
     jobs = min(default_jobs() if jobs is None else jobs, len(items))
-    if jobs < 2 or not can_fork():
+    context = _context(inherit)
+    if jobs < 2 or context is None:
         return [fn(x) for x in items]
-    context = multiprocessing.get_context("fork")
+    if context is _SERVER:
+        fn = functools.partial(_limited, _thread_limits(), fn)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             return list(pool.map(fn, items))
     except BrokenProcessPool:
         log.warning("a worker process died; running the %d calls here instead", len(items))
         return [fn(x) for x in items]
+
+
+def _context(inherit: bool) -> Any:
+    """Where workers come from: a fork of this process, of the fork server, or none (here)."""
+    if not can_fork():
+        return None
+    if fork_is_safe():
+        return multiprocessing.get_context("fork")
+    if _SERVER is not None and not inherit:
+        return _SERVER
+    if os.environ.get(JOBS_ENV, "").strip():  # asked for by name: a fork, as before
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def _thread_limits() -> dict[str, int]:
+    """This process's thread count per kind of pool (BLAS, OpenMP), for a server's workers."""
+    from threadpoolctl import threadpool_info
+
+    limits: dict[str, int] = {}
+    for info in threadpool_info():
+        api = str(info.get("user_api"))
+        limits[api] = min(limits.get(api, info["num_threads"]), info["num_threads"])
+    return limits
+
+
+def _limited(limits: dict[str, int], fn: Callable[[T], R], item: T) -> R:
+    """``fn(item)`` under ``limits`` (a fork server's worker, as its caller's threads ran)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=limits):
+        return fn(item)

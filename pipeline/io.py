@@ -113,6 +113,10 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     Path(path).write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+#: libyaml's safe loader when PyYAML was built with it (the same documents, ~10x faster).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, what: str, missing_hint: str) -> Any:
     """Load a YAML file, turning every failure into a message that names the file and line.
 
@@ -128,7 +132,7 @@ def read_yaml(path: Path, what: str, missing_hint: str) -> Any:
     if not path.is_file():
         raise QualevalError(f"{path}: {what} not found; {missing_hint}")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}:" if mark is not None else ""

@@ -1,4 +1,4 @@
-"""Libraries imported for a feature the run never uses, deferred until first use (ADR 0044).
+"""Libraries imported for a feature the run never uses, deferred until first use (ADR 0044, 0048).
 
 ``jsonschema`` (imported by ``nbformat``, which ``plotly`` and the notebooks stage import)
 registers its IRI format checkers by importing ``rfc3987_syntax``, which builds an Earley
@@ -15,9 +15,21 @@ import importlib
 import importlib.util
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 IRI_MODULE = "rfc3987_syntax"
+
+#: BERTopic's optional parts a qualeval run never uses: (module, the one name taken from it).
+BERTOPIC_UNUSED = (
+    ("bertopic.backend._multimodal", "MultiModalBackend"),  # sentence-transformers, torch
+    ("bertopic.representation._pos", "PartOfSpeech"),  # spaCy, thinc, torch
+    ("bertopic.representation._visual", "VisualRepresentation"),  # transformers, PIL
+    ("bertopic.representation._textgeneration", "TextGeneration"),  # transformers
+    ("bertopic.representation._zeroshot", "ZeroShotClassification"),  # transformers
+)
+#: BERTopic's modules imported whole (``import m as name``) that a qualeval run never uses.
+BERTOPIC_UNUSED_MODULES = ("bertopic._save_utils",)  # saving models: imports torch
 
 
 def defer_iri_grammar() -> bool:
@@ -25,16 +37,88 @@ def defer_iri_grammar() -> bool:
     return defer(IRI_MODULE, "is_valid_syntax")
 
 
+def defer_unused_bertopic() -> list[str]:
+    """Stand in for :data:`BERTOPIC_UNUSED` before BERTopic is imported; the modules replaced.
+
+    Does nothing once ``bertopic`` is imported (its parts are then real already).
+    """
+    if "bertopic" in sys.modules:
+        return []
+    deferred = [name for name, cls in BERTOPIC_UNUSED if defer(name, cls)]
+    return deferred + [name for name in BERTOPIC_UNUSED_MODULES if defer_module(name)]
+
+
+def defer_module(name: str) -> bool:
+    """Stand in for module ``name`` until any of its attributes is first read.
+
+    For a module imported whole (``import package.module as m``): the first ``m.anything``
+    imports the real module and answers from it. Does nothing when the module is already
+    imported or not installed; True when the stand-in was put in place.
+    """
+    if name in sys.modules or not installed(name):
+        return False
+    module = types.ModuleType(name, f"stand-in for {name} until it is first used")
+
+    def __getattr__(attribute: str) -> Any:  # PEP 562: a module's own __getattr__
+        return getattr(real(name, module), attribute)
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    sys.modules[name] = module
+    return True
+
+
+def import_spacy_without_torch() -> bool:
+    """Import spaCy without letting thinc import torch (seconds of start-up nothing uses).
+
+    thinc imports torch when it can, for its PyTorch layers; the keyword coder's tokenizer
+    and the anonymiser's CNN NER pipeline have none. While spaCy is first imported, ``torch``
+    is marked as missing (``sys.modules["torch"] = None``, Python's documented way to block an
+    import), then unmarked, so torch can still be imported later (e.g. to embed a text whose
+    vector is not cached). Does nothing when torch or spaCy is already imported; True when
+    spaCy was imported this way.
+
+    Only for a stage's own process whose spaCy pipelines are known to have no PyTorch layers:
+    in a longer-lived process (a notebook, ``qualeval run``) a transformer pipeline may need
+    thinc's torch support.
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        return False
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy  # noqa: F401
+    finally:
+        del sys.modules["torch"]
+    return True
+
+
 def defer(name: str, function: str) -> bool:
     """Stand in for module ``name`` until its ``function`` (the one name used) is first called.
 
-    Does nothing when the module is already imported or not installed. Returns True when the
+    ``name`` may be a submodule (``package.module``); finding it imports no package. Does
+    nothing when the module is already imported or not installed. Returns True when the
     stand-in was put in place.
     """
-    if name in sys.modules or importlib.util.find_spec(name) is None:
+    if name in sys.modules or not installed(name):
         return False
     sys.modules[name] = _stand_in(name, function)
     return True
+
+
+def installed(name: str) -> bool:
+    """Whether module ``name`` can be imported, found without importing any package of it.
+
+    (``importlib.util.find_spec`` of a submodule imports its parent packages, which for
+    BERTopic is the very import being avoided.)
+    """
+    top, _, rest = name.partition(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not rest:
+        return spec is not None
+    for base in spec.submodule_search_locations or []:
+        path = Path(base, *rest.split("."))
+        if path.with_suffix(".py").is_file() or (path / "__init__.py").is_file():
+            return True
+    return False
 
 
 def _stand_in(name: str, function: str) -> types.ModuleType:

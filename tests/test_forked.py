@@ -5,6 +5,9 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import sys
+import threading
+import types
 
 import numpy as np
 import pytest
@@ -49,19 +52,56 @@ def test_when_a_child_dies_then_the_calls_run_here(caplog):
 
 
 @pytest.mark.parametrize(
-    ("env", "expected"),
-    # None: the CPU cores; anything else unnamed: one job (forking is opt-in)
-    [("1", 1), ("3", 3), ("auto", None), ("AUTO", None), ("0", 1), ("many", 1), ("", 1)],
+    ("env", "safe", "expected"),
+    # None: the CPU cores; a named count or auto wins over the safety test; unnamed, it decides
+    [
+        ("1", True, 1),
+        ("3", False, 3),
+        ("auto", False, None),
+        ("AUTO", True, None),
+        ("0", True, 1),
+        ("many", True, 1),
+        ("", True, None),
+        ("", False, 1),
+    ],
 )
-def test_when_jobs_named_in_the_environment_then_they_are_used(monkeypatch, env, expected):
+def test_when_jobs_named_in_the_environment_then_they_are_used(monkeypatch, env, safe, expected):
     monkeypatch.setenv(forked.JOBS_ENV, env)
+    monkeypatch.setattr(forked, "fork_is_safe", lambda: safe)
     cores = len(os.sched_getaffinity(0))
     assert forked.default_jobs() == (cores if expected is None else expected)
 
 
-def test_when_jobs_not_named_then_calls_run_here(monkeypatch):
+@pytest.mark.parametrize("module", ["torch", "onnxruntime"])
+def test_when_a_threaded_library_is_imported_then_calls_run_here(monkeypatch, module):
     monkeypatch.delenv(forked.JOBS_ENV, raising=False)
+    monkeypatch.setitem(sys.modules, module, types.ModuleType(module))
+    assert forked.fork_is_safe() is False
     assert set(forked.forked_map(pid_of, range(3))) == {os.getpid()}
+
+
+def test_when_another_thread_runs_then_fork_is_not_safe():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert forked.fork_is_safe() is False
+    finally:
+        stop.set()
+        thread.join()
+
+
+@pytest.mark.parametrize(
+    ("apis", "safe"), [(["blas"], True), (["blas", "openmp"], False), ([], True)]
+)
+def test_when_an_openmp_runtime_is_loaded_then_fork_is_not_safe(monkeypatch, apis, safe):
+    import threadpoolctl
+
+    for module in forked.THREADED_MODULES:
+        monkeypatch.delitem(sys.modules, module, raising=False)
+    info = [{"user_api": api} for api in apis]
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: info)
+    assert forked.fork_is_safe() is safe
 
 
 @pytest.mark.parametrize(
@@ -73,3 +113,42 @@ def test_when_jobs_not_understood_then_a_warning_names_the_variable(
     monkeypatch.setenv(forked.JOBS_ENV, env)
     forked.default_jobs()
     assert (forked.JOBS_ENV in caplog.text) is warned
+
+
+def blas_threads(_: int) -> int:
+    from threadpoolctl import threadpool_info
+
+    counts = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    return max(counts, default=0)
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """A fork server for this test only, in a process where a fork of itself is unsafe."""
+    monkeypatch.delenv(forked.JOBS_ENV, raising=False)
+    monkeypatch.setattr(forked, "fork_is_safe", lambda: False)
+    monkeypatch.setattr(forked, "_SERVER", None)  # restored when the test ends
+    if not forked.start_forkserver(["pipeline.forked"]):
+        pytest.skip("no fork server on this platform")
+
+
+def test_when_forkserver_started_then_its_forks_run_the_calls_in_order(server):
+    fn = functools.partial(seeded_draw, 50)
+    got = forked.forked_map(fn, range(5), jobs=2)
+    assert all(np.array_equal(a, b) for a, b in zip(got, [fn(s) for s in range(5)], strict=True))
+    assert os.getpid() not in forked.forked_map(pid_of, range(3), jobs=2)
+
+
+@pytest.mark.parametrize(("inherit", "here"), [(True, True), (False, False)])
+def test_when_calls_read_this_process_state_then_the_server_is_not_used(server, inherit, here):
+    pids = forked.forked_map(pid_of, range(3), inherit=inherit)
+    assert (set(pids) == {os.getpid()}) is here
+
+
+def test_when_server_forks_run_then_they_keep_this_process_thread_limits(server):
+    from threadpoolctl import threadpool_limits
+
+    if blas_threads(0) == 0:
+        pytest.skip("no BLAS library loaded")
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert forked.forked_map(blas_threads, range(2), jobs=2) == [1, 1]

@@ -100,3 +100,26 @@ def test_when_ner_reads_windows_then_it_finds_what_whole_sentences_give(nlp):
     whole, windows = found(0), found(8)
     assert any(whole), "the model finds names in these sentences"
     assert windows == whole
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ('[components.tok2vec.model]\n@architectures = "spacy.HashEmbedCNN.v2"\n', False),
+        ('[components.transformer]\nfactory = "transformer"\n# spacy-transformers\n', True),
+        ('[model]\n@layers = "PyTorchWrapper.v2"\n', True),
+        (None, True),  # no config to read: nothing is assumed
+    ],
+)
+def test_when_config_read_then_torch_layers_are_told(tmp_path, config, expected):
+    from pipeline.recognisers.ner import has_torch_layers
+
+    if config is not None:
+        (tmp_path / "config.cfg").write_text(config, encoding="utf-8")
+    assert has_torch_layers(str(tmp_path)) is expected
+
+
+def test_when_shipped_model_checked_then_it_has_no_torch_layers():
+    from pipeline.recognisers.ner import has_torch_layers
+
+    assert has_torch_layers("pipeline/models/ner_en_qualeval") is False

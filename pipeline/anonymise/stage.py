@@ -25,6 +25,7 @@ from pipeline.evaluator_files.gold import read_gold
 from pipeline.evaluator_files.register import load_register
 from pipeline.io import atomic_files, optional_path, write_json
 from pipeline.keyfile import SECRET_ENV, dumps_key, private_bytes
+from pipeline.lazy_imports import import_spacy_without_torch
 from pipeline.params import AnonymiseParams, Params, load_params
 from pipeline.recognisers import registry
 
@@ -135,6 +136,18 @@ def _load_nlp(p: AnonymiseParams) -> Any:
     from pipeline.recognisers.ner import load_pipeline  # imports spaCy
 
     return load_pipeline(p.ner_model)
+
+
+def _import_spacy(params_path: Path | None) -> None:
+    """Import spaCy, without torch when the NER pipeline has no PyTorch layers (ADR 0048).
+
+    For the stage's own process only (:func:`main`): thinc's torch support is then never needed.
+    """
+    p = load_params(params_path).anonymise
+    from pipeline.recognisers.ner import has_torch_layers
+
+    if "ner" in p.recognisers and not has_torch_layers(p.ner_model):
+        import_spacy_without_torch()
 
 
 def _participants(
@@ -258,6 +271,7 @@ def main(
     params: Path = typer.Option(None, help="params.yaml"),
 ) -> None:
     """Anonymise the turns: pseudonyms, private key, review file, metrics."""
+    _import_spacy(params)
     run_stage(
         params,
         turns,

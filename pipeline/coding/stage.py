@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,31 +21,11 @@ from pipeline.errors import QualevalError
 from pipeline.evaluator_files.human_codes import read_human_codes
 from pipeline.evaluator_files.review import Review, read_review
 from pipeline.io import atomic_files, optional_path, write_json
+from pipeline.lazy_imports import import_spacy_without_torch
 from pipeline.nonanalytic import contact_pattern
 from pipeline.params import Params, load_params
 
 log = logging.getLogger(__name__)
-
-
-def _import_spacy_without_torch() -> None:
-    """Import spaCy without letting thinc import torch (seconds of start-up we do not use).
-
-    thinc imports torch when it can, for its PyTorch layers; the keyword coder needs only the
-    tokenizer and the lookup lemmatizer. While spaCy is first imported, ``torch`` is marked
-    as missing (``sys.modules["torch"] = None``, Python's documented way to block an import),
-    then unmarked, so torch can still be imported later (e.g. to embed a codebook text whose
-    vector is not cached). Does nothing when torch or spaCy is already imported.
-
-    Called only by :func:`main`, the code stage's own process: in a longer-lived process (a
-    notebook, ``qualeval run``) another spaCy pipeline may need thinc's torch support.
-    """
-    if "spacy" in sys.modules or "torch" in sys.modules:
-        return
-    sys.modules["torch"] = None  # type: ignore[assignment]
-    try:
-        import spacy  # noqa: F401
-    finally:
-        del sys.modules["torch"]
 
 
 def read_codes_for_calibration(path: Path) -> pd.DataFrame:
@@ -222,7 +201,7 @@ def main(
     params: Path = typer.Option(None, help="params.yaml"),
 ) -> None:
     """Apply the codebook to the segments."""
-    _import_spacy_without_torch()
+    import_spacy_without_torch()  # the keyword coder needs no PyTorch layer (ADR 0048)
 
     run_stage(
         params,

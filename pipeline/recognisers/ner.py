@@ -56,6 +56,29 @@ def resolve_model(name_or_path: str) -> Path:
     return path
 
 
+#: Words in a spaCy pipeline's ``config.cfg`` that mean it has PyTorch layers.
+TORCH_MARKERS = (
+    "spacy-transformers",
+    "spacy_transformers",
+    "curated-transformers",
+    "curated_transformers",
+    "PyTorchWrapper",
+)
+
+
+def has_torch_layers(name_or_path: str) -> bool:
+    """Whether the pipeline ``anonymise.ner_model`` names may need torch (thinc's PyTorch layers).
+
+    True for an installed package name or a folder without ``config.cfg`` (nothing to read,
+    so nothing is assumed), and for a config that names a transformer or PyTorch layer.
+    """
+    config = resolve_model(name_or_path) / "config.cfg"
+    if not config.is_file():
+        return True
+    text = config.read_text(encoding="utf-8", errors="replace")
+    return any(marker in text for marker in TORCH_MARKERS)
+
+
 @functools.lru_cache(maxsize=4)
 def load_pipeline(name_or_path: str) -> Any:
     """Load a spaCy pipeline by folder or installed package name, keeping only what NER needs.

@@ -10,8 +10,9 @@ import pandas as pd
 import typer
 
 from pipeline.errors import QualevalError
+from pipeline.forked import start_forkserver
 from pipeline.io import atomic_files, write_json
-from pipeline.lazy_imports import defer_iri_grammar
+from pipeline.lazy_imports import defer_iri_grammar, defer_unused_bertopic
 from pipeline.nonanalytic import contact_pattern
 from pipeline.params import load_params
 from pipeline.text import placeholder_pattern
@@ -20,6 +21,7 @@ from pipeline.topics.core import TopicsResult, fit_topics
 from pipeline.topics.render import visualisations
 
 log = logging.getLogger(__name__)
+PRELOAD = "pipeline.topics.preload"  # what the fork server imports (ADR 0048)
 
 
 def read_inputs(
@@ -89,6 +91,7 @@ def run_stage(
 ) -> TopicsResult:
     """Read the inputs, fit the topics, write every output under ``out_dir`` (all or nothing)."""
     defer_iri_grammar()  # plotly's nbformat: no IRI is validated here (ADR 0044)
+    defer_unused_bertopic()  # its multimodal backend alone imports torch (ADR 0048)
     all_params = load_params(params_path)
     params = all_params.topics
     segments, embeddings, codes = read_inputs(segments_path, embeddings_path, segment_codes_path)
@@ -187,6 +190,8 @@ def main(
     params: Path = typer.Option(None, help="params.yaml"),
 ) -> None:
     """Find emergent topics with BERTopic and set them against the codebook."""
+    # this process's OpenMP pool makes a fork of it unsafe: fork workers from a server
+    start_forkserver([PRELOAD])
     run_stage(
         params,
         segments_path=segments,

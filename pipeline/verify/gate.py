@@ -255,7 +255,7 @@ def _scan_files(
         _ = residual._ordinary  # the ordinary-word list built once here, not in every worker
     _SCANNING = (finder, pseudonyms, allowed, residual)
     try:
-        return forked_map(_scan_one, paths)
+        return forked_map(_scan_one, paths, inherit=True)
     finally:
         _SCANNING = None
 
