@@ -56,9 +56,15 @@ def default_jobs() -> int:
     if named == "auto":
         return available_cores()
     if named:
-        log.warning("%s=%r is not a count or 'auto': one job", JOBS_ENV, named)
+        _warn_not_understood(named)
         return 1
     return available_cores() if fork_is_safe() or _SERVER is not None else 1
+
+
+@functools.lru_cache(maxsize=8)
+def _warn_not_understood(named: str) -> None:
+    """Warn once per process (not once per call) about a ``QUALEVAL_JOBS`` not understood."""
+    log.warning("%s=%r is not a count or 'auto': one job", JOBS_ENV, named)
 
 
 def fork_is_safe() -> bool:

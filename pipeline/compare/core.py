@@ -122,10 +122,10 @@ def compare(
     prediction and ``b`` the reference. Rows of either coding outside the universe are
     ignored.
 
-    - ``kappa``: Cohen's kappa (``sklearn.metrics.cohen_kappa_score``). When both vectors
+    - ``kappa``: Cohen's kappa (as ``sklearn.metrics.cohen_kappa_score``). When both vectors
       are constant kappa is undefined (0/0); we define it as 1.0 if they are equal (e.g.
       neither coding used the code) and 0.0 if not.
-    - ``precision``, ``recall``, ``f1``: sklearn, positive class 1, ``zero_division=0``.
+    - ``precision``, ``recall``, ``f1``: positive class 1, 0.0 where undefined.
     - ``support``: turns ``b`` coded with the code; ``predicted``: turns ``a`` coded;
       ``true_positives``: both; ``agreement``: share of universe turns where they agree.
 
