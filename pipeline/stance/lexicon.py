@@ -303,6 +303,7 @@ QUESTION_POSITIVE = (
 )
 
 _PLACEHOLDER = "qvcue{:d}"
+COMPOUND_CACHE = 65536  # clauses remembered: a turn's clauses recur while its codes are scored
 
 
 def _compile(patterns: Iterable[tuple[str, float]]) -> list[tuple[re.Pattern[str], float]]:
@@ -343,6 +344,8 @@ class Lexicon:
         self.question_negative = re.compile(QUESTION_NEGATIVE)
         self.question_positive = re.compile(QUESTION_POSITIVE)
         self.mixed = re.compile(MIXED)
+        # a clause is scored once per code its turn carries: half the calls repeat a clause
+        self.compound = functools.lru_cache(maxsize=COMPOUND_CACHE)(self._compound)
 
     def substitute(self, text: str) -> str:
         """Lower-case ``text`` with each phrase cue replaced by its placeholder word."""
@@ -351,8 +354,11 @@ class Lexicon:
             out = pattern.sub(f" {_PLACEHOLDER.format(i)} ", out)
         return out
 
-    def compound(self, text: str) -> float:
-        """VADER's normalised score (-1 to 1) of ``text`` after :meth:`substitute`."""
+    def _compound(self, text: str) -> float:
+        """VADER's normalised score (-1 to 1) of ``text`` after :meth:`substitute`.
+
+        Called as ``compound`` (remembered for the last :data:`COMPOUND_CACHE` texts).
+        """
         return float(self.analyzer.polarity_scores(self.substitute(text))["compound"])
 
     def is_hedge(self, text: str) -> bool:
