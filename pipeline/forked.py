@@ -111,7 +111,11 @@ def start_forkserver(preload: Sequence[str]) -> bool:
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(preload))
-    forkserver.ensure_running()
+    try:
+        forkserver.ensure_running()
+    except (OSError, RuntimeError) as exc:  # e.g. no room for its socket: work here instead
+        log.warning("could not start a fork server (%s); one job", type(exc).__name__)
+        return False
     _SERVER = context
     return True
 
@@ -136,7 +140,7 @@ def forked_map(
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             return list(pool.map(fn, items))
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError, EOFError):  # a child (or the server) died
         log.warning("a worker process died; running the %d calls here instead", len(items))
         return [fn(x) for x in items]
 

@@ -154,3 +154,18 @@ def test_when_server_forks_run_then_they_keep_this_process_thread_limits(server)
         pytest.skip("no BLAS library loaded")
     with threadpool_limits(limits=1, user_api="blas"):
         assert forked.forked_map(blas_threads, range(2), jobs=2) == [1, 1]
+
+
+def test_when_forkserver_cannot_start_then_calls_run_here(monkeypatch, caplog):
+    from multiprocessing import forkserver
+
+    def no_room() -> None:
+        raise OSError("no room for the socket")
+
+    monkeypatch.delenv(forked.JOBS_ENV, raising=False)
+    monkeypatch.setattr(forked, "fork_is_safe", lambda: False)
+    monkeypatch.setattr(forked, "_SERVER", None)
+    monkeypatch.setattr(forkserver, "ensure_running", no_room)
+    assert forked.start_forkserver(["pipeline.forked"]) is False
+    assert "fork server" in caplog.text
+    assert set(forked.forked_map(pid_of, range(3))) == {os.getpid()}
