@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 #: a function from texts to one L2-normalised row per text (what the coders call)
 EncodeFn = Callable[[Sequence[str]], np.ndarray]
 #: the runtimes :func:`encode` can run the transformer with (``embed.backend``)
-Backend = Literal["torch", "onnx"]
+Backend = Literal["torch", "onnx", "onnx-int8"]
 #: torch runs the model in float64, so its bytes are the same on every CPU (ADR 0029);
 #: onnx is float32: faster to start, but its last digits follow the CPU's kernels
 DEFAULT_BACKEND: Backend = "torch"
@@ -154,10 +154,15 @@ def model_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def is_onnx(backend: str) -> bool:
+    """Whether ``backend`` runs the model with onnxruntime (``onnx`` or ``onnx-int8``)."""
+    return backend in ("onnx", "onnx-int8")
+
+
 def _runtime_version(backend: Backend) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    package = "onnxruntime" if backend == "onnx" else "torch"
+    package = "onnxruntime" if is_onnx(backend) else "torch"
     try:
         return version(package)
     except PackageNotFoundError:
@@ -246,8 +251,9 @@ def pool(run: HiddenFn, ids: Sequence[Sequence[int]], batch_size: int) -> np.nda
 
 
 @functools.lru_cache(maxsize=2)
-def _onnx_session(folder: Path) -> Any:
-    from pipeline.onnx_export import exported_model
+def _onnx_session(folder: Path, int8: bool = False) -> Any:
+    """An onnxruntime session of the model in ``folder`` (its weights quantised when ``int8``)."""
+    from pipeline.onnx_export import exported_model, quantised_model
 
     try:
         import onnxruntime as ort
@@ -261,13 +267,15 @@ def _onnx_session(folder: Path) -> Any:
     options.inter_op_num_threads = 1
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     path = exported_model(model_digest(folder), lambda: load_encoder(str(folder))[0].auto_model)
+    if int8:
+        path = quantised_model(path)
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def hidden_fn(folder: Path, backend: Backend) -> HiddenFn:
     """The transformer of the model in ``folder`` run by ``backend`` (:data:`HiddenFn`)."""
-    if backend == "onnx":
-        session = _onnx_session(folder)
+    if is_onnx(backend):
+        session = _onnx_session(folder, backend == "onnx-int8")
 
         def run_onnx(ids: np.ndarray) -> np.ndarray:
             feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
@@ -299,7 +307,7 @@ def compute(
     stay_offline()
     folder = model_folder(model)
     if not mean_pooled(folder):
-        if backend == "onnx":
+        if is_onnx(backend):
             raise QualevalError(
                 f"embed.model: {folder}: only a mean-pooled transformer (modules.json: "
                 "Transformer, Pooling, Normalize) runs on onnx; set embed.backend: torch"

@@ -115,9 +115,9 @@ def backend_problem(model: str | None, backend: str) -> str | None:
     """Why ``embed.backend`` cannot run ``embed.model`` (None when it can), loading nothing."""
     import importlib.util
 
-    from pipeline.encoder import mean_pooled, model_folder
+    from pipeline.encoder import is_onnx, mean_pooled, model_folder
 
-    if backend != "onnx":
+    if not is_onnx(backend):
         return None
     if importlib.util.find_spec("onnxruntime") is None:
         return "onnx needs the onnxruntime package: run `make setup`, or set embed.backend: torch"
