@@ -82,7 +82,7 @@ def test_when_no_human_codes_then_paragraph_says_review_turns():
     text = subtheme_paragraph(sub, SCALE)
     assert text == (
         "One interviewee (1 of 43) described funding (shortage of money). "
-        "This count is an unvalidated machine count; review the 1 turn coded with it."
+        "No one has checked this machine count yet: 1 answer was coded with it."
     )
 
 
@@ -90,8 +90,8 @@ def test_when_no_human_codes_then_paragraph_says_review_turns():
     ("agreement", "expected"),
     [
         ({"human_codes": True, "micro_f1": 0.7}, None),
-        ({"human_codes": False, "proposed_turns": 50}, "review the 50 turns the review sheet"),
-        ({"human_codes": False, "proposed_turns": 1}, "review the 1 turn the review sheet"),
+        ({"human_codes": False, "proposed_turns": 50}, "review the 50 answers the review sheet"),
+        ({"human_codes": False, "proposed_turns": 1}, "review the 1 answer the review sheet"),
         ({"human_codes": False, "proposed_turns": 0}, "unvalidated machine count."),
         ({}, "unvalidated machine count."),
     ],

@@ -154,7 +154,8 @@ def subtheme_paragraph(
         out.append(_stance_clause(sub.stance))
     if not sub.validated:
         out.append(
-            f"This count is an unvalidated machine count; review the {sub.review_turns} "
-            f"{plural('turn', sub.review_turns)} coded with it."
+            "No one has checked this machine count yet: "
+            f"{sub.review_turns} {plural('answer', sub.review_turns)} "
+            f"{'was' if sub.review_turns == 1 else 'were'} coded with it."
         )
     return " ".join(s for s in out if s)

@@ -40,7 +40,7 @@ TOPICS_NOT_RUN = "The topics stage was not run for this report, so no emergent t
 GATE_NOTE = (
     "Before release, the leak gate (verify stage) scans this report, with every other "
     "shareable output, for the identifiers the anonymisation replaced; a run in which it "
-    "finds one fails. Its result is in outputs/metrics/verify.json."
+    "finds one fails. The evaluation team keeps its result (metrics/verify.json)."
 )
 EMERGENT_COLUMNS = list(catalogue.columns("report_emergent_topics"))
 COOCCURRENCE_COLUMNS = list(catalogue.columns("cooccurrence"))
@@ -175,9 +175,17 @@ def suppression_note(shown: pd.DataFrame, k: int) -> str:
     """The sentence a table with suppressed cells carries (empty when none is)."""
     n_small = int((shown == small(k)).to_numpy().sum())
     n_comp = int((shown == COMPLEMENTARY).to_numpy().sum())
-    if (shown == WITHHELD).to_numpy().any():
+    withheld = (shown == WITHHELD).to_numpy()
+    if withheld.any():
+        rows = int(withheld.any(axis=1).sum())
+        inner = sum(1 for r in shown.index if r != TOTAL)  # the totals row is never withheld
+        which = (
+            "The breakdown is withheld"
+            if rows >= inner
+            else f"The breakdown of {rows} of the {inner} rows is withheld"
+        )
         return (
-            f"The breakdown is withheld ({WITHHELD}): with so many groups under {k} interviews, "
+            f"{which} ({WITHHELD}): with so many groups under {k} interviews, "
             "no pattern of suppression would stop the totals, which other tables publish as "
             "group sizes, from revealing them; only the totals are shown."
         )
@@ -535,8 +543,8 @@ def cooccurrence(
         ["n_interviews", "n_segments", "_order"], ascending=[False, False, True], kind="stable"
     )[cols].reset_index(drop=True)
     note = (
-        "Pairs of sub-themes coded in the same interview (n_interviews) and on the same segment "
-        f"(n_segments). The report shows the {params.cooccurrence_rows} most frequent pairs; "
+        "Pairs of sub-themes coded in the same interview (Interviews) and on the same sentence "
+        f"(Segments). The report shows the {params.cooccurrence_rows} most frequent pairs; "
         "tables/cooccurrence.csv has all."
     )
     table = Table(
