@@ -1031,3 +1031,35 @@ def test_when_some_rows_withheld_then_note_says_which_share(cells, index, openin
 
     shown = pd.DataFrame(cells, index=index, columns=["g1 (n=6)", "g2 (n=6)"], dtype=object)
     assert suppression_note(shown, 3).startswith(opening)
+
+
+@pytest.mark.parametrize(
+    ("evaluation", "problems"),
+    [
+        ({"research_questions": [{"question": "Q?", "codes": ["benefit"]}]}, []),
+        (
+            {"research_questions": [{"question": "Q?", "codes": ["benefit", "benefti.sharing"]}]},
+            [
+                "evaluation.research_questions[0].codes: 'benefti.sharing' is not a code of the "
+                "codebook (did you mean 'benefit.sharing'?)"
+            ],
+        ),
+        (
+            {"sections": {"themes": {"chalenge": "evaluation/c.md"}}},
+            [
+                "evaluation.sections.themes: 'chalenge' is not a code of the codebook "
+                "(did you mean 'challenge'?)"
+            ],
+        ),
+        (
+            {"research_questions": [{"question": "Q?", "codes": ["zzz"]}]},
+            ["evaluation.research_questions[0].codes: 'zzz' is not a code of the codebook"],
+        ),
+    ],
+)
+def test_when_evaluation_names_an_unknown_code_then_each_is_reported(evaluation, problems):
+    from pipeline.params import EvaluationParams
+    from pipeline.report.stage import unknown_codes
+
+    ids = {"benefit", "benefit.sharing", "challenge"}
+    assert unknown_codes(EvaluationParams.model_validate(evaluation), ids) == problems
