@@ -1063,3 +1063,24 @@ def test_when_evaluation_names_an_unknown_code_then_each_is_reported(evaluation,
 
     ids = {"benefit", "benefit.sharing", "challenge"}
     assert unknown_codes(EvaluationParams.model_validate(evaluation), ids) == problems
+
+
+@pytest.mark.parametrize("framework_rows", ["region", "interview"])
+def test_when_pack_published_then_no_matrix_quote_is_also_attributed_by_role(
+    inputs, framework_rows
+):
+    # the join attack: a quote printed with its role (quotes bank, emergent topics) and again
+    # under its region (framework matrix) is attributed by role x region, a group under k
+    report = R.build_report(inputs, ReportParams(framework_rows=framework_rows))
+    bank = report.table("quotes_bank").frame
+    attributed = [q for q in bank["quote"].astype(str) if q]
+    matrix = report.table("framework_matrix").frame
+    quotes = [
+        q
+        for col in matrix.columns[1:]
+        for cell in matrix[col]
+        for q in re.findall(r"“(.*?)”", cell)
+    ]
+    assert attributed and quotes
+    clashes = [q for q in quotes if any(q in a or a in q for a in attributed)]
+    assert clashes == []
