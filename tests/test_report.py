@@ -304,6 +304,11 @@ def test_when_groups_are_small_then_merged(sizes, expected):
         ("Ofsted readiness", "ofsted readiness"),
         ("NHS links", "NHS links"),
         ("I statements", "I statements"),
+        ("Start for Life services", "Start for Life services"),
+        ("Family Hubs", "Family Hubs"),
+        ("Working with Ofsted", "working with Ofsted"),
+        ("Support for families", "support for families"),
+        ("Access and awareness", "access and awareness"),
     ],
 )
 def test_when_lower_first_then_acronyms_kept(text, expected):
@@ -1006,3 +1011,76 @@ def test_when_a_large_table_is_written_in_batches_then_the_bytes_do_not_depend_o
     assert meta.num_rows == len(ev)
     assert meta.num_row_groups == -(-len(ev) // batch_rows)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "e.parquet"), ev)
+
+
+@pytest.mark.parametrize(
+    ("cells", "index", "opening"),
+    [
+        (
+            [["[x]", "[x]"], ["[x]", "[x]"], [4, 5]],
+            ["a", "b", "Total"],
+            "The breakdown is withheld",
+        ),
+        ([["[x]", "[x]"], [3, 0], [4, 5]], ["a", "b", "Total"], "The breakdown of 1 of the 2 rows"),
+        ([[3, "[x]"], [3, 0], ["[x]", 4]], ["a", "b", "c"], "The breakdown of 2 of the 3 rows"),
+        ([[3, "<3"], [0, 4]], ["a", "b"], "Counts of interviews under 3"),
+    ],
+)
+def test_when_some_rows_withheld_then_note_says_which_share(cells, index, opening):
+    from pipeline.report.tables import suppression_note
+
+    shown = pd.DataFrame(cells, index=index, columns=["g1 (n=6)", "g2 (n=6)"], dtype=object)
+    assert suppression_note(shown, 3).startswith(opening)
+
+
+@pytest.mark.parametrize(
+    ("evaluation", "problems"),
+    [
+        ({"research_questions": [{"question": "Q?", "codes": ["benefit"]}]}, []),
+        (
+            {"research_questions": [{"question": "Q?", "codes": ["benefit", "benefti.sharing"]}]},
+            [
+                "evaluation.research_questions[0].codes: 'benefti.sharing' is not a code of the "
+                "codebook (did you mean 'benefit.sharing'?)"
+            ],
+        ),
+        (
+            {"sections": {"themes": {"chalenge": "evaluation/c.md"}}},
+            [
+                "evaluation.sections.themes: 'chalenge' is not a code of the codebook "
+                "(did you mean 'challenge'?)"
+            ],
+        ),
+        (
+            {"research_questions": [{"question": "Q?", "codes": ["zzz"]}]},
+            ["evaluation.research_questions[0].codes: 'zzz' is not a code of the codebook"],
+        ),
+    ],
+)
+def test_when_evaluation_names_an_unknown_code_then_each_is_reported(evaluation, problems):
+    from pipeline.params import EvaluationParams
+    from pipeline.report.stage import unknown_codes
+
+    ids = {"benefit", "benefit.sharing", "challenge"}
+    assert unknown_codes(EvaluationParams.model_validate(evaluation), ids) == problems
+
+
+@pytest.mark.parametrize("framework_rows", ["region", "interview"])
+def test_when_pack_published_then_no_matrix_quote_is_also_attributed_by_role(
+    inputs, framework_rows
+):
+    # the join attack: a quote printed with its role (quotes bank, emergent topics) and again
+    # under its region (framework matrix) is attributed by role x region, a group under k
+    report = R.build_report(inputs, ReportParams(framework_rows=framework_rows))
+    bank = report.table("quotes_bank").frame
+    attributed = [q for q in bank["quote"].astype(str) if q]
+    matrix = report.table("framework_matrix").frame
+    quotes = [
+        q
+        for col in matrix.columns[1:]
+        for cell in matrix[col]
+        for q in re.findall(r"“(.*?)”", cell)
+    ]
+    assert attributed and quotes
+    clashes = [q for q in quotes if any(q in a or a in q for a in attributed)]
+    assert clashes == []

@@ -50,3 +50,66 @@ def test_when_charts_drawn_twice_then_bytes_identical():
     first, _ = build_charts(PREVALENCE, 3, stance=STANCE)
     again, _ = build_charts(PREVALENCE, 3, stance=STANCE)
     assert [c.png for c in first] == [c.png for c in again]
+
+
+def _prevalence(n_themes: int, n_groups: int) -> pd.DataFrame:
+    themes = [f"Theme {i}" for i in range(n_themes)]
+    frame = pd.DataFrame(
+        {
+            "code_id": [f"t{i}" for i in range(n_themes)],
+            "theme": themes,
+            "parent_theme": "",
+            "level": "theme",
+            "n_interviews": 9,
+            "of": 12,
+        }
+    )
+    for g in range(n_groups):
+        frame[f"Group {g} (n=6)"] = ["0 (none)", "<3", "6 (all)", "3 (many)"][g % 4]
+    return frame
+
+
+@pytest.mark.parametrize(("n_themes", "n_groups"), [(2, 2), (6, 2), (6, 4), (12, 3)])
+def test_when_group_chart_drawn_then_legend_clear_of_axis_title_and_zero_bars_labelled(
+    monkeypatch, n_themes, n_groups
+):
+    from pipeline.report import charts as C
+
+    seen = {}
+
+    def keep(fig, title):
+        fig.tight_layout()
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        renderer = fig.canvas.get_renderer()
+        seen[title] = (
+            ax.get_legend().get_window_extent(renderer),
+            ax.xaxis.label.get_window_extent(renderer),
+            [t.get_text() for t in ax.texts],
+        )
+        return b"\x89PNG"
+
+    monkeypatch.setattr(C, "_png", keep)
+    C.group_chart(C.group_series(_prevalence(n_themes, n_groups), 3))
+    legend, xlabel, texts = seen["Share of interviews raising each theme, by group"]
+    assert not legend.overlaps(xlabel)
+    assert "0%" in texts  # a group that raised a theme nowhere shows 0%, not a missing bar
+    assert "withheld" in texts
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("london_borough (n=3)", "London borough (n=3)"),
+        ("london_borough", "London borough"),
+        ("parent/carer (n=3)", "parent/carer (n=3)"),
+        ("All (n=12)", "All (n=12)"),
+        ("n_interviews", "Interviews"),
+    ],
+)
+def test_when_group_header_is_a_machine_value_then_printed_as_the_sample_profile_prints_it(
+    name, expected
+):
+    from pipeline.report.printable import header
+
+    assert header(name) == expected

@@ -70,6 +70,11 @@ def test_when_count_phrased_then_never_all_n_of_n(word, count, total, expected):
             "Peer challenge evaluation: findings from 43 interviews",
         ),
         ("Family hubs", 1, "Family hubs: findings from 1 interview"),
+        (
+            "Family hubs evaluation: process and outcomes codebook",
+            12,
+            "Family hubs evaluation: process and outcomes \u2014 findings from 12 interviews",
+        ),
         (None, 5, "Findings from 5 interviews"),
     ],
 )

@@ -88,7 +88,7 @@ def test_when_nouns_sub_then_words_replaced_with_capitals_and_columns_kept(nouns
         (
             ["survey"] * 6,
             [
-                "This report summarises 6 anonymised survey responses with 2 regions",
+                "This report summarises 6 anonymised survey responses covering 2 different regions",
                 "a count is the number of survey responses in which",
                 "Most respondents (4 of 6) described the hub",
                 "Sample profile: survey responses by region",

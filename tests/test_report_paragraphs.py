@@ -82,7 +82,7 @@ def test_when_no_human_codes_then_paragraph_says_review_turns():
     text = subtheme_paragraph(sub, SCALE)
     assert text == (
         "One interviewee (1 of 43) described funding (shortage of money). "
-        "This count is an unvalidated machine count; review the 1 turn coded with it."
+        "No one has checked this machine count yet: 1 answer was coded with it."
     )
 
 
@@ -90,8 +90,8 @@ def test_when_no_human_codes_then_paragraph_says_review_turns():
     ("agreement", "expected"),
     [
         ({"human_codes": True, "micro_f1": 0.7}, None),
-        ({"human_codes": False, "proposed_turns": 50}, "review the 50 turns the review sheet"),
-        ({"human_codes": False, "proposed_turns": 1}, "review the 1 turn the review sheet"),
+        ({"human_codes": False, "proposed_turns": 50}, "review the 50 answers the review sheet"),
+        ({"human_codes": False, "proposed_turns": 1}, "review the 1 answer the review sheet"),
         ({"human_codes": False, "proposed_turns": 0}, "unvalidated machine count."),
         ({}, "unvalidated machine count."),
     ],
@@ -112,3 +112,18 @@ def test_when_no_human_check_then_report_says_counts_are_unvalidated(agreement, 
 )
 def test_when_group_count_small_then_written_as_fewer_than(k, min_cell, text):
     assert small(k, min_cell) == text
+
+
+@pytest.mark.parametrize(
+    ("coded", "estimate", "expected"),
+    [
+        (24, None, (24, "24 of 43")),
+        (24, (33 / 43, 28 / 43, 37 / 43), (33, "an estimated 33 of 43; 24 coded")),
+        (28, (30 / 43, 26 / 43, 34 / 43), (30, "an estimated 30 of 43; 28 coded")),
+    ],
+)
+def test_when_conclusions_quote_a_count_then_the_findings_own_number(coded, estimate, expected):
+    from pipeline.report.paragraphs import stated_count
+
+    sub = SubTheme("x", "", coded, 43, estimate=estimate, validated=True)
+    assert stated_count(sub) == expected

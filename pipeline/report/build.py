@@ -147,12 +147,14 @@ def stance_by_subtheme(ctx: DocContext) -> dict[str, dict[str, int]]:
 def default_title(codebook_name: str | None, n: int, nouns: Nouns = INTERVIEWS) -> str:
     """``Peer challenge evaluation: findings from 43 interviews`` (from the codebook's name).
 
-    A trailing "codebook" is dropped from the name; with no name, ``Findings from 43
-    interviews``.
+    A trailing "codebook" is dropped from the name; a name that has a colon already takes
+    a dash instead of a second one; with no name, ``Findings from 43 interviews``.
     """
     name = re.sub(r"\s*\bcode ?book\b\s*$", "", str(codebook_name or ""), flags=re.I).strip()
     what = nouns.sub(count_of(n, "interview"))
-    return f"{name}: findings from {what}" if name else f"Findings from {what}"
+    if not name:
+        return f"Findings from {what}"
+    return f"{name} \u2014 findings from {what}" if ":" in name else f"{name}: findings from {what}"
 
 
 def reworded(table: Table, nouns: Nouns) -> Table:

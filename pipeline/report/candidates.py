@@ -33,6 +33,6 @@ def missing_themes(
     return [
         f"Themes the codebook may be missing: the topic model found {n} topic"
         f"{'s' if n != 1 else ''} that no code covers well: {themes}. Each is drafted as a "
-        f"candidate code, with its best quotes as examples, in the topics folder's "
-        f"{CANDIDATES_FILE}, for the evaluation team to review before adding it to the codebook."
+        "candidate code, with its best quotes as examples, for the evaluation team to review "
+        f"before adding it to the codebook (in its researcher files, {CANDIDATES_FILE})."
     ]

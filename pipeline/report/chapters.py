@@ -13,7 +13,13 @@ from pipeline.report.doccontext import DocContext
 from pipeline.report.front import suggestion_gloss
 from pipeline.report.grammar import count_of, join_list, plural
 from pipeline.report.model import Section
-from pipeline.report.paragraphs import NOT_COMPARED, finding_subject, small, subtheme_paragraph
+from pipeline.report.paragraphs import (
+    NOT_COMPARED,
+    finding_subject,
+    small,
+    stated_count,
+    subtheme_paragraph,
+)
 from pipeline.report.prose import lower_first, phrase
 
 
@@ -175,10 +181,11 @@ def conclusions_section(ctx: DocContext, chapter: int) -> Section:
     """The most and least widely raised sub-themes, then the evaluator's conclusions."""
     sec = Section("conclusions", f"{chapter}. Conclusions")
     leaves = [c for t in ctx.analytic_themes for c in ctx.sub_themes(t)]
-    ranked = sorted(leaves, key=lambda c: (-ctx.count(c), ctx.codes.order[c]))
+    stated = {c: stated_count(ctx.subtheme(c)) for c in leaves}  # the findings' own numbers
+    ranked = sorted(leaves, key=lambda c: (-stated[c][0], ctx.codes.order[c]))
     top = [c for c in ranked if ctx.count(c)][:3]
     if top:
-        parts = [f"{lower_first(ctx.codes.label(c))} ({ctx.count(c)} of {ctx.n})" for c in top]
+        parts = [f"{lower_first(ctx.codes.label(c))} ({stated[c][1]})" for c in top]
         sec.add(
             "paragraph",
             ctx.nouns.sub(

@@ -140,6 +140,20 @@ def theme_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
     return Chart("theme_prevalence", title, alt, _png(fig, title), series)
 
 
+def _value_label(ax: Any, v: float, y: float) -> None:
+    """``40%`` after a bar, or inside it in white where the bar nearly fills the axis."""
+    inside = v > 88
+    ax.text(
+        v - 1 if inside else v + 1,
+        y,
+        f"{v:.0f}%",
+        va="center",
+        ha="right" if inside else "left",
+        fontsize=6,
+        color="white" if inside else "#0b0c0c",
+    )
+
+
 def group_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
     """Grouped horizontal bars: each theme's share within each group (suppressed: no bar)."""
     themes = list(dict.fromkeys(series["theme"]))
@@ -156,6 +170,8 @@ def group_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
         for y, v in zip(ys, vals):
             if v is None or pd.isna(v):  # a suppressed cell: said, not drawn
                 ax.text(1, y, "withheld", va="center", fontsize=6, color="#505a5f")
+            else:  # the value beside its bar, so a 0% bar is seen as 0, not as missing
+                _value_label(ax, float(v), y)
         n = int(sub["of"].iloc[0]) if len(sub) else 0
         ax.barh(
             [y for y, _ in shown],
@@ -167,9 +183,9 @@ def group_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
     ax.set_yticks(range(len(themes)), themes[::-1])
     ax.set_xlabel(f"Share of {unit} in the group (%)")
     if groups:
-        ax.legend(
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.12),
+        ax.legend(  # above the bars: below, it ran into the axis title on short charts
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
             ncol=min(len(groups), 3),
             fontsize=7,
             frameon=False,
@@ -221,7 +237,7 @@ def stance_chart(series: pd.DataFrame, unit: str = "interviews") -> Chart:
         left = [a + b for a, b in zip(left, vals)]
     ax.set_yticks(ys, labels)
     ax.set_xlabel(f"{unit.capitalize()} (counts under the disclosure limit withheld)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4, fontsize=7, frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7, frameon=False)
     parts = []
     for label in labels:
         row = wide.loc[label]

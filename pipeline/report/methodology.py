@@ -76,7 +76,7 @@ def sample_blocks(ctx: DocContext, sec: Section) -> None:
 def _anonymisation(ctx: DocContext) -> str:
     rep = ctx.inputs.replacements
     done = (
-        f" It made {sum(rep.values())} replacements ("
+        f" The anonymisation made {sum(rep.values())} replacements ("
         + join_list([f"{v} {k}" for k, v in sorted(rep.items())])
         + ")."
         if rep
@@ -196,9 +196,12 @@ def _stance(ctx: DocContext) -> str:
         return (
             f"Stance is not reported: its measured accuracy against human labels, "
             f"{float(m['accuracy']):.2f}, is below the {float(m.get('min_accuracy', 0)):.2f} "
-            "the report requires (stance.min_accuracy)."
+            "the report requires."
         )
-    return "Stance is not reported: it was not measured against human labels (data.human_stance)."
+    return (
+        "Stance (whether interviewees spoke of an aspect positively or negatively) is not "
+        "reported: its accuracy was not checked against an evaluator's own judgements."
+    )
 
 
 def _rules(ctx: DocContext) -> list[str]:

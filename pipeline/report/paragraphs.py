@@ -98,6 +98,18 @@ def _counts(sub: SubTheme) -> tuple[int, int, int]:
     return tuple(round(v * sub.total) for v in sub.estimate)  # type: ignore[return-value]
 
 
+def stated_count(sub: SubTheme) -> tuple[int, str]:
+    """The count a finding states and its words: ``(27, "an estimated 27 of 43; 24 coded")``.
+
+    The adjusted estimate where there is one (as :func:`finding_subject` states it), else the
+    coded count (``(24, "24 of 43")``): the conclusions rank and quote the same numbers.
+    """
+    if sub.estimate is None:
+        return sub.interviews, f"{sub.interviews} of {sub.total}"
+    k = _counts(sub)[0]
+    return k, f"an estimated {k} of {sub.total}; {sub.interviews} coded"
+
+
 def finding_subject(sub: SubTheme, scale: Sequence[Quantifier], noun: str = "interviewee") -> str:
     """A finding's subject: ``Most interviewees (an estimated 27 of 43; 24 coded)``.
 
@@ -154,7 +166,8 @@ def subtheme_paragraph(
         out.append(_stance_clause(sub.stance))
     if not sub.validated:
         out.append(
-            f"This count is an unvalidated machine count; review the {sub.review_turns} "
-            f"{plural('turn', sub.review_turns)} coded with it."
+            "No one has checked this machine count yet: "
+            f"{sub.review_turns} {plural('answer', sub.review_turns)} "
+            f"{'was' if sub.review_turns == 1 else 'were'} coded with it."
         )
     return " ".join(s for s in out if s)

@@ -58,10 +58,17 @@ def percent(v: Any) -> str:
 
 
 def header(name: Any) -> str:
-    """A machine column name in words (``n_interviews`` -> ``Interviews``)."""
+    """A machine column name in words (``n_interviews`` -> ``Interviews``).
+
+    A group column keeps its size: ``london_borough (n=3)`` -> ``London borough (n=3)``, as
+    the sample profile heads the same group.
+    """
     s = str(name)
     if s in HEADERS:
         return HEADERS[s]
+    group = re.fullmatch(r"([a-z0-9_]+)( \(n=\d+\))", s)
+    if group:
+        return header(group.group(1)) + group.group(2)
     if re.fullmatch(r"[a-z0-9_]+", s):
         return s.replace("_", " ").capitalize()
     return s

@@ -65,9 +65,32 @@ def scale_note(scale: Sequence[Quantifier]) -> str:
     )
 
 
+_NAME_LINKS = frozenset({"of", "for", "and", "the", "in", "on", "to", "&"})
+
+
+def _opens_a_name(words: list[str]) -> bool:
+    """Whether the first word begins a proper name: a capitalised word follows it.
+
+    ``Start for Life services``, ``Family Hubs``: the first capitalised word after it,
+    skipping only the small words names are joined by (of, for, and...), is capitalised.
+    """
+    for w in words[1:3]:
+        if w.lower() in _NAME_LINKS and w.islower():
+            continue
+        return w[:1].isupper() and w != "I"
+    return False
+
+
 def lower_first(text: str) -> str:
-    """Lower-case the first letter unless the first word is an acronym (``Ofsted`` stays)."""
-    first = text.split(" ", 1)[0]
+    """Lower-case the first letter unless the first word is an acronym or opens a name.
+
+    ``Sharing good practice`` -> ``sharing good practice``; ``NHS links`` and ``Start for
+    Life services`` stay as they are.
+    """
+    words = text.split(" ")
+    first = words[0]
+    if _opens_a_name(words):
+        return text
     if len(first) > 1 and first[1:].islower() and first[0].isupper() and first != "I":
         return first[0].lower() + text[1:]
     if len(first) == 1 and first != "I":

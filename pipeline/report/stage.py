@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -146,6 +148,28 @@ def evaluator_sections(evaluation: EvaluationParams) -> dict[str, str]:
     return out
 
 
+def unknown_codes(evaluation: EvaluationParams, code_ids: Collection[str]) -> list[str]:
+    """Every code the evaluation block names that the codebook lacks, with where it is named.
+
+    A research question's codes and a theme section's id are matched to the codebook: a
+    misspelt id would otherwise drop silently out of the answer to its question.
+    """
+    named = [
+        (f"evaluation.research_questions[{i}].codes", c)
+        for i, rq in enumerate(evaluation.research_questions)
+        for c in rq.codes
+    ]
+    named += [("evaluation.sections.themes", t) for t in evaluation.sections.themes]
+    ids = sorted(code_ids)
+    out = []
+    for where, c in named:
+        if c not in code_ids:
+            close = difflib.get_close_matches(c, ids, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            out.append(f"{where}: {c!r} is not a code of the codebook{hint}")
+    return out
+
+
 def provenance(params: Params) -> dict[str, str]:
     """Qualeval's version, the params hash and the models' identities, for the methodology."""
     import hashlib
@@ -169,6 +193,11 @@ def with_evaluation(inputs: Inputs, params: Params) -> Inputs:
     """``inputs`` with the evaluation block, its Markdown sections and the provenance."""
     from dataclasses import replace
 
+    if problems := unknown_codes(params.evaluation, {c.id for c in inputs.codebook.codes}):
+        raise QualevalError(
+            "params.yaml names codes the codebook does not have; correct each id or remove "
+            "it:\n  " + "\n  ".join(problems)
+        )
     return replace(
         inputs,
         evaluation=params.evaluation,

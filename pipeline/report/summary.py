@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline.params import ReportParams
 from pipeline.report.codes import Codes
-from pipeline.report.grammar import date_range
+from pipeline.report.grammar import count_of, date_range
 from pipeline.report.model import Inputs, Quote, ThemeSummary
 from pipeline.report.nouns import INTERVIEWS, Nouns
 from pipeline.report.prose import attribute_title, display_value, gloss, lower_first, phrase
@@ -118,10 +118,10 @@ def _validation_caveat(agreement: dict) -> list[str]:
         return []
     proposed = int(agreement.get("proposed_turns") or 0)
     ask = (
-        f" Before relying on them, review the {proposed} turn{'s' if proposed != 1 else ''} "
-        "the review sheet proposes (coding/review_sheet.xlsx, most informative first): the "
-        "decisions then replace the machine's codes and agreement is measured on its random "
-        "share."
+        " Before relying on them, the evaluation team should review the "
+        f"{proposed} answer{'s' if proposed != 1 else ''} the review sheet proposes (in its "
+        "researcher files, most informative first): the decisions then replace the machine's "
+        "codes and agreement is measured on a random share of them."
         if proposed
         else ""
     )
@@ -139,10 +139,11 @@ def report_intro(
     n = len(iv)
     months = sorted(v for v in iv.get("interview_month", pd.Series(dtype=str)).dropna().astype(str))
     roles = iv[params.group_by].map(display_value).nunique()
+    attr_word = attribute_title(params.group_by).lower()
     intro = [
         nouns.sub(
-            f"This report summarises {n} anonymised interview{'s' if n != 1 else ''} with "
-            f"{roles} {attribute_title(params.group_by).lower()}{'s' if roles != 1 else ''}"
+            f"This report summarises {n} anonymised interview{'s' if n != 1 else ''} covering "
+            + count_of(roles, ("different " if roles != 1 else "") + attr_word)
             + (f", conducted {date_range(months[0], months[-1])}" if months else "")
         )
         + ". Themes were coded automatically with the codebook "

@@ -40,7 +40,7 @@ TOPICS_NOT_RUN = "The topics stage was not run for this report, so no emergent t
 GATE_NOTE = (
     "Before release, the leak gate (verify stage) scans this report, with every other "
     "shareable output, for the identifiers the anonymisation replaced; a run in which it "
-    "finds one fails. Its result is in outputs/metrics/verify.json."
+    "finds one fails. The evaluation team keeps its result (metrics/verify.json)."
 )
 EMERGENT_COLUMNS = list(catalogue.columns("report_emergent_topics"))
 COOCCURRENCE_COLUMNS = list(catalogue.columns("cooccurrence"))
@@ -59,6 +59,10 @@ class TableContext:
     params: ReportParams
     evidence: list[pd.DataFrame] = field(default_factory=list)
     _bank: tuple[Table, pd.DataFrame] | None = None
+    # quote texts and segment ids the pack attributes (quotes bank, emergent topics): the
+    # framework matrix, which groups quotes by region, never repeats one (a quote printed
+    # with a role in one table and a region in another is attributed by both)
+    attributed: set[str] = field(default_factory=set)
 
     def bank(self) -> tuple[Table, pd.DataFrame]:
         """The quotes bank and its evidence, built once (emergent topics avoid its quotes)."""
@@ -175,9 +179,17 @@ def suppression_note(shown: pd.DataFrame, k: int) -> str:
     """The sentence a table with suppressed cells carries (empty when none is)."""
     n_small = int((shown == small(k)).to_numpy().sum())
     n_comp = int((shown == COMPLEMENTARY).to_numpy().sum())
-    if (shown == WITHHELD).to_numpy().any():
+    withheld = (shown == WITHHELD).to_numpy()
+    if withheld.any():
+        rows = int(withheld.any(axis=1).sum())
+        inner = sum(1 for r in shown.index if r != TOTAL)  # the totals row is never withheld
+        which = (
+            "The breakdown is withheld"
+            if rows >= inner
+            else f"The breakdown of {rows} of the {inner} rows is withheld"
+        )
         return (
-            f"The breakdown is withheld ({WITHHELD}): with so many groups under {k} interviews, "
+            f"{which} ({WITHHELD}): with so many groups under {k} interviews, "
             "no pattern of suppression would stop the totals, which other tables publish as "
             "group sizes, from revealing them; only the totals are shown."
         )
@@ -386,26 +398,52 @@ def _framework_rows(iv: pd.DataFrame, params: ReportParams) -> tuple[dict[str, s
     return dict(zip(iv["interview_id"], iv["interview_id"])), "Interview"
 
 
+def _pick_unattributed(
+    cell: pd.DataFrame,
+    params: ReportParams,
+    placeholders: re.Pattern[str] | None,
+    used: set[str],
+    attributed: set[str],
+) -> list[tuple[str, str, str]]:
+    """A matrix cell's picks, none overlapping an attributed quote (one expanded into it)."""
+    texts = [t for t in attributed if " " in t]  # quote texts, not segment ids
+    for _ in range(len(cell) + 1):
+        trial = set(used)
+        picked = pick_segments(
+            cell, params.framework_segments, params, placeholders=placeholders, used=trial
+        )
+        clash = [seg for seg, _, q in picked if any(q in t or t in q for t in texts)]
+        if not clash:
+            used |= trial
+            return picked
+        used.update(clash)  # never picked again: the next try takes the next best
+    return []
+
+
 def framework_matrix(
     coded: pd.DataFrame,
     interviews: pd.DataFrame,
     codes: Codes,
     params: ReportParams,
     placeholders: re.Pattern[str] | None = None,
+    attributed: set[str] | None = None,
 ) -> tuple[Table, pd.DataFrame]:
-    """The Framework Method's case x theme grid of extracts with segment references."""
+    """The Framework Method's case x theme grid of extracts with segment references.
+
+    ``attributed``: quote texts and segment ids other tables print with an attribution (by
+    role); the matrix, by region, quotes none of them, so no quote is joined to both.
+    """
     row_of, row_name = _framework_rows(_with_text_ids(interviews), params)
     themed = coded[coded["code_id"].isin(codes.themes)]
     themed = themed.assign(row=themed["interview_id"].map(row_of))
     records, evidence = [], []
-    used: set[str] = set()  # no extract twice in the matrix (e.g. under two themes of a row)
+    # no extract twice in the matrix (e.g. under two themes of a row), nor one quoted elsewhere
+    used: set[str] = set(attributed or ())
     for r in sorted(set(row_of.values())):
         rec = {row_name: r}
         for t in codes.themes:
             cell = themed[(themed["row"] == r) & (themed["code_id"] == t)]
-            picked = pick_segments(
-                cell, params.framework_segments, params, placeholders=placeholders, used=used
-            )
+            picked = _pick_unattributed(cell, params, placeholders, used, attributed or set())
             rec[codes.label(t)] = (
                 # no segment id beside a quote: an id joins the quote to its interview's
                 # attributes (the evidence table, for the evaluation team, keeps them)
@@ -535,8 +573,8 @@ def cooccurrence(
         ["n_interviews", "n_segments", "_order"], ascending=[False, False, True], kind="stable"
     )[cols].reset_index(drop=True)
     note = (
-        "Pairs of sub-themes coded in the same interview (n_interviews) and on the same segment "
-        f"(n_segments). The report shows the {params.cooccurrence_rows} most frequent pairs; "
+        "Pairs of sub-themes coded in the same interview (Interviews) and on the same sentence "
+        f"(Segments). The report shows the {params.cooccurrence_rows} most frequent pairs; "
         "tables/cooccurrence.csv has all."
     )
     table = Table(
@@ -784,8 +822,10 @@ def _one(built: tuple[Table, pd.DataFrame]) -> Built:
 
 
 def _bank_used(ctx: TableContext) -> set[str]:
+    """The quotes bank's quotes and segment ids, kept in ``ctx.attributed`` with later picks."""
     frame = ctx.bank()[0].frame
-    return set(frame["quote"]) | set(frame["segment_id"])
+    ctx.attributed |= set(frame["quote"]) | set(frame["segment_id"])
+    return ctx.attributed
 
 
 def _for_the_team(built: Built) -> Built:
@@ -816,7 +856,11 @@ TABLE_STEPS: tuple[tuple[str, Callable[[TableContext], Built]], ...] = (
     (
         "framework_matrix",
         lambda c: _for_the_team(
-            _one(framework_matrix(c.coded, c.interviews, c.codes, c.params, c.placeholders))
+            _one(
+                framework_matrix(
+                    c.coded, c.interviews, c.codes, c.params, c.placeholders, set(_bank_used(c))
+                )
+            )
         ),
     ),
     ("quotes_bank", lambda c: _for_the_team(_one(c.bank()))),
