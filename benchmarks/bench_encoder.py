@@ -7,8 +7,9 @@ Needs segments tables: the sample's (``outputs/segments/segments.parquet`` after
 repro``) by default, and any other given with ``--segments`` (e.g. the ``outputs/segments``
 of a ``bench_dev_eval.py --work DIR`` run). For each table and each way of embedding:
 
-- ``onnx`` and ``torch``: :func:`pipeline.encoder.compute` (equal-length batches, no padding,
-  mean pooling in numpy) on onnxruntime or torch;
+- ``onnx``, ``onnx-int8`` and ``torch``: :func:`pipeline.encoder.compute` (equal-length
+  batches, no padding, mean pooling in numpy) on onnxruntime (float32, or the int8-weight
+  copy) or torch;
 - ``st-padded``: sentence-transformers' own ``encode`` (padded, length-sorted batches), the
   path before ADR 0026;
 
@@ -62,6 +63,7 @@ def _st_padded(texts: list[str]) -> np.ndarray:
 def _ways() -> dict:
     return {
         "onnx": lambda t: E.compute(t, None, BATCH, "onnx"),
+        "onnx-int8": lambda t: E.compute(t, None, BATCH, "onnx-int8"),
         "torch": lambda t: E.compute(t, None, BATCH, "torch"),
         "st-padded": _st_padded,
     }
@@ -85,7 +87,7 @@ def speed(texts: list[str], rounds: int) -> dict:
                     "cpu_ms_per_segment": round(1000 * cpu / len(texts), 2),
                 }
     ref = vectors["st-padded"]
-    for name in ("onnx", "torch"):
+    for name in ("onnx", "onnx-int8", "torch"):
         cos = (vectors[name] * ref).sum(axis=1)
         best[name]["cos_vs_st_padded"] = {
             "min": round(float(cos.min()), 6),

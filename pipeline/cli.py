@@ -197,7 +197,11 @@ def init(
     from pipeline.project import init_project
 
     init_project(folder, force=force)
-    log.info("next: read %s, add transcripts, then run `dvc repro` there", folder / "README.md")
+    log.info(
+        "next: read %s, add transcripts, then run `qualeval run` there (or, with DVC, "
+        "`git init && dvc init` once, then `dvc repro`)",
+        folder / "README.md",
+    )
 
 
 _register()

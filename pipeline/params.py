@@ -432,7 +432,7 @@ class EmbedParams(_Block):
         "ADR 0029) or onnx (onnxruntime, float32, the model exported once from its local "
         "weights; starts faster, but its last digits follow the CPU); ADR 0026; onnx-int8: "
         "onnx with int8 weights, about twice as fast for large corpora, with slightly "
-        "different vectors (ADR 0049)",
+        "different vectors (dev_eval micro-F1 0.641 vs 0.653; ADR 0049)",
     )
     cache_dir: str | None = Field(
         "private/cache/embeddings",

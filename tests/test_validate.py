@@ -138,3 +138,37 @@ def test_when_backend_cannot_run_the_model_then_validate_says_why(
     (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
     why = backend_problem(str(tmp_path), backend)
     assert why is None if expected is None else expected in why
+
+
+@pytest.mark.parametrize(
+    ("listed", "params", "problem"),
+    [
+        ("a.txt", "{}\n", None),  # relative to the transcripts folder
+        ("transcripts/a.txt", "{}\n", None),  # relative to the metadata file
+        ("b.txt", "{}\n", "line 2: file 'b.txt' listed in the metadata but not found"),
+        ("b.txt", "ingest:\n  strict: false\n", None),  # ingest's reject, not a stop
+        ("a", "{}\n", "line 2: file 'a' listed in the metadata but not found"),
+    ],
+)
+def test_when_listed_transcript_is_missing_then_the_check_names_its_line(
+    tmp_path, listed, params, problem
+):
+    spec = _spec(tmp_path)
+    spec.metadata.write_text(f"interview_id,file\nA,{listed}\n")
+    spec.params.write_text(params)
+    found = check_inputs(spec).by_file.get(str(spec.metadata), [])
+    if problem is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].startswith(problem)
+        assert "add the transcript" in found[0]  # what to do
+
+
+def test_when_bare_name_matches_two_files_then_the_check_lists_both(tmp_path):
+    spec = _spec(tmp_path)
+    for wave in ("w1", "w2"):
+        (spec.transcripts / wave).mkdir()
+        (spec.transcripts / wave / "c.txt").write_bytes(GOOD)
+    spec.metadata.write_text("interview_id,file\nC,c.txt\n")
+    (found,) = check_inputs(spec).by_file[str(spec.metadata)]
+    assert "matches 2 files" in found and "w1/c.txt" in found and "w2/c.txt" in found

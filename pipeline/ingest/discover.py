@@ -11,7 +11,6 @@ false.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 from pathlib import Path
 
@@ -21,22 +20,9 @@ from pipeline.errors import QualevalError
 from pipeline.ingest.tables import reject_row
 from pipeline.metadata_sheet import escapes
 from pipeline.params import IngestParams
+from pipeline.transcript_files import files_by_name, files_on_disk, resolve_file
 
 log = logging.getLogger(__name__)
-
-
-def _ignored(name: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
-def _files_on_disk(transcripts_dir: Path, params: IngestParams) -> dict[str, Path]:
-    """``relative posix path -> path`` of every file not under an ``ingest.ignore`` pattern."""
-    return {
-        p.relative_to(transcripts_dir).as_posix(): p
-        for p in sorted(transcripts_dir.rglob("*"))
-        if p.is_file()
-        and not any(_ignored(part, params.ignore) for part in p.relative_to(transcripts_dir).parts)
-    }
 
 
 def _unlisted_reject(rel: str, params: IngestParams) -> dict[str, str]:
@@ -53,59 +39,6 @@ def _unlisted_reject(rel: str, params: IngestParams) -> dict[str, str]:
             f"unsupported file type {ext or '(none)'}; supported: {', '.join(params.extensions)}",
         )
     return reject_row(rel, "", reason, msg)
-
-
-def _by_name(on_disk: dict[str, Path]) -> dict[str, list[str]]:
-    """``file name -> relative paths`` of the files on disk with that name."""
-    out: dict[str, list[str]] = {}
-    for rel in on_disk:
-        out.setdefault(Path(rel).name, []).append(rel)
-    return out
-
-
-def _metadata_relative(value: str, transcripts_dir: Path, metadata_dir: Path | None) -> str | None:
-    """``value`` read relative to the metadata file, as a path inside the transcripts folder."""
-    if metadata_dir is None:
-        return None
-    try:
-        inside = (metadata_dir / value).resolve().relative_to(transcripts_dir.resolve())
-    except (ValueError, OSError):
-        return None
-    return inside.as_posix()
-
-
-def resolve_file(
-    value: str,
-    on_disk: dict[str, Path],
-    by_name: dict[str, list[str]],
-    transcripts_dir: Path,
-    metadata_dir: Path | None,
-) -> tuple[str | None, str]:
-    """A metadata ``file`` value -> ``(relative path on disk or None, reject message)``.
-
-    Tried in order: relative to the transcripts folder; relative to the metadata file
-    (``transcripts/HO01.txt``); a bare name that matches exactly one file under the
-    transcripts folder. A bare name matching several files is an error listing them.
-    """
-    rel = Path(value).as_posix()
-    if rel in on_disk:
-        return rel, ""
-    via_meta = _metadata_relative(value, transcripts_dir, metadata_dir)
-    if via_meta in on_disk:
-        return via_meta, ""
-    candidates = by_name.get(Path(value).name, [])
-    if Path(value).name == rel and len(candidates) == 1:
-        return candidates[0], ""
-    if Path(value).name == rel and candidates:
-        return None, (
-            f"the name matches {len(candidates)} files under {transcripts_dir}: "
-            f"{', '.join(sorted(candidates))}; write the path of the right one in the file column"
-        )
-    hint = f" (a file of that name is at {', '.join(sorted(candidates))})" if candidates else ""
-    return None, (
-        f"listed in the metadata but not found in {transcripts_dir}{hint}; write the path "
-        "relative to the transcripts folder or to the metadata file, or add the transcript"
-    )
 
 
 def _link_reject(rel: str, path: Path, interview_id: str, params: IngestParams) -> dict | None:
@@ -141,8 +74,8 @@ def discover(
             f"{transcripts_dir}: transcripts folder not found; fix --transcripts, or "
             "data.transcripts_dir in params.yaml"
         )
-    on_disk = _files_on_disk(transcripts_dir, params)
-    by_name = _by_name(on_disk)
+    on_disk = files_on_disk(transcripts_dir, params)
+    by_name = files_by_name(on_disk)
     pairs, rejects = [], []
     listed = set()
     for row in metadata.to_dict("records"):

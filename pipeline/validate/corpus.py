@@ -51,9 +51,19 @@ def file_problem(path: Path, params: Params) -> str | None:
     return None
 
 
-def _listed(spec: RunSpec, row: dict, line: int, params: Params, problems: Problems) -> None:
+def _listed(
+    spec: RunSpec, row: dict, line: int, params: Params, problems: Problems, files: tuple
+) -> None:
+    """A metadata row's ``file``: inside the folder, found as ingest finds it, and readable.
+
+    ``files`` is the transcripts folder's files and their names (``files_on_disk`` and
+    ``files_by_name`` of :mod:`pipeline.transcript_files`).
+    A file not found is a problem under ``ingest.strict`` (ingest would stop on it), else
+    ingest's reject.
+    """
     value = str(row["file"])
     from pipeline.metadata_sheet import escapes
+    from pipeline.transcript_files import resolve_file
 
     why = escapes(value)
     if why:
@@ -63,13 +73,15 @@ def _listed(spec: RunSpec, row: dict, line: int, params: Params, problems: Probl
             "transcripts folder; write its path relative to that folder",
         )
         return
-    for base in (spec.transcripts, spec.metadata.parent):
-        path = base / value
-        if path.is_file():
-            why = file_problem(path, params)
-            if why:
-                problems.add(path, why)
-            return
+    on_disk, names = files
+    rel, message = resolve_file(value, on_disk, names, spec.transcripts, spec.metadata.parent)
+    if rel is None:
+        if params.ingest.strict:
+            problems.add(spec.metadata, f"line {line}: file {value!r} {message}")
+        return
+    why = file_problem(on_disk[rel], params)
+    if why:
+        problems.add(on_disk[rel], why)
 
 
 def check_corpus(spec: RunSpec, params: Params, problems: Problems) -> None:
@@ -87,6 +99,10 @@ def check_corpus(spec: RunSpec, params: Params, problems: Problems) -> None:
         return
     if meta is None:
         return
+    from pipeline.transcript_files import files_by_name, files_on_disk
+
+    on_disk = files_on_disk(spec.transcripts, params.ingest)
+    files = (on_disk, files_by_name(on_disk))
     for i, row in zip(meta.index, meta.to_dict("records")):
         problems.checked += 1
-        _listed(spec, row, int(i) + 2, params, problems)
+        _listed(spec, row, int(i) + 2, params, problems, files)
