@@ -172,3 +172,31 @@ def test_when_bare_name_matches_two_files_then_the_check_lists_both(tmp_path):
     spec.metadata.write_text("interview_id,file\nC,c.txt\n")
     (found,) = check_inputs(spec).by_file[str(spec.metadata)]
     assert "matches 2 files" in found and "w1/c.txt" in found and "w2/c.txt" in found
+
+
+@pytest.mark.parametrize(
+    ("section", "content", "problem"),
+    [
+        ("recommendations", "We recommend …\n".encode(), None),
+        ("recommendations", None, "not found (evaluation.sections.recommendations in params.yaml)"),
+        ("discussion", b"\xff\xfe bad", "not UTF-8 text"),
+    ],
+)
+def test_when_a_section_file_is_named_then_the_check_reads_it_up_front(
+    tmp_path, section, content, problem
+):
+    spec = _spec(tmp_path)
+    path = tmp_path / "in" / f"{section}.md"
+    if content is not None:
+        path.write_bytes(content)
+    spec.params.write_text(f"evaluation:\n  sections:\n    {section}: {path}\n")
+    found = check_inputs(spec).by_file.get(str(path), [])
+    assert (found == []) if problem is None else (len(found) == 1 and problem in found[0])
+
+
+def test_when_a_theme_section_is_missing_then_its_theme_is_named(tmp_path):
+    spec = _spec(tmp_path)
+    missing = tmp_path / "in" / "benefit.md"
+    spec.params.write_text(f"evaluation:\n  sections:\n    themes:\n      benefit: {missing}\n")
+    (found,) = check_inputs(spec).by_file[str(missing)]
+    assert "evaluation.sections.themes.benefit" in found and "remove the entry" in found

@@ -6,7 +6,12 @@ import logging
 
 from pipeline.params import Params, load_params
 from pipeline.validate.corpus import check_corpus
-from pipeline.validate.files import check_codebook, check_evaluator_files, check_models
+from pipeline.validate.files import (
+    check_codebook,
+    check_evaluator_files,
+    check_models,
+    check_sections,
+)
 from pipeline.validate.folders import check_folders
 from pipeline.validate.problems import Problems, RunSpec
 
@@ -33,6 +38,7 @@ def check_inputs(spec: RunSpec) -> Problems:
     check_codebook(spec, problems)
     check_corpus(spec, params, problems)
     check_evaluator_files(spec, params, problems)
+    check_sections(params, problems)
     check_models(params, problems)
     log.info(
         "input check: %d check(s), %d problem(s) in %d file(s)",

@@ -149,3 +149,32 @@ def check_models(params: Params, problems: Problems) -> None:
             "dask: dask.distributed is not installed; install it (pip install 'qualeval[dask]') "
             "or set engine.kind: local",
         )
+
+
+def section_problem(path: Path) -> str | None:
+    """Why an evaluator's section file cannot be included (None when it can)."""
+    try:
+        Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return "not found"
+    except IsADirectoryError:
+        return "is a folder, not a Markdown file"
+    except UnicodeDecodeError:
+        return "not UTF-8 text; save it as UTF-8"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror}); check its permissions"
+    return None
+
+
+def check_sections(params: Params, problems: Problems) -> None:
+    """Every Markdown file named in ``evaluation.sections``: found and readable, up front.
+
+    The report stage, last of the heavy stages, would otherwise be the first to notice.
+    """
+    for place, path in params.evaluation.sections.named().items():
+        problems.checked += 1
+        why = section_problem(Path(path))
+        if why:
+            field = f"evaluation.sections.{place.replace('theme:', 'themes.')}"
+            fix = "write the section there or remove the entry" if why == "not found" else ""
+            problems.add(path, f"{why} ({field} in params.yaml){'; ' + fix if fix else ''}")
