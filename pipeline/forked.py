@@ -10,8 +10,8 @@ a result is the same bytes whichever process computed it. Results come back in i
 ``QUALEVAL_JOBS`` names the jobs (a count, or ``auto``: one per core). Unset, it uses one per
 core where that is known to be safe, and runs the calls here otherwise (ADR 0048): it forks
 this process when :func:`fork_is_safe` (one thread, no torch, no OpenMP runtime loaded, as in
-the leak gate's own process), and forks a fork server's when :func:`start_forkserver` started
-one (the topics stage, whose OpenMP pool makes forking itself unsafe). A fork server is a
+the leak gate's own process), and forks a fork server's inside :func:`forkserver_workers`
+(the topics stage, whose OpenMP pool makes forking itself unsafe). A fork server is a
 fresh, single-threaded interpreter that imports the libraries once, so its forks hold no lock
 of any pool; the calls then reach it pickled, and run with this process's thread limits.
 It runs them here, one after the other, where ``fork`` is not available, inside a daemonic
@@ -20,13 +20,14 @@ worker (which may not have children), or when a child dies (then with a warning)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -38,7 +39,7 @@ R = TypeVar("R")
 JOBS_ENV = "QUALEVAL_JOBS"
 #: Libraries whose own thread pools may hold a lock at a fork (seen with torch, ADR 0044).
 THREADED_MODULES = ("torch", "onnxruntime", "tokenizers", "tensorflow", "jax")
-_SERVER: Any = None  # the fork server's context, once :func:`start_forkserver` started one
+_SERVER: Any = None  # the fork server's context, inside :func:`forkserver_workers`
 
 
 def default_jobs() -> int:
@@ -97,15 +98,33 @@ def can_fork() -> bool:
     )
 
 
-def start_forkserver(preload: Sequence[str]) -> bool:
-    """Start a fork server now, importing ``preload`` while this process works on.
+@contextlib.contextmanager
+def forkserver_workers(preload: Sequence[str]) -> Iterator[bool]:
+    """Within the block, :func:`forked_map` forks workers from a fork server (ADR 0048).
 
-    For a stage's own process whose thread pools make a fork of itself unsafe; later
-    :func:`forked_map` calls fork workers from the server instead. False where the platform
-    has no fork server or this process may not have children.
+    For a stage whose thread pools make a fork of its own process unsafe. The server is
+    started at once, importing ``preload`` while this process works on, and stopped at the
+    end, so nothing outlives the stage (a test that calls the stage's ``main`` keeps its own
+    process's behaviour afterwards). Yields False, and the calls run in this process, where
+    the platform has no fork server, this process may not have children, or the server
+    cannot start.
     """
     global _SERVER
-    if "forkserver" not in multiprocessing.get_all_start_methods() or not can_fork():
+    started = _start_forkserver(preload)
+    try:
+        yield started
+    finally:
+        if started:
+            _SERVER = None
+            _stop_forkserver()
+
+
+def _start_forkserver(preload: Sequence[str]) -> bool:
+    """Start the fork server with ``preload`` imported in it; whether it runs."""
+    global _SERVER
+    if _SERVER is not None or "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    if not can_fork():
         return False
     from multiprocessing import forkserver
 
@@ -120,6 +139,15 @@ def start_forkserver(preload: Sequence[str]) -> bool:
     return True
 
 
+def _stop_forkserver() -> None:
+    """Stop the fork server (it would otherwise wait until this process exits)."""
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        stop()
+
+
 def forked_map(
     fn: Callable[[T], R], items: Iterable[T], jobs: int | None = None, *, inherit: bool = False
 ) -> list[R]:
@@ -131,8 +159,9 @@ def forked_map(
     process may run it.
     """
     items = list(items)
+    asked = jobs is not None or bool(os.environ.get(JOBS_ENV, "").strip())
     jobs = min(default_jobs() if jobs is None else jobs, len(items))
-    context = _context(inherit)
+    context = _context(inherit, asked)
     if jobs < 2 or context is None:
         return [fn(x) for x in items]
     if context is _SERVER:
@@ -145,17 +174,19 @@ def forked_map(
         return [fn(x) for x in items]
 
 
-def _context(inherit: bool) -> Any:
-    """Where workers come from: a fork of this process, of the fork server, or none (here)."""
+def _context(inherit: bool, asked: bool) -> Any:
+    """Where workers come from: a fork of this process, of the fork server, or none (here).
+
+    ``asked``: the caller or ``QUALEVAL_JOBS`` named the jobs, so a fork of this process is
+    used even where :func:`fork_is_safe` cannot tell that it is safe (as before ADR 0048).
+    """
     if not can_fork():
         return None
     if fork_is_safe():
         return multiprocessing.get_context("fork")
     if _SERVER is not None and not inherit:
         return _SERVER
-    if os.environ.get(JOBS_ENV, "").strip():  # asked for by name: a fork, as before
-        return multiprocessing.get_context("fork")
-    return None
+    return multiprocessing.get_context("fork") if asked else None
 
 
 def _thread_limits() -> dict[str, int]:

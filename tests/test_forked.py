@@ -99,6 +99,7 @@ def test_when_an_openmp_runtime_is_loaded_then_fork_is_not_safe(monkeypatch, api
 
     for module in forked.THREADED_MODULES:
         monkeypatch.delitem(sys.modules, module, raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # a test runner's threads aside
     info = [{"user_api": api} for api in apis]
     monkeypatch.setattr(threadpoolctl, "threadpool_info", lambda: info)
     assert forked.fork_is_safe() is safe
@@ -129,9 +130,22 @@ def server(monkeypatch):
     """A fork server for this test only, in a process where a fork of itself is unsafe."""
     monkeypatch.delenv(forked.JOBS_ENV, raising=False)
     monkeypatch.setattr(forked, "fork_is_safe", lambda: False)
-    monkeypatch.setattr(forked, "_SERVER", None)  # restored when the test ends
-    if not forked.start_forkserver(["pipeline.forked"]):
-        pytest.skip("no fork server on this platform")
+    monkeypatch.setattr(forked, "_SERVER", None)
+    with forked.forkserver_workers(["pipeline.forked"]) as started:
+        if not started:
+            pytest.skip("no fork server on this platform")
+        yield
+    assert forked._SERVER is None  # nothing outlives the block
+
+
+def test_when_the_block_ends_then_calls_run_here_again(monkeypatch):
+    monkeypatch.delenv(forked.JOBS_ENV, raising=False)
+    monkeypatch.setattr(forked, "fork_is_safe", lambda: False)
+    monkeypatch.setattr(forked, "_SERVER", None)
+    with forked.forkserver_workers(["pipeline.forked"]) as started:
+        inside = set(forked.forked_map(pid_of, range(3)))
+    assert (os.getpid() not in inside) is started
+    assert set(forked.forked_map(pid_of, range(3))) == {os.getpid()}
 
 
 def test_when_forkserver_started_then_its_forks_run_the_calls_in_order(server):
@@ -166,6 +180,7 @@ def test_when_forkserver_cannot_start_then_calls_run_here(monkeypatch, caplog):
     monkeypatch.setattr(forked, "fork_is_safe", lambda: False)
     monkeypatch.setattr(forked, "_SERVER", None)
     monkeypatch.setattr(forkserver, "ensure_running", no_room)
-    assert forked.start_forkserver(["pipeline.forked"]) is False
+    with forked.forkserver_workers(["pipeline.forked"]) as started:
+        assert started is False
+        assert set(forked.forked_map(pid_of, range(3))) == {os.getpid()}
     assert "fork server" in caplog.text
-    assert set(forked.forked_map(pid_of, range(3))) == {os.getpid()}

@@ -1,6 +1,6 @@
 """What the topics stage's fork server imports once, before it forks workers (ADR 0048).
 
-:func:`pipeline.forked.start_forkserver` imports this module in the server; every worker is a
+:func:`pipeline.forked.forkserver_workers` has the server import this module; every worker is a
 fork of it, so each starts with BERTopic, UMAP, HDBSCAN and the stage's own fitting code
 imported (the same stand-ins for BERTopic's unused parts as the stage's process) and numba's
 on-disk cache turned on, instead of importing them per worker.

@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 
 from pipeline.errors import QualevalError
-from pipeline.forked import start_forkserver
+from pipeline.forked import forkserver_workers
 from pipeline.io import atomic_files, write_json
 from pipeline.lazy_imports import defer_iri_grammar, defer_unused_bertopic
 from pipeline.nonanalytic import contact_pattern
@@ -191,14 +191,14 @@ def main(
 ) -> None:
     """Find emergent topics with BERTopic and set them against the codebook."""
     # this process's OpenMP pool makes a fork of it unsafe: fork workers from a server
-    start_forkserver([PRELOAD])
-    run_stage(
-        params,
-        segments_path=segments,
-        embeddings_path=embeddings,
-        segment_codes_path=segment_codes,
-        codebook_path=codebook,
-        out_dir=out,
-        metrics_path=metrics,
-        codebook_vectors_path=codebook_vectors,
-    )
+    with forkserver_workers([PRELOAD]):
+        run_stage(
+            params,
+            segments_path=segments,
+            embeddings_path=embeddings,
+            segment_codes_path=segment_codes,
+            codebook_path=codebook,
+            out_dir=out,
+            metrics_path=metrics,
+            codebook_vectors_path=codebook_vectors,
+        )
