@@ -32,6 +32,10 @@ from pipeline.lazy_imports import defer_iri_grammar
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 600
+#: seconds a kernel may take to start: a kernel is a Python process importing pandas and
+#: plotly, and on a busy 2-core machine (several kernels at once, a test suite beside them)
+#: nbclient's 60 s default was seen to run out
+STARTUP_TIMEOUT = 300
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # a warning printed by a cell names the kernel's temporary file, whose name holds its process
 # id: made stable so identical runs render identical pages
@@ -156,6 +160,7 @@ async def _execute(path: Path, nb: Any, timeout: int) -> Any:
     client = NotebookClient(
         nb,
         timeout=timeout,
+        startup_timeout=STARTUP_TIMEOUT,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent.resolve())}},
         record_timing=False,
@@ -179,6 +184,13 @@ async def _execute(path: Path, nb: Any, timeout: int) -> Any:
         ) from None
     except DeadKernelError:
         raise QualevalError(f"{path}: the kernel died (out of memory?)") from None
+    except RuntimeError as exc:  # nbclient's "Kernel didn't respond in N seconds"
+        if "respond" not in str(exc):
+            raise
+        raise QualevalError(
+            f"{path}: the notebook's kernel did not start within {STARTUP_TIMEOUT} s; the "
+            "machine may be too busy: run the stage again when it is quieter"
+        ) from None
     return nb
 
 

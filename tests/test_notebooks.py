@@ -138,3 +138,15 @@ def test_when_two_notebooks_fail_at_once_then_the_first_in_order_is_named(tmp_pa
     write_notebook(folder / "c_early.ipynb", ["raise KeyError('c')"])
     with pytest.raises(QualevalError, match=r"b_late\.ipynb: notebook failed in code cell 3"):
         N.run_stage(folder, tmp_path / "out", tmp_path / "m.json", root=ROOT, timeout=60, jobs=3)
+
+
+def test_when_the_kernel_does_not_start_then_the_error_says_so(tmp_path, monkeypatch):
+    import nbclient
+
+    async def never_starts(self, *args, **kwargs):
+        raise RuntimeError("Kernel didn't respond in 300 seconds")
+
+    monkeypatch.setattr(nbclient.NotebookClient, "async_execute", never_starts)
+    path = write_notebook(tmp_path / "nb" / "slow.ipynb", ["x = 1"])
+    with pytest.raises(QualevalError, match=r"slow\.ipynb: the notebook's kernel did not start"):
+        N.execute_notebook(path, root=ROOT)
