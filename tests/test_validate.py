@@ -200,3 +200,23 @@ def test_when_a_theme_section_is_missing_then_its_theme_is_named(tmp_path):
     spec.params.write_text(f"evaluation:\n  sections:\n    themes:\n      benefit: {missing}\n")
     (found,) = check_inputs(spec).by_file[str(missing)]
     assert "evaluation.sections.themes.benefit" in found and "remove the entry" in found
+
+
+@pytest.mark.parametrize(
+    ("evaluation", "problem"),
+    [
+        ("research_questions: [{question: 'Q?', codes: [benefit]}]", None),
+        (
+            "research_questions: [{question: 'Q?', codes: [benefti]}]",
+            "evaluation.research_questions[0].codes: 'benefti' is not a code of the codebook "
+            "(did you mean 'benefit'?); correct the id or remove it",
+        ),
+    ],
+)
+def test_when_evaluation_names_a_code_then_the_check_matches_it_to_the_codebook(
+    tmp_path, evaluation, problem
+):
+    spec = _spec(tmp_path)
+    spec.params.write_text(f"evaluation:\n  {evaluation}\n")
+    found = check_inputs(spec).by_file.get(str(spec.params), [])
+    assert found == ([] if problem is None else [problem])

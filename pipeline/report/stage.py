@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import time
-from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import pandas as pd
 import typer
 
 from pipeline.errors import QualevalError
+from pipeline.evaluator_files.sections import read_sections, unknown_codes
 from pipeline.io import atomic_files, write_json
 from pipeline.params import EvaluationParams, Params, load_params
 from pipeline.report.build import build_report
@@ -133,41 +132,7 @@ def evaluator_sections(evaluation: EvaluationParams) -> dict[str, str]:
     Raises:
         QualevalError: when a named file is missing or not UTF-8 text.
     """
-    out = {}
-    for place, path in evaluation.sections.named().items():
-        field = f"evaluation.sections.{place.replace('theme:', 'themes.')}"
-        try:
-            out[place] = Path(path).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise QualevalError(
-                f"{path}: not found ({field} in params.yaml); write the section there or "
-                "remove the entry"
-            ) from None
-        except UnicodeDecodeError:
-            raise QualevalError(f"{path}: not UTF-8 text ({field}); save it as UTF-8") from None
-    return out
-
-
-def unknown_codes(evaluation: EvaluationParams, code_ids: Collection[str]) -> list[str]:
-    """Every code the evaluation block names that the codebook lacks, with where it is named.
-
-    A research question's codes and a theme section's id are matched to the codebook: a
-    misspelt id would otherwise drop silently out of the answer to its question.
-    """
-    named = [
-        (f"evaluation.research_questions[{i}].codes", c)
-        for i, rq in enumerate(evaluation.research_questions)
-        for c in rq.codes
-    ]
-    named += [("evaluation.sections.themes", t) for t in evaluation.sections.themes]
-    ids = sorted(code_ids)
-    out = []
-    for where, c in named:
-        if c not in code_ids:
-            close = difflib.get_close_matches(c, ids, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            out.append(f"{where}: {c!r} is not a code of the codebook{hint}")
-    return out
+    return read_sections(evaluation.sections)
 
 
 def provenance(params: Params) -> dict[str, str]:

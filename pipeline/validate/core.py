@@ -35,10 +35,10 @@ def check_inputs(spec: RunSpec) -> Problems:
     problems = Problems()
     params = _params(spec, problems) or Params()
     check_folders(spec, problems)
-    check_codebook(spec, problems)
+    codes = check_codebook(spec, problems)
     check_corpus(spec, params, problems)
-    check_evaluator_files(spec, params, problems)
-    check_sections(params, problems)
+    check_evaluator_files(spec, params, problems, codes)
+    check_sections(spec, params, problems, codes)
     check_models(params, problems)
     log.info(
         "input check: %d check(s), %d problem(s) in %d file(s)",

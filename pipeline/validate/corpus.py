@@ -51,15 +51,18 @@ def file_problem(path: Path, params: Params) -> str | None:
     return None
 
 
+#: the transcripts folder's files (relative path -> path) and its file names (name -> paths)
+Files = tuple[dict[str, Path], dict[str, list[str]]]
+
+
 def _listed(
-    spec: RunSpec, row: dict, line: int, params: Params, problems: Problems, files: tuple
+    spec: RunSpec, row: dict, line: int, params: Params, problems: Problems, files: Files
 ) -> None:
     """A metadata row's ``file``: inside the folder, found as ingest finds it, and readable.
 
-    ``files`` is the transcripts folder's files and their names (``files_on_disk`` and
-    ``files_by_name`` of :mod:`pipeline.transcript_files`).
-    A file not found is a problem under ``ingest.strict`` (ingest would stop on it), else
-    ingest's reject.
+    ``files``: :data:`Files` (``files_on_disk`` and ``files_by_name`` of
+    :mod:`pipeline.transcript_files`). A file not found is a problem under ``ingest.strict``
+    (ingest would stop on it), else ingest's reject.
     """
     value = str(row["file"])
     from pipeline.metadata_sheet import escapes
@@ -102,7 +105,7 @@ def check_corpus(spec: RunSpec, params: Params, problems: Problems) -> None:
     from pipeline.transcript_files import files_by_name, files_on_disk
 
     on_disk = files_on_disk(spec.transcripts, params.ingest)
-    files = (on_disk, files_by_name(on_disk))
+    files: Files = (on_disk, files_by_name(on_disk))
     for i, row in zip(meta.index, meta.to_dict("records")):
         problems.checked += 1
         _listed(spec, row, int(i) + 2, params, problems, files)

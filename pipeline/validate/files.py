@@ -52,15 +52,13 @@ def _exists(path: Path, what: str) -> Callable[[], None]:
     return check
 
 
-def check_evaluator_files(spec: RunSpec, params: Params, problems: Problems) -> None:
-    """Read every evaluator file the run uses (flags win over ``params.yaml``'s ``data:``)."""
-    from pipeline.codebook import load_codebook
-    from pipeline.errors import QualevalError
+def check_evaluator_files(
+    spec: RunSpec, params: Params, problems: Problems, codes: set[str] | None = None
+) -> None:
+    """Read every evaluator file the run uses (flags win over ``params.yaml``'s ``data:``).
 
-    try:
-        codes: set[str] | None = {c.id for c in load_codebook(spec.codebook).codes}
-    except QualevalError:
-        codes = None
+    ``codes``: the codebook's ids (:func:`check_codebook`), for the files that name codes.
+    """
     given = dict(spec.files)
     readers = _readers(codes)
     for name, read in readers.items():
@@ -151,30 +149,19 @@ def check_models(params: Params, problems: Problems) -> None:
         )
 
 
-def section_problem(path: Path) -> str | None:
-    """Why an evaluator's section file cannot be included (None when it can)."""
-    try:
-        Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return "not found"
-    except IsADirectoryError:
-        return "is a folder, not a Markdown file"
-    except UnicodeDecodeError:
-        return "not UTF-8 text; save it as UTF-8"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror}); check its permissions"
-    return None
-
-
-def check_sections(params: Params, problems: Problems) -> None:
-    """Every Markdown file named in ``evaluation.sections``: found and readable, up front.
+def check_sections(
+    spec: RunSpec, params: Params, problems: Problems, codes: set[str] | None = None
+) -> None:
+    """The ``evaluation`` block, up front: each section file readable, each code id known.
 
     The report stage, last of the heavy stages, would otherwise be the first to notice.
+    ``codes``: the codebook's ids (None when it does not load: then ids are not checked).
     """
+    from pipeline.evaluator_files.sections import read_section, unknown_codes
+
     for place, path in params.evaluation.sections.named().items():
+        problems.attempt(path, lambda path=path, place=place: read_section(path, place))
+    if codes is not None:
         problems.checked += 1
-        why = section_problem(Path(path))
-        if why:
-            field = f"evaluation.sections.{place.replace('theme:', 'themes.')}"
-            fix = "write the section there or remove the entry" if why == "not found" else ""
-            problems.add(path, f"{why} ({field} in params.yaml){'; ' + fix if fix else ''}")
+        for problem in unknown_codes(params.evaluation, codes):
+            problems.add(spec.params or "params", f"{problem}; correct the id or remove it")
