@@ -170,16 +170,26 @@ def _runtime_version(backend: Backend) -> str:
 
 
 def encoder_identity(model: str | None, backend: Backend) -> str:
-    """What a cached vector was computed by: model bytes, backend and its version, rounding."""
+    """What a cached vector was computed by: model bytes, backend and its version, rounding.
+
+    An onnx backend adds the export's version (and int8 the quantisation's), so a changed
+    export or quantisation never serves the vectors of the old one.
+    """
     import hashlib
 
-    facts = {
+    from pipeline import onnx_export
+
+    facts: dict[str, Any] = {
         "model": model_digest(model_folder(model)),
         "backend": backend,
         "runtime": _runtime_version(backend),
         "decimals": EMBEDDING_DECIMALS,
         "encode_version": ENCODE_VERSION,
     }
+    if is_onnx(backend):
+        facts["export"] = f"opset{onnx_export.ONNX_OPSET}-v{onnx_export.EXPORT_VERSION}"
+    if backend == "onnx-int8":
+        facts["quantise_version"] = onnx_export.QUANTISE_VERSION
     text = json.dumps(facts, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

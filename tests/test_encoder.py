@@ -119,7 +119,9 @@ def test_when_identity_computed_then_backend_and_model_bytes_change_it(tmp_path)
     assert onnx != E.encoder_identity(str(folder), "onnx")
 
 
-@pytest.mark.parametrize(("backend", "ok"), [("onnx", True), ("torch", True), ("tf", False)])
+@pytest.mark.parametrize(
+    ("backend", "ok"), [("onnx", True), ("onnx-int8", True), ("torch", True), ("tf", False)]
+)
 def test_when_backend_given_then_params_accept_only_the_known_ones(backend, ok):
     from pydantic import ValidationError
 
@@ -167,3 +169,25 @@ def test_when_cached_run_repeated_then_bytes_equal_a_fresh_run(both_backends, tm
     cached, hits = E.encode_counted(texts, backend="onnx", cache_dir=tmp_path)
     assert hits == 2
     assert first.tobytes() == onnx[:2].tobytes() and cached.tobytes() == onnx.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("backend", "constant", "changes"),
+    [
+        ("onnx-int8", "QUANTISE_VERSION", True),
+        ("onnx-int8", "EXPORT_VERSION", True),
+        ("onnx", "EXPORT_VERSION", True),
+        ("onnx", "QUANTISE_VERSION", False),
+        ("torch", "EXPORT_VERSION", False),
+    ],
+)
+def test_when_export_or_quantisation_changes_then_only_its_backends_vectors_are_new(
+    tmp_path, monkeypatch, backend, constant, changes
+):
+    from pipeline import onnx_export
+
+    folder = _model(tmp_path, [ST + "Transformer", ST + "Pooling"], {})
+    (folder / "config.json").write_text('{"hidden_size": 8}')
+    before = E.encoder_identity(str(folder), backend)
+    monkeypatch.setattr(onnx_export, constant, getattr(onnx_export, constant) + 1)
+    assert (E.encoder_identity(str(folder), backend) != before) is changes
