@@ -106,8 +106,8 @@ def forkserver_workers(preload: Sequence[str]) -> Iterator[bool]:
     started at once, importing ``preload`` while this process works on, and stopped at the
     end, so nothing outlives the stage (a test that calls the stage's ``main`` keeps its own
     process's behaviour afterwards). Yields False, and the calls run in this process, where
-    the platform has no fork server, this process may not have children, or the server
-    cannot start.
+    only one job would run (one core, or ``QUALEVAL_JOBS=1``), the platform has no fork
+    server, this process may not have children, or the server cannot start.
     """
     global _SERVER
     started = _start_forkserver(preload)
@@ -124,8 +124,9 @@ def _start_forkserver(preload: Sequence[str]) -> bool:
     global _SERVER
     if _SERVER is not None or "forkserver" not in multiprocessing.get_all_start_methods():
         return False
-    if not can_fork():
-        return False
+    named = os.environ.get(JOBS_ENV, "").strip()
+    if not can_fork() or (default_jobs() if named else available_cores()) < 2:
+        return False  # one job: a server would import everything for nothing
     from multiprocessing import forkserver
 
     context = multiprocessing.get_context("forkserver")

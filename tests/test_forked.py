@@ -184,3 +184,16 @@ def test_when_forkserver_cannot_start_then_calls_run_here(monkeypatch, caplog):
         assert started is False
         assert set(forked.forked_map(pid_of, range(3))) == {os.getpid()}
     assert "fork server" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("env", "cores", "starts"), [("1", 2, False), ("", 1, False), ("2", 1, True)]
+)
+def test_when_only_one_job_would_run_then_no_server_is_started(monkeypatch, env, cores, starts):
+    monkeypatch.setenv(forked.JOBS_ENV, env)
+    monkeypatch.setattr(forked, "available_cores", lambda: cores)
+    monkeypatch.setattr(forked, "fork_is_safe", lambda: False)
+    monkeypatch.setattr(forked, "_SERVER", None)
+    with forked.forkserver_workers(["pipeline.forked"]) as started:
+        assert started is starts
+    assert forked._SERVER is None
