@@ -197,7 +197,11 @@ async def _execute(path: Path, nb: Any, timeout: int) -> Any:
 def render_html(nb: Any) -> str:
     """Render an executed notebook as HTML (images embedded, stable metadata)."""
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
+    # a print's text and its newline may reach the kernel's stream as one message or two,
+    # as the machine's load decides: merged, the page is the same bytes either way
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     nb.metadata.pop("widgets", None)
     nb.metadata["kernelspec"] = {
         "name": "python3",

@@ -114,6 +114,26 @@ def test_when_a_cell_warns_then_the_kernel_file_name_is_made_stable():
     assert "ipykernel_16703" not in page and "ipykernel/cell.py:9: UserWarning" in page
 
 
+@pytest.mark.parametrize(
+    "chunks",
+    [["shared.\n"], ["shared.", "\n"], ["sha", "red.", "\n"]],
+)
+def test_when_a_print_reaches_the_stream_in_pieces_then_the_page_is_the_same(chunks):
+    import nbformat
+
+    from pipeline.notebooks import render_html
+
+    def page(pieces: list[str]) -> str:
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("print('shared.')")
+        cell.id = "c1"  # new cells get random ids
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=t) for t in pieces]
+        nb.cells = [cell]
+        return render_html(nb)
+
+    assert page(chunks) == page(["shared.\n"])
+
+
 @pytest.mark.parametrize("jobs", [1, 3])
 def test_when_notebooks_run_at_once_then_pages_equal_one_at_a_time(tmp_path, jobs):
     folder = tmp_path / "nb"
