@@ -1,10 +1,8 @@
 """Pair the metadata sheet's rows with the files in the transcripts folder.
 
-A row's ``file`` may be relative to the transcripts folder (``HO01.txt``, ``wave2/HO01.txt``),
-relative to the metadata file (``transcripts/HO01.txt``), or a bare name that matches exactly
-one file anywhere under the transcripts folder; a bare name matching several is rejected
-with the candidates listed. A value that leaves the transcripts folder (an absolute path, or
-one with ``..``) is refused, whatever it points at. A transcript that is a symbolic link (an
+A row's ``file`` is found as :mod:`pipeline.transcript_files` reads it (the input check reads
+it the same way). A value that leaves the transcripts folder (an absolute path, or one with
+``..``) is refused, whatever it points at. A transcript that is a symbolic link (an
 evaluator's link to a secure drive) is read and logged, unless ``ingest.follow_symlinks`` is
 false.
 """
