@@ -127,7 +127,7 @@ UNSET_IN_SAMPLE = ("data.review",)
 # sample-only inputs and what only they produce: never in an evaluation project's dvc.yaml
 SAMPLE_ONLY = ("data.gold_pii", "@anonymisation_gold_leaks")
 # project files a stage depends on (the rest of ``extra_deps`` is the installed package's)
-PROJECT_EXTRA_DEPS = ("notebooks",)
+PROJECT_EXTRA_DEPS = ("notebooks", "evaluation")
 # folders only a project made by ``qualeval init`` has (``data.surveys_dir``)
 PROJECT_ONLY_DEPS = {"ingest": ("surveys",), "code": ("review",), "compare": ("review",)}
 # settings a project's stage re-runs on besides its own block (how its cases are read)

@@ -30,6 +30,7 @@ EXPECTED = [
     "anonymisation/register.yaml",
     "codebook/codebook.yaml",
     "dvc.yaml",
+    "evaluation/README.md",
     "metadata.csv",
     "notebooks/01_coding.ipynb",
     "params.yaml",
@@ -93,6 +94,17 @@ def test_when_project_dvc_yaml_rendered_then_installed_commands_and_version_dep(
         node = params
         for part in ref.split("."):
             node = node[part]
+
+
+def test_when_project_dvc_yaml_rendered_then_section_files_are_report_deps(proj):
+    """An edited section file re-runs the report: its folder is a dep and exists after init."""
+    stages = yaml.safe_load((proj / "dvc.yaml").read_text())["stages"]
+    assert "evaluation" in stages["report"]["deps"]
+    assert (proj / "evaluation").is_dir()
+    for name, block in stages.items():  # every project-file dep exists right after init
+        for dep in block.get("deps", []):
+            if "${" not in dep and not dep.startswith(("outputs/", "private/")):
+                assert (proj / dep).exists(), (name, dep)
 
 
 def test_when_repository_dvc_yaml_rendered_then_unchanged_by_the_command_option():
