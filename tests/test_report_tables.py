@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
+
+import pytest
 
 from pipeline.report import tables as T
 
@@ -31,3 +34,24 @@ def test_when_numbering_tables_then_the_step_order_gives_the_number():
 def test_when_reading_the_package_then_no_table_number_is_spelled_out():
     for path in PACKAGE.glob("*.py"):
         assert not re.search(r"Table \d", path.read_text(encoding="utf-8")), path.name
+
+
+@pytest.mark.parametrize(
+    ("reason", "coded_share", "expected"),
+    [
+        (
+            "a finer theme among those the codebook covers least: its nearest code material is at "
+            "cosine 0.53",
+            0.38,
+            "a narrower theme within the material the codebook covers least well",
+        ),
+        ("25% of its 24 segments carry a code (< 30%); ...", 0.25, "only 25% of its segments"),
+        ("no code on any of its 34 segments", 0.0, "none of its segments was coded"),
+        ("the stage's words", float("nan"), "the stage's words"),
+    ],
+)
+def test_when_emergent_reason_published_then_no_code_ids_or_cosines(reason, coded_share, expected):
+    text = T.plain_reason(reason, coded_share)
+    assert text.startswith(expected)
+    if not math.isnan(coded_share):
+        assert "cosine" not in text and "." not in text and "<" not in text

@@ -20,7 +20,7 @@ from pipeline.report.paragraphs import (
     stated_count,
     subtheme_paragraph,
 )
-from pipeline.report.prose import lower_first, phrase
+from pipeline.report.prose import lower_first, noun_phrase, phrase
 
 
 def _theme_opening(ctx: DocContext, theme: str) -> str:
@@ -60,7 +60,7 @@ def theme_chapter(ctx: DocContext, theme: str, chapter: int) -> Section:
     if silent:
         sec.add(
             "paragraph",
-            f"No {ctx.nouns.person} described {join_list([lower_first(s) for s in silent], 'or')}.",
+            f"No {ctx.nouns.person} described {join_list([noun_phrase(s) for s in silent], 'or')}.",
         )
     return sec
 

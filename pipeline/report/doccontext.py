@@ -18,7 +18,7 @@ from pipeline.report.codes import Codes
 from pipeline.report.model import Inputs, Quote, Table
 from pipeline.report.nouns import Nouns
 from pipeline.report.paragraphs import SubTheme
-from pipeline.report.prose import gloss, lower_first
+from pipeline.report.prose import gloss, noun_phrase
 
 RECOMMENDATION = ("recommend", "suggest")
 #: a definition's first clause longer than this is not repeated in brackets after the label
@@ -116,7 +116,7 @@ class DocContext:
         code = self.codes.by_id[code_id]
         short = gloss(code.definition)
         return SubTheme(
-            lower_first(code.label),
+            noun_phrase(code.label),
             short if len(short.split()) <= MAX_GLOSS_WORDS else "",
             self.count(code_id),
             self.n,

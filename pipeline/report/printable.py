@@ -32,7 +32,7 @@ HEADERS = {
     "keywords": "Keywords",
     "nearest_code": "Nearest code",
     "nearest_code_share": "Share coded with it",
-    "reason": "Why emergent",
+    "reason": "Why it may be new",
     "section": "Section",
     "item": "Item",
     "value": "Value",

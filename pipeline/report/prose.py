@@ -81,6 +81,56 @@ def _opens_a_name(words: list[str]) -> bool:
     return False
 
 
+# words that end the head of a label ("Digital offer for families" -> "offer")
+_HEAD_ENDS = frozenset(
+    "of for to between with in on from about across within by versus after before into "
+    "among".split()
+)
+# uncountable heads common in codebooks: "described improved practice", not "the ... practice"
+_MASS = frozenset(
+    "support practice health value work time money care evidence learning feedback capacity "
+    "funding training staffing data information access awareness governance leadership "
+    "commissioning engagement development management improvement communication culture "
+    "wellbeing knowledge guidance advice trust continuity turnover provision delivery "
+    "equipment research safeguarding help progress transport housing impact".split()
+)
+_MASS_SUFFIXES = ("ness", "ity", "ship", "ment", "ion", "ance", "ence", "ing", "th", "ism")
+
+
+def _needs_article(words: list[str]) -> bool:
+    """Whether a lower-cased label reads as a singular count noun phrase ("digital offer").
+
+    The head is the last word before the first preposition. No article for a coordination
+    ("time and capacity"), a gerund opening ("sharing good practice"), a plural, an adverb
+    (a label written as an instruction) or an uncountable head (the list and suffixes above).
+    """
+    head_part = []
+    for w in words:
+        if w in _HEAD_ENDS:
+            break
+        head_part.append(w.strip(",;:"))
+    if not head_part or {"and", "or", "but"} & set(head_part) or "," in " ".join(words):
+        return False
+    head = head_part[-1].split("-")[-1]
+    if head_part[0].endswith("ing") or head.endswith("ly"):
+        return False
+    if head.endswith("s") and not head.endswith(("ss", "us", "is")):
+        return False
+    return head not in _MASS and not head.endswith(_MASS_SUFFIXES)
+
+
+def noun_phrase(label: str) -> str:
+    """A code's label as the object of a sentence ("described the digital offer").
+
+    :func:`lower_first`, with "the" before a singular count noun phrase; a label that opens
+    with a name or an acronym is left as written.
+    """
+    text = lower_first(label)
+    if text[:1].isupper():
+        return text
+    return f"the {text}" if _needs_article(text.split()) else text
+
+
 def lower_first(text: str) -> str:
     """Lower-case the first letter unless the first word is an acronym or opens a name.
 

@@ -13,7 +13,14 @@ from pipeline.report.codes import Codes
 from pipeline.report.grammar import count_of, date_range
 from pipeline.report.model import Inputs, Quote, ThemeSummary
 from pipeline.report.nouns import INTERVIEWS, Nouns
-from pipeline.report.prose import attribute_title, display_value, gloss, lower_first, phrase
+from pipeline.report.prose import (
+    attribute_title,
+    display_value,
+    gloss,
+    lower_first,
+    noun_phrase,
+    phrase,
+)
 from pipeline.report.tables import TOPICS_NOT_RUN, table_number
 
 
@@ -27,10 +34,10 @@ def _headline(
         which = "the one sub-theme" if len(leaves) == 1 else f"at least one of the {len(leaves)}"
         return (
             f"{phrase(k, n, params.quantifiers, person)} described {which}"
-            f"{'' if len(leaves) == 1 else ' sub-themes'} of {lower_first(label)}."
+            f"{'' if len(leaves) == 1 else ' sub-themes'} of {noun_phrase(label)}."
         )
     return (
-        f"{phrase(k, n, params.quantifiers, person)} described {lower_first(label)} "
+        f"{phrase(k, n, params.quantifiers, person)} described {noun_phrase(label)} "
         f"({gloss(codes.by_id[t].definition)})."
     )
 
@@ -76,7 +83,7 @@ def executive_summary(
         for c in ranked:
             kc = int(prev.at[c, "n_interviews"])
             summary.findings.append(
-                f"{phrase(kc, n, scale, nouns.person)} described {lower_first(codes.label(c))} "
+                f"{phrase(kc, n, scale, nouns.person)} described {noun_phrase(codes.label(c))} "
                 f"({gloss(codes.by_id[c].definition)})."
             )
         summary.quotes = _summary_quotes(quotes, ranked, params)

@@ -6,6 +6,7 @@ when a builder makes one table per attribute), so no builder and no sentence spe
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections.abc import Callable, Sequence
@@ -617,6 +618,25 @@ def _topic_quote(
     return "", "", ""
 
 
+# how the topics stage's reason for a carved finer theme begins (``topics.fine.fine_reason``)
+FINER_THEME_REASON = "a finer theme"
+
+
+def plain_reason(reason: str, coded_share: float) -> str:
+    """Why a topic may be a theme the codebook misses, in a commissioner's words.
+
+    The topics stage's reason names code ids and cosines for the evaluation team (it stays in
+    their pack); the published table says the same without them.
+    """
+    if reason.startswith(FINER_THEME_REASON):
+        return "a narrower theme within the material the codebook covers least well"
+    if math.isnan(coded_share):  # a topics table without the share: the stage's own words
+        return reason
+    if coded_share == 0:
+        return "none of its segments was coded with any theme"
+    return f"only {coded_share:.0%} of its segments were coded with any theme"
+
+
 def _topic_record(
     rec: dict[str, Any], codes: Codes, reason: str, quote: tuple[str, str, str]
 ) -> dict[str, Any]:
@@ -660,12 +680,13 @@ def emergent_topics(
         em = topics["emergent"]
         reasons = dict(zip(em["topic_id"].astype(int), em["reason"].astype(str)))
     st = topics.get("segment_topics")
-    records, evidence = [], []
+    records, evidence, plain = [], [], []
     ordered = t.sort_values(["n_segments", "topic_id"], ascending=[False, True])
     for rec in ordered.to_dict("records"):
         tid = int(rec["topic_id"])
         quote = _topic_quote(topics.get("topic_quotes"), tid, attribution, params, used)
         records.append(_topic_record(rec, codes, reasons.get(tid, ""), quote))
+        plain.append(plain_reason(reasons.get(tid, ""), float(rec.get("coded_share", "nan"))))
         if st is not None:
             rows = st[st["topic_id"].astype(int) == tid].assign(
                 interview_id=lambda d: d["interview_id"].astype(str)
@@ -677,7 +698,7 @@ def emergent_topics(
         "of their segments), with the reason and a quote."
     )
     # the printed table has no segment id: an id joins the quote to its interview's attributes
-    shown = frame.drop(columns=["quote_segment_id"])
+    shown = frame.drop(columns=["quote_segment_id"]).assign(reason=plain)
     table = Table("emergent_topics", number, "Emergent topics", frame, note, report_frame=shown)
     return table, _concat_evidence(evidence)
 
