@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
 from pathlib import Path
 
 from pipeline import catalogue
 from pipeline.stages import STAGES, Stage
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+NOTEBOOKS_DIR = PACKAGE_DIR.parent / "notebooks"
 HEADER = """\
 # Generated from pipeline/stages.py and pipeline/catalogue.py by `python -m pipeline.dvcfile`:
 # edit those, not this file (a test checks the two agree). Paths live in the catalogue;
@@ -94,10 +96,36 @@ def closure(module: str) -> set[str]:
     return seen
 
 
+def notebook_modules(folder: Path = NOTEBOOKS_DIR) -> set[str]:
+    """Every ``pipeline`` module the code cells of the notebooks in ``folder`` import."""
+    found: set[str] = set()
+    for path in sorted(folder.glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = "".join(cell.get("source", []))
+            # IPython's magics and shell lines are not Python
+            lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            try:
+                tree = ast.parse("\n".join(lines), filename=str(path))
+            except SyntaxError:
+                continue
+            found |= _imported_names(tree, "notebook", False)
+    return found
+
+
 def code_deps(stage: Stage) -> list[str]:
-    """The repository paths a stage's code depends on (folders for sub-packages)."""
+    """The repository paths a stage's code depends on (folders for sub-packages).
+
+    A stage that runs the notebooks also depends on the modules their cells import.
+    """
     deps = set()
-    for name in closure(stage.module):
+    modules = closure(stage.module)
+    if "notebooks" in stage.extra_deps:
+        for name in sorted(notebook_modules()):
+            modules |= closure(name)
+    for name in modules:
         parts = name.split(".")
         if len(parts) >= 3 or module_file(name).name == "__init__.py":
             deps.add("pipeline/" + parts[1])

@@ -6,6 +6,7 @@ import ast
 import fnmatch
 import importlib.metadata
 import inspect
+import json
 import re
 import subprocess
 import sys
@@ -100,6 +101,24 @@ def test_when_stage_deps_listed_then_they_cover_its_import_closure(stage):
     for module in dvcfile.closure(stage.module):
         path = dvcfile.module_file(module).relative_to(ROOT).as_posix()
         assert any(path == d or path.startswith(d + "/") for d in deps), (module, deps)
+
+
+def test_when_notebooks_import_pipeline_modules_then_the_notebooks_stage_depends_on_them():
+    stage = next(s for s in STAGES if "notebooks" in s.extra_deps)
+    deps = set(dvcfile.code_deps(stage))
+    imported = dvcfile.notebook_modules()
+    assert "pipeline.notebook_display" in imported and "pipeline.text" in imported
+    for module in imported:
+        path = dvcfile.module_file(module).relative_to(ROOT).as_posix()
+        assert any(path == d or path.startswith(d + "/") for d in deps), (module, deps)
+
+
+def test_when_notebook_cell_has_magics_then_its_imports_are_still_read(tmp_path):
+    source = ["%matplotlib inline\n", "from pipeline.text import x\n"]
+    cell = {"cell_type": "code", "source": source}
+    bad = {"cell_type": "code", "source": ["def (:\n"]}
+    (tmp_path / "a.ipynb").write_text(json.dumps({"cells": [cell, bad]}), encoding="utf-8")
+    assert dvcfile.notebook_modules(tmp_path) == {"pipeline.text"}
 
 
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
