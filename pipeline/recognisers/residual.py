@@ -106,6 +106,21 @@ def _phone_like(text: str, start: int, found: str) -> bool:
     return not (digits.startswith("0") and not digits.startswith("00") and len(digits) < 10)
 
 
+_RUN_BEFORE = re.compile(r"\d[ \t]+$")
+_RUN_AFTER = re.compile(r"^[ \t]+\d")
+
+
+def _in_number_run(text: str, m: re.Match[str]) -> bool:
+    """Whether the match is three numbers of a longer run (a table row in a PDF's text).
+
+    "Benefits 4052 572 477 374 1155 657": cells of a row, which a 4,300-interview report's
+    counts make look like an NHS number (1 in 11 pass the checksum by chance). A person's
+    number is written on its own, not between other numbers.
+    """
+    before = text[max(0, m.start() - 4) : m.start()]
+    return bool(_RUN_BEFORE.search(before) or _RUN_AFTER.match(text[m.end() : m.end() + 4]))
+
+
 def nhs_checksum_ok(digits: str) -> bool:
     """True when the 10-digit ``digits`` pass the NHS number's modulus-11 check."""
     if len(digits) != 10 or len(set(digits)) == 1:
@@ -162,7 +177,7 @@ def find_risks(text: str, person_score: float) -> list[tuple[str, str]]:
             if m.group()[1:].lower() not in NOT_HANDLES
         ]
     for m in _NHS.finditer(digit_lines):  # a number never spans a line: its lines suffice
-        if nhs_checksum_ok("".join(m.groups())):
+        if nhs_checksum_ok("".join(m.groups())) and not _in_number_run(digit_lines, m):
             found.append(("nhs_number", m.group()))
     return found
 
