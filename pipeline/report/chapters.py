@@ -177,20 +177,43 @@ def recommendations_section(ctx: DocContext, chapter: int) -> Section:
     return sec
 
 
+def most_raised(
+    ranked: list[str], stated: dict[str, tuple[int, str]], n: int = 3, most: int = 5
+) -> tuple[list[str], str]:
+    """The ``n`` most raised sub-themes, with every one tied with the last (up to ``most``).
+
+    A tie at the cut is never broken by codebook order alone: up to ``most`` tied sub-themes
+    are all named; beyond that, those above the tie are named and the tied ones counted.
+    Returns the named sub-themes and what the sentence adds about the unnamed ones.
+    """
+    if len(ranked) <= n:
+        return ranked, ""
+    cut = stated[ranked[n - 1]][0]
+    named = [c for c in ranked if stated[c][0] >= cut]
+    if len(named) <= most:
+        return named, ""
+    above = [c for c in ranked if stated[c][0] > cut]
+    tied = [c for c in ranked if stated[c][0] == cut]
+    if not above:  # everything at the top ties: name the first n and count the rest
+        return tied[:n], f", and {len(tied) - n} more sub-themes as widely"
+    return above, f", then {len(tied)} sub-themes tied at {stated[tied[0]][1]}"
+
+
 def conclusions_section(ctx: DocContext, chapter: int) -> Section:
     """The most and least widely raised sub-themes, then the evaluator's conclusions."""
     sec = Section("conclusions", f"{chapter}. Conclusions")
     leaves = [c for t in ctx.analytic_themes for c in ctx.sub_themes(t)]
     stated = {c: stated_count(ctx.subtheme(c)) for c in leaves}  # the findings' own numbers
     ranked = sorted(leaves, key=lambda c: (-stated[c][0], ctx.codes.order[c]))
-    top = [c for c in ranked if ctx.count(c)][:3]
+    top, more = most_raised([c for c in ranked if ctx.count(c)], stated)
     if top:
-        parts = [f"{lower_first(ctx.codes.label(c))} ({stated[c][1]})" for c in top]
+        parts = [f"{noun_phrase(ctx.codes.label(c))} ({stated[c][1]})" for c in top]
         sec.add(
             "paragraph",
             ctx.nouns.sub(
                 f"Across {count_of(len(ctx.analytic_themes), 'theme')}, the most widely raised "
-                f"{plural('sub-theme', len(top))} {plural('was', len(top))} {join_list(parts)}."
+                f"{plural('sub-theme', len(top))} {plural('was', len(top))} "
+                f"{join_list(parts)}{more}."
             ),
         )
     rare = [lower_first(ctx.codes.label(c)) for c in ranked if ctx.count(c) == 1]
