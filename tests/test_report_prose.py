@@ -22,6 +22,8 @@ from pipeline.report.prose import noun_phrase
         ("Start for Life services", "Start for Life services"),
         ("NHS link worker", "NHS link worker"),
         ("Share learning nationally", "share learning nationally"),
+        ("The hub", "the hub"),  # a label with its own determiner
+        ("Our offer to families", "our offer to families"),
     ],
 )
 def test_when_label_is_a_sentence_object_then_article_only_before_count_nouns(label, expected):

@@ -94,6 +94,9 @@ _MASS = frozenset(
     "wellbeing knowledge guidance advice trust continuity turnover provision delivery "
     "equipment research safeguarding help progress transport housing impact".split()
 )
+_DETERMINERS = frozenset(
+    "the a an this that these those our their its his her my your some any no each every".split()
+)
 _MASS_SUFFIXES = ("ness", "ity", "ship", "ment", "ion", "ance", "ence", "ing", "th", "ism")
 
 
@@ -104,6 +107,8 @@ def _needs_article(words: list[str]) -> bool:
     ("time and capacity"), a gerund opening ("sharing good practice"), a plural, an adverb
     (a label written as an instruction) or an uncountable head (the list and suffixes above).
     """
+    if words and words[0] in _DETERMINERS:  # "the hub", "our offer": it has one already
+        return False
     head_part = []
     for w in words:
         if w in _HEAD_ENDS:
