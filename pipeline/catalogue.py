@@ -608,6 +608,7 @@ ARTEFACTS: tuple[Artefact, ...] = (
             "top_code_share",
             "coded_share",
             "reason",
+            "basis",
         ),
     ),
     _a(

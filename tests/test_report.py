@@ -654,12 +654,20 @@ def write_topics(folder: Path, *, emergent: bool = True) -> Path:
     em = (
         topics[topics.emergent]
         .drop(columns=["share", "emergent"])
-        .assign(reason="no code covers most of its segments")
+        .assign(reason="no code covers most of its segments", coded_share=0.0, basis="coverage")
     )
     em.to_csv(folder / "emergent_topics.csv", index=False)
     for name in ("topics_map", "topics_barchart", "topics_hierarchy"):
         (folder / f"{name}.html").write_text("<html></html>", encoding="utf-8")
     return folder
+
+
+def test_when_emergent_table_lacks_the_basis_then_error_names_file_and_fix(tmp_path):
+    folder = write_topics(tmp_path / "topics")
+    path = folder / "emergent_topics.csv"
+    pd.read_csv(path).drop(columns="basis").to_csv(path, index=False)
+    with pytest.raises(QualevalError, match=r"emergent_topics\.csv: missing .*re-run the topics"):
+        R.read_topics(folder)
 
 
 def test_when_topics_given_then_emergent_topics_table_with_quote(inputs, tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
@@ -37,21 +36,21 @@ def test_when_reading_the_package_then_no_table_number_is_spelled_out():
 
 
 @pytest.mark.parametrize(
-    ("reason", "coded_share", "expected"),
+    ("basis", "coded_share", "expected"),
     [
-        (
-            "a finer theme among those the codebook covers least: its nearest code material is at "
-            "cosine 0.53",
-            0.38,
-            "a narrower theme within the material the codebook covers least well",
-        ),
-        ("25% of its 24 segments carry a code (< 30%); ...", 0.25, "only 25% of its segments"),
-        ("no code on any of its 34 segments", 0.0, "none of its segments was coded"),
-        ("the stage's words", float("nan"), "the stage's words"),
+        ("finer theme", 0.38, "a narrower theme within the material the codebook covers"),
+        ("coverage", 0.25, "only 25% of its segments"),
+        ("coverage", 0.0, "none of its segments was coded"),
     ],
 )
-def test_when_emergent_reason_published_then_no_code_ids_or_cosines(reason, coded_share, expected):
-    text = T.plain_reason(reason, coded_share)
+def test_when_emergent_reason_published_then_no_code_ids_or_cosines(basis, coded_share, expected):
+    text = T.plain_reason(basis, coded_share)
     assert text.startswith(expected)
-    if not math.isnan(coded_share):
-        assert "cosine" not in text and "." not in text and "<" not in text
+    assert "cosine" not in text and "." not in text and "<" not in text
+
+
+def test_when_topics_basis_named_then_report_words_it():
+    """The report's wording follows the topics stage's own name for a carved theme."""
+    from pipeline.topics.tables import FINER_THEME
+
+    assert T.FINER_THEME_BASIS == FINER_THEME

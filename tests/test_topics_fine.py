@@ -202,3 +202,29 @@ def test_when_stable_clusters_then_the_seeds_it_will_use_are_fitted_together(
     assert batches == ([expected] if expected else [])
     if shared and expected:
         assert sorted(memo) == expected
+
+
+@pytest.mark.parametrize(
+    ("fine", "basis", "starts"),
+    [
+        ({}, "coverage", "0% of its 4 segments carry a code"),
+        ({1: 0.53}, "finer theme", "a finer theme among those the codebook covers least"),
+    ],
+)
+def test_when_emergent_table_built_then_basis_names_the_rule(fine, basis, starts):
+    from pipeline.topics.tables import TOPIC_COLUMNS, emergent_table
+
+    row = dict.fromkeys(TOPIC_COLUMNS, 0) | {
+        "topic_id": 1,
+        "label": "x",
+        "keywords": "x",
+        "n_segments": 4,
+        "n_interviews": 2,
+        "top_code_id": "a",
+        "top_code_share": 0.0,
+        "coded_share": 0.0,
+        "emergent": True,
+    }
+    table = emergent_table(pd.DataFrame([row]), TopicsParams(), {"a": "A"}, fine)
+    assert table["basis"].tolist() == [basis]
+    assert table["reason"].iloc[0].startswith(starts)

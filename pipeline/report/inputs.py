@@ -43,7 +43,9 @@ TOPIC_COLUMNS = catalogue.required(
     "top_code_share",
     "emergent",
 )
-EMERGENT_REASON_COLUMNS = catalogue.required("emergent_topics", "topic_id", "reason")
+EMERGENT_REASON_COLUMNS = catalogue.required(
+    "emergent_topics", "topic_id", "reason", "basis", "coded_share"
+)
 TOPIC_QUOTE_COLUMNS = catalogue.required(
     "topic_quotes", "topic_id", "rank", "segment_id", "interview_id", "text"
 )
@@ -103,7 +105,10 @@ def read_topics(topics_dir: Path) -> dict[str, pd.DataFrame]:
     if emergent.is_file():
         df = pd.read_csv(emergent, keep_default_na=False)
         if any(c not in df.columns for c in EMERGENT_REASON_COLUMNS):
-            raise QualevalError(f"{emergent}: missing column topic_id or reason")
+            raise QualevalError(
+                f"{emergent}: missing one of the columns {', '.join(EMERGENT_REASON_COLUMNS)}; "
+                "re-run the topics stage"
+            )
         out["emergent"] = df
     for name, cols in (
         ("topic_quotes", TOPIC_QUOTE_COLUMNS),

@@ -6,7 +6,6 @@ when a builder makes one table per attribute), so no builder and no sentence spe
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from collections.abc import Callable, Sequence
@@ -618,20 +617,18 @@ def _topic_quote(
     return "", "", ""
 
 
-# how the topics stage's reason for a carved finer theme begins (``topics.fine.fine_reason``)
-FINER_THEME_REASON = "a finer theme"
+# the emergent table's ``basis`` for a theme carved from the least covered material
+FINER_THEME_BASIS = "finer theme"
 
 
-def plain_reason(reason: str, coded_share: float) -> str:
+def plain_reason(basis: str, coded_share: float) -> str:
     """Why a topic may be a theme the codebook misses, in a commissioner's words.
 
     The topics stage's reason names code ids and cosines for the evaluation team (it stays in
-    their pack); the published table says the same without them.
+    their pack); the published table says the same from its ``basis`` and coded share.
     """
-    if reason.startswith(FINER_THEME_REASON):
+    if basis == FINER_THEME_BASIS:
         return "a narrower theme within the material the codebook covers least well"
-    if math.isnan(coded_share):  # a topics table without the share: the stage's own words
-        return reason
     if coded_share == 0:
         return "none of its segments was coded with any theme"
     return f"only {coded_share:.0%} of its segments were coded with any theme"
@@ -675,10 +672,14 @@ def emergent_topics(
         )
     t = topics["topics"]
     t = t[(t["emergent"].astype(bool)) & (t["topic_id"].astype(int) != -1)]
-    reasons = {}
+    reasons, plain_by_topic = {}, {}
     if "emergent" in topics:
         em = topics["emergent"]
         reasons = dict(zip(em["topic_id"].astype(int), em["reason"].astype(str)))
+        plain_by_topic = {
+            int(r.topic_id): plain_reason(str(r.basis), float(r.coded_share))
+            for r in em.itertuples(index=False)
+        }
     st = topics.get("segment_topics")
     records, evidence, plain = [], [], []
     ordered = t.sort_values(["n_segments", "topic_id"], ascending=[False, True])
@@ -686,7 +687,7 @@ def emergent_topics(
         tid = int(rec["topic_id"])
         quote = _topic_quote(topics.get("topic_quotes"), tid, attribution, params, used)
         records.append(_topic_record(rec, codes, reasons.get(tid, ""), quote))
-        plain.append(plain_reason(reasons.get(tid, ""), float(rec.get("coded_share", "nan"))))
+        plain.append(plain_by_topic.get(tid, ""))
         if st is not None:
             rows = st[st["topic_id"].astype(int) == tid].assign(
                 interview_id=lambda d: d["interview_id"].astype(str)

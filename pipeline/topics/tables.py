@@ -16,6 +16,8 @@ SEGMENT_TOPIC_COLUMNS = catalogue.columns("segment_topics")
 QUOTE_COLUMNS = catalogue.columns("topic_quotes")
 TOPIC_CODE_COLUMNS = catalogue.columns("topic_codes")
 EMERGENT_COLUMNS = catalogue.columns("emergent_topics")
+# the emergent table's ``basis``: which rule flagged the topic
+COVERAGE, FINER_THEME = "coverage", "finer theme"
 # one dtype per column name, whichever table the column is in
 DTYPES = {
     "topic_id": "int32",
@@ -29,6 +31,7 @@ DTYPES = {
     "coded_share": "float64",
     "emergent": "bool",
     "reason": "string",
+    "basis": "string",
     "segment_id": "string",
     "interview_id": "string",
     "turn_index": "int32",
@@ -134,16 +137,20 @@ def emergent_table(
     code_labels: dict[str, str],
     fine: dict[int, float] | None = None,
 ) -> pd.DataFrame:
-    """The emergent topics, each with the reason in words (code ids with their labels)."""
+    """The emergent topics, each with the reason in words (code ids with their labels).
+
+    ``basis`` says which rule flagged it, for readers that word the reason their own way:
+    ``coverage`` (too few of its segments coded) or ``finer theme`` (carved from the material
+    the codebook covers least, ADR 0025).
+    """
     fine = fine or {}
     rows = []
     for r in topics[topics["emergent"]].itertuples(index=False):
         if int(r.topic_id) in fine:
-            reason = fine_reason(fine[int(r.topic_id)])
+            reason, basis = fine_reason(fine[int(r.topic_id)]), FINER_THEME
         else:
-            reason = emergent_reason(r, params.emergent_threshold, code_labels)
-        rows.append(
-            {c: getattr(r, c) for c in EMERGENT_COLUMNS if c != "reason"} | {"reason": reason}
-        )
+            reason, basis = emergent_reason(r, params.emergent_threshold, code_labels), COVERAGE
+        own = {c: getattr(r, c) for c in EMERGENT_COLUMNS if c not in ("reason", "basis")}
+        rows.append(own | {"reason": reason, "basis": basis})
     out = pd.DataFrame(rows, columns=list(EMERGENT_COLUMNS))
     return out.astype(dtypes(EMERGENT_COLUMNS))
