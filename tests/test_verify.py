@@ -596,6 +596,8 @@ def test_when_text_searched_then_first_words_are_its_whole_words_in_the_index(te
         ("Benefits 4052 572 477 374 1155 657 817", []),  # cells of a table row (4,300 run)
         ("Total 500 500 500 400 500 500 4300", []),  # its last three cells
         ("NHS no. 943 476 5919, 2 visits", ["nhs_number"]),  # a number after it, not a run
+        ("NHS number 943 476 5919 2 weeks ago", ["nhs_number"]),  # one number after: prose
+        ("Benefits 477 374 1155 657 817", []),  # a row's first three cells
         ("no at sign, no handle: jsmith", []),
         ("line one\nI'm @jsmith there", ["handle"]),
         ("guid c42e337f-5b23-5551-89c2-02289077377d only", []),

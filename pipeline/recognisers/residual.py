@@ -107,7 +107,7 @@ def _phone_like(text: str, start: int, found: str) -> bool:
 
 
 _RUN_BEFORE = re.compile(r"\d[ \t]+$")
-_RUN_AFTER = re.compile(r"^[ \t]+\d")
+_RUN_AFTER = re.compile(r"^[ \t]+\d+[ \t]+\d")  # two more numbers: "... 5919 2 weeks" is prose
 
 
 def _in_number_run(text: str, m: re.Match[str]) -> bool:
@@ -115,10 +115,11 @@ def _in_number_run(text: str, m: re.Match[str]) -> bool:
 
     "Benefits 4052 572 477 374 1155 657": cells of a row, which a 4,300-interview report's
     counts make look like an NHS number (1 in 11 pass the checksum by chance). A person's
-    number is written on its own, not between other numbers.
+    number is written on its own, not between other numbers: a number before it, or two
+    after it, make a run.
     """
     before = text[max(0, m.start() - 4) : m.start()]
-    return bool(_RUN_BEFORE.search(before) or _RUN_AFTER.match(text[m.end() : m.end() + 4]))
+    return bool(_RUN_BEFORE.search(before) or _RUN_AFTER.match(text[m.end() : m.end() + 24]))
 
 
 def nhs_checksum_ok(digits: str) -> bool:
